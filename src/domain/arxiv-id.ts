@@ -1,0 +1,58 @@
+/**
+ * arXiv identifiers.
+ *
+ * New style (since April 2007): `YYMM.NNNN` (to 2014) or `YYMM.NNNNN` (from 2015), e.g. `2401.01234`.
+ * Old style (before April 2007): `archive/YYMMNNN` or `archive.SC/YYMMNNN`, e.g. `hep-th/9901001`,
+ * `supr-con/9609003`, `math.GT/0309136`. The subject class (`.GT`) is not part of the canonical id.
+ * Either may carry a version suffix `vN`; we store the id without it and the version separately.
+ */
+export interface ArxivId {
+  /** Canonical id without version: `2401.01234`, `hep-th/9901001`. */
+  id: string;
+  /** Version number from a `vN` suffix, if there was one. */
+  version?: number;
+}
+
+const NEW_STYLE = /^(\d{4}\.\d{4,5})(?:v(\d+))?$/;
+const OLD_STYLE = /^([a-z]+(?:-[a-z]+)*)(?:\.[A-Za-z]{2})?\/(\d{7})(?:v(\d+))?$/;
+
+/** Parses a bare id (`2401.01234v2`, `arXiv:2401.01234`, `hep-th/9901001`); null when it is not one. */
+export function parseArxivId(raw: string): ArxivId | null {
+  const s = raw.trim().replace(/^arxiv:/i, '');
+  let m = NEW_STYLE.exec(s);
+  if (m) {
+    const month = Number(s.slice(2, 4));
+    if (month < 1 || month > 12) return null;
+    return withVersion(m[1]!, m[2]);
+  }
+  m = OLD_STYLE.exec(s);
+  if (m) return withVersion(`${m[1]}/${m[2]}`, m[3]);
+  return null;
+}
+
+/**
+ * Parses an id or an arXiv URL (abs, pdf, html, with or without version or `.pdf`), e.g.
+ * `https://arxiv.org/abs/2401.01234v2`, `http://arxiv.org/pdf/hep-th/9901001v1.pdf`,
+ * `https://huggingface.co/papers/2401.01234`.
+ */
+export function parseArxivReference(raw: string): ArxivId | null {
+  const direct = parseArxivId(raw);
+  if (direct) return direct;
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    return null;
+  }
+  const m = /^\/(?:abs|pdf|html|papers)\/(.+?)(?:\.pdf)?\/?$/.exec(url.pathname);
+  return m ? parseArxivId(decodeURIComponent(m[1]!)) : null;
+}
+
+function withVersion(id: string, version: string | undefined): ArxivId {
+  return version === undefined ? { id } : { id, version: Number(version) };
+}
+
+/** The arXiv abstract page of a paper. */
+export const arxivAbsUrl = (id: string): string => `https://arxiv.org/abs/${id}`;
+/** The arXiv PDF of a paper (latest version). */
+export const arxivPdfUrl = (id: string): string => `https://arxiv.org/pdf/${id}`;
