@@ -1,0 +1,131 @@
+/**
+ * The `dailypapers` command: serve | migrate | import. Exit codes: 0 success, 1 failure (a file
+ * rejected, the database unreachable), 2 usage error (bad arguments or configuration).
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import cliProgress from 'cli-progress';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { DatabaseError, openDatabase, type Database } from './db/connection.ts';
+import { migrate, SchemaTooNewError } from './db/migrate.ts';
+import { startServer } from './http/server.ts';
+import { FORMATS, type Format } from './importers/formats.ts';
+import { importFiles, listInputFiles } from './importers/import-files.ts';
+
+class UsageError extends Error {}
+
+async function withDatabase<T>(fn: (config: Config, database: Database) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const database = await openDatabase(config.database);
+  try {
+    await migrate(database);
+    return await fn(config, database);
+  } finally {
+    await database.close();
+  }
+}
+
+const program = new Command()
+  .name('dailypapers')
+  .description('Daily Papers: a self-hosted site where a research community finds, curates and discusses new papers.')
+  .showHelpAfterError()
+  .exitOverride();
+
+program
+  .command('serve')
+  .description('migrate the database, then serve the site on HOST:PORT (default 127.0.0.1:3000)')
+  .action(async () => {
+    const config = loadConfig();
+    const database = await openDatabase(config.database);
+    await migrate(database);
+    const server = await startServer(config, database);
+    const where = config.database.engine === 'sqlite' ? config.database.path : 'PostgreSQL';
+    console.log(`Daily Papers on http://${config.host}:${config.port} (database: ${where})`);
+    const stop = () => {
+      server.close(() => void database.close().then(() => process.exit(0)));
+      // Connections that linger (keep-alive) must not hold the process forever.
+      setTimeout(() => process.exit(0), 5000).unref();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+
+program
+  .command('migrate')
+  .description('apply pending database migrations and print the schema version')
+  .action(async () => {
+    const config = loadConfig();
+    const database = await openDatabase(config.database);
+    try {
+      const r = await migrate(database);
+      for (const m of r.applied) console.log(`applied ${m.version} ${m.name}`);
+      console.log(`schema version ${r.version}${r.applied.length === 0 ? ' (up to date)' : ''}`);
+    } finally {
+      await database.close();
+    }
+  });
+
+program
+  .command('import')
+  .description('import papers from files or folders (format detected by content); each file is all or nothing')
+  .argument('<paths...>', 'files or folders to import')
+  .addOption(new Option('--format <format>', 'the input format').choices(['auto', ...FORMATS]).default('auto'))
+  .option('--json', 'print the summary as one JSON object on the last line of stdout')
+  .action(async (paths: string[], opts: { format: Format | 'auto'; json?: boolean }) => {
+    let files: string[];
+    try {
+      files = await listInputFiles(paths);
+    } catch (e) {
+      throw new UsageError(`cannot read ${(e as NodeJS.ErrnoException).path ?? paths.join(' ')}: ${(e as Error).message}`);
+    }
+    const result = await withDatabase(async (_config, database) => {
+      const bar = process.stderr.isTTY
+        ? new cliProgress.SingleBar(
+            { stream: process.stderr, format: 'importing [{bar}] {percentage}% | {value}/{total} MB | ETA {eta_formatted}' },
+            cliProgress.Presets.shades_classic,
+          )
+        : null;
+      const mb = (b: number) => Math.round(b / 1e5) / 10;
+      bar?.start(1, 0);
+      try {
+        return await importFiles(database, files, {
+          format: opts.format,
+          onProgress: (done, total) => {
+            bar?.setTotal(mb(total));
+            bar?.update(mb(done));
+          },
+          onRejected: (r) => {
+            bar?.stop();
+            console.error(`rejected ${r.file}: ${r.reason}`);
+          },
+        });
+      } finally {
+        bar?.stop();
+      }
+    });
+    const { rejections, ...summary } = result;
+    if (opts.json) console.log(JSON.stringify(summary));
+    else {
+      console.log(
+        `read ${summary.read}, new ${summary.new}, updated ${summary.updated}, unchanged ${summary.unchanged}, ` +
+          `rejected ${summary.rejected} file${summary.rejected === 1 ? '' : 's'} (of ${files.length})`,
+      );
+    }
+    process.exitCode = rejections.length > 0 ? 1 : 0;
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    // --help and --version end here too, with exit code 0.
+    process.exitCode = e.exitCode === 0 ? 0 : 2;
+  } else if (e instanceof UsageError || e instanceof ConfigError || e instanceof InvalidArgumentError) {
+    console.error(`dailypapers: ${e.message}`);
+    process.exitCode = 2;
+  } else if (e instanceof DatabaseError || e instanceof SchemaTooNewError) {
+    console.error(`dailypapers: ${e.message}`);
+    process.exitCode = 1;
+  } else {
+    throw e;
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * Configuration, read from the environment once at start, validated, and passed down.
+ * A bad value stops the program with a message naming the variable and what was expected.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+export type DatabaseConfig =
+  | { engine: 'sqlite'; path: string }
+  | { engine: 'postgres'; url: string };
+
+export interface Config {
+  database: DatabaseConfig;
+  port: number;
+  host: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const DEFAULT_DATABASE_URL = 'sqlite:./data/dailypapers.db';
+
+/** `sqlite:PATH`, `sqlite://PATH`, a bare file path, or `postgres://…` / `postgresql://…`. */
+export function parseDatabaseUrl(raw: string): DatabaseConfig {
+  const s = raw.trim();
+  if (/^postgres(ql)?:\/\//.test(s)) {
+    try {
+      new URL(s);
+    } catch {
+      throw new ConfigError(`DATABASE_URL: "${s}" is not a valid postgres:// URL`);
+    }
+    return { engine: 'postgres', url: s };
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(s) && !s.startsWith('sqlite:')) {
+    throw new ConfigError(`DATABASE_URL: unsupported scheme in "${s}"; expected sqlite:PATH, a file path or postgres://…`);
+  }
+  const file = s.replace(/^sqlite:(\/\/)?/, '');
+  if (file === '') throw new ConfigError('DATABASE_URL: the sqlite: URL names no file; expected sqlite:PATH');
+  return { engine: 'sqlite', path: file === ':memory:' ? file : path.resolve(file) };
+}
+
+const port = z.coerce
+  .number({ error: 'expected a whole number from 1 to 65535' })
+  .int('expected a whole number from 1 to 65535')
+  .min(1, 'expected a whole number from 1 to 65535')
+  .max(65535, 'expected a whole number from 1 to 65535');
+
+const EnvSchema = z.object({
+  DATABASE_URL: z.string().default(DEFAULT_DATABASE_URL),
+  PORT: port.default(3000),
+  HOST: z.string().min(1, 'expected a host name or address').default('127.0.0.1'),
+});
+
+/** Reads the configuration from an environment (process.env by default). Throws ConfigError. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const blankAsUnset = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse(blankAsUnset);
+  if (!parsed.success) {
+    const msgs = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message} (got "${env[String(i.path[0])]}")`);
+    throw new ConfigError(`invalid configuration:\n  ${msgs.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  return { database: parseDatabaseUrl(e.DATABASE_URL), port: e.PORT, host: e.HOST };
+}

@@ -1,0 +1,22 @@
+/**
+ * The one ordered list of migrations. Append only: a migration that has shipped is never edited;
+ * change the schema with a new one. Each runs in its own transaction on both engines.
+ */
+import type { ColumnDefinitionBuilder, Kysely } from 'kysely';
+import type { Engine } from '../connection.ts';
+import { papers } from './0001-papers.ts';
+
+export interface MigrationContext {
+  engine: Engine;
+  /** Column builder for an auto-numbered integer primary key, which the engines spell differently. */
+  id: (c: ColumnDefinitionBuilder) => ColumnDefinitionBuilder;
+}
+
+export interface Migration {
+  version: number;
+  name: string;
+  // The schema builder works on any Kysely instance; migrations do not use the table types.
+  up(db: Kysely<any>, ctx: MigrationContext): Promise<void>;
+}
+
+export const migrations: readonly Migration[] = [papers];

@@ -1,0 +1,244 @@
+/** Papers: reading them, and writing a batch of imported records merged into what is stored. */
+import type { Kysely, Selectable } from 'kysely';
+import { differs, mergeEntry, mergePaper, type DailyEntry, type Paper } from '../../domain/merge.ts';
+import type { ImportRecord, OrganizationInput, SubmitterInput } from '../../domain/paper.ts';
+import type { DB, PapersTable } from '../schema.ts';
+
+type Db = Kysely<DB>;
+
+/** How each record of a batch changed the database. */
+export interface BatchCounts {
+  new: number;
+  updated: number;
+  unchanged: number;
+}
+
+const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
+const parseJson = <T>(v: string | null): T | null => (v === null ? null : (JSON.parse(v) as T));
+
+function rowToPaper(r: Selectable<PapersTable>, orgName: string | null): Paper {
+  return {
+    id: r.id, version: r.version, title: r.title, abstract: r.abstract,
+    authors: JSON.parse(r.authors), categories: r.categories === '' ? [] : r.categories.split(' '),
+    publishedAt: r.published_at, updatedAt: r.updated_at, doi: r.doi, journalRef: r.journal_ref,
+    comments: r.comments, reportNo: r.report_no, license: r.license, arxivSubmitter: r.arxiv_submitter,
+    githubRepo: r.github_repo, githubStars: r.github_stars, projectPage: r.project_page,
+    aiSummary: r.ai_summary, aiKeywords: parseJson(r.ai_keywords), upvotes: r.upvotes,
+    hfAuthors: parseJson(r.hf_authors), discussionId: r.discussion_id, organization: orgName,
+    metadataSource: r.metadata_source as Paper['metadataSource'],
+  };
+}
+
+function paperToRow(p: Paper, organizationId: number | null, now: string): PapersTable {
+  return {
+    id: p.id, version: p.version, title: p.title, abstract: p.abstract, authors: JSON.stringify(p.authors),
+    categories: p.categories.join(' '), published_at: p.publishedAt, updated_at: p.updatedAt, doi: p.doi,
+    journal_ref: p.journalRef, comments: p.comments, report_no: p.reportNo, license: p.license,
+    arxiv_submitter: p.arxivSubmitter, github_repo: p.githubRepo, github_stars: p.githubStars,
+    project_page: p.projectPage, ai_summary: p.aiSummary, ai_keywords: json(p.aiKeywords), upvotes: p.upvotes,
+    hf_authors: json(p.hfAuthors), discussion_id: p.discussionId, organization_id: organizationId,
+    metadata_source: p.metadataSource, created_at: now, modified_at: now,
+  };
+}
+
+/** One paper by canonical id, or undefined. */
+export async function getPaper(db: Db, id: string): Promise<Paper | undefined> {
+  const map = await loadPapers(db, [id]);
+  return map.get(id);
+}
+
+export async function countPapers(db: Db): Promise<number> {
+  const r = await db.selectFrom('papers').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+async function loadPapers(db: Db, ids: string[]): Promise<Map<string, Paper>> {
+  const map = new Map<string, Paper>();
+  if (ids.length === 0) return map;
+  const rows = await db
+    .selectFrom('papers')
+    .leftJoin('organizations', 'organizations.id', 'papers.organization_id')
+    .selectAll('papers')
+    .select('organizations.name as org_name')
+    .where('papers.id', 'in', ids)
+    .execute();
+  for (const r of rows) map.set(r.id, rowToPaper(r, r.org_name));
+  return map;
+}
+
+/** Splits rows into chunks that stay under the engine's bound-parameter limit. */
+function chunks<T extends object>(rows: T[], maxParams: number): T[][] {
+  if (rows.length === 0) return [];
+  const per = Math.max(1, Math.floor(maxParams / Object.keys(rows[0]!).length));
+  const out: T[][] = [];
+  for (let i = 0; i < rows.length; i += per) out.push(rows.slice(i, i + per));
+  return out;
+}
+
+/**
+ * Merges a batch of records into the database: papers, their organizations, daily-list entries and
+ * their submitters. Run it inside a transaction. Records are counted as `new` (the paper was not
+ * stored), `updated` (something it carries changed what is stored) or `unchanged`.
+ */
+export async function applyRecords(db: Db, records: ImportRecord[], maxParams: number): Promise<BatchCounts> {
+  const now = new Date().toISOString();
+  const counts: BatchCounts = { new: 0, updated: 0, unchanged: 0 };
+  const ids = [...new Set(records.map((r) => r.paper.id))];
+  const stored = await loadPapers(db, ids);
+  const storedEntries = await loadEntries(db, records);
+
+  // Merge in order, so a paper listed twice in one batch sees its first record.
+  const papers = new Map<string, Paper>(stored);
+  const entries = new Map<string, DailyEntry>(storedEntries);
+  const changedPapers = new Set<string>();
+  const changedEntries = new Set<string>();
+  const orgs = new Map<string, OrganizationInput>();
+  const submitters = new Map<string, SubmitterInput>();
+  for (const { paper, entry } of records) {
+    const before = papers.get(paper.id);
+    const after = mergePaper(before, paper);
+    let changed = before === undefined || differs(before, after);
+    if (changed) {
+      papers.set(paper.id, after);
+      changedPapers.add(paper.id);
+    }
+    if (paper.organization) orgs.set(paper.organization.name, { ...orgs.get(paper.organization.name), ...paper.organization });
+    if (entry) {
+      const key = `${entry.paperId} ${entry.day}`;
+      const eBefore = entries.get(key);
+      const eAfter = mergeEntry(eBefore, entry);
+      if (eBefore === undefined || differs(eBefore, eAfter)) {
+        entries.set(key, eAfter);
+        changedEntries.add(key);
+        changed = true;
+      }
+      if (entry.submitter) submitters.set(entry.submitter.username, entry.submitter);
+    }
+    // A paper listed twice in one batch is new once; its second record is an update or unchanged.
+    if (before === undefined) counts.new++;
+    else if (changed) counts.updated++;
+    else counts.unchanged++;
+  }
+
+  const orgIds = await upsertOrganizations(db, [...orgs.values()], now);
+  const paperRows = [...changedPapers].map((id) => {
+    const p = papers.get(id)!;
+    return paperToRow(p, p.organization === null ? null : (orgIds.get(p.organization) ?? null), now);
+  });
+  for (const chunk of chunks(paperRows, maxParams)) {
+    await db
+      .insertInto('papers')
+      .values(chunk)
+      .onConflict((oc) =>
+        oc.column('id').doUpdateSet((eb) => {
+          const cols = Object.keys(chunk[0]!).filter((c) => c !== 'id' && c !== 'created_at') as (keyof PapersTable)[];
+          return Object.fromEntries(cols.map((c) => [c, eb.ref(`excluded.${c}`)]));
+        }),
+      )
+      .execute();
+  }
+
+  const submitterIds = await upsertSubmitters(db, [...submitters.values()], now);
+  const entryRows = [...changedEntries].map((key) => {
+    const e = entries.get(key)!;
+    return {
+      paper_id: e.paperId, day: e.day, listed_at: e.listedAt,
+      submitter_id: e.submitter === null ? null : (submitterIds.get(e.submitter) ?? null),
+      submitted_at: e.submittedAt, comment: e.comment, num_comments: e.numComments, thumbnail: e.thumbnail,
+      media_urls: json(e.mediaUrls),
+      is_author_participating: e.isAuthorParticipating === null ? null : Number(e.isAuthorParticipating),
+      created_at: now, modified_at: now,
+    };
+  });
+  for (const chunk of chunks(entryRows, maxParams)) {
+    await db
+      .insertInto('daily_entries')
+      .values(chunk)
+      .onConflict((oc) =>
+        oc.columns(['paper_id', 'day']).doUpdateSet((eb) => ({
+          listed_at: eb.ref('excluded.listed_at'), submitter_id: eb.ref('excluded.submitter_id'),
+          submitted_at: eb.ref('excluded.submitted_at'), comment: eb.ref('excluded.comment'),
+          num_comments: eb.ref('excluded.num_comments'), thumbnail: eb.ref('excluded.thumbnail'),
+          media_urls: eb.ref('excluded.media_urls'), is_author_participating: eb.ref('excluded.is_author_participating'),
+          modified_at: eb.ref('excluded.modified_at'),
+        })),
+      )
+      .execute();
+  }
+  return counts;
+}
+
+async function loadEntries(db: Db, records: ImportRecord[]): Promise<Map<string, DailyEntry>> {
+  const map = new Map<string, DailyEntry>();
+  const wanted = records.flatMap((r) => (r.entry ? [r.entry] : []));
+  if (wanted.length === 0) return map;
+  const rows = await db
+    .selectFrom('daily_entries')
+    .leftJoin('submitters', 'submitters.id', 'daily_entries.submitter_id')
+    .selectAll('daily_entries')
+    .select('submitters.username')
+    .where('daily_entries.paper_id', 'in', [...new Set(wanted.map((e) => e.paperId))])
+    .where('daily_entries.day', 'in', [...new Set(wanted.map((e) => e.day))])
+    .execute();
+  for (const r of rows) {
+    map.set(`${r.paper_id} ${r.day}`, {
+      paperId: r.paper_id, day: r.day, listedAt: r.listed_at, submitter: r.username, submittedAt: r.submitted_at,
+      comment: r.comment, numComments: r.num_comments, thumbnail: r.thumbnail,
+      mediaUrls: parseJson(r.media_urls),
+      isAuthorParticipating: r.is_author_participating === null ? null : r.is_author_participating === 1,
+    });
+  }
+  return map;
+}
+
+/** Inserts organizations not yet stored and updates those whose details changed; returns name → id. */
+async function upsertOrganizations(db: Db, orgs: OrganizationInput[], now: string): Promise<Map<string, number>> {
+  const ids = new Map<string, number>();
+  if (orgs.length === 0) return ids;
+  const names = orgs.map((o) => o.name);
+  const existing = await db.selectFrom('organizations').selectAll().where('name', 'in', names).execute();
+  const byName = new Map(existing.map((r) => [r.name, r]));
+  for (const o of orgs) {
+    const row = { fullname: o.fullname ?? null, avatar_url: o.avatarUrl ?? null, hf_id: o.hfId ?? null };
+    const old = byName.get(o.name);
+    if (!old) {
+      await db.insertInto('organizations').values({ name: o.name, ...row, created_at: now }).execute();
+    } else {
+      const merged = {
+        fullname: row.fullname ?? old.fullname, avatar_url: row.avatar_url ?? old.avatar_url, hf_id: row.hf_id ?? old.hf_id,
+      };
+      if (differs(merged, { fullname: old.fullname, avatar_url: old.avatar_url, hf_id: old.hf_id })) {
+        await db.updateTable('organizations').set(merged).where('id', '=', old.id).execute();
+      }
+    }
+  }
+  const rows = await db.selectFrom('organizations').select(['id', 'name']).where('name', 'in', names).execute();
+  for (const r of rows) ids.set(r.name, r.id);
+  return ids;
+}
+
+/** Inserts submitters not yet stored and updates changed profiles; returns username → id. */
+async function upsertSubmitters(db: Db, people: SubmitterInput[], now: string): Promise<Map<string, number>> {
+  const ids = new Map<string, number>();
+  if (people.length === 0) return ids;
+  const names = people.map((p) => p.username);
+  const existing = await db.selectFrom('submitters').selectAll().where('username', 'in', names).execute();
+  const byName = new Map(existing.map((r) => [r.username, r]));
+  for (const p of people) {
+    const old = byName.get(p.username);
+    const merged = {
+      fullname: p.fullname ?? old?.fullname ?? null,
+      avatar_url: p.avatarUrl ?? old?.avatar_url ?? null,
+      hf_id: p.hfId ?? old?.hf_id ?? null,
+      profile: json(p.profile) ?? old?.profile ?? null,
+    };
+    if (!old) {
+      await db.insertInto('submitters').values({ username: p.username, ...merged, created_at: now }).execute();
+    } else if (differs(merged, { fullname: old.fullname, avatar_url: old.avatar_url, hf_id: old.hf_id, profile: old.profile })) {
+      await db.updateTable('submitters').set(merged).where('id', '=', old.id).execute();
+    }
+  }
+  const rows = await db.selectFrom('submitters').select(['id', 'username']).where('username', 'in', names).execute();
+  for (const r of rows) ids.set(r.username, r.id);
+  return ids;
+}

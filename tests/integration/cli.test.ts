@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { generate } from '../../bench/synthetic.ts';
+import { openDatabase } from '../../src/db/connection.ts';
+import { countPapers } from '../../src/db/queries/papers.ts';
+import { lastJsonLine, runCli, startCli } from '../helpers/cli.ts';
+import { createTestDatabase, ENGINES, type TestDatabase } from '../helpers/db.ts';
+
+const FIXTURES = path.resolve(import.meta.dirname, '../fixtures');
+
+test('--help lists the commands; unknown commands and options are usage errors (exit 2)', async () => {
+  const help = await runCli(['--help']);
+  assert.equal(help.code, 0);
+  for (const cmd of ['serve', 'migrate', 'import']) assert.match(help.stdout, new RegExp(`\\b${cmd}\\b`));
+  const importHelp = await runCli(['import', '--help']);
+  assert.match(importHelp.stdout, /--format <format>/);
+  assert.match(importHelp.stdout, /--json/);
+  assert.equal((await runCli(['frobnicate'])).code, 2);
+  const badFormat = await runCli(['import', '--format', 'csv', FIXTURES]);
+  assert.equal(badFormat.code, 2);
+  assert.match(badFormat.stderr, /Allowed choices are auto, hf-daily, arxiv-oai, arxiv-atom, arxiv-snapshot/);
+});
+
+test('bad configuration: exit 2 with the variable named', async () => {
+  const r = await runCli(['migrate'], { PORT: 'eighty', DATABASE_URL: 'sqlite::memory:' });
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /PORT: expected a whole number/);
+});
+
+test('an unreachable PostgreSQL is a clear error, not a stack trace', async () => {
+  const r = await runCli(['migrate'], { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere' });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /cannot connect to PostgreSQL at 127\.0\.0\.1:1\/nowhere/);
+  assert.doesNotMatch(r.stderr, /\n\s+at /);
+});
+
+for (const engine of ENGINES) {
+  describe(`dailypapers import on ${engine}`, () => {
+    let t: TestDatabase;
+    let tmp: string;
+    before(async () => {
+      t = await createTestDatabase(engine);
+      tmp = mkdtempSync(path.join(tmpdir(), 'dp-cli-'));
+    });
+    after(async () => {
+      await t.drop();
+      rmSync(tmp, { recursive: true, force: true });
+    });
+
+    test('migrate, then import --json: the last line is the summary; exit 0, then 1 with a rejection', async () => {
+      const m = await runCli(['migrate'], { DATABASE_URL: t.url });
+      assert.equal(m.code, 0, m.stderr);
+      assert.match(m.stdout, /applied 1 papers/);
+
+      const ok = await runCli(['import', path.join(FIXTURES, 'hf-daily'), '--json'], { DATABASE_URL: t.url });
+      assert.equal(ok.code, 0, ok.stderr);
+      assert.deepEqual(lastJsonLine(ok.stdout), { read: 12, new: 12, updated: 0, unchanged: 0, rejected: 0 });
+
+      const again = await runCli(['import', path.join(FIXTURES, 'hf-daily'), '--json'], { DATABASE_URL: t.url });
+      assert.deepEqual(lastJsonLine(again.stdout), { read: 12, new: 0, updated: 0, unchanged: 12, rejected: 0 });
+
+      const bad = await runCli(['import', path.join(FIXTURES, 'hf-daily-malformed'), '--json'], { DATABASE_URL: t.url });
+      assert.equal(bad.code, 1);
+      assert.deepEqual(lastJsonLine(bad.stdout), { read: 0, new: 0, updated: 0, unchanged: 0, rejected: 4 });
+      assert.match(bad.stderr, /rejected .*2024-12-11\.json: .*Python repr/);
+
+      const human = await runCli(['import', path.join(FIXTURES, 'arxiv-snapshot', 'snapshot.jsonl')], { DATABASE_URL: t.url });
+      assert.equal(human.code, 0);
+      assert.match(human.stdout, /read 6, new 6, updated 0, unchanged 0, rejected 0 files \(of 1\)/);
+    });
+
+    test('a path that does not exist is a usage error (exit 2)', async () => {
+      const r = await runCli(['import', path.join(tmp, 'missing.json')], { DATABASE_URL: t.url });
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /cannot read .*missing\.json/);
+    });
+
+    test('kill -9 in the middle of an import leaves nothing of the file; a re-run completes it', async () => {
+      const lines = 20_000;
+      const file = path.join(tmp, 'big.jsonl');
+      await generate(file, lines);
+      const child = startCli(['import', file, '--json'], { DATABASE_URL: t.url });
+      const exited = once(child, 'exit');
+      // Wait until the import is writing (its transaction is open), then kill it.
+      const database = await openDatabase(t.config);
+      try {
+        const before = await countPapers(database.db);
+        let writing = false;
+        for (let i = 0; i < 300 && !writing; i++) {
+          await new Promise((r) => setTimeout(r, 50));
+          writing = await importInProgress(engine, database, t);
+        }
+        assert.ok(writing, 'the import never started writing');
+        child.kill('SIGKILL');
+        await exited;
+        assert.equal(await countPapers(database.db), before, 'no part of the file is visible after the crash');
+      } finally {
+        await database.close();
+      }
+      const rerun = await runCli(['import', file, '--json'], { DATABASE_URL: t.url });
+      assert.equal(rerun.code, 0, rerun.stderr);
+      assert.deepEqual(lastJsonLine(rerun.stdout), { read: lines, new: lines, updated: 0, unchanged: 0, rejected: 0 });
+    });
+  });
+}
+
+/** Whether another process is inside its import transaction (a WAL being written, or an open transaction). */
+async function importInProgress(engine: string, database: Awaited<ReturnType<typeof openDatabase>>, t: TestDatabase): Promise<boolean> {
+  if (t.config.engine === 'sqlite') {
+    const wal = `${t.config.path}-wal`;
+    return existsSync(wal) && statSync(wal).size > 2_000_000;
+  }
+  const { sql } = await import('kysely');
+  const r = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
+    where datname = current_database() and pid <> pg_backend_pid() and xact_start is not null
+      and now() - xact_start > interval '300 milliseconds'`.execute(database.db);
+  return engine === 'postgres' && r.rows[0]!.n > 0;
+}

@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { after, before, describe, test } from 'node:test';
+import { createTestDatabase, ENGINES, type TestDatabase } from '../helpers/db.ts';
+import { freePort, startCli } from '../helpers/cli.ts';
+
+for (const engine of ENGINES) {
+  describe(`dailypapers serve on ${engine}`, () => {
+    let t: TestDatabase;
+    before(async () => {
+      t = await createTestDatabase(engine);
+    });
+    after(() => t.drop());
+
+    test('migrates, answers /healthz with 200 once ready, serves a page, and stops on SIGTERM', async () => {
+      const port = await freePort();
+      const child = startCli(['serve'], { DATABASE_URL: t.url, PORT: String(port) });
+      let out = '';
+      child.stdout!.on('data', (d) => (out += d));
+      try {
+        let res: Response | undefined;
+        for (let i = 0; i < 100 && !res; i++) {
+          res = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
+          if (!res) await new Promise((r) => setTimeout(r, 100));
+        }
+        assert.ok(res, `server did not come up; it printed: ${out}`);
+        assert.equal(res.status, 200);
+        assert.deepEqual(await res.json(), { status: 'ok' });
+        const home = await fetch(`http://127.0.0.1:${port}/`);
+        assert.equal(home.status, 200);
+        assert.match(await home.text(), /<h1>Daily Papers<\/h1>/);
+        const missing = await fetch(`http://127.0.0.1:${port}/nope`);
+        assert.equal(missing.status, 404);
+        assert.match(out, new RegExp(`http://127.0.0.1:${port}`));
+      } finally {
+        child.kill('SIGTERM');
+        const [code] = await once(child, 'exit');
+        assert.equal(code, 0, 'stops cleanly on SIGTERM');
+      }
+    });
+  });
+}
