@@ -34,6 +34,7 @@ export interface PapersTable {
   hf_authors: string | null;
   discussion_id: string | null;
   organization_id: number | null;
+  hf_observed_on: string | null;
   metadata_source: string;
   created_at: string;
   modified_at: string;

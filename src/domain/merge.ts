@@ -37,6 +37,8 @@ export interface Paper {
   discussionId: string | null;
   /** The organization's unique name. */
   organization: string | null;
+  /** The day of the Hugging Face capture the community fields come from. */
+  hfObservedOn: string | null;
   /** Which kind of source the bibliographic fields come from: 'arxiv' once any arXiv record was merged. */
   metadataSource: Source;
 }
@@ -76,7 +78,7 @@ export function emptyPaper(input: PaperInput): Paper {
     publishedAt: null, updatedAt: null, doi: null, journalRef: null, comments: null, reportNo: null,
     license: null, arxivSubmitter: null, githubRepo: null, githubStars: null, projectPage: null,
     aiSummary: null, aiKeywords: null, upvotes: 0, hfAuthors: null, discussionId: null,
-    organization: null, metadataSource: input.source,
+    organization: null, hfObservedOn: null, metadataSource: input.source,
   };
 }
 
@@ -92,7 +94,8 @@ export function mergePaper(existing: Paper | undefined, incoming: PaperInput): P
     const v = given(incoming, f);
     if (v !== undefined && (ownsArxiv || isEmpty(base[f]))) set[f] = v;
   }
-  const ownsHf = incoming.source === 'hf';
+  // The latest Hugging Face capture owns the community fields (same day: the one imported last).
+  const ownsHf = incoming.source === 'hf' && (incoming.observedOn ?? '') >= (base.hfObservedOn ?? '');
   for (const f of HF_FIELDS) {
     const v = given(incoming, f);
     if (v !== undefined && (ownsHf || isEmpty(base[f]))) set[f] = v;
@@ -101,6 +104,7 @@ export function mergePaper(existing: Paper | undefined, incoming: PaperInput): P
   // Upvotes only grow at the source; a later capture of the same list has at least as many.
   if (incoming.upvotes !== undefined) out.upvotes = Math.max(base.upvotes, incoming.upvotes);
   if (incoming.organization && (ownsHf || base.organization === null)) out.organization = incoming.organization.name;
+  if (ownsHf && incoming.observedOn !== undefined) out.hfObservedOn = incoming.observedOn;
   if (incoming.source === 'arxiv') out.metadataSource = 'arxiv';
   return out;
 }

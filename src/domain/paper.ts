@@ -65,6 +65,11 @@ export interface PaperInput {
   hfAuthors?: HfAuthor[];
   discussionId?: string;
   organization?: OrganizationInput;
+  /**
+   * The day this source saw the paper (for Hugging Face, the day's list it was on): when two captures
+   * disagree on a community field (a new project page, more stars), the later one wins.
+   */
+  observedOn?: string;
 }
 
 /** A paper on a day's list. */

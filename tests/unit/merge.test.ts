@@ -74,3 +74,14 @@ test('entries: given fields replace, absent ones are kept', () => {
   assert.equal(e2.numComments, 5);
   assert.deepEqual(e2.mediaUrls, ['a.png']);
 });
+
+test('the later Hugging Face capture owns the community fields, whatever the order', () => {
+  const early: PaperInput = { source: 'hf', id: '2604.07429', title: 'T', projectPage: 'https://old.example', upvotes: 2, observedOn: '2026-04-10' };
+  const late: PaperInput = { source: 'hf', id: '2604.07429', title: 'T', projectPage: 'https://new.example', githubStars: 2, upvotes: 42, observedOn: '2026-04-16' };
+  const a = mergePaper(mergePaper(undefined, early), late);
+  const b = mergePaper(mergePaper(undefined, late), early);
+  assert.deepEqual(a, b);
+  assert.equal(a.projectPage, 'https://new.example');
+  assert.equal(a.upvotes, 42);
+  assert.equal(a.hfObservedOn, '2026-04-16');
+});

@@ -51,6 +51,7 @@ export const papers: Migration = {
       .addColumn('hf_authors', 'text')
       .addColumn('discussion_id', 'text')
       .addColumn('organization_id', 'integer', (c) => c.references('organizations.id'))
+      .addColumn('hf_observed_on', 'text')
       .addColumn('metadata_source', 'text', (c) => c.notNull())
       .addColumn('created_at', 'text', (c) => c.notNull())
       .addColumn('modified_at', 'text', (c) => c.notNull())

@@ -24,7 +24,7 @@ function rowToPaper(r: Selectable<PapersTable>, orgName: string | null): Paper {
     comments: r.comments, reportNo: r.report_no, license: r.license, arxivSubmitter: r.arxiv_submitter,
     githubRepo: r.github_repo, githubStars: r.github_stars, projectPage: r.project_page,
     aiSummary: r.ai_summary, aiKeywords: parseJson(r.ai_keywords), upvotes: r.upvotes,
-    hfAuthors: parseJson(r.hf_authors), discussionId: r.discussion_id, organization: orgName,
+    hfAuthors: parseJson(r.hf_authors), discussionId: r.discussion_id, organization: orgName, hfObservedOn: r.hf_observed_on,
     metadataSource: r.metadata_source as Paper['metadataSource'],
   };
 }
@@ -36,7 +36,7 @@ function paperToRow(p: Paper, organizationId: number | null, now: string): Paper
     journal_ref: p.journalRef, comments: p.comments, report_no: p.reportNo, license: p.license,
     arxiv_submitter: p.arxivSubmitter, github_repo: p.githubRepo, github_stars: p.githubStars,
     project_page: p.projectPage, ai_summary: p.aiSummary, ai_keywords: json(p.aiKeywords), upvotes: p.upvotes,
-    hf_authors: json(p.hfAuthors), discussion_id: p.discussionId, organization_id: organizationId,
+    hf_authors: json(p.hfAuthors), discussion_id: p.discussionId, organization_id: organizationId, hf_observed_on: p.hfObservedOn,
     metadata_source: p.metadataSource, created_at: now, modified_at: now,
   };
 }

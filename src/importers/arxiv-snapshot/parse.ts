@@ -70,10 +70,16 @@ export function parseSnapshotLine(line: string, lineNumber: number): ImportRecor
  * like one.
  */
 export function looksLikeSnapshot(head: string): boolean {
-  const firstLine = head.replace(/^\uFEFF/, '').trimStart().split('\n', 1)[0]!;
+  const text = head.replace(/^\uFEFF/, '').trimStart();
+  const firstLine = text.split('\n', 1)[0]!;
   if (/^\{\s*"id"\s*:/.test(firstLine)) return true;
+  // The first line, or else one record pretty-printed over many lines, as people save a single entry.
+  return isSnapshotRecord(firstLine) || isSnapshotRecord(text);
+}
+
+function isSnapshotRecord(json: string): boolean {
   try {
-    const r: unknown = JSON.parse(firstLine);
+    const r: unknown = JSON.parse(json);
     return isObj(r) && 'id' in r && ('abstract' in r || 'authors_parsed' in r || 'versions' in r);
   } catch {
     return false;

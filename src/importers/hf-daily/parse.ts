@@ -125,6 +125,8 @@ function parseEntry(raw: unknown, n: number, day: string | undefined): ImportRec
     if (SOCIAL_THUMBNAIL.test(mediaUrl)) entry.thumbnail ??= mediaUrl;
     else entry.mediaUrls = [mediaUrl];
   }
+  // The list's day dates this capture of the community fields: the latest capture of a paper wins.
+  paper.observedOn = entryDay;
   return { paper: compact(paper), entry: compact(entry) };
 }
 
