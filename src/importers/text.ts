@@ -96,3 +96,14 @@ export function splitAuthorString(raw: string): Author[] {
 export function splitCategories(raw: string): string[] {
   return [...new Set(raw.split(/\s+/).filter((c) => c !== ''))];
 }
+
+/** Short fields (comments, journal-ref…) are wrapped at 80 columns by arXiv: unwrap them. */
+export function optionalLine(v: string | undefined): string | undefined {
+  return optionalText(collapseWhitespace(v ?? ''));
+}
+
+/** Drops keys whose value is undefined, so records compare and serialize cleanly. */
+export function dropUndefined<T extends object>(o: T): T {
+  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
+  return o;
+}

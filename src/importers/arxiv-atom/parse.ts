@@ -8,8 +8,9 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { parseArxivId } from '../../domain/arxiv-id.ts';
 import type { Author, ImportRecord, PaperInput } from '../../domain/paper.ts';
+import { asArray, asNode, attr, text, type Node } from '../xml.ts';
 import { ImportError, UpstreamError } from '../errors.ts';
-import { collapseWhitespace, optionalText, texAccentsToUnicode, toIsoTimestamp } from '../text.ts';
+import { collapseWhitespace, dropUndefined, optionalLine, optionalText, texAccentsToUnicode, toIsoTimestamp } from '../text.ts';
 
 export interface AtomPage {
   records: ImportRecord[];
@@ -33,8 +34,6 @@ const parser = new XMLParser({
   htmlEntities: true, // decode numeric character references (`&#xe9;`)
   isArray: (name, _path, _leaf, isAttribute) => !isAttribute && ARRAYS.has(name),
 });
-
-type Node = Record<string, unknown>;
 
 /** An entry id: `http://arxiv.org/abs/2401.01234v2`, `https://arxiv.org/abs/hep-th/9901001v1`. */
 const ABS_URL = /^https?:\/\/(?:export\.|www\.)?arxiv\.org\/abs\/(.+)$/;
@@ -102,9 +101,9 @@ function parseEntry(e: Node, position: string): PaperInput {
     categories: categories.length ? categories : undefined,
     publishedAt: toIsoTimestamp(text(e['published'])),
     updatedAt: toIsoTimestamp(text(e['updated'])),
-    doi: optionalLine(e['doi']),
-    comments: optionalLine(e['comment']),
-    journalRef: optionalLine(e['journal_ref']),
+    doi: optionalLine(text(e['doi'])),
+    comments: optionalLine(text(e['comment'])),
+    journalRef: optionalLine(text(e['journal_ref'])),
   });
 }
 
@@ -118,41 +117,9 @@ function entryAuthor(node: unknown): Author {
   return affiliations.length ? { name, affiliation: affiliations.join('; ') } : { name };
 }
 
-// --- small helpers over fast-xml-parser's output -------------------------------------------------
-
-/** Text content of an element: a string, or `#text` of an element that also has attributes. */
-function text(v: unknown): string | undefined {
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  if (Array.isArray(v)) return text(v[0]);
-  const node = asNode(v);
-  return node ? text(node['#text']) : undefined;
-}
-
-function attr(v: unknown, name: string): string | undefined {
-  return text(asNode(v)?.[`@${name}`]);
-}
-
-function asNode(v: unknown): Node | undefined {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Node) : undefined;
-}
-
-function asArray(v: unknown): unknown[] {
-  return v === undefined || v === '' ? [] : Array.isArray(v) ? v : [v];
-}
 
 function count(v: unknown): number | undefined {
   const s = text(v)?.trim();
   return s && /^\d+$/.test(s) ? Number(s) : undefined;
 }
 
-/** Short fields (comment, journal_ref) may be wrapped over lines: unwrap them. */
-function optionalLine(v: unknown): string | undefined {
-  return optionalText(collapseWhitespace(text(v) ?? ''));
-}
-
-/** Leaves out fields the source did not give, so records compare and serialize cleanly. */
-function dropUndefined<T extends object>(o: T): T {
-  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
-  return o;
-}

@@ -6,9 +6,12 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { parseArxivId } from '../../domain/arxiv-id.ts';
 import type { Author, ImportRecord, PaperInput } from '../../domain/paper.ts';
+import { asArray, asNode, attr, text, type Node } from '../xml.ts';
 import { ImportError, UpstreamError } from '../errors.ts';
 import {
   collapseWhitespace,
+  dropUndefined,
+  optionalLine,
   optionalText,
   splitAuthorString,
   splitCategories,
@@ -42,8 +45,6 @@ const parser = new XMLParser({
   htmlEntities: true,
   isArray: (name, _path, _leaf, isAttribute) => !isAttribute && ARRAYS.has(name),
 });
-
-type Node = Record<string, unknown>;
 
 /** True when the start of a file looks like an OAI-PMH response (for format detection). */
 export function looksLikeOaiPmh(head: string): boolean {
@@ -120,10 +121,10 @@ function parseMetadata(metadata: Node | undefined, position: string): PaperInput
     title,
     abstract: optionalText(text(m['abstract'])),
     categories: optionalList(splitCategories(text(m['categories']) ?? '')),
-    doi: optionalLine(m['doi']),
-    journalRef: optionalLine(m['journal-ref']),
-    comments: optionalLine(m['comments']),
-    reportNo: optionalLine(m['report-no']),
+    doi: optionalLine(text(m['doi'])),
+    journalRef: optionalLine(text(m['journal-ref'])),
+    comments: optionalLine(text(m['comments'])),
+    reportNo: optionalLine(text(m['report-no'])),
     license: optionalText(text(m['license'])),
   };
 
@@ -166,40 +167,8 @@ function requireId(raw: string, position: string) {
   return parsed;
 }
 
-// --- small helpers over fast-xml-parser's output -------------------------------------------------
-
-/** Text content of an element: a string, or `#text` of an element that also has attributes. */
-function text(v: unknown): string | undefined {
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  if (Array.isArray(v)) return text(v[0]);
-  const node = asNode(v);
-  return node ? text(node['#text']) : undefined;
-}
-
-function attr(v: unknown, name: string): string | undefined {
-  return text(asNode(v)?.[`@${name}`]);
-}
-
-function asNode(v: unknown): Node | undefined {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Node) : undefined;
-}
-
-function asArray(v: unknown): unknown[] {
-  return v === undefined || v === '' ? [] : Array.isArray(v) ? v : [v];
-}
-
-/** Short fields (comments, journal-ref…) are wrapped at 80 columns by arXiv: unwrap them. */
-function optionalLine(v: unknown): string | undefined {
-  return optionalText(collapseWhitespace(text(v) ?? ''));
-}
 
 function optionalList<T>(list: T[]): T[] | undefined {
   return list.length ? list : undefined;
 }
 
-/** Leaves out fields the source did not give, so records compare and serialize cleanly. */
-function dropUndefined<T extends object>(o: T): T {
-  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
-  return o;
-}

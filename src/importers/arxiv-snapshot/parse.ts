@@ -12,6 +12,7 @@ import type { Author, ImportRecord, PaperInput } from '../../domain/paper.ts';
 import { ImportError } from '../errors.ts';
 import {
   collapseWhitespace,
+  dropUndefined,
   optionalText,
   splitAuthorString,
   splitCategories,
@@ -60,7 +61,7 @@ export function parseSnapshotLine(line: string, lineNumber: number): ImportRecor
     license: text(o.license),
     arxivSubmitter: typeof o.submitter === 'string' ? optionalText(clean(o.submitter)) : undefined,
   };
-  for (const k of Object.keys(paper) as (keyof PaperInput)[]) if (paper[k] === undefined) delete paper[k];
+  dropUndefined(paper);
   return { paper };
 }
 

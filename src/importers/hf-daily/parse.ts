@@ -16,7 +16,7 @@ import type {
   SubmitterInput,
 } from '../../domain/paper.ts';
 import { ImportError } from '../errors.ts';
-import { collapseWhitespace, optionalText, toIsoTimestamp } from '../text.ts';
+import { collapseWhitespace, dropUndefined, optionalText, toIsoTimestamp } from '../text.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -127,7 +127,7 @@ function parseEntry(raw: unknown, n: number, day: string | undefined): ImportRec
   }
   // The list's day dates this capture of the community fields: the latest capture of a paper wins.
   paper.observedOn = entryDay;
-  return { paper: compact(paper), entry: compact(entry) };
+  return { paper: dropUndefined(paper), entry: dropUndefined(entry) };
 }
 
 const SOCIAL_THUMBNAIL = /^https:\/\/cdn-thumbnails\.huggingface\.co\/social-thumbnails\//;
@@ -162,7 +162,7 @@ function submitter(v: unknown): SubmitterInput | undefined {
   if (!isObj(v)) return undefined;
   const username = optionalText(v.name) ?? optionalText(v.user);
   if (!username) return undefined;
-  return compact({
+  return dropUndefined({
     username,
     fullname: optionalText(v.fullname),
     avatarUrl: optionalText(v.avatarUrl),
@@ -175,7 +175,7 @@ function organization(v: unknown): OrganizationInput | undefined {
   if (!isObj(v)) return undefined;
   const name = optionalText(v.name);
   if (!name) return undefined;
-  return compact({ name, fullname: optionalText(v.fullname), avatarUrl: optionalText(v.avatar), hfId: optionalText(v._id) });
+  return dropUndefined({ name, fullname: optionalText(v.fullname), avatarUrl: optionalText(v.avatar), hfId: optionalText(v._id) });
 }
 
 function parseJson(text: string): unknown {
@@ -207,8 +207,3 @@ function describe(v: unknown): string {
   return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 }
 
-/** Drops keys whose value is undefined, so records compare and serialize cleanly. */
-function compact<T extends object>(o: T): T {
-  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
-  return o;
-}
