@@ -77,6 +77,18 @@ export interface DailyEntriesTable {
   modified_at: string;
 }
 
+export interface PaperCategoriesTable {
+  paper_id: string;
+  category: string;
+  /** 0 for the primary category. */
+  position: number;
+}
+
+export interface SiteStateTable {
+  key: string;
+  value: number;
+}
+
 export interface SchemaMigrationsTable {
   version: number;
   name: string;
@@ -88,5 +100,7 @@ export interface DB {
   organizations: OrganizationsTable;
   submitters: SubmittersTable;
   daily_entries: DailyEntriesTable;
+  paper_categories: PaperCategoriesTable;
+  site_state: SiteStateTable;
   schema_migrations: SchemaMigrationsTable;
 }

@@ -59,6 +59,24 @@ export const papers: Migration = {
     await db.schema.createIndex('papers_published_at').on('papers').column('published_at').execute();
     await db.schema.createIndex('papers_organization_id').on('papers').column('organization_id').execute();
 
+    // arXiv categories of each paper, one row a category, for category pages; written with the paper.
+    await db.schema
+      .createTable('paper_categories')
+      .addColumn('paper_id', 'text', (c) => c.notNull().references('papers.id').onDelete('cascade'))
+      .addColumn('category', 'text', (c) => c.notNull())
+      .addColumn('position', 'integer', (c) => c.notNull())
+      .addPrimaryKeyConstraint('paper_categories_pk', ['paper_id', 'category'])
+      .execute();
+    await db.schema.createIndex('paper_categories_category').on('paper_categories').columns(['category', 'paper_id']).execute();
+
+    // A counter bumped by every write that changes what pages show; page caches compare it.
+    await db.schema
+      .createTable('site_state')
+      .addColumn('key', 'text', (c) => c.primaryKey())
+      .addColumn('value', 'integer', (c) => c.notNull())
+      .execute();
+    await db.insertInto('site_state').values({ key: 'data_version', value: 0 }).execute();
+
     await db.schema
       .createTable('daily_entries')
       .addColumn('id', 'integer', id)

@@ -138,6 +138,8 @@ export async function applyRecords(db: Db, records: ImportRecord[], maxParams: n
       .execute();
   }
 
+  await writeCategories(db, [...changedPapers].map((id) => papers.get(id)!), maxParams);
+
   const submitterIds = await upsertSubmitters(db, [...submitters.values()], now);
   const entryRows = [...changedEntries].map((key) => {
     const e = entries.get(key)!;
@@ -165,7 +167,29 @@ export async function applyRecords(db: Db, records: ImportRecord[], maxParams: n
       )
       .execute();
   }
+  if (changedPapers.size > 0 || changedEntries.size > 0) await bumpDataVersion(db);
   return counts;
+}
+
+/** Replaces the category rows of papers whose record changed. */
+async function writeCategories(db: Db, changed: Paper[], maxParams: number): Promise<void> {
+  const ids = changed.map((p) => p.id);
+  for (const chunk of chunks(ids.map((id) => ({ id })), maxParams)) {
+    await db.deleteFrom('paper_categories').where('paper_id', 'in', chunk.map((c) => c.id)).execute();
+  }
+  const rows = changed.flatMap((p) => p.categories.map((category, position) => ({ paper_id: p.id, category, position })));
+  for (const chunk of chunks(rows, maxParams)) await db.insertInto('paper_categories').values(chunk).execute();
+}
+
+/** Marks that what pages show has changed, so that caches drop what they hold. */
+export async function bumpDataVersion(db: Db): Promise<void> {
+  await db.updateTable('site_state').set((eb) => ({ value: eb('value', '+', 1) })).where('key', '=', 'data_version').execute();
+}
+
+/** The counter that bumpDataVersion raises. */
+export async function dataVersion(db: Db): Promise<number> {
+  const r = await db.selectFrom('site_state').select('value').where('key', '=', 'data_version').executeTakeFirst();
+  return Number(r?.value ?? 0);
 }
 
 async function loadEntries(db: Db, records: ImportRecord[]): Promise<Map<string, DailyEntry>> {
