@@ -13,6 +13,16 @@ export interface Config {
   database: DatabaseConfig;
   port: number;
   host: string;
+  site: SiteConfig;
+}
+
+export interface SiteConfig {
+  /** Shown in the header and in titles. */
+  name: string;
+  /** Who curates the lists: the header says "by CURATORS and the research community". */
+  curators: string | null;
+  /** The address people reach the site at, for canonical links and feeds (no trailing slash). */
+  publicUrl: string;
 }
 
 export class ConfigError extends Error {
@@ -50,6 +60,11 @@ const EnvSchema = z.object({
   DATABASE_URL: z.string().default(DEFAULT_DATABASE_URL),
   PORT: port.default(3000),
   HOST: z.string().min(1, 'expected a host name or address').default('127.0.0.1'),
+  SITE_NAME: z.string().max(80, 'expected at most 80 characters').default('Daily Papers'),
+  SITE_CURATORS: z.string().max(120, 'expected at most 120 characters').optional(),
+  PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL, e.g. https://papers.example.org' })
+    .optional(),
 });
 
 /** Reads the configuration from an environment (process.env by default). Throws ConfigError. */
@@ -61,5 +76,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration:\n  ${msgs.join('\n  ')}`);
   }
   const e = parsed.data;
-  return { database: parseDatabaseUrl(e.DATABASE_URL), port: e.PORT, host: e.HOST };
+  const host = e.HOST === '0.0.0.0' || e.HOST === '::' ? '127.0.0.1' : e.HOST;
+  return {
+    database: parseDatabaseUrl(e.DATABASE_URL),
+    port: e.PORT,
+    host: e.HOST,
+    site: {
+      name: e.SITE_NAME,
+      curators: e.SITE_CURATORS ?? null,
+      publicUrl: (e.PUBLIC_URL ?? `http://${host}:${e.PORT}`).replace(/\/+$/, ''),
+    },
+  };
 }

@@ -42,3 +42,28 @@ export function trendingReference(now: Date, newestListing: Date | null): Date {
   const cap = new Date(newestListing.getTime() + 86_400_000);
   return cap < now ? cap : now;
 }
+
+export interface Rankable {
+  paperId: string;
+  upvotes: number;
+  comments: number;
+  /** When the paper was put on a list (ISO). */
+  listedAt: string;
+}
+
+/**
+ * Items by trending score, highest first, each paper once (its best listing). Ties go to the
+ * fresher listing, then to the paper id, so the order is stable.
+ */
+export function rankTrending<T extends Rankable>(items: T[], reference: Date): { item: T; score: number }[] {
+  const best = new Map<string, { item: T; score: number }>();
+  for (const item of items) {
+    const ageHours = (reference.getTime() - new Date(item.listedAt).getTime()) / 3_600_000;
+    const score = trendingScore({ upvotes: item.upvotes, comments: item.comments, ageHours });
+    const seen = best.get(item.paperId);
+    if (!seen || score > seen.score) best.set(item.paperId, { item, score });
+  }
+  return [...best.values()].sort(
+    (a, b) => b.score - a.score || b.item.listedAt.localeCompare(a.item.listedAt) || a.item.paperId.localeCompare(b.item.paperId),
+  );
+}

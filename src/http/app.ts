@@ -1,47 +1,109 @@
 /**
- * The one route table of the web application. Handlers stay short; SQL lives in src/db/queries.
+ * The one route table of the web application. Handlers are short and live in handlers/, api/ and
+ * feeds/; SQL lives in src/db/queries.
  */
-import { Hono } from 'hono';
-import { html } from 'hono/html';
-import type { Database } from '../db/connection.ts';
+import { Hono, type Context } from 'hono';
+import { cors } from 'hono/cors';
+import { secureHeaders } from 'hono/secure-headers';
 import { countPapers } from '../db/queries/papers.ts';
+import { apiDocsPage } from './api/docs.ts';
+import { dailyPapers, paperById, apiError } from './api/handlers.ts';
+import { openApiDocument } from './api/openapi.ts';
+import { assetsByPath } from './assets.ts';
+import { htmlError, type AppDeps, type Deps } from './context.ts';
+import { categoryFeed, listFeed, organizationFeed } from './feeds/feeds.ts';
+import { rankingPage, subscribePage } from './handlers/about.ts';
+import { categoryPage, organizationPage } from './handlers/collections.ts';
+import { dayPage, latestDay, monthPage, pickDay, weekPage } from './handlers/lists.ts';
+import { paperDetail } from './handlers/paper.ts';
+import { trendingPage } from './handlers/trending.ts';
+import { responseCache } from './middleware/response-cache.ts';
 
-export interface AppDeps {
-  database: Database;
-}
+export type { AppDeps } from './context.ts';
 
-export function createApp({ database }: AppDeps): Hono {
+// Old-style arXiv ids (`hep-th/9901001`) take two path segments.
+const NEW_ID = ':id{[0-9]{4}\\.[0-9]{4,5}(?:v[0-9]+)?}';
+const OLD_ID = ':archive{[a-z]+(?:-[a-z]+)*(?:\\.[A-Za-z]{2})?}/:number{[0-9]{7}(?:v[0-9]+)?}';
+
+export function createApp(appDeps: AppDeps): Hono {
+  const deps: Deps = { ...appDeps, now: appDeps.now ?? (() => new Date()) };
   const app = new Hono();
+  const isApi = (c: Context) => c.req.path.startsWith('/api/');
+
+  app.use(
+    '*',
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        imgSrc: ["'self'", 'https:', 'data:'],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        scriptSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+      crossOriginResourcePolicy: false,
+    }),
+  );
+  app.use('/api/*', cors({ origin: '*', allowMethods: ['GET', 'HEAD', 'OPTIONS'], maxAge: 86400 }));
 
   app.get('/healthz', async (c) => {
-    // Ready means the database answers.
-    await countPapers(database.db);
+    await countPapers(deps.database.db); // ready means the database answers
     return c.json({ status: 'ok' });
   });
-
-  app.get('/', async (c) => {
-    const n = await countPapers(database.db);
-    return c.html(html`<!doctype html>
-      <html lang="en">
-        <head>
-          <meta charset="utf-8" />
-          <meta name="viewport" content="width=device-width, initial-scale=1" />
-          <title>Daily Papers</title>
-        </head>
-        <body>
-          <main>
-            <h1>Daily Papers</h1>
-            <p>by the research community</p>
-            <p>${n} papers in the database.</p>
-          </main>
-        </body>
-      </html>`);
+  app.get('/static/:file', (c) => {
+    const asset = assetsByPath.get(c.req.path);
+    if (!asset) return c.text('not found', 404);
+    const gzip = /\bgzip\b/.test(c.req.header('accept-encoding') ?? '');
+    return c.body(new Uint8Array(gzip ? asset.gzip : asset.body), 200, {
+      'Content-Type': asset.type,
+      'Cache-Control': 'public, max-age=31536000, immutable',
+      Vary: 'Accept-Encoding',
+      ...(gzip ? { 'Content-Encoding': 'gzip' } : {}),
+    });
   });
 
-  app.notFound((c) => c.json({ error: `no such page: ${c.req.path}` }, 404));
+  const cache = responseCache(deps.database);
+  app.use('*', async (c, next) => (c.req.path === '/healthz' || c.req.path.startsWith('/static/') ? next() : cache(c, next)));
+
+  // Pages
+  app.get('/', latestDay(deps));
+  app.get('/papers', latestDay(deps));
+  app.get('/papers/date', pickDay(deps));
+  app.get('/papers/date/:day', dayPage(deps));
+  app.get('/papers/week/:week', weekPage(deps));
+  app.get('/papers/month/:month', monthPage(deps));
+  app.get('/papers/trending', trendingPage(deps));
+  app.get('/papers/category/:category', categoryPage(deps));
+  app.get(`/papers/${NEW_ID}`, paperDetail(deps));
+  app.get(`/papers/${OLD_ID}`, paperDetail(deps));
+  app.get('/papers/:id', paperDetail(deps)); // anything else: a 400 page naming what an id looks like
+  app.get('/organizations/:name', organizationPage(deps));
+  app.get('/about/ranking', rankingPage(deps));
+  app.get('/subscribe', subscribePage(deps));
+  app.get('/docs/api', apiDocsPage(deps));
+
+  // Feeds
+  app.get('/feeds/organizations/:file', organizationFeed(deps));
+  app.get('/feeds/categories/:file', categoryFeed(deps));
+  app.get('/feeds/:file', listFeed(deps));
+
+  // API (Hugging Face-compatible)
+  app.get('/api/daily_papers', dailyPapers(deps));
+  app.get(`/api/papers/${NEW_ID}`, paperById(deps));
+  app.get(`/api/papers/${OLD_ID}`, paperById(deps));
+  app.get('/api/papers/:id', paperById(deps)); // anything else: a 400 naming the id
+  app.get('/api/openapi.json', (c) => c.json(openApiDocument(deps.site)));
+
+  app.notFound((c) =>
+    isApi(c)
+      ? apiError(c, 404, `no such endpoint: ${c.req.method} ${c.req.path}`)
+      : htmlError(c, deps, 404, 'Page not found', 'There is nothing at this address. The lists start at the home page.'),
+  );
   app.onError((err, c) => {
     console.error(err);
-    return c.json({ error: 'internal error' }, 500);
+    return isApi(c) ? c.json({ error: 'internal error' }, 500) : c.html('<!doctype html><title>Error</title><h1>Something went wrong on our side</h1>', 500);
   });
   return app;
 }

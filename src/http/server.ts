@@ -5,7 +5,7 @@ import type { Database } from '../db/connection.ts';
 import { createApp } from './app.ts';
 
 export function startServer(config: Config, database: Database): Promise<ServerType> {
-  const app = createApp({ database });
+  const app = createApp({ database, site: config.site });
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(server));
     server.once('error', reject);

@@ -31,3 +31,11 @@ test('bad values name the variable and what was expected', () => {
   assert.equal(loadConfig({ PORT: '8080', HOST: '0.0.0.0' }).port, 8080);
   assert.equal(loadConfig({ PORT: '' }).port, 3000, 'a blank variable counts as unset');
 });
+
+test('site settings: name, curators, public URL', () => {
+  const c = loadConfig({ PORT: '8080' });
+  assert.deepEqual(c.site, { name: 'Daily Papers', curators: null, publicUrl: 'http://127.0.0.1:8080' });
+  const d = loadConfig({ SITE_NAME: 'Lab Papers', SITE_CURATORS: 'AK', PUBLIC_URL: 'https://papers.example.org/' });
+  assert.deepEqual(d.site, { name: 'Lab Papers', curators: 'AK', publicUrl: 'https://papers.example.org' });
+  assert.throws(() => loadConfig({ PUBLIC_URL: 'javascript:alert(1)' }), /PUBLIC_URL: expected an http/);
+});

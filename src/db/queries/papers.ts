@@ -16,7 +16,7 @@ export interface BatchCounts {
 const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
 const parseJson = <T>(v: string | null): T | null => (v === null ? null : (JSON.parse(v) as T));
 
-function rowToPaper(r: Selectable<PapersTable>, orgName: string | null): Paper {
+export function rowToPaper(r: Selectable<PapersTable>, orgName: string | null): Paper {
   return {
     id: r.id, version: r.version, title: r.title, abstract: r.abstract,
     authors: JSON.parse(r.authors), categories: r.categories === '' ? [] : r.categories.split(' '),

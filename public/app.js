@@ -1,0 +1,26 @@
+// Progressive enhancements; every page works without this file.
+// j / k move between papers, Enter opens the focused one (it is a link), / jumps to a search box.
+(() => {
+  const cards = () => Array.from(document.querySelectorAll('[data-card] a.card-title'));
+  document.addEventListener('keydown', (ev) => {
+    if (ev.defaultPrevented || ev.altKey || ev.ctrlKey || ev.metaKey) return;
+    const t = ev.target;
+    if (t instanceof HTMLElement && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+    if (ev.key === 'j' || ev.key === 'k') {
+      const list = cards();
+      if (list.length === 0) return;
+      const i = list.indexOf(document.activeElement);
+      const next = ev.key === 'j' ? Math.min(i + 1, list.length - 1) : i < 0 ? 0 : Math.max(i - 1, 0);
+      list[next].focus();
+      list[next].closest('[data-card]').scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+      ev.preventDefault();
+    } else if (ev.key === '/') {
+      const box = document.querySelector('input[type=search]');
+      if (box) { box.focus(); ev.preventDefault(); }
+    }
+  });
+  // The date picker navigates as soon as a day is chosen.
+  document.querySelectorAll('form.date-picker input[type=date]').forEach((input) => {
+    input.addEventListener('change', () => input.form && input.value && input.form.submit());
+  });
+})();

@@ -1,0 +1,220 @@
+/**
+ * Reading the daily lists: a day, a week or a month of listings, their neighbours, trending candidates,
+ * a paper with the lists it was on, and papers by organization or category.
+ */
+import type { Kysely, SelectQueryBuilder } from 'kysely';
+import type { DayRange } from '../../domain/dates.ts';
+import type { DailyEntry, Paper } from '../../domain/merge.ts';
+import type { DB } from '../schema.ts';
+import { rowToPaper } from './papers.ts';
+
+type Db = Kysely<DB>;
+
+export interface Organization {
+  name: string;
+  fullname: string | null;
+  avatarUrl: string | null;
+  hfId: string | null;
+}
+
+export interface Submitter {
+  username: string;
+  fullname: string | null;
+  avatarUrl: string | null;
+  hfId: string | null;
+  /** The profile object as the source gave it. */
+  profile: Record<string, unknown> | null;
+}
+
+/** A paper as listed on a day: what list pages, feeds and the daily_papers API show. */
+export interface Listing {
+  paper: Paper;
+  organization: Organization | null;
+  entry: DailyEntry;
+  submitter: Submitter | null;
+}
+
+/** A paper with its organization, for pages that list papers rather than listings. */
+export interface PaperWithOrg {
+  paper: Paper;
+  organization: Organization | null;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+}
+
+export interface PageRequest {
+  limit: number;
+  offset: number;
+}
+
+function listingQuery(db: Db) {
+  return db
+    .selectFrom('daily_entries as e')
+    .innerJoin('papers', 'papers.id', 'e.paper_id')
+    .leftJoin('organizations as o', 'o.id', 'papers.organization_id')
+    .leftJoin('submitters as s', 's.id', 'e.submitter_id')
+    .selectAll('papers')
+    .select([
+      'e.day as e_day', 'e.listed_at as e_listed_at', 'e.submitted_at as e_submitted_at', 'e.comment as e_comment',
+      'e.num_comments as e_num_comments', 'e.thumbnail as e_thumbnail', 'e.media_urls as e_media_urls',
+      'e.is_author_participating as e_is_author_participating',
+      'o.name as o_name', 'o.fullname as o_fullname', 'o.avatar_url as o_avatar_url', 'o.hf_id as o_hf_id',
+      's.username as s_username', 's.fullname as s_fullname', 's.avatar_url as s_avatar_url', 's.hf_id as s_hf_id',
+      's.profile as s_profile',
+    ]);
+}
+
+type ListingRow = Awaited<ReturnType<ReturnType<typeof listingQuery>['execute']>>[number];
+
+function organizationOf(r: { o_name: string | null; o_fullname: string | null; o_avatar_url: string | null; o_hf_id: string | null }): Organization | null {
+  return r.o_name === null ? null : { name: r.o_name, fullname: r.o_fullname, avatarUrl: r.o_avatar_url, hfId: r.o_hf_id };
+}
+
+function toListing(r: ListingRow): Listing {
+  const paper = rowToPaper(r, r.o_name);
+  return {
+    paper,
+    organization: organizationOf(r),
+    entry: {
+      paperId: r.id, day: r.e_day, listedAt: r.e_listed_at, submitter: r.s_username, submittedAt: r.e_submitted_at,
+      comment: r.e_comment, numComments: r.e_num_comments, thumbnail: r.e_thumbnail,
+      mediaUrls: r.e_media_urls === null ? null : JSON.parse(r.e_media_urls),
+      isAuthorParticipating: r.e_is_author_participating === null ? null : r.e_is_author_participating === 1,
+    },
+    submitter:
+      r.s_username === null
+        ? null
+        : {
+            username: r.s_username, fullname: r.s_fullname, avatarUrl: r.s_avatar_url, hfId: r.s_hf_id,
+            profile: r.s_profile === null ? null : JSON.parse(r.s_profile),
+          },
+  };
+}
+
+/** `upvotes`: most upvoted first. `publishedAt`: most recently listed first (Hugging Face's meaning). */
+export type ListingSort = 'upvotes' | 'publishedAt';
+
+/** Listings of the days in a range, most upvoted first (or newest arXiv date first), one page of them. */
+export async function listingsInRange(
+  db: Db,
+  range: DayRange,
+  page: PageRequest,
+  sort: ListingSort = 'upvotes',
+  submitter?: string,
+): Promise<Page<Listing>> {
+  const filter = <Q extends SelectQueryBuilder<any, any, any>>(q: Q): Q => {
+    let out = q.where('e.day', '>=', range.from).where('e.day', '<=', range.to) as Q;
+    if (submitter !== undefined) out = out.where('s.username', '=', submitter) as Q;
+    return out;
+  };
+  let q = filter(listingQuery(db));
+  q = sort === 'upvotes'
+    ? q.orderBy('papers.upvotes', 'desc').orderBy('e.num_comments', 'desc').orderBy('e.day', 'desc')
+    : q.orderBy('e.day', 'desc').orderBy('e.listed_at', 'desc').orderBy('papers.upvotes', 'desc');
+  const rows = await q.orderBy('papers.id').limit(page.limit).offset(page.offset).execute();
+  const count = await filter(
+    db
+      .selectFrom('daily_entries as e')
+      .leftJoin('submitters as s', 's.id', 'e.submitter_id')
+      .select((eb) => eb.fn.countAll<number>().as('n')),
+  ).executeTakeFirstOrThrow();
+  return { items: rows.map(toListing), total: Number(count.n) };
+}
+
+/** Every listing since a day (inclusive): the candidates that trending ranks. */
+export async function listingsSince(db: Db, fromDay: string): Promise<Listing[]> {
+  const rows = await listingQuery(db).where('e.day', '>=', fromDay).execute();
+  return rows.map(toListing);
+}
+
+/** The newest day that has a list, or null when there is none. */
+export async function latestListingDay(db: Db): Promise<string | null> {
+  const r = await db.selectFrom('daily_entries').select((eb) => eb.fn.max<string>('day').as('d')).executeTakeFirst();
+  return r?.d ?? null;
+}
+
+/** When the newest listing was made (its listing time, or its day), for the trending reference. */
+export async function latestListingTime(db: Db): Promise<Date | null> {
+  const day = await latestListingDay(db);
+  if (day === null) return null;
+  const r = await db
+    .selectFrom('daily_entries')
+    .select((eb) => eb.fn.max<string>('listed_at').as('t'))
+    .where('day', '=', day)
+    .executeTakeFirst();
+  const t = r?.t && r.t.slice(0, 10) >= day ? r.t : `${day}T00:00:00.000Z`;
+  return new Date(t);
+}
+
+/** The nearest days with a list before and after a range (null where there is none): navigation skips empty days. */
+export async function neighbourDays(db: Db, range: DayRange): Promise<{ prev: string | null; next: string | null }> {
+  const prev = await db.selectFrom('daily_entries').select((eb) => eb.fn.max<string>('day').as('d')).where('day', '<', range.from).executeTakeFirst();
+  const next = await db.selectFrom('daily_entries').select((eb) => eb.fn.min<string>('day').as('d')).where('day', '>', range.to).executeTakeFirst();
+  return { prev: prev?.d ?? null, next: next?.d ?? null };
+}
+
+/** A paper with its organization and every listing of it (newest first), or undefined. */
+export async function paperWithListings(db: Db, id: string): Promise<{ paper: Paper; organization: Organization | null; listings: Listing[] } | undefined> {
+  const row = await db
+    .selectFrom('papers')
+    .leftJoin('organizations as o', 'o.id', 'papers.organization_id')
+    .selectAll('papers')
+    .select(['o.name as o_name', 'o.fullname as o_fullname', 'o.avatar_url as o_avatar_url', 'o.hf_id as o_hf_id'])
+    .where('papers.id', '=', id)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const listings = (await listingQuery(db).where('e.paper_id', '=', id).orderBy('e.day', 'desc').execute()).map(toListing);
+  return { paper: rowToPaper(row, row.o_name), organization: organizationOf(row), listings };
+}
+
+export async function getOrganization(db: Db, name: string): Promise<Organization | undefined> {
+  const r = await db.selectFrom('organizations').selectAll().where('name', '=', name).executeTakeFirst();
+  return r && { name: r.name, fullname: r.fullname, avatarUrl: r.avatar_url, hfId: r.hf_id };
+}
+
+function paperQuery(db: Db) {
+  return db
+    .selectFrom('papers')
+    .leftJoin('organizations as o', 'o.id', 'papers.organization_id')
+    .selectAll('papers')
+    .select(['o.name as o_name', 'o.fullname as o_fullname', 'o.avatar_url as o_avatar_url', 'o.hf_id as o_hf_id']);
+}
+
+/** An organization's papers, newest arXiv date first. */
+export async function papersOfOrganization(db: Db, name: string, page: PageRequest): Promise<Page<PaperWithOrg>> {
+  const rows = await paperQuery(db)
+    .where('o.name', '=', name)
+    .orderBy('papers.published_at', 'desc')
+    .orderBy('papers.id', 'desc')
+    .limit(page.limit)
+    .offset(page.offset)
+    .execute();
+  const n = await db
+    .selectFrom('papers')
+    .innerJoin('organizations as o', 'o.id', 'papers.organization_id')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('o.name', '=', name)
+    .executeTakeFirstOrThrow();
+  return { items: rows.map((r) => ({ paper: rowToPaper(r, r.o_name), organization: organizationOf(r) })), total: Number(n.n) };
+}
+
+/** Papers of an arXiv category (primary or cross-listed), newest arXiv date first. */
+export async function papersOfCategory(db: Db, category: string, page: PageRequest): Promise<Page<PaperWithOrg>> {
+  const rows = await paperQuery(db)
+    .innerJoin('paper_categories as c', 'c.paper_id', 'papers.id')
+    .where('c.category', '=', category)
+    .orderBy('papers.published_at', 'desc')
+    .orderBy('papers.id', 'desc')
+    .limit(page.limit)
+    .offset(page.offset)
+    .execute();
+  const n = await db
+    .selectFrom('paper_categories')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('category', '=', category)
+    .executeTakeFirstOrThrow();
+  return { items: rows.map((r) => ({ paper: rowToPaper(r, r.o_name), organization: organizationOf(r) })), total: Number(n.n) };
+}

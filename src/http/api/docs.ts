@@ -1,0 +1,45 @@
+/** GET /docs/api: the API described for people, from the same OpenAPI document programs read. */
+import type { Context } from 'hono';
+import { html } from 'hono/html';
+import type { Deps } from '../context.ts';
+import { layout } from '../views/layout.ts';
+import { openApiDocument } from './openapi.ts';
+
+interface Param {
+  name: string;
+  in: string;
+  description: string;
+  required?: boolean;
+  schema: { type: string; default?: unknown; enum?: string[]; minimum?: number; maximum?: number };
+}
+
+export const apiDocsPage = (deps: Deps) => (c: Context) => {
+  const doc = openApiDocument(deps.site);
+  const base = deps.site.publicUrl;
+  const ops = Object.entries(doc.paths).map(([path, item]) => ({ path, op: item.get }));
+  return c.html(
+    layout(
+      deps.site,
+      { title: 'API', canonical: '/docs/api', nav: 'api', description: doc.info.description },
+      html`<div class="prose">
+<h1>API</h1>
+<p>${doc.info.description}</p>
+<p>Machine-readable description: <a href="/api/openapi.json">/api/openapi.json</a> (OpenAPI 3.1).</p>
+${ops.map(
+  ({ path, op }) => html`<h2 id="${op.operationId}"><code>GET ${path}</code></h2>
+<p><strong>${op.summary}.</strong> ${'description' in op ? op.description : ''}</p>
+<table><thead><tr><th>Parameter</th><th>In</th><th>Type</th><th>Meaning</th></tr></thead><tbody>
+${(op.parameters as Param[]).map(
+  (p) => html`<tr><td><code>${p.name}</code>${p.required ? ' (required)' : ''}</td><td>${p.in}</td><td>${p.schema.type}${p.schema.enum ? `: ${p.schema.enum.join(' | ')}` : ''}${p.schema.minimum !== undefined ? `, ${p.schema.minimum}–${p.schema.maximum ?? '…'}` : ''}${p.schema.default !== undefined ? `, default ${String(p.schema.default)}` : ''}</td><td>${p.description}</td></tr>`,
+)}
+</tbody></table>
+<p>Answers: ${Object.entries(op.responses).map(([code, r], i) => html`${i > 0 ? ', ' : ''}<strong>${code}</strong> ${r.description}`)}</p>`,
+)}
+<h2>Examples</h2>
+<pre>curl '${base}/api/daily_papers?date=2024-11-08&amp;limit=5'
+curl '${base}/api/daily_papers?week=2024-W45&amp;sort=trending'
+curl '${base}/api/papers/2401.01234'</pre>
+</div>`,
+    ),
+  );
+};

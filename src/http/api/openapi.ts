@@ -1,0 +1,117 @@
+/** The OpenAPI 3.1 description of the API, served at /api/openapi.json and rendered at /docs/api. */
+import type { SiteConfig } from '../../config.ts';
+import { MAX_LIMIT } from './handlers.ts';
+
+const error = { $ref: '#/components/schemas/Error' };
+const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: error } } });
+
+export function openApiDocument(site: SiteConfig) {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: `${site.name} API`,
+      version: '1',
+      description:
+        'Read the daily lists and papers. The format is that of the Hugging Face Daily Papers API ' +
+        '(https://huggingface.co/api/daily_papers), so existing clients work unchanged. Errors are `{"error": "…"}`. ' +
+        'Responses carry an ETag; send it back in If-None-Match to get 304 when nothing changed. CORS is open for GET.',
+    },
+    servers: [{ url: site.publicUrl }],
+    paths: {
+      '/api/daily_papers': {
+        get: {
+          operationId: 'listDailyPapers',
+          summary: 'Papers on the daily lists',
+          description:
+            'With `date`, `week` or `month`: the papers listed in that period, most upvoted first. Without: every listing, most recent first. ' +
+            '`sort=trending` ranks the papers of the last 7 days by the trending score (see /about/ranking).',
+          parameters: [
+            { name: 'p', in: 'query', description: 'Page number, from 0.', schema: { type: 'integer', minimum: 0, default: 0 } },
+            { name: 'limit', in: 'query', description: 'Papers per page.', schema: { type: 'integer', minimum: 1, maximum: MAX_LIMIT, default: 50 } },
+            { name: 'date', in: 'query', description: 'A day, YYYY-MM-DD.', schema: { type: 'string', format: 'date' } },
+            { name: 'week', in: 'query', description: 'An ISO week, YYYY-Www (e.g. 2024-W45).', schema: { type: 'string', pattern: '^\\d{4}-W\\d{2}$' } },
+            { name: 'month', in: 'query', description: 'A month, YYYY-MM.', schema: { type: 'string', pattern: '^\\d{4}-\\d{2}$' } },
+            { name: 'submitter', in: 'query', description: 'Only papers submitted by this username.', schema: { type: 'string' } },
+            { name: 'sort', in: 'query', description: '`publishedAt`: most recently listed first; `trending`: by trending score.', schema: { type: 'string', enum: ['publishedAt', 'trending'] } },
+          ],
+          responses: {
+            200: { description: 'A page of listings.', content: { 'application/json': { schema: { type: 'array', items: { $ref: '#/components/schemas/DailyPaper' } } } } },
+            304: { description: 'Not modified (If-None-Match matched the ETag).' },
+            400: errorResponse('A parameter is malformed; the message names it.'),
+          },
+        },
+      },
+      '/api/papers/{id}': {
+        get: {
+          operationId: 'getPaper',
+          summary: 'One paper',
+          parameters: [
+            { name: 'id', in: 'path', required: true, description: 'arXiv id, with or without version (2401.01234, 2401.01234v2); old-style ids such as hep-th/9901001 are written with their slash.', schema: { type: 'string' } },
+          ],
+          responses: {
+            200: { description: 'The paper.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Paper' } } } },
+            304: { description: 'Not modified.' },
+            400: errorResponse('Not an arXiv id.'),
+            404: errorResponse('No such paper here.'),
+          },
+        },
+      },
+    },
+    components: {
+      schemas: {
+        Error: { type: 'object', required: ['error'], properties: { error: { type: 'string', description: 'What is wrong, in words.' } } },
+        Author: {
+          type: 'object',
+          required: ['name'],
+          properties: { _id: { type: 'string' }, name: { type: 'string' }, hidden: { type: 'boolean' }, user: { type: 'object' }, status: { type: 'string' } },
+        },
+        User: {
+          type: 'object',
+          properties: { _id: { type: 'string' }, name: { type: 'string', description: 'Username.' }, fullname: { type: 'string' }, avatarUrl: { type: 'string' }, type: { type: 'string' } },
+        },
+        Organization: {
+          type: 'object',
+          required: ['name'],
+          properties: { _id: { type: 'string' }, name: { type: 'string' }, fullname: { type: 'string' }, avatar: { type: 'string' } },
+        },
+        Paper: {
+          type: 'object',
+          required: ['id', 'title', 'authors', 'upvotes'],
+          properties: {
+            id: { type: 'string', description: 'arXiv id without version.' },
+            title: { type: 'string' },
+            summary: { type: 'string', description: 'The abstract.' },
+            authors: { type: 'array', items: { $ref: '#/components/schemas/Author' } },
+            publishedAt: { type: 'string', format: 'date-time', description: 'When version 1 appeared on arXiv.' },
+            submittedOnDailyAt: { type: 'string', format: 'date-time' },
+            submittedOnDailyBy: { $ref: '#/components/schemas/User' },
+            upvotes: { type: 'integer' },
+            discussionId: { type: 'string' },
+            projectPage: { type: 'string' },
+            githubRepo: { type: 'string' },
+            githubStars: { type: 'integer' },
+            ai_summary: { type: 'string' },
+            ai_keywords: { type: 'array', items: { type: 'string' } },
+            organization: { $ref: '#/components/schemas/Organization' },
+          },
+        },
+        DailyPaper: {
+          type: 'object',
+          required: ['paper', 'publishedAt', 'title', 'numComments'],
+          properties: {
+            paper: { $ref: '#/components/schemas/Paper' },
+            publishedAt: { type: 'string', format: 'date-time', description: 'When the paper was put on the list (not the arXiv date).' },
+            title: { type: 'string' },
+            summary: { type: 'string' },
+            thumbnail: { type: 'string' },
+            mediaUrls: { type: 'array', items: { type: 'string' } },
+            numComments: { type: 'integer' },
+            submittedBy: { $ref: '#/components/schemas/User' },
+            organization: { $ref: '#/components/schemas/Organization' },
+            isAuthorParticipating: { type: 'boolean' },
+          },
+        },
+      },
+    },
+  };
+}

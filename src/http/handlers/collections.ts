@@ -1,0 +1,59 @@
+/** GET /organizations/:name and /papers/category/:category: papers of an organization or an arXiv category. */
+import type { Context } from 'hono';
+import { html } from 'hono/html';
+import { getOrganization, papersOfCategory, papersOfOrganization, type Page, type PaperWithOrg } from '../../db/queries/lists.ts';
+import { htmlError, PAGE_SIZE, pageParam, type Deps } from '../context.ts';
+import { safeUrl } from '../views/paper-page.ts';
+import { cardFromPaper, cardList, pager } from '../views/cards.ts';
+import { layout, type FeedLink } from '../views/layout.ts';
+
+/** arXiv category names: `cs.CL`, `hep-th`, `astro-ph.GA`, `math-ph`. */
+export const CATEGORY = /^[a-z]{2,8}(?:-[a-z]{2,6})?(?:\.[A-Za-z]{2,4})?$/;
+
+function papersPage(deps: Deps, c: Context, m: { title: string; heading: ReturnType<typeof html>; canonical: string; feed: FeedLink; list: Page<PaperWithOrg>; page: number }) {
+  const pages = Math.max(1, Math.ceil(m.list.total / PAGE_SIZE));
+  return c.html(
+    layout(
+      deps.site,
+      { title: m.title, canonical: m.canonical, feeds: [m.feed], description: `${m.list.total} papers: ${m.title}.` },
+      html`<div class="list-head"><div>${m.heading}<p class="byline">${m.list.total} paper${m.list.total === 1 ? '' : 's'}, newest first</p></div></div>
+${cardList(m.list.items.map(cardFromPaper), deps.now(), 'No papers here yet.')}
+${pager(m.page, pages, (n) => (n === 1 ? m.canonical : `${m.canonical}?p=${n}`))}`,
+    ),
+  );
+}
+
+export const organizationPage = (deps: Deps) => async (c: Context) => {
+  const page = pageParam(c);
+  if (page === null) return htmlError(c, deps, 400, 'Bad page number', 'The page number (?p=) must be a whole number from 1.');
+  const name = c.req.param('name') ?? '';
+  const org = name.length <= 100 ? await getOrganization(deps.database.db, name) : undefined;
+  if (!org) return htmlError(c, deps, 404, 'Organization not found', `There is no organization named “${name.slice(0, 100)}” here.`);
+  const list = await papersOfOrganization(deps.database.db, org.name, { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
+  const avatar = safeUrl(org.avatarUrl);
+  const canonical = `/organizations/${encodeURIComponent(org.name)}`;
+  return papersPage(deps, c, {
+    title: org.fullname?.trim() || org.name,
+    heading: html`<h1 style="display:flex;gap:12px;align-items:center">${avatar ? html`<img src="${avatar}" alt="" width="40" height="40" style="border-radius:8px">` : ''}${org.fullname?.trim() || org.name}</h1>`,
+    canonical,
+    feed: { title: `Papers of ${org.fullname?.trim() || org.name}`, path: `/feeds/organizations/${encodeURIComponent(org.name)}` },
+    list,
+    page,
+  });
+};
+
+export const categoryPage = (deps: Deps) => async (c: Context) => {
+  const page = pageParam(c);
+  if (page === null) return htmlError(c, deps, 400, 'Bad page number', 'The page number (?p=) must be a whole number from 1.');
+  const category = c.req.param('category') ?? '';
+  if (!CATEGORY.test(category)) return htmlError(c, deps, 400, 'Not an arXiv category', 'Categories are written like cs.CL, hep-th or astro-ph.GA.');
+  const list = await papersOfCategory(deps.database.db, category, { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
+  return papersPage(deps, c, {
+    title: `${category} papers`,
+    heading: html`<h1>${category}</h1>`,
+    canonical: `/papers/category/${category}`,
+    feed: { title: `${category} papers`, path: `/feeds/categories/${category}` },
+    list,
+    page,
+  });
+};

@@ -1,0 +1,28 @@
+/** GET /papers/:id and /papers/:archive/:number (old-style ids): a paper's page. */
+import type { Context } from 'hono';
+import { paperWithListings } from '../../db/queries/lists.ts';
+import { arxivAbsUrl, parseArxivId } from '../../domain/arxiv-id.ts';
+import { htmlError, type Deps } from '../context.ts';
+import { paperPage } from '../views/paper-page.ts';
+
+/** The canonical id in a request path, or null. Old-style ids arrive in two path segments. */
+export function idFromPath(c: Context): { raw: string; id: string; canonical: boolean } | null {
+  const archive = c.req.param('archive');
+  const raw = archive ? `${archive}/${c.req.param('number')}` : (c.req.param('id') ?? '');
+  const parsed = parseArxivId(raw);
+  return parsed && { raw, id: parsed.id, canonical: parsed.id === raw };
+}
+
+export const paperDetail = (deps: Deps) => async (c: Context) => {
+  const ref = idFromPath(c);
+  if (!ref) {
+    return htmlError(c, deps, 400, 'Not an arXiv id', 'Paper addresses use arXiv ids, like /papers/2401.01234 or /papers/hep-th/9901001.');
+  }
+  // One address per paper: /papers/2401.01234v2 and /papers/math.GT/0309136 lead to the canonical one.
+  if (!ref.canonical) return c.redirect(`/papers/${ref.id}`, 301);
+  const found = await paperWithListings(deps.database.db, ref.id);
+  if (!found) {
+    return htmlError(c, deps, 404, 'Paper not found', `There is no paper ${ref.id} here yet. It may exist on arXiv: ${arxivAbsUrl(ref.id)}`);
+  }
+  return c.html(paperPage(deps.site, { ...found, now: deps.now() }));
+};

@@ -1,0 +1,51 @@
+/** GET /papers/trending: papers ranked by the trending score (src/domain/trending.ts). */
+import type { Context } from 'hono';
+import { html } from 'hono/html';
+import type { Database } from '../../db/connection.ts';
+import { latestListingTime, listingsSince, type Listing } from '../../db/queries/lists.ts';
+import { addDays } from '../../domain/dates.ts';
+import { rankTrending, trendingReference, TRENDING_WINDOW_DAYS } from '../../domain/trending.ts';
+import { htmlError, PAGE_SIZE, pageParam, type Deps } from '../context.ts';
+import { cardFromListing, cardList, pager } from '../views/cards.ts';
+import { layout } from '../views/layout.ts';
+
+/** Listings ranked by trending score, best first: shared by the page, the feeds and the API. */
+export async function trendingListings(database: Database, now: Date): Promise<Listing[]> {
+  const reference = trendingReference(now, await latestListingTime(database.db));
+  const since = addDays(reference.toISOString().slice(0, 10), -TRENDING_WINDOW_DAYS);
+  const listings = await listingsSince(database.db, since);
+  const ranked = rankTrending(
+    listings.map((l) => ({
+      paperId: l.paper.id, upvotes: l.paper.upvotes, comments: l.entry.numComments,
+      listedAt: l.entry.listedAt ?? `${l.entry.day}T00:00:00.000Z`, listing: l,
+    })),
+    reference,
+  );
+  return ranked.map((r) => r.item.listing);
+}
+
+export const trendingPage = (deps: Deps) => async (c: Context) => {
+  const page = pageParam(c);
+  if (page === null) return htmlError(c, deps, 400, 'Bad page number', 'The page number (?p=) must be a whole number from 1.');
+  const all = await trendingListings(deps.database, deps.now());
+  const pages = Math.max(1, Math.ceil(all.length / PAGE_SIZE));
+  const cards = all.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE).map(cardFromListing);
+  return c.html(
+    layout(
+      deps.site,
+      {
+        title: 'Trending papers',
+        description: 'Papers the community is upvoting and discussing right now.',
+        canonical: '/papers/trending',
+        feeds: [{ title: 'Trending papers', path: '/feeds/trending' }],
+        nav: 'trending',
+      },
+      html`<div class="list-head">
+  <div><h1>Trending papers</h1><p class="byline">What the community is upvoting and discussing now. <a href="/about/ranking">How the ranking works</a></p></div>
+  <div class="cta"><p>Get trending papers in your email inbox!</p><a class="button" href="/subscribe">Subscribe</a></div>
+</div>
+${cardList(cards, deps.now(), `No paper was listed in the last ${TRENDING_WINDOW_DAYS} days.`)}
+${pager(page, pages, (n) => (n === 1 ? '/papers/trending' : `/papers/trending?p=${n}`))}`,
+    ),
+  );
+};

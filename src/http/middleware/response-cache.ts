@@ -1,0 +1,97 @@
+/**
+ * Anonymous GET responses, cached in memory and compressed once. An entry is valid while the
+ * database's data version (bumped by every write that changes what pages show, in any process:
+ * an import from the CLI too) is the one it was made at; one tiny query a request checks it.
+ * Every cached answer carries an ETag and Cache-Control, and `If-None-Match` gets a 304.
+ */
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import type { Context, MiddlewareHandler } from 'hono';
+import type { Database } from '../../db/connection.ts';
+import { dataVersion } from '../../db/queries/papers.ts';
+
+/** Memory the cache may hold; the least recently used answers go first. */
+export const CACHE_MAX_BYTES = 64 * 1024 * 1024;
+/** Browsers and proxies may reuse an answer this long, then revalidate it with its ETag. */
+export const CACHE_CONTROL = 'public, max-age=60';
+/** Smaller bodies are not worth compressing. */
+const MIN_COMPRESS_BYTES = 1024;
+
+interface Entry {
+  version: number;
+  body: Buffer;
+  gzip: Buffer | null;
+  etag: string;
+  headers: [string, string][];
+  size: number;
+}
+
+const COMPRESSIBLE = /^(text\/|application\/(json|xml|rss\+xml|atom\+xml|feed\+json))/;
+
+export function responseCache(database: Database, maxBytes = CACHE_MAX_BYTES): MiddlewareHandler & { clear(): void } {
+  const entries = new Map<string, Entry>();
+  let bytes = 0;
+  const drop = (key: string) => {
+    const e = entries.get(key);
+    if (e) bytes -= e.size;
+    entries.delete(key);
+  };
+
+  const handler: MiddlewareHandler = async (c, next) => {
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return next();
+    const url = new URL(c.req.url);
+    const key = url.pathname + url.search;
+    const version = await dataVersion(database.db);
+    let entry = entries.get(key);
+    if (entry && entry.version !== version) {
+      drop(key);
+      entry = undefined;
+    }
+    if (entry) {
+      // Most recently used goes to the end of the Map's order.
+      entries.delete(key);
+      entries.set(key, entry);
+      return serve(c, entry);
+    }
+    await next();
+    const res = c.res;
+    const type = res.headers.get('content-type') ?? '';
+    if (res.status !== 200 || res.headers.has('set-cookie') || !COMPRESSIBLE.test(type)) return;
+    const body = Buffer.from(await res.arrayBuffer());
+    const headers = [...res.headers.entries()].filter(([k]) => k !== 'content-length' && k !== 'content-encoding');
+    if (!res.headers.has('cache-control')) headers.push(['cache-control', CACHE_CONTROL]);
+    const gzip = body.length >= MIN_COMPRESS_BYTES ? gzipSync(body, { level: 6 }) : null;
+    entry = {
+      version, body, gzip, headers,
+      etag: `"${createHash('sha1').update(body).digest('base64url').slice(0, 22)}"`,
+      size: body.length + (gzip?.length ?? 0) + key.length,
+    };
+    if (entry.size <= maxBytes / 8) {
+      entries.set(key, entry);
+      bytes += entry.size;
+      for (const k of entries.keys()) {
+        if (bytes <= maxBytes) break;
+        drop(k);
+      }
+    }
+    c.res = undefined; // replace, not merge, the handler's response
+    c.res = serve(c, entry);
+  };
+  return Object.assign(handler, { clear: () => (entries.clear(), (bytes = 0)) });
+}
+
+function serve(c: Context, e: Entry): Response {
+  const headers = new Headers(e.headers);
+  headers.set('etag', e.etag);
+  headers.set('vary', 'Accept-Encoding');
+  const inm = c.req.header('if-none-match');
+  if (inm && inm.split(',').some((t) => t.trim().replace(/^W\//, '') === e.etag)) {
+    headers.delete('content-type');
+    return new Response(null, { status: 304, headers });
+  }
+  const useGzip = e.gzip !== null && /\bgzip\b/.test(c.req.header('accept-encoding') ?? '');
+  if (useGzip) headers.set('content-encoding', 'gzip');
+  const body = useGzip ? e.gzip! : e.body;
+  headers.set('content-length', String(body.length));
+  return new Response(c.req.method === 'HEAD' ? null : new Uint8Array(body), { status: 200, headers });
+}

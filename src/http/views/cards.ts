@@ -1,0 +1,63 @@
+/** Paper cards, as on the reference page: title, abstract cut to a few lines, a footer line. */
+import { html } from 'hono/html';
+import type { Listing, Organization, PaperWithOrg } from '../../db/queries/lists.ts';
+import { formatCardDate } from '../../domain/dates.ts';
+import { mathText } from './text.ts';
+
+export interface CardModel {
+  id: string;
+  title: string;
+  abstract: string | null;
+  authorsCount: number;
+  organization: Organization | null;
+  publishedAt: string | null;
+  upvotes: number;
+  numComments: number;
+}
+
+export const cardFromListing = (l: Listing): CardModel => ({
+  id: l.paper.id, title: l.paper.title, abstract: l.paper.abstract, authorsCount: l.paper.authors.length,
+  organization: l.organization, publishedAt: l.paper.publishedAt, upvotes: l.paper.upvotes, numComments: l.entry.numComments,
+});
+
+export const cardFromPaper = (p: PaperWithOrg): CardModel => ({
+  id: p.paper.id, title: p.paper.title, abstract: p.paper.abstract, authorsCount: p.paper.authors.length,
+  organization: p.organization, publishedAt: p.paper.publishedAt, upvotes: p.paper.upvotes, numComments: 0,
+});
+
+const COMMENT_ICON = html`<svg aria-hidden="true" width="13" height="13" viewBox="0 0 16 16" fill="none" stroke="currentColor" stroke-width="1.6"><path d="M2.5 3.5h11v7h-6l-3.5 3v-3h-1.5z" stroke-linejoin="round"/></svg>`;
+
+export function paperCard(c: CardModel, now: Date) {
+  const href = `/papers/${c.id}`;
+  const who = c.organization
+    ? html`<a class="org" href="/organizations/${encodeURIComponent(c.organization.name)}">${c.organization.fullname?.trim() || c.organization.name}</a>`
+    : html`<span>• ${c.authorsCount} author${c.authorsCount === 1 ? '' : 's'}</span>`;
+  // Separators (·) come from CSS, so that a wrapped line never starts or ends with one.
+  return html`<li class="card" data-card>
+  <div class="side">
+    <div class="votes${c.upvotes > 0 ? '' : ' zero'}" title="${c.upvotes} upvote${c.upvotes === 1 ? '' : 's'}"><span class="arrow" aria-hidden="true">▲</span><span>${c.upvotes}</span><span class="visually-hidden"> upvotes</span></div>
+    ${c.numComments > 0 ? html`<a class="comments" href="${href}#discussion" title="${c.numComments} comment${c.numComments === 1 ? '' : 's'}">${COMMENT_ICON} ${c.numComments}<span class="visually-hidden"> comment${c.numComments === 1 ? '' : 's'}</span></a>` : ''}
+  </div>
+  <div class="card-body">
+    <a class="card-title" href="${href}">${mathText(c.title)}</a>
+    ${c.abstract ? html`<p class="card-abstract">${mathText(c.abstract.replace(/\s+/g, ' '))}</p>` : ''}
+    <div class="meta-wrap"><p class="card-meta">${who}${c.publishedAt ? html`<time datetime="${c.publishedAt.slice(0, 10)}">${formatCardDate(c.publishedAt, now)}</time>` : ''}${c.upvotes > 0 ? html`<span>${c.upvotes} upvote${c.upvotes === 1 ? '' : 's'}</span>` : ''}</p></div>
+  </div>
+</li>`;
+}
+
+export function cardList(cards: CardModel[], now: Date, emptyMessage: string) {
+  if (cards.length === 0) return html`<p class="empty">${emptyMessage}</p>`;
+  return html`<ol class="cards">${cards.map((c) => paperCard(c, now))}</ol>`;
+}
+
+/** Page links: ‹ 1 2 3 › with the current page marked. `href(n)` gives the URL of page n (1-based). */
+export function pager(page: number, pages: number, href: (n: number) => string) {
+  if (pages <= 1) return '';
+  const near = [...new Set([1, page - 2, page - 1, page, page + 1, page + 2, pages])].filter((n) => n >= 1 && n <= pages).sort((a, b) => a - b);
+  return html`<nav class="pager" aria-label="Pages">
+  ${page > 1 ? html`<a href="${href(page - 1)}" rel="prev">‹ Previous</a>` : ''}
+  ${near.map((n) => (n === page ? html`<span aria-current="page">${n}</span>` : html`<a href="${href(n)}">${n}</a>`))}
+  ${page < pages ? html`<a href="${href(page + 1)}" rel="next">Next ›</a>` : ''}
+</nav>`;
+}

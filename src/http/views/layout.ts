@@ -1,0 +1,87 @@
+/** The page frame: head (meta, feeds, theme), the header with navigation and search, the footer. */
+import { html, raw } from 'hono/html';
+import type { HtmlEscapedString } from 'hono/utils/html';
+import type { SiteConfig } from '../../config.ts';
+import { ASSETS } from '../assets.ts';
+
+export interface FeedLink {
+  title: string;
+  /** Path without extension, e.g. `/feeds/daily`; `.rss`, `.atom` and `.json` are appended. */
+  path: string;
+}
+
+export interface PageMeta {
+  title: string;
+  description?: string;
+  /** Path of the canonical URL (`/papers/2401.01234`). */
+  canonical?: string;
+  feeds?: FeedLink[];
+  /** Extra tags for <head> (OpenGraph, JSON-LD…). */
+  head?: HtmlEscapedString | Promise<HtmlEscapedString>;
+  /** Which top navigation item is current. */
+  nav?: 'daily' | 'trending' | 'api' | 'about';
+  noindex?: boolean;
+}
+
+export function layout(site: SiteConfig, meta: PageMeta, body: HtmlEscapedString | Promise<HtmlEscapedString>) {
+  const title = meta.title === site.name ? site.name : `${meta.title} · ${site.name}`;
+  const current = (k: PageMeta['nav']) => (meta.nav === k ? raw(' aria-current="page"') : '');
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title}</title>
+${meta.description ? html`<meta name="description" content="${meta.description}">` : ''}
+${meta.canonical ? html`<link rel="canonical" href="${site.publicUrl}${meta.canonical}">` : ''}
+${meta.noindex ? html`<meta name="robots" content="noindex">` : ''}
+<meta name="color-scheme" content="light dark">
+<link rel="stylesheet" href="${ASSETS.css}">
+<link rel="icon" href="${ASSETS.icon}" type="image/svg+xml">
+${(meta.feeds ?? []).map(
+  (f) => html`<link rel="alternate" type="application/rss+xml" title="${f.title} (RSS)" href="${f.path}.rss">
+<link rel="alternate" type="application/atom+xml" title="${f.title} (Atom)" href="${f.path}.atom">
+<link rel="alternate" type="application/feed+json" title="${f.title} (JSON Feed)" href="${f.path}.json">
+`,
+)}${meta.head ?? ''}
+<script src="${ASSETS.js}" defer></script>
+</head>
+<body>
+<a class="skip" href="#main">Skip to content</a>
+<header class="site">
+  <div class="wrap bar">
+    <a class="brand" href="/"><img src="${ASSETS.icon}" alt="" width="28" height="28"><span>${site.name}</span></a>
+    <nav aria-label="Main">
+      <a href="/papers"${current('daily')}>Daily</a>
+      <a href="/papers/trending"${current('trending')}>Trending</a>
+      <a href="/docs/api"${current('api')}>API</a>
+      <a href="/about/ranking"${current('about')}>About</a>
+    </nav>
+  </div>
+</header>
+<main id="main" class="wrap">
+${body}
+</main>
+<footer class="site">
+  <div class="wrap">
+    <p>${site.name}: papers found, curated and discussed by ${site.curators ? `${site.curators} and ` : ''}the research community.
+    Metadata from arXiv (CC0) and Hugging Face Daily Papers. <a href="/docs/api">API</a> · <a href="/about/ranking">How trending works</a> · <kbd>j</kbd>/<kbd>k</kbd> move between papers, <kbd>Enter</kbd> opens one.</p>
+  </div>
+</footer>
+</body>
+</html>`;
+}
+
+/** A short page for a 4xx answer: says plainly what is wrong and where to go. */
+export function errorPage(site: SiteConfig, status: number, heading: string, message: string) {
+  return layout(
+    site,
+    { title: heading, noindex: true },
+    html`<section class="error-page">
+  <p class="status">${status}</p>
+  <h1>${heading}</h1>
+  <p>${message}</p>
+  <p><a class="button" href="/papers">Today’s papers</a> <a class="button ghost" href="/papers/trending">Trending</a></p>
+</section>`,
+  );
+}

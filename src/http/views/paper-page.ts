@@ -1,0 +1,105 @@
+/** A paper's page: everything we know about it, with canonical URL, OpenGraph, Twitter and JSON-LD. */
+import { html, raw } from 'hono/html';
+import type { SiteConfig } from '../../config.ts';
+import type { Listing, Organization } from '../../db/queries/lists.ts';
+import { arxivAbsUrl, arxivPdfUrl } from '../../domain/arxiv-id.ts';
+import { formatCardDate, formatLongDay } from '../../domain/dates.ts';
+import type { Paper } from '../../domain/merge.ts';
+import { layout } from './layout.ts';
+import { excerpt, mathText, paragraphs } from './text.ts';
+
+/** Only http(s) links from imported data become hrefs (no `javascript:`). */
+export const safeUrl = (u: string | null): string | null => (u && /^https?:\/\/[^\s"'<>]+$/i.test(u) ? u : null);
+
+/** JSON for a <script> element: `<` escaped so that no `</script>` can end it early. */
+const scriptJson = (v: unknown) => raw(JSON.stringify(v).replace(/</g, '\\u003c'));
+
+/** Authors shown before the rest fold into "and N more" (a paper may have hundreds). */
+const AUTHORS_SHOWN = 24;
+
+function authorList(p: Paper) {
+  if (p.authors.length === 0) return '';
+  const item = (a: Paper['authors'][number]) => html`<li>${a.name}${a.affiliation ? html` <span class="affil">(${a.affiliation})</span>` : ''}</li>`;
+  const shown = p.authors.slice(0, AUTHORS_SHOWN);
+  const rest = p.authors.slice(AUTHORS_SHOWN);
+  return html`<ul class="authors" aria-label="Authors" style="list-style:none;padding:0">${shown.map(item)}${rest.length > 0 ? html`<li><details class="more-authors"><summary>and ${rest.length} more</summary>${rest.map((a, i) => html`${i > 0 ? ', ' : ''}${a.name}${a.affiliation ? html` <span class="affil">(${a.affiliation})</span>` : ''}`)}</details></li>` : ''}</ul>`;
+}
+
+export interface PaperPageModel {
+  paper: Paper;
+  organization: Organization | null;
+  listings: Listing[];
+  now: Date;
+}
+
+export function paperPage(site: SiteConfig, { paper: p, organization: org, listings, now }: PaperPageModel) {
+  const canonical = `/papers/${p.id}`;
+  const url = `${site.publicUrl}${canonical}`;
+  const description = excerpt(p.abstract ?? p.title, 300);
+  const github = safeUrl(p.githubRepo);
+  const project = safeUrl(p.projectPage);
+  const first = listings.at(-1);
+  const jsonLd = {
+    '@context': 'https://schema.org',
+    '@type': 'ScholarlyArticle',
+    headline: p.title,
+    name: p.title,
+    abstract: p.abstract ?? undefined,
+    author: p.authors.map((a) => ({ '@type': 'Person', name: a.name, ...(a.affiliation ? { affiliation: a.affiliation } : {}) })),
+    datePublished: p.publishedAt ?? undefined,
+    dateModified: p.updatedAt ?? undefined,
+    url,
+    sameAs: arxivAbsUrl(p.id),
+    identifier: `arXiv:${p.id}`,
+    keywords: [...p.categories, ...(p.aiKeywords ?? [])].join(', ') || undefined,
+    publisher: org ? { '@type': 'Organization', name: org.fullname?.trim() || org.name } : undefined,
+  };
+  const head = html`<meta property="og:type" content="article">
+<meta property="og:site_name" content="${site.name}">
+<meta property="og:title" content="${p.title}">
+<meta property="og:description" content="${description}">
+<meta property="og:url" content="${url}">
+<meta name="twitter:card" content="summary">
+<meta name="twitter:title" content="${p.title}">
+<meta name="twitter:description" content="${description}">
+${p.publishedAt ? html`<meta property="article:published_time" content="${p.publishedAt}">` : ''}
+<script type="application/ld+json">${scriptJson(jsonLd)}</script>`;
+
+  const body = html`<article class="paper">
+  <div>
+    <p class="meta-line">arXiv:${p.id}${p.version ? `v${p.version}` : ''}${p.publishedAt ? html` · published ${formatCardDate(p.publishedAt, now)}` : ''}${p.updatedAt && p.updatedAt !== p.publishedAt ? html` · updated ${formatCardDate(p.updatedAt, now)}` : ''}</p>
+    <h1>${mathText(p.title)}</h1>
+    ${authorList(p)}
+    ${p.aiSummary ? html`<section class="ai-summary" aria-labelledby="ai-h"><h2 id="ai-h">AI summary</h2><p>${mathText(p.aiSummary)}</p>
+      ${p.aiKeywords && p.aiKeywords.length > 0 ? html`<ul class="tags" aria-label="AI keywords">${p.aiKeywords.map((k) => html`<li><span>${k}</span></li>`)}</ul>` : ''}</section>` : ''}
+    <section class="abstract" aria-labelledby="abs-h"><h2 id="abs-h">Abstract</h2>
+      ${p.abstract ? paragraphs(p.abstract).map((para) => html`<p>${mathText(para)}</p>`) : html`<p>No abstract is known for this paper yet.</p>`}
+    </section>
+    ${p.categories.length > 0 ? html`<section aria-labelledby="cat-h"><h2 id="cat-h">Categories</h2><ul class="tags">${p.categories.map((cat) => html`<li><a href="/papers/category/${cat}">${cat}</a></li>`)}</ul></section>` : ''}
+    ${p.comments || p.journalRef || p.doi ? html`<section aria-labelledby="pub-h"><h2 id="pub-h">Publication</h2><dl class="facts-inline">
+      ${p.comments ? html`<dt>Comments</dt><dd>${p.comments}</dd>` : ''}
+      ${p.journalRef ? html`<dt>Journal reference</dt><dd>${p.journalRef}</dd>` : ''}
+      ${p.doi ? html`<dt>DOI</dt><dd>${p.doi.split(/\s+/).map((d) => html`<a href="https://doi.org/${d}">${d}</a> `)}</dd>` : ''}
+    </dl></section>` : ''}
+    <section id="discussion" aria-labelledby="disc-h"><h2 id="disc-h">Discussion</h2>
+      <p class="meta-line">${listings.reduce((n, l) => Math.max(n, l.entry.numComments), 0)} comments were counted where this paper was listed. Discussion on this site arrives with member accounts.</p>
+    </section>
+  </div>
+  <aside class="facts" aria-label="About this paper">
+    <div class="big-votes">▲ ${p.upvotes} <span>upvote${p.upvotes === 1 ? '' : 's'}</span></div>
+    <div class="links">
+      <a href="${arxivAbsUrl(p.id)}" rel="noopener">arXiv page <span>abs ↗</span></a>
+      <a href="${arxivPdfUrl(p.id)}" rel="noopener">PDF <span>↗</span></a>
+      ${github ? html`<a href="${github}" rel="noopener">GitHub <span>${p.githubStars !== null ? `★ ${p.githubStars.toLocaleString('en-US')}` : '↗'}</span></a>` : ''}
+      ${project ? html`<a href="${project}" rel="noopener">Project page <span>↗</span></a>` : ''}
+    </div>
+    <dl>
+      ${org ? html`<dt>Organization</dt><dd><a href="/organizations/${encodeURIComponent(org.name)}">${org.fullname?.trim() || org.name}</a></dd>` : ''}
+      ${first?.submitter ? html`<dt>Submitted by</dt><dd>${first.submitter.fullname?.trim() || first.submitter.username}${first.entry.submittedAt ? html`, ${formatCardDate(first.entry.submittedAt, now)}` : ''}</dd>` : ''}
+      ${p.license ? html`<dt>Licence</dt><dd>${safeUrl(p.license) ? html`<a href="${p.license}">${p.license.replace(/^https?:\/\//, '')}</a>` : p.license}</dd>` : ''}
+      ${listings.length > 0 ? html`<dt>On the lists of</dt><dd>${listings.map((l, i) => html`${i > 0 ? ', ' : ''}<a href="/papers/date/${l.entry.day}">${formatLongDay(l.entry.day)}</a>`)}</dd>` : ''}
+    </dl>
+  </aside>
+</article>`;
+  return layout(site, { title: p.title, description, canonical, head }, body);
+}
