@@ -52,6 +52,9 @@ function openSqlite(file: string): Database {
 
 async function openPostgres(url: string): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // An idle connection that the server drops (a restart, a terminated backend) must not crash the
+  // process: the pool discards it and opens a new one when needed.
+  pool.on('error', (err) => console.error(`PostgreSQL connection lost: ${err.message}`));
   try {
     const client = await pool.connect();
     client.release();

@@ -56,11 +56,15 @@ const HF_FIELDS = [
 
 type Field = (typeof ARXIV_FIELDS)[number] | (typeof HF_FIELDS)[number];
 
-/** What a source gives for a field, normalized so that "nothing" is always undefined. */
+/**
+ * What a source gives for a field, normalized so that "nothing" is always undefined. An empty list
+ * from arXiv (no categories) says nothing; from Hugging Face (`ai_keywords: []`) it is a value, and
+ * the API gives it back.
+ */
 function given(input: PaperInput, field: Field): unknown {
   const v = input[field];
   if (v === null || v === undefined || v === '') return undefined;
-  if (Array.isArray(v) && v.length === 0) return undefined;
+  if (Array.isArray(v) && v.length === 0 && input.source === 'arxiv') return undefined;
   return v;
 }
 

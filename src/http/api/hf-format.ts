@@ -39,6 +39,7 @@ export function hfPaper(p: Paper, org: Organization | null, listing?: Listing): 
     ai_summary: p.aiSummary,
     ai_keywords: p.aiKeywords,
     organization: hfOrganization(org),
+    mediaUrls: listing?.entry.mediaUrls,
   });
 }
 
@@ -48,7 +49,8 @@ export function hfDailyPaper(l: Listing): Json {
     paper: hfPaper(l.paper, l.organization, l),
     // When the paper was put on the list (not the arXiv date, which is paper.publishedAt).
     publishedAt: l.entry.listedAt ?? l.entry.submittedAt ?? `${l.entry.day}T00:00:00.000Z`,
-    title: l.paper.title,
+    // Hugging Face's top-level title is the paper's on one line.
+    title: l.paper.title.replace(/\s+/g, ' ').trim(),
     summary: l.paper.abstract,
     thumbnail: l.entry.thumbnail,
     mediaUrls: l.entry.mediaUrls,

@@ -20,8 +20,35 @@ export const FEED_SIZE = 50;
 const FORMATS = {
   rss: { type: 'application/rss+xml; charset=utf-8', render: (f: Feed) => f.rss2() },
   atom: { type: 'application/atom+xml; charset=utf-8', render: (f: Feed) => f.atom1() },
-  json: { type: 'application/feed+json; charset=utf-8', render: (f: Feed) => f.json1() },
+  json: { type: 'application/feed+json; charset=utf-8', render: jsonFeed11 },
 } as const;
+
+/**
+ * JSON Feed 1.1 (https://jsonfeed.org/version/1.1). The feed library writes version 1, whose single
+ * `author` 1.1 replaced with `authors`; the structure is small enough to write from its data here.
+ */
+function jsonFeed11(f: Feed): string {
+  const o = f.options;
+  return JSON.stringify({
+    version: 'https://jsonfeed.org/version/1.1',
+    title: o.title,
+    home_page_url: o.link,
+    feed_url: o.feedLinks?.json,
+    description: o.description,
+    language: o.language,
+    items: f.items.map((i) => ({
+      id: i.id ?? i.link,
+      url: i.link,
+      title: i.title,
+      summary: i.description,
+      content_text: i.content ?? i.description ?? '',
+      date_published: (i.published ?? i.date).toISOString(),
+      date_modified: i.date.toISOString(),
+      authors: (i.author ?? []).map((a) => ({ name: a.name })),
+      tags: (i.category ?? []).map((c) => c.name),
+    })),
+  });
+}
 type Format = keyof typeof FORMATS;
 
 interface FeedItem {
@@ -46,7 +73,7 @@ function buildFeed(deps: Deps, path: string, title: string, description: string,
   for (const { paper: p, date } of items) {
     const link = `${base}/papers/${p.id}`;
     feed.addItem({
-      title: p.title,
+      title: p.title.replace(/\s+/g, ' ').trim(),
       id: link,
       link,
       description: excerpt(p.abstract ?? '', 500),

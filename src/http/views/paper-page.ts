@@ -34,6 +34,7 @@ export interface PaperPageModel {
 
 export function paperPage(site: SiteConfig, { paper: p, organization: org, listings, now }: PaperPageModel) {
   const canonical = `/papers/${p.id}`;
+  const title = p.title.replace(/\s+/g, ' ').trim();
   const url = `${site.publicUrl}${canonical}`;
   const description = excerpt(p.abstract ?? p.title, 300);
   const github = safeUrl(p.githubRepo);
@@ -42,8 +43,8 @@ export function paperPage(site: SiteConfig, { paper: p, organization: org, listi
   const jsonLd = {
     '@context': 'https://schema.org',
     '@type': 'ScholarlyArticle',
-    headline: p.title,
-    name: p.title,
+    headline: title,
+    name: title,
     abstract: p.abstract ?? undefined,
     author: p.authors.map((a) => ({ '@type': 'Person', name: a.name, ...(a.affiliation ? { affiliation: a.affiliation } : {}) })),
     datePublished: p.publishedAt ?? undefined,
@@ -56,11 +57,11 @@ export function paperPage(site: SiteConfig, { paper: p, organization: org, listi
   };
   const head = html`<meta property="og:type" content="article">
 <meta property="og:site_name" content="${site.name}">
-<meta property="og:title" content="${p.title}">
+<meta property="og:title" content="${title}">
 <meta property="og:description" content="${description}">
 <meta property="og:url" content="${url}">
 <meta name="twitter:card" content="summary">
-<meta name="twitter:title" content="${p.title}">
+<meta name="twitter:title" content="${title}">
 <meta name="twitter:description" content="${description}">
 ${p.publishedAt ? html`<meta property="article:published_time" content="${p.publishedAt}">` : ''}
 <script type="application/ld+json">${scriptJson(jsonLd)}</script>`;
@@ -101,5 +102,5 @@ ${p.publishedAt ? html`<meta property="article:published_time" content="${p.publ
     </dl>
   </aside>
 </article>`;
-  return layout(site, { title: p.title, description, canonical, head }, body);
+  return layout(site, { title, description, canonical, head }, body);
 }

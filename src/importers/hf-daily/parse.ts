@@ -66,7 +66,8 @@ function parseEntry(raw: unknown, n: number, day: string | undefined): ImportRec
   if (rawId === undefined) throw new ImportError('missing paper.id', where);
   const arxiv = parseArxivId(rawId);
   if (!arxiv) throw new ImportError(`paper.id "${rawId}" is not an arXiv id`, where);
-  const title = typeof p.title === 'string' ? collapseWhitespace(p.title) : '';
+  // Kept as given (Hugging Face keeps arXiv's line wraps in paper.title): the API gives back what came in.
+  const title = typeof p.title === 'string' && p.title.trim() !== '' ? p.title : '';
   if (title === '') throw new ImportError('missing paper.title', where);
 
   const paper: PaperInput = {
@@ -74,7 +75,8 @@ function parseEntry(raw: unknown, n: number, day: string | undefined): ImportRec
     id: arxiv.id,
     version: arxiv.version,
     title,
-    abstract: optionalText(p.summary),
+    // As given, not trimmed: the API gives back exactly what came in (views unwrap and trim).
+    abstract: optionalText(p.summary) === undefined ? undefined : (p.summary as string),
     authors: undefined,
     hfAuthors: undefined,
     publishedAt: toIsoTimestamp(p.publishedAt),

@@ -1,0 +1,28 @@
+/** The app served over real HTTP on a free port, for integration tests. */
+import { serve } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import type { SiteConfig } from '../../src/config.ts';
+import type { Database } from '../../src/db/connection.ts';
+import { createApp } from '../../src/http/app.ts';
+
+export interface TestServer {
+  base: string;
+  site: SiteConfig;
+  get(path: string, headers?: Record<string, string>): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export async function startTestServer(database: Database, now = () => new Date('2025-11-20T12:00:00Z')): Promise<TestServer> {
+  const site: SiteConfig = { name: 'Daily Papers', curators: 'AK', publicUrl: 'http://papers.test' };
+  const app = createApp({ database, site, now });
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+  });
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    base,
+    site,
+    get: (path, headers = {}) => fetch(base + path, { headers, redirect: 'manual' }),
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
