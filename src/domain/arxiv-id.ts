@@ -56,3 +56,9 @@ function withVersion(id: string, version: string | undefined): ArxivId {
 export const arxivAbsUrl = (id: string): string => `https://arxiv.org/abs/${id}`;
 /** The arXiv PDF of a paper (latest version). */
 export const arxivPdfUrl = (id: string): string => `https://arxiv.org/pdf/${id}`;
+
+/**
+ * arXiv category names: `cs.CL`, `hep-th`, `astro-ph.GA`, `math-ph`, `q-bio.NC`. Listings mix in
+ * ACM and MSC classes (`I.2.7`, `68T45`), which are not categories.
+ */
+export const ARXIV_CATEGORY = /^[a-z]{1,8}(?:-[a-z]{2,6})?(?:\.[A-Za-z]{2,4})?$/;

@@ -13,6 +13,7 @@ import { applyRecords, type BatchCounts } from '../db/queries/papers.ts';
 import type { ImportRecord } from '../domain/paper.ts';
 import { parseArxivAtom } from './arxiv-atom/parse.ts';
 import { parseOaiPmh } from './arxiv-oai/parse.ts';
+import { parseListingLine } from './arxiv-listing/parse.ts';
 import { parseSnapshotLine } from './arxiv-snapshot/parse.ts';
 import { ImportError } from './errors.ts';
 import { detectFormat, HEAD_BYTES, type Format } from './formats.ts';
@@ -109,8 +110,9 @@ export async function importFile(
     counts.unchanged += c.unchanged;
   };
   await database.db.transaction().execute(async (trx) => {
-    if (fmt === 'arxiv-snapshot') {
-      for await (const batch of snapshotBatches(file, onBytes)) await write(trx, batch);
+    if (fmt === 'arxiv-snapshot' || fmt === 'arxiv-listing') {
+      const parseLine = fmt === 'arxiv-snapshot' ? parseSnapshotLine : parseListingLine;
+      for await (const batch of lineBatches(file, parseLine, onBytes)) await write(trx, batch);
       return;
     }
     const records = parseWholeFile(fmt, await readFile(file, 'utf8'), file);
@@ -119,7 +121,7 @@ export async function importFile(
   return counts;
 }
 
-function parseWholeFile(fmt: Exclude<Format, 'arxiv-snapshot'>, text: string, file: string): ImportRecord[] {
+function parseWholeFile(fmt: Exclude<Format, 'arxiv-snapshot' | 'arxiv-listing'>, text: string, file: string): ImportRecord[] {
   switch (fmt) {
     case 'hf-daily': {
       // A file saved as `YYYY-MM-DD.json` is the answer to `?date=YYYY-MM-DD`: that is the list's day.
@@ -134,15 +136,19 @@ function parseWholeFile(fmt: Exclude<Format, 'arxiv-snapshot'>, text: string, fi
 }
 
 /**
- * Streams a snapshot file in batches: memory stays flat whatever the file's size. A pretty-printed
+ * Streams a JSON-lines file in batches: memory stays flat whatever the file's size. A pretty-printed
  * single record (as people save one entry of the snapshot) is read whole.
  */
-async function* snapshotBatches(file: string, onBytes?: (bytes: number) => void): AsyncGenerator<ImportRecord[]> {
+async function* lineBatches(
+  file: string,
+  parseLine: (line: string, lineNumber: number) => ImportRecord,
+  onBytes?: (bytes: number) => void,
+): AsyncGenerator<ImportRecord[]> {
   const head = (await readHead(file)).trimStart();
   const firstLine = head.split('\n', 1)[0] ?? '';
   if (head.startsWith('{') && !isJsonObject(firstLine)) {
     const text = await readFile(file, 'utf8');
-    yield [parseSnapshotLine(JSON.stringify(parseJsonOrThrow(text)), 1)];
+    yield [parseLine(JSON.stringify(parseJsonOrThrow(text)), 1)];
     return;
   }
   const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 });
@@ -152,7 +158,7 @@ async function* snapshotBatches(file: string, onBytes?: (bytes: number) => void)
   for await (const line of lines) {
     n++;
     if (line.trim() === '') continue;
-    batch.push(parseSnapshotLine(line, n));
+    batch.push(parseLine(line, n));
     if (batch.length >= BATCH_SIZE) {
       onBytes?.(stream.bytesRead);
       yield batch;

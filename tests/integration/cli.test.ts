@@ -22,7 +22,7 @@ test('--help lists the commands; unknown commands and options are usage errors (
   assert.equal((await runCli(['frobnicate'])).code, 2);
   const badFormat = await runCli(['import', '--format', 'csv', FIXTURES]);
   assert.equal(badFormat.code, 2);
-  assert.match(badFormat.stderr, /Allowed choices are auto, hf-daily, arxiv-oai, arxiv-atom, arxiv-snapshot/);
+  assert.match(badFormat.stderr, /Allowed choices are auto, hf-daily, arxiv-oai, arxiv-atom, arxiv-snapshot, arxiv-listing/);
 });
 
 test('bad configuration: exit 2 with the variable named', async () => {

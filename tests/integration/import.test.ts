@@ -115,6 +115,37 @@ for (const engine of ENGINES) {
       const [entry] = await entriesOf('1706.03762');
       assert.equal(entry!.day, '2024-06-01');
       assert.equal(entry!.num_comments, 4);
+      assert.equal(entry!.submitter_id, null);
+    });
+
+    test('a later record without submitter or organization keeps both', async () => {
+      const [before] = await entriesOf('2510.22115');
+      assert.ok(before!.submitter_id !== null);
+      const input = JSON.parse((await import('node:fs')).readFileSync(fx('hf-daily', '2025-11-04.json'), 'utf8'));
+      const bare = input.map((e: any) => ({ paper: { id: e.paper.id, title: e.paper.title, upvotes: e.paper.upvotes + 1 }, numComments: 9 }));
+      const dir = (await import('node:fs')).mkdtempSync(path.join((await import('node:os')).tmpdir(), 'dp-bare-'));
+      (await import('node:fs')).writeFileSync(path.join(dir, '2025-11-04.json'), JSON.stringify(bare));
+      const r = await importFiles(database, [path.join(dir, '2025-11-04.json')]);
+      assert.equal(r.updated, 2);
+      const [after] = await entriesOf('2510.22115');
+      assert.equal(after!.num_comments, 9);
+      assert.equal(after!.submitter_id, before!.submitter_id, 'the submitter stays');
+      assert.equal((await getPaper(database.db, '2510.22115'))?.organization, 'inclusionAI', 'the organization stays');
+    });
+
+    test('arXiv listing records add categories to Hugging Face papers and keep their upvotes', async () => {
+      const before = await getPaper(database.db, '2510.22115');
+      assert.deepEqual(before?.categories, []);
+      const r = await importFiles(database, [fx('arxiv-listing', 'listing.jsonl')]);
+      assert.deepEqual([r.read, r.new, r.updated, r.rejected], [3, 2, 1, 0]);
+      const after = await getPaper(database.db, '2510.22115');
+      assert.deepEqual(after?.categories, ['cs.LG', 'cs.CL']);
+      assert.equal(after?.upvotes, before?.upvotes);
+      assert.equal(after?.organization, before?.organization);
+      const rows = await database.db.selectFrom('paper_categories').select('category').where('paper_id', '=', '2510.22115').orderBy('position').execute();
+      assert.deepEqual(rows.map((x) => x.category), ['cs.LG', 'cs.CL']);
+      const again = await importFiles(database, [fx('arxiv-listing', 'listing.jsonl')]);
+      assert.deepEqual([again.new, again.updated, again.unchanged], [0, 0, 3]);
     });
 
     test('arXiv records: the freshest version wins whatever the order', async () => {

@@ -8,7 +8,7 @@ const FIXTURES = path.resolve(import.meta.dirname, '../fixtures');
 
 test('every fixture is recognised by its content', () => {
   const expected: Record<string, string> = {
-    'hf-daily': 'hf-daily', 'hf-daily-malformed': 'hf-daily', 'arxiv-oai': 'arxiv-oai', 'arxiv-atom': 'arxiv-atom', 'arxiv-snapshot': 'arxiv-snapshot',
+    'hf-daily': 'hf-daily', 'hf-daily-malformed': 'hf-daily', 'arxiv-oai': 'arxiv-oai', 'arxiv-atom': 'arxiv-atom', 'arxiv-snapshot': 'arxiv-snapshot', 'arxiv-listing': 'arxiv-listing',
   };
   for (const [dir, format] of Object.entries(expected)) {
     for (const f of readdirSync(path.join(FIXTURES, dir))) {

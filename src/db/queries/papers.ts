@@ -120,7 +120,9 @@ export async function applyRecords(db: Db, records: ImportRecord[], maxParams: n
     else counts.unchanged++;
   }
 
-  const orgIds = await upsertOrganizations(db, [...orgs.values()], now);
+  await upsertOrganizations(db, [...orgs.values()], now);
+  // Ids of every organization a changed paper names, also those this batch did not mention.
+  const orgIds = await organizationIds(db, [...changedPapers].flatMap((id) => papers.get(id)!.organization ?? []));
   const paperRows = [...changedPapers].map((id) => {
     const p = papers.get(id)!;
     return paperToRow(p, p.organization === null ? null : (orgIds.get(p.organization) ?? null), now);
@@ -140,7 +142,8 @@ export async function applyRecords(db: Db, records: ImportRecord[], maxParams: n
 
   await writeCategories(db, [...changedPapers].map((id) => papers.get(id)!), maxParams);
 
-  const submitterIds = await upsertSubmitters(db, [...submitters.values()], now);
+  await upsertSubmitters(db, [...submitters.values()], now);
+  const submitterIds = await submitterIdsOf(db, [...changedEntries].flatMap((k) => entries.get(k)!.submitter ?? []));
   const entryRows = [...changedEntries].map((key) => {
     const e = entries.get(key)!;
     return {
@@ -215,10 +218,15 @@ async function loadEntries(db: Db, records: ImportRecord[]): Promise<Map<string,
   return map;
 }
 
-/** Inserts organizations not yet stored and updates those whose details changed; returns name → id. */
-async function upsertOrganizations(db: Db, orgs: OrganizationInput[], now: string): Promise<Map<string, number>> {
-  const ids = new Map<string, number>();
-  if (orgs.length === 0) return ids;
+async function organizationIds(db: Db, names: string[]): Promise<Map<string, number>> {
+  if (names.length === 0) return new Map();
+  const rows = await db.selectFrom('organizations').select(['id', 'name']).where('name', 'in', [...new Set(names)]).execute();
+  return new Map(rows.map((r) => [r.name, r.id]));
+}
+
+/** Inserts organizations not yet stored and updates those whose details changed. */
+async function upsertOrganizations(db: Db, orgs: OrganizationInput[], now: string): Promise<void> {
+  if (orgs.length === 0) return;
   const names = orgs.map((o) => o.name);
   const existing = await db.selectFrom('organizations').selectAll().where('name', 'in', names).execute();
   const byName = new Map(existing.map((r) => [r.name, r]));
@@ -236,15 +244,17 @@ async function upsertOrganizations(db: Db, orgs: OrganizationInput[], now: strin
       }
     }
   }
-  const rows = await db.selectFrom('organizations').select(['id', 'name']).where('name', 'in', names).execute();
-  for (const r of rows) ids.set(r.name, r.id);
-  return ids;
 }
 
-/** Inserts submitters not yet stored and updates changed profiles; returns username → id. */
-async function upsertSubmitters(db: Db, people: SubmitterInput[], now: string): Promise<Map<string, number>> {
-  const ids = new Map<string, number>();
-  if (people.length === 0) return ids;
+async function submitterIdsOf(db: Db, usernames: string[]): Promise<Map<string, number>> {
+  if (usernames.length === 0) return new Map();
+  const rows = await db.selectFrom('submitters').select(['id', 'username']).where('username', 'in', [...new Set(usernames)]).execute();
+  return new Map(rows.map((r) => [r.username, r.id]));
+}
+
+/** Inserts submitters not yet stored and updates changed profiles. */
+async function upsertSubmitters(db: Db, people: SubmitterInput[], now: string): Promise<void> {
+  if (people.length === 0) return;
   const names = people.map((p) => p.username);
   const existing = await db.selectFrom('submitters').selectAll().where('username', 'in', names).execute();
   const byName = new Map(existing.map((r) => [r.username, r]));
@@ -262,7 +272,4 @@ async function upsertSubmitters(db: Db, people: SubmitterInput[], now: string): 
       await db.updateTable('submitters').set(merged).where('id', '=', old.id).execute();
     }
   }
-  const rows = await db.selectFrom('submitters').select(['id', 'username']).where('username', 'in', names).execute();
-  for (const r of rows) ids.set(r.username, r.id);
-  return ids;
 }

@@ -7,10 +7,10 @@
 import type { Context } from 'hono';
 import { Feed } from 'feed';
 import { getOrganization, latestListingDay, listingsInRange, papersOfCategory, papersOfOrganization } from '../../db/queries/lists.ts';
+import { ARXIV_CATEGORY } from '../../domain/arxiv-id.ts';
 import type { Paper } from '../../domain/merge.ts';
 import { formatLongDay, formatRange, isoWeekOf, parseIsoWeek } from '../../domain/dates.ts';
 import type { Deps } from '../context.ts';
-import { CATEGORY } from '../handlers/collections.ts';
 import { trendingListings } from '../handlers/trending.ts';
 import { excerpt } from '../views/text.ts';
 
@@ -135,7 +135,7 @@ export const organizationFeed = (deps: Deps) => async (c: Context) => {
 /** GET /feeds/categories/CAT.rss|atom|json */
 export const categoryFeed = (deps: Deps) => async (c: Context) => {
   const f = splitFile(c.req.param('file') ?? '');
-  if (!f || !CATEGORY.test(f.name)) return notFound(c, c.req.path);
+  if (!f || !ARXIV_CATEGORY.test(f.name)) return notFound(c, c.req.path);
   const list = await papersOfCategory(deps.database.db, f.name, { limit: FEED_SIZE, offset: 0 });
   const items = list.items.map((i) => ({ paper: i.paper, date: i.paper.publishedAt ?? '1970-01-01T00:00:00.000Z' }));
   return send(c, f.format, buildFeed(deps, `/feeds/categories/${f.name}`, `${f.name} papers`, `New papers in ${f.name}.`, `/papers/category/${f.name}`, items));

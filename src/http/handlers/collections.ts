@@ -1,5 +1,6 @@
 /** GET /organizations/:name and /papers/category/:category: papers of an organization or an arXiv category. */
 import type { Context } from 'hono';
+import { ARXIV_CATEGORY } from '../../domain/arxiv-id.ts';
 import { html } from 'hono/html';
 import { getOrganization, papersOfCategory, papersOfOrganization, type Page, type PaperWithOrg } from '../../db/queries/lists.ts';
 import { htmlError, PAGE_SIZE, pageParam, type Deps } from '../context.ts';
@@ -7,8 +8,6 @@ import { safeUrl } from '../views/paper-page.ts';
 import { cardFromPaper, cardList, pager } from '../views/cards.ts';
 import { layout, type FeedLink } from '../views/layout.ts';
 
-/** arXiv category names: `cs.CL`, `hep-th`, `astro-ph.GA`, `math-ph`. */
-export const CATEGORY = /^[a-z]{2,8}(?:-[a-z]{2,6})?(?:\.[A-Za-z]{2,4})?$/;
 
 function papersPage(deps: Deps, c: Context, m: { title: string; heading: ReturnType<typeof html>; canonical: string; feed: FeedLink; list: Page<PaperWithOrg>; page: number }) {
   const pages = Math.max(1, Math.ceil(m.list.total / PAGE_SIZE));
@@ -46,7 +45,7 @@ export const categoryPage = (deps: Deps) => async (c: Context) => {
   const page = pageParam(c);
   if (page === null) return htmlError(c, deps, 400, 'Bad page number', 'The page number (?p=) must be a whole number from 1.');
   const category = c.req.param('category') ?? '';
-  if (!CATEGORY.test(category)) return htmlError(c, deps, 400, 'Not an arXiv category', 'Categories are written like cs.CL, hep-th or astro-ph.GA.');
+  if (!ARXIV_CATEGORY.test(category)) return htmlError(c, deps, 400, 'Not an arXiv category', 'Categories are written like cs.CL, hep-th or astro-ph.GA.');
   const list = await papersOfCategory(deps.database.db, category, { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
   return papersPage(deps, c, {
     title: `${category} papers`,
