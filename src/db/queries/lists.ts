@@ -149,6 +149,17 @@ export async function latestListingTime(db: Db): Promise<Date | null> {
   return new Date(t);
 }
 
+/** The newest day with a list within a range, or null. */
+export async function latestListingDayIn(db: Db, range: DayRange): Promise<string | null> {
+  const r = await db
+    .selectFrom('daily_entries')
+    .select((eb) => eb.fn.max<string>('day').as('d'))
+    .where('day', '>=', range.from)
+    .where('day', '<=', range.to)
+    .executeTakeFirst();
+  return r?.d ?? null;
+}
+
 /** The nearest days with a list before and after a range (null where there is none): navigation skips empty days. */
 export async function neighbourDays(db: Db, range: DayRange): Promise<{ prev: string | null; next: string | null }> {
   const prev = await db.selectFrom('daily_entries').select((eb) => eb.fn.max<string>('day').as('d')).where('day', '<', range.from).executeTakeFirst();

@@ -28,11 +28,11 @@ export const apiDocsPage = (deps: Deps) => (c: Context) => {
 ${ops.map(
   ({ path, op }) => html`<h2 id="${op.operationId}"><code>GET ${path}</code></h2>
 <p><strong>${op.summary}.</strong> ${'description' in op ? op.description : ''}</p>
-<table><thead><tr><th>Parameter</th><th>In</th><th>Type</th><th>Meaning</th></tr></thead><tbody>
+<div class="table-scroll"><table><thead><tr><th>Parameter</th><th>In</th><th>Type</th><th>Meaning</th></tr></thead><tbody>
 ${(op.parameters as Param[]).map(
   (p) => html`<tr><td><code>${p.name}</code>${p.required ? ' (required)' : ''}</td><td>${p.in}</td><td>${p.schema.type}${p.schema.enum ? `: ${p.schema.enum.join(' | ')}` : ''}${p.schema.minimum !== undefined ? `, ${p.schema.minimum}–${p.schema.maximum ?? '…'}` : ''}${p.schema.default !== undefined ? `, default ${String(p.schema.default)}` : ''}</td><td>${p.description}</td></tr>`,
 )}
-</tbody></table>
+</tbody></table></div>
 <p>Answers: ${Object.entries(op.responses).map(([code, r], i) => html`${i > 0 ? ', ' : ''}<strong>${code}</strong> ${r.description}`)}</p>`,
 )}
 <h2>Examples</h2>

@@ -1,6 +1,6 @@
 /** GET /, /papers, /papers/date/:day, /papers/week/:week, /papers/month/:month, /papers/date?date= */
 import type { Context } from 'hono';
-import { latestListingDay, listingsInRange, neighbourDays } from '../../db/queries/lists.ts';
+import { latestListingDay, latestListingDayIn, listingsInRange, neighbourDays } from '../../db/queries/lists.ts';
 import {
   formatLongDay, formatMonth, formatRange, isoWeekOf, monthOf, parseDay, parseIsoWeek, parseMonth, type DayRange,
 } from '../../domain/dates.ts';
@@ -27,7 +27,8 @@ async function render(c: Context, deps: Deps, shown: Shown) {
   const list = await listingsInRange(db, shown.range, { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
   const pages = Math.max(1, Math.ceil(list.total / PAGE_SIZE));
   const { prev, next } = await neighbourDays(db, shown.range);
-  const day = shown.range.from;
+  // The switch and the picker go to the newest day of the period that has a list (or its first day).
+  const day = shown.period === 'daily' ? shown.range.from : ((await latestListingDayIn(db, shown.range)) ?? shown.range.from);
   const link = (d: string | null) => {
     if (d === null) return null;
     if (shown.period === 'daily') return { href: `/papers/date/${d}`, label: formatLongDay(d) };

@@ -25,6 +25,9 @@ function authorList(p: Paper) {
   return html`<ul class="authors" aria-label="Authors" style="list-style:none;padding:0">${shown.map(item)}${rest.length > 0 ? html`<li><details class="more-authors"><summary>and ${rest.length} more</summary>${rest.map((a, i) => html`${i > 0 ? ', ' : ''}${a.name}${a.affiliation ? html` <span class="affil">(${a.affiliation})</span>` : ''}`)}</details></li>` : ''}</ul>`;
 }
 
+const commentsLine = (n: number) =>
+  `${n === 0 ? 'No comments were' : n === 1 ? '1 comment was' : `${n} comments were`} counted where this paper was listed. Discussion on this site arrives with member accounts.`;
+
 export interface PaperPageModel {
   paper: Paper;
   organization: Organization | null;
@@ -83,7 +86,7 @@ ${p.publishedAt ? html`<meta property="article:published_time" content="${p.publ
       ${p.doi ? html`<dt>DOI</dt><dd>${p.doi.split(/\s+/).map((d) => html`<a href="https://doi.org/${d}">${d}</a> `)}</dd>` : ''}
     </dl></section>` : ''}
     <section id="discussion" aria-labelledby="disc-h"><h2 id="disc-h">Discussion</h2>
-      <p class="meta-line">${listings.reduce((n, l) => Math.max(n, l.entry.numComments), 0)} comments were counted where this paper was listed. Discussion on this site arrives with member accounts.</p>
+      <p class="meta-line">${commentsLine(listings.reduce((n, l) => Math.max(n, l.entry.numComments), 0))}</p>
     </section>
   </div>
   <aside class="facts" aria-label="About this paper">
