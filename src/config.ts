@@ -14,6 +14,9 @@ export interface Config {
   port: number;
   host: string;
   site: SiteConfig;
+  mail: { smtpUrl: string | null; from: string };
+  /** Behind a reverse proxy, take the client's address from X-Forwarded-For (else the socket's). */
+  trustProxy: boolean;
 }
 
 export interface SiteConfig {
@@ -65,6 +68,11 @@ const EnvSchema = z.object({
   PUBLIC_URL: z
     .url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL, e.g. https://papers.example.org' })
     .optional(),
+  SMTP_URL: z
+    .url({ protocol: /^smtps?$/, error: 'expected smtp://user:password@host:port or smtps://…' })
+    .optional(),
+  MAIL_FROM: z.string().min(3, 'expected a From address, e.g. "Daily Papers <papers@example.org>"').optional(),
+  TRUST_PROXY: z.enum(['true', 'false', '1', '0'], { error: 'expected true or false' }).default('false'),
 });
 
 /** Reads the configuration from an environment (process.env by default). Throws ConfigError. */
@@ -86,5 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       curators: e.SITE_CURATORS ?? null,
       publicUrl: (e.PUBLIC_URL ?? `http://${host}:${e.PORT}`).replace(/\/+$/, ''),
     },
+    mail: { smtpUrl: e.SMTP_URL ?? null, from: e.MAIL_FROM ?? `${e.SITE_NAME} <noreply@${new URL(e.PUBLIC_URL ?? 'http://localhost').hostname}>` },
+    trustProxy: e.TRUST_PROXY === 'true' || e.TRUST_PROXY === '1',
   };
 }

@@ -35,6 +35,8 @@ export interface PapersTable {
   discussion_id: string | null;
   organization_id: number | null;
   hf_observed_on: string | null;
+  /** Upvotes of this site's members, beside `upvotes` (the count imported from Hugging Face). */
+  member_upvotes: Generated<number>;
   metadata_source: string;
   created_at: string;
   modified_at: string;
@@ -73,6 +75,8 @@ export interface DailyEntriesTable {
   /** JSON: string[] */
   media_urls: string | null;
   is_author_participating: number | null;
+  /** The member who put the paper on the list (imported entries name a `submitter` instead). */
+  user_id: Generated<number | null>;
   created_at: string;
   modified_at: string;
 }
@@ -89,6 +93,56 @@ export interface SiteStateTable {
   value: number;
 }
 
+export type Role = 'member' | 'editor' | 'moderator' | 'admin';
+
+export interface UsersTable {
+  id: Generated<number>;
+  username: string;
+  email: string;
+  email_verified_at: string | null;
+  password_hash: string | null;
+  display_name: string | null;
+  role: Generated<Role>;
+  suspended_at: string | null;
+  deleted_at: string | null;
+  created_at: string;
+}
+
+export interface SessionsTable {
+  token_hash: string;
+  user_id: number;
+  created_at: string;
+  expires_at: string;
+  user_agent: string | null;
+}
+
+export interface UserTokensTable {
+  token_hash: string;
+  user_id: number;
+  purpose: 'verify' | 'reset';
+  expires_at: string;
+  used_at: string | null;
+  created_at: string;
+}
+
+export interface OutboxTable {
+  id: Generated<number>;
+  to_address: string;
+  subject: string;
+  text_body: string;
+  html_body: string | null;
+  created_at: string;
+  sent_at: string | null;
+  attempts: Generated<number>;
+  last_error: string | null;
+}
+
+export interface VotesTable {
+  user_id: number;
+  paper_id: string;
+  created_at: string;
+}
+
 export interface SchemaMigrationsTable {
   version: number;
   name: string;
@@ -102,5 +156,10 @@ export interface DB {
   daily_entries: DailyEntriesTable;
   paper_categories: PaperCategoriesTable;
   site_state: SiteStateTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  user_tokens: UserTokensTable;
+  outbox: OutboxTable;
+  votes: VotesTable;
   schema_migrations: SchemaMigrationsTable;
 }

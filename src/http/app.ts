@@ -10,7 +10,7 @@ import { apiDocsPage } from './api/docs.ts';
 import { dailyPapers, paperById, apiError } from './api/handlers.ts';
 import { openApiDocument } from './api/openapi.ts';
 import { assetsByPath } from './assets.ts';
-import { htmlError, type AppDeps, type Deps } from './context.ts';
+import { htmlError, type AppDeps, type AppEnv, type Deps } from './context.ts';
 import { categoryFeed, listFeed, organizationFeed } from './feeds/feeds.ts';
 import { rankingPage, subscribePage } from './handlers/about.ts';
 import { categoryPage, organizationPage } from './handlers/collections.ts';
@@ -18,6 +18,10 @@ import { dayPage, latestDay, monthPage, pickDay, weekPage } from './handlers/lis
 import { paperDetail } from './handlers/paper.ts';
 import { trendingPage } from './handlers/trending.ts';
 import { responseCache } from './middleware/response-cache.ts';
+import { csrfProtection } from './middleware/csrf.ts';
+import { AUTH_TIER, rateLimit, RateLimiter, READ_TIER, WRITE_TIER } from './middleware/rate-limit.ts';
+import { loadViewer } from './middleware/session.ts';
+import * as account from './handlers/account.ts';
 
 export type { AppDeps } from './context.ts';
 
@@ -25,9 +29,10 @@ export type { AppDeps } from './context.ts';
 const NEW_ID = ':id{[0-9]{4}\\.[0-9]{4,5}(?:v[0-9]+)?}';
 const OLD_ID = ':archive{[a-z]+(?:-[a-z]+)*(?:\\.[A-Za-z]{2})?}/:number{[0-9]{7}(?:v[0-9]+)?}';
 
-export function createApp(appDeps: AppDeps): Hono {
-  const deps: Deps = { ...appDeps, now: appDeps.now ?? (() => new Date()) };
-  const app = new Hono();
+export function createApp(appDeps: AppDeps): Hono<AppEnv> {
+  const deps: Deps = { trustProxy: false, now: () => new Date(), ...appDeps };
+  const app = new Hono<AppEnv>();
+  const limiter = new RateLimiter();
   const isApi = (c: Context) => c.req.path.startsWith('/api/');
 
   app.use(
@@ -64,8 +69,35 @@ export function createApp(appDeps: AppDeps): Hono {
     });
   });
 
+  // Who is asking, how often, and whether a form really comes from this site.
+  app.use('*', loadViewer(deps));
+  const AUTH_PATHS = new Set(['/login', '/signup', '/reset', '/reset/confirm']);
+  const tiers = { read: rateLimit(deps, limiter, READ_TIER), write: rateLimit(deps, limiter, WRITE_TIER), auth: rateLimit(deps, limiter, AUTH_TIER) };
+  app.use('*', (c, next) => {
+    if (c.req.method === 'GET' || c.req.method === 'HEAD' || c.req.method === 'OPTIONS') return tiers.read(c, next);
+    return (AUTH_PATHS.has(c.req.path) ? tiers.auth : tiers.write)(c, next);
+  });
+  app.use('*', csrfProtection(deps));
+
+  // Anonymous GETs are answered from the cache; a member's pages are their own.
   const cache = responseCache(deps.database);
-  app.use('*', async (c, next) => (c.req.path === '/healthz' || c.req.path.startsWith('/static/') ? next() : cache(c, next)));
+  app.use('*', async (c, next) => (c.get('viewer') || c.req.path === '/healthz' || c.req.path.startsWith('/static/') ? next() : cache(c, next)));
+
+  // Accounts
+  app.get('/signup', account.signupPage(deps));
+  app.post('/signup', account.signup(deps));
+  app.get('/login', account.loginPage(deps));
+  app.post('/login', account.login(deps));
+  app.post('/logout', account.logout(deps));
+  app.get('/verify', account.verifyEmail(deps));
+  app.get('/reset', account.resetRequestPage(deps));
+  app.post('/reset', account.resetRequest(deps));
+  app.get('/reset/confirm', account.resetConfirmPage(deps));
+  app.post('/reset/confirm', account.resetConfirm(deps));
+  app.get('/settings', account.settingsPage(deps));
+  app.post('/settings/verify', account.resendVerification(deps));
+  app.post('/settings/password', account.changePassword(deps));
+  app.post('/settings/logout-everywhere', account.logoutEverywhere(deps));
 
   // Pages
   app.get('/', latestDay(deps));

@@ -1,24 +1,59 @@
-/** What every handler may use: the database, the site settings and the clock (a function, for tests). */
+/**
+ * What every handler may use: the database, the site settings, the mailer and the clock (a function,
+ * for tests); the request's viewer (the member it comes from, or null); helpers for pages and errors.
+ */
 import type { Context } from 'hono';
+import { getCookie, setCookie } from 'hono/cookie';
 import type { SiteConfig } from '../config.ts';
 import type { Database } from '../db/connection.ts';
-import { errorPage } from './views/layout.ts';
+import type { User } from '../db/queries/users.ts';
+import type { Mailer } from '../email/mailer.ts';
+import { newToken } from '../auth/crypto.ts';
+import { errorPage, type Frame } from './views/layout.ts';
 
 export interface AppDeps {
   database: Database;
   site: SiteConfig;
+  mailer: Mailer;
+  /** Take the client address from X-Forwarded-For (only behind a reverse proxy you run). */
+  trustProxy?: boolean;
   now?: () => Date;
 }
 
-export interface Deps {
-  database: Database;
-  site: SiteConfig;
-  now: () => Date;
+export type Deps = Required<AppDeps>;
+
+export type AppEnv = { Variables: { viewer: User | null } };
+export type Ctx = Context<AppEnv>;
+
+/** Cookie names. `__Host-` would pin them to the host, but it needs HTTPS; plain names work on both. */
+export const SESSION_COOKIE = 'dp_session';
+export const CSRF_COOKIE = 'dp_csrf';
+
+export const secureCookies = (deps: Deps): boolean => deps.site.publicUrl.startsWith('https://');
+
+/**
+ * The CSRF token of this browser (double-submit: a cookie, and the same value in every form). Set
+ * on first use. Pages that carry it are never cached (they set a cookie or have a viewer).
+ */
+export function csrfToken(c: Context, deps: Deps): string {
+  // A page that carries a token is this browser's alone: no shared cache may keep it.
+  c.header('Cache-Control', 'private, no-store');
+  const existing = getCookie(c, CSRF_COOKIE);
+  if (existing && /^[\w-]{43}$/.test(existing)) return existing;
+  const token = newToken();
+  setCookie(c, CSRF_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'Lax', secure: secureCookies(deps) });
+  return token;
 }
 
+/** What the page frame needs to know of the request. */
+export const frame = (c: Context, deps: Deps): Frame => {
+  const viewer = (c as Ctx).get('viewer') ?? null;
+  return { site: deps.site, viewer, csrf: viewer ? csrfToken(c, deps) : null };
+};
+
 /** A 4xx page (HTML) that says what is wrong. */
-export function htmlError(c: Context, deps: Deps, status: 400 | 404, heading: string, message: string) {
-  return c.html(errorPage(deps.site, status, heading, message), status);
+export function htmlError(c: Context, deps: Deps, status: 400 | 403 | 404 | 409 | 429, heading: string, message: string) {
+  return c.html(errorPage(frame(c, deps), status, heading, message), status);
 }
 
 /** Cards on a list page. */
@@ -29,4 +64,9 @@ export function pageParam(c: Context): number | null {
   const raw = c.req.query('p');
   if (raw === undefined || raw === '') return 1;
   return /^\d{1,6}$/.test(raw) && Number(raw) >= 1 ? Number(raw) : null;
+}
+
+/** A `next` parameter that stays on this site (a path, not `//evil.example` or `https://…`). */
+export function safeNext(next: string | undefined): string {
+  return next && /^\/(?!\/)[^\s\\]*$/.test(next) && next.length < 500 ? next : '/';
 }

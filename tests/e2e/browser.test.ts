@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { serve, type ServerType } from '@hono/node-server';
-import type { Hono } from 'hono';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import type { Database } from '../../src/db/connection.ts';
+import { createMailer } from '../../src/email/mailer.ts';
 import { createApp } from '../../src/http/app.ts';
 import { importFiles, listInputFiles } from '../../src/importers/import-files.ts';
 import { openTestDatabase } from '../helpers/db.ts';
@@ -81,7 +81,7 @@ describe('the site in a browser', () => {
     assert.equal(imported.rejected, 0, `fixtures rejected: ${JSON.stringify(imported.rejections)}`);
 
     // The app needs its public URL, which holds the port, which is known once the server listens.
-    let app: Hono | undefined;
+    let app: ReturnType<typeof createApp> | undefined;
     server = serve({ fetch: (req, env) => app!.fetch(req, env), port: 0, hostname: '127.0.0.1' });
     if (!server.listening) await new Promise((resolve) => server.once('listening', resolve));
     const { port } = server.address() as AddressInfo;
@@ -89,6 +89,7 @@ describe('the site in a browser', () => {
     app = createApp({
       database,
       site: { name: 'Daily Papers', curators: 'AK', publicUrl: base },
+      mailer: createMailer(database, { smtpUrl: null, from: 'Daily Papers <papers@papers.test>' }),
       now: () => new Date('2025-11-20T12:00:00Z'),
     });
 

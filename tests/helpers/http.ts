@@ -3,6 +3,7 @@ import { serve } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import type { SiteConfig } from '../../src/config.ts';
 import type { Database } from '../../src/db/connection.ts';
+import { createMailer } from '../../src/email/mailer.ts';
 import { createApp } from '../../src/http/app.ts';
 
 export interface TestServer {
@@ -12,9 +13,17 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(database: Database, now = () => new Date('2025-11-20T12:00:00Z')): Promise<TestServer> {
+export interface TestServerOptions {
+  now?: () => Date;
+  /** An SMTP relay for the site's mail (a test SMTP server); without one, mail stays in the outbox. */
+  smtpUrl?: string;
+}
+
+export async function startTestServer(database: Database, opts: TestServerOptions = {}): Promise<TestServer> {
+  const now = opts.now ?? (() => new Date('2025-11-20T12:00:00Z'));
   const site: SiteConfig = { name: 'Daily Papers', curators: 'AK', publicUrl: 'http://papers.test' };
-  const app = createApp({ database, site, now });
+  const mailer = createMailer(database, { smtpUrl: opts.smtpUrl ?? null, from: 'Daily Papers <papers@papers.test>' });
+  const app = createApp({ database, site, mailer, now });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
   });

@@ -5,6 +5,7 @@
 import type { ColumnDefinitionBuilder, Kysely } from 'kysely';
 import type { Engine } from '../connection.ts';
 import { papers } from './0001-papers.ts';
+import { accounts } from './0002-accounts.ts';
 
 export interface MigrationContext {
   engine: Engine;
@@ -19,4 +20,4 @@ export interface Migration {
   up(db: Kysely<any>, ctx: MigrationContext): Promise<void>;
 }
 
-export const migrations: readonly Migration[] = [papers];
+export const migrations: readonly Migration[] = [papers, accounts];

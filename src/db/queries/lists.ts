@@ -2,7 +2,7 @@
  * Reading the daily lists: a day, a week or a month of listings, their neighbours, trending candidates,
  * a paper with the lists it was on, and papers by organization or category.
  */
-import type { Kysely, SelectQueryBuilder } from 'kysely';
+import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { DayRange } from '../../domain/dates.ts';
 import type { DailyEntry, Paper } from '../../domain/merge.ts';
 import type { DB } from '../schema.ts';
@@ -73,8 +73,20 @@ function organizationOf(r: { o_name: string | null; o_fullname: string | null; o
   return r.o_name === null ? null : { name: r.o_name, fullname: r.o_fullname, avatarUrl: r.o_avatar_url, hfId: r.o_hf_id };
 }
 
+/**
+ * A paper as pages show it: `upvotes` is the count imported from Hugging Face plus the upvotes of
+ * this site's members (the import path keeps them apart; see src/db/queries/papers.ts).
+ */
+function shownPaper(r: Parameters<typeof rowToPaper>[0], orgName: string | null): Paper {
+  const p = rowToPaper(r, orgName);
+  return { ...p, upvotes: p.upvotes + r.member_upvotes };
+}
+
+/** The upvotes pages show, for ordering in SQL. */
+const shownUpvotes = sql<number>`papers.upvotes + papers.member_upvotes`;
+
 function toListing(r: ListingRow): Listing {
-  const paper = rowToPaper(r, r.o_name);
+  const paper = shownPaper(r, r.o_name);
   return {
     paper,
     organization: organizationOf(r),
@@ -112,8 +124,8 @@ export async function listingsInRange(
   };
   let q = filter(listingQuery(db));
   q = sort === 'upvotes'
-    ? q.orderBy('papers.upvotes', 'desc').orderBy('e.num_comments', 'desc').orderBy('e.day', 'desc')
-    : q.orderBy('e.day', 'desc').orderBy('e.listed_at', 'desc').orderBy('papers.upvotes', 'desc');
+    ? q.orderBy(shownUpvotes, 'desc').orderBy('e.num_comments', 'desc').orderBy('e.day', 'desc')
+    : q.orderBy('e.day', 'desc').orderBy('e.listed_at', 'desc').orderBy(shownUpvotes, 'desc');
   const rows = await q.orderBy('papers.id').limit(page.limit).offset(page.offset).execute();
   const count = await filter(
     db
@@ -178,7 +190,7 @@ export async function paperWithListings(db: Db, id: string): Promise<{ paper: Pa
     .executeTakeFirst();
   if (!row) return undefined;
   const listings = (await listingQuery(db).where('e.paper_id', '=', id).orderBy('e.day', 'desc').execute()).map(toListing);
-  return { paper: rowToPaper(row, row.o_name), organization: organizationOf(row), listings };
+  return { paper: shownPaper(row, row.o_name), organization: organizationOf(row), listings };
 }
 
 export async function getOrganization(db: Db, name: string): Promise<Organization | undefined> {
@@ -209,7 +221,7 @@ export async function papersOfOrganization(db: Db, name: string, page: PageReque
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('o.name', '=', name)
     .executeTakeFirstOrThrow();
-  return { items: rows.map((r) => ({ paper: rowToPaper(r, r.o_name), organization: organizationOf(r) })), total: Number(n.n) };
+  return { items: rows.map((r) => ({ paper: shownPaper(r, r.o_name), organization: organizationOf(r) })), total: Number(n.n) };
 }
 
 /** Papers of an arXiv category (primary or cross-listed), newest arXiv date first. */
@@ -227,5 +239,5 @@ export async function papersOfCategory(db: Db, category: string, page: PageReque
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('category', '=', category)
     .executeTakeFirstOrThrow();
-  return { items: rows.map((r) => ({ paper: rowToPaper(r, r.o_name), organization: organizationOf(r) })), total: Number(n.n) };
+  return { items: rows.map((r) => ({ paper: shownPaper(r, r.o_name), organization: organizationOf(r) })), total: Number(n.n) };
 }

@@ -1,5 +1,5 @@
 /** Papers: reading them, and writing a batch of imported records merged into what is stored. */
-import type { Kysely, Selectable } from 'kysely';
+import type { Insertable, Kysely, Selectable } from 'kysely';
 import { differs, mergeEntry, mergePaper, type DailyEntry, type Paper } from '../../domain/merge.ts';
 import type { ImportRecord, OrganizationInput, SubmitterInput } from '../../domain/paper.ts';
 import type { DB, PapersTable } from '../schema.ts';
@@ -29,7 +29,7 @@ export function rowToPaper(r: Selectable<PapersTable>, orgName: string | null): 
   };
 }
 
-function paperToRow(p: Paper, organizationId: number | null, now: string): PapersTable {
+function paperToRow(p: Paper, organizationId: number | null, now: string): Insertable<PapersTable> {
   return {
     id: p.id, version: p.version, title: p.title, abstract: p.abstract, authors: JSON.stringify(p.authors),
     categories: p.categories.join(' '), published_at: p.publishedAt, updated_at: p.updatedAt, doi: p.doi,
@@ -133,7 +133,7 @@ export async function applyRecords(db: Db, records: ImportRecord[], maxParams: n
       .values(chunk)
       .onConflict((oc) =>
         oc.column('id').doUpdateSet((eb) => {
-          const cols = Object.keys(chunk[0]!).filter((c) => c !== 'id' && c !== 'created_at') as (keyof PapersTable)[];
+          const cols = Object.keys(chunk[0]!).filter((c) => c !== 'id' && c !== 'created_at') as (keyof Insertable<PapersTable>)[];
           return Object.fromEntries(cols.map((c) => [c, eb.ref(`excluded.${c}`)]));
         }),
       )

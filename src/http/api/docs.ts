@@ -1,7 +1,7 @@
 /** GET /docs/api: the API described for people, from the same OpenAPI document programs read. */
 import type { Context } from 'hono';
 import { html } from 'hono/html';
-import type { Deps } from '../context.ts';
+import { frame, type Deps } from '../context.ts';
 import { layout } from '../views/layout.ts';
 import { openApiDocument } from './openapi.ts';
 
@@ -19,7 +19,7 @@ export const apiDocsPage = (deps: Deps) => (c: Context) => {
   const ops = Object.entries(doc.paths).map(([path, item]) => ({ path, op: item.get }));
   return c.html(
     layout(
-      deps.site,
+      frame(c, deps),
       { title: 'API', canonical: '/docs/api', nav: 'api', description: doc.info.description },
       html`<div class="prose">
 <h1>API</h1>

@@ -2,13 +2,13 @@
 import type { Context } from 'hono';
 import { html } from 'hono/html';
 import { AGE_OFFSET_HOURS, COMMENT_WEIGHT, GRAVITY, TRENDING_WINDOW_DAYS } from '../../domain/trending.ts';
-import type { Deps } from '../context.ts';
+import { frame, type Deps } from '../context.ts';
 import { layout } from '../views/layout.ts';
 
 export const rankingPage = (deps: Deps) => (c: Context) =>
   c.html(
     layout(
-      deps.site,
+      frame(c, deps),
       { title: 'How ranking works', canonical: '/about/ranking', nav: 'about' },
       html`<div class="prose">
 <h1>How ranking works</h1>
@@ -33,7 +33,7 @@ export const subscribePage = (deps: Deps) => (c: Context) => {
     html`<tr><td>${title}</td><td><a href="${path}.rss">RSS</a> · <a href="${path}.atom">Atom</a> · <a href="${path}.json">JSON Feed</a></td></tr>`;
   return c.html(
     layout(
-      deps.site,
+      frame(c, deps),
       { title: 'Subscribe', canonical: '/subscribe' },
       html`<div class="prose">
 <h1>Follow the papers</h1>

@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import { ARXIV_CATEGORY } from '../../domain/arxiv-id.ts';
 import { html } from 'hono/html';
 import { getOrganization, papersOfCategory, papersOfOrganization, type Page, type PaperWithOrg } from '../../db/queries/lists.ts';
-import { htmlError, PAGE_SIZE, pageParam, type Deps } from '../context.ts';
+import { htmlError, PAGE_SIZE, pageParam, frame, type Deps } from '../context.ts';
 import { safeUrl } from '../views/paper-page.ts';
 import { cardFromPaper, cardList, pager } from '../views/cards.ts';
 import { layout, type FeedLink } from '../views/layout.ts';
@@ -13,7 +13,7 @@ function papersPage(deps: Deps, c: Context, m: { title: string; heading: ReturnT
   const pages = Math.max(1, Math.ceil(m.list.total / PAGE_SIZE));
   return c.html(
     layout(
-      deps.site,
+      frame(c, deps),
       { title: m.title, canonical: m.canonical, feeds: [m.feed], description: `${m.list.total} papers: ${m.title}.` },
       html`<div class="list-head"><div>${m.heading}<p class="byline">${m.list.total} paper${m.list.total === 1 ? '' : 's'}, newest first</p></div></div>
 ${cardList(m.list.items.map(cardFromPaper), deps.now(), 'No papers here yet.')}

@@ -4,7 +4,7 @@ import { latestListingDay, latestListingDayIn, listingsInRange, neighbourDays } 
 import {
   formatLongDay, formatMonth, formatRange, isoWeekOf, monthOf, parseDay, parseIsoWeek, parseMonth, type DayRange,
 } from '../../domain/dates.ts';
-import { htmlError, PAGE_SIZE, pageParam, type Deps } from '../context.ts';
+import { htmlError, PAGE_SIZE, pageParam, frame, type Deps } from '../context.ts';
 import { cardFromListing } from '../views/cards.ts';
 import { listPage, type Period } from '../views/list-page.ts';
 
@@ -36,7 +36,7 @@ async function render(c: Context, deps: Deps, shown: Shown) {
     return { href: `/papers/month/${monthOf(d)}`, label: formatMonth(monthOf(d)) };
   };
   return c.html(
-    listPage(deps.site, {
+    listPage(frame(c, deps), {
       ...shown,
       switchTo: { daily: `/papers/date/${day}`, weekly: `/papers/week/${isoWeekOf(day)}`, monthly: `/papers/month/${monthOf(day)}` },
       prev: link(prev),

@@ -5,7 +5,7 @@ import type { Database } from '../../db/connection.ts';
 import { latestListingTime, listingsSince, type Listing } from '../../db/queries/lists.ts';
 import { addDays } from '../../domain/dates.ts';
 import { rankTrending, trendingReference, TRENDING_WINDOW_DAYS } from '../../domain/trending.ts';
-import { htmlError, PAGE_SIZE, pageParam, type Deps } from '../context.ts';
+import { htmlError, PAGE_SIZE, pageParam, frame, type Deps } from '../context.ts';
 import { cardFromListing, cardList, pager } from '../views/cards.ts';
 import { layout } from '../views/layout.ts';
 
@@ -32,7 +32,7 @@ export const trendingPage = (deps: Deps) => async (c: Context) => {
   const cards = all.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE).map(cardFromListing);
   return c.html(
     layout(
-      deps.site,
+      frame(c, deps),
       {
         title: 'Trending papers',
         description: 'Papers the community is upvoting and discussing right now.',

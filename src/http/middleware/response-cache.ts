@@ -56,7 +56,8 @@ export function responseCache(database: Database, maxBytes = CACHE_MAX_BYTES): M
     await next();
     const res = c.res;
     const type = res.headers.get('content-type') ?? '';
-    if (res.status !== 200 || res.headers.has('set-cookie') || !COMPRESSIBLE.test(type)) return;
+    const control = res.headers.get('cache-control') ?? '';
+    if (res.status !== 200 || res.headers.has('set-cookie') || /no-store|private/.test(control) || !COMPRESSIBLE.test(type)) return;
     const body = Buffer.from(await res.arrayBuffer());
     const headers = [...res.headers.entries()].filter(([k]) => k !== 'content-length' && k !== 'content-encoding');
     if (!res.headers.has('cache-control')) headers.push(['cache-control', CACHE_CONTROL]);

@@ -4,6 +4,14 @@ import type { HtmlEscapedString } from 'hono/utils/html';
 import type { SiteConfig } from '../../config.ts';
 import { ASSETS } from '../assets.ts';
 
+/** What the frame of every page shows about the request: the site, and who is looking. */
+export interface Frame {
+  site: SiteConfig;
+  viewer: { username: string; role: string; emailVerified: boolean } | null;
+  /** The CSRF token for forms in the frame (log out); null for anonymous pages, which have none. */
+  csrf: string | null;
+}
+
 export interface FeedLink {
   title: string;
   /** Path without extension, e.g. `/feeds/daily`; `.rss`, `.atom` and `.json` are appended. */
@@ -23,7 +31,8 @@ export interface PageMeta {
   noindex?: boolean;
 }
 
-export function layout(site: SiteConfig, meta: PageMeta, body: HtmlEscapedString | Promise<HtmlEscapedString>) {
+export function layout(frame: Frame, meta: PageMeta, body: HtmlEscapedString | Promise<HtmlEscapedString>) {
+  const { site, viewer } = frame;
   const title = meta.title === site.name ? site.name : `${meta.title} · ${site.name}`;
   const current = (k: PageMeta['nav']) => (meta.nav === k ? raw(' aria-current="page"') : '');
   return html`<!doctype html>
@@ -57,8 +66,15 @@ ${(meta.feeds ?? []).map(
       <a href="/docs/api"${current('api')}>API</a>
       <a href="/about/ranking"${current('about')}>About</a>
     </nav>
+    <div class="account">
+      ${viewer
+        ? html`<a href="/settings" class="me">${viewer.username}</a>
+      <form method="post" action="/logout"><input type="hidden" name="_csrf" value="${frame.csrf}"><button type="submit" class="link">Log out</button></form>`
+        : html`<a href="/login">Log in</a> <a class="button small" href="/signup">Sign up</a>`}
+    </div>
   </div>
 </header>
+${viewer && !viewer.emailVerified ? html`<div class="notice wrap" role="status">Please confirm your email address: we sent you a link. <a href="/settings">Send it again</a></div>` : ''}
 <main id="main" class="wrap">
 ${body}
 </main>
@@ -73,9 +89,9 @@ ${body}
 }
 
 /** A short page for a 4xx answer: says plainly what is wrong and where to go. */
-export function errorPage(site: SiteConfig, status: number, heading: string, message: string) {
+export function errorPage(frame: Frame, status: number, heading: string, message: string) {
   return layout(
-    site,
+    frame,
     { title: heading, noindex: true },
     html`<section class="error-page">
   <p class="status">${status}</p>

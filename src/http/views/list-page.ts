@@ -1,8 +1,6 @@
 /** The daily, weekly and monthly list pages. */
 import { html } from 'hono/html';
-import type { SiteConfig } from '../../config.ts';
-import type { FeedLink } from './layout.ts';
-import { layout } from './layout.ts';
+import { layout, type FeedLink, type Frame } from './layout.ts';
 import { cardList, pager, type CardModel } from './cards.ts';
 
 export type Period = 'daily' | 'weekly' | 'monthly';
@@ -26,7 +24,8 @@ export interface ListPageModel {
   feeds: FeedLink[];
 }
 
-export function listPage(site: SiteConfig, m: ListPageModel) {
+export function listPage(frame: Frame, m: ListPageModel) {
+  const { site } = frame;
   const byline = `by ${site.curators ? `${site.curators} and ` : ''}the research community`;
   const sw = (p: Period, label: string) =>
     html`<a href="${m.switchTo[p]}"${m.period === p ? html` aria-current="page"` : ''}>${label}</a>`;
@@ -54,7 +53,7 @@ export function listPage(site: SiteConfig, m: ListPageModel) {
 ${cardList(m.cards, m.now, 'No papers were listed for this period. Use Previous and Next to find the nearest lists.')}
 ${pager(m.page, m.pages, (n) => (n === 1 ? m.canonical : `${m.canonical}?p=${n}`))}`;
   return layout(
-    site,
+    frame,
     {
       title: m.period === 'daily' ? `Daily Papers · ${m.label}` : `${m.period === 'weekly' ? 'Weekly' : 'Monthly'} Papers · ${m.label}`,
       description: `The papers of ${m.label}, ${byline}.`,

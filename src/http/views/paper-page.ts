@@ -1,11 +1,10 @@
 /** A paper's page: everything we know about it, with canonical URL, OpenGraph, Twitter and JSON-LD. */
 import { html, raw } from 'hono/html';
-import type { SiteConfig } from '../../config.ts';
 import type { Listing, Organization } from '../../db/queries/lists.ts';
 import { arxivAbsUrl, arxivPdfUrl } from '../../domain/arxiv-id.ts';
 import { formatCardDate, formatLongDay } from '../../domain/dates.ts';
 import type { Paper } from '../../domain/merge.ts';
-import { layout } from './layout.ts';
+import { layout, type Frame } from './layout.ts';
 import { excerpt, mathText, paragraphs } from './text.ts';
 
 /** Only http(s) links from imported data become hrefs (no `javascript:`). */
@@ -35,7 +34,8 @@ export interface PaperPageModel {
   now: Date;
 }
 
-export function paperPage(site: SiteConfig, { paper: p, organization: org, listings, now }: PaperPageModel) {
+export function paperPage(frame: Frame, { paper: p, organization: org, listings, now }: PaperPageModel) {
+  const { site } = frame;
   const canonical = `/papers/${p.id}`;
   const title = p.title.replace(/\s+/g, ' ').trim();
   const url = `${site.publicUrl}${canonical}`;
@@ -105,5 +105,5 @@ ${p.publishedAt ? html`<meta property="article:published_time" content="${p.publ
     </dl>
   </aside>
 </article>`;
-  return layout(site, { title, description, canonical, head }, body);
+  return layout(frame, { title, description, canonical, head }, body);
 }

@@ -1,0 +1,35 @@
+/** The mails the site sends, each in plain text and simple HTML (tables and inline styles read everywhere). */
+import type { SiteConfig } from '../config.ts';
+import { escapeHtml } from '../http/views/text.ts';
+import { RESET_TOKEN_MINUTES, VERIFY_TOKEN_HOURS } from '../domain/accounts.ts';
+import type { Mail } from './mailer.ts';
+
+function html(site: SiteConfig, heading: string, paragraphs: string[], button: { href: string; label: string }): string {
+  const p = paragraphs.map((t) => `<p style="margin:0 0 14px;font:15px/1.5 -apple-system,Segoe UI,Roboto,Arial,sans-serif;color:#111827">${escapeHtml(t)}</p>`).join('');
+  return `<!doctype html><html><body style="margin:0;background:#f7f7f8"><table role="presentation" width="100%" cellpadding="0" cellspacing="0"><tr><td align="center" style="padding:24px">
+<table role="presentation" width="560" cellpadding="0" cellspacing="0" style="background:#ffffff;border:1px solid #e5e7eb;border-radius:12px"><tr><td style="padding:28px">
+<h1 style="margin:0 0 16px;font:700 20px -apple-system,Segoe UI,Roboto,Arial,sans-serif;color:#111827">${escapeHtml(heading)}</h1>${p}
+<p style="margin:20px 0"><a href="${escapeHtml(button.href)}" style="display:inline-block;background:#111827;color:#ffffff;text-decoration:none;padding:10px 18px;border-radius:8px;font:600 15px -apple-system,Segoe UI,Roboto,Arial,sans-serif">${escapeHtml(button.label)}</a></p>
+<p style="margin:0;font:13px -apple-system,Segoe UI,Roboto,Arial,sans-serif;color:#6b7280">${escapeHtml(site.name)} · ${escapeHtml(site.publicUrl)}</p>
+</td></tr></table></td></tr></table></body></html>`;
+}
+
+export function verifyEmailMail(site: SiteConfig, to: string, username: string, link: string): Mail {
+  const lines = [`Hello ${username},`, `Please confirm that this is your address for ${site.name}. The link works for ${VERIFY_TOKEN_HOURS} hours.`, 'If you did not sign up, ignore this mail.'];
+  return {
+    to,
+    subject: `Confirm your email for ${site.name}`,
+    text: `${lines[0]}\n\n${lines[1]}\n\n${link}\n\n${lines[2]}\n`,
+    html: html(site, 'Confirm your email', lines, { href: link, label: 'Confirm my email' }),
+  };
+}
+
+export function resetPasswordMail(site: SiteConfig, to: string, link: string): Mail {
+  const lines = [`Someone asked to reset the password of your ${site.name} account. The link works for ${RESET_TOKEN_MINUTES} minutes, once.`, 'If it was not you, ignore this mail: your password stays as it is.'];
+  return {
+    to,
+    subject: `Reset your ${site.name} password`,
+    text: `${lines[0]}\n\n${link}\n\n${lines[1]}\n`,
+    html: html(site, 'Reset your password', lines, { href: link, label: 'Choose a new password' }),
+  };
+}

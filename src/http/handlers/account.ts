@@ -1,0 +1,270 @@
+/**
+ * Accounts: sign up, confirm the email, log in and out, reset a forgotten password, settings.
+ * Every POST has passed the CSRF check and the auth rate limit before it gets here.
+ */
+import type { Context } from 'hono';
+import { html } from 'hono/html';
+import { deleteCookie, setCookie } from 'hono/cookie';
+import { DUMMY_HASH, hashPassword, hashToken, newToken, verifyPassword } from '../../auth/crypto.ts';
+import {
+  createSession, createUser, createUserToken, consumeUserToken, deleteSession, deleteUserSessions, DuplicateUserError,
+  findLogin, findUserByEmail, findUserById, markEmailVerified, setPassword, type User,
+} from '../../db/queries/users.ts';
+import {
+  emailProblem, normalizeEmail, passwordProblem, RESET_TOKEN_MINUTES, SESSION_DAYS, usernameProblem, VERIFY_TOKEN_HOURS,
+} from '../../domain/accounts.ts';
+import { resetPasswordMail, verifyEmailMail } from '../../email/templates.ts';
+import { CSRF_COOKIE, csrfToken, frame, htmlError, safeNext, secureCookies, SESSION_COOKIE, type Ctx, type Deps } from '../context.ts';
+import { getCookie } from 'hono/cookie';
+import { formPage } from '../views/forms.ts';
+import { layout } from '../views/layout.ts';
+
+/** Messages shown after a redirect; only these keys, so no text from the URL reaches the page. */
+const NOTICES: Record<string, string> = {
+  verified: 'Thank you: your email address is confirmed.',
+  'verify-sent': 'We sent you a new confirmation link.',
+  'password-changed': 'Your password is changed. Please log in with the new one.',
+  'logged-out-everywhere': 'You are logged out on every other device.',
+  welcome: 'Welcome! We sent you a link to confirm your email address.',
+};
+const notice = (c: Context) => NOTICES[c.req.query('notice') ?? ''] ?? null;
+
+const field = (body: Record<string, unknown>, name: string): string => {
+  const v = body[name];
+  return typeof v === 'string' ? v.slice(0, 1000) : '';
+};
+
+async function startSession(c: Context, deps: Deps, user: User): Promise<void> {
+  const token = newToken();
+  const expires = new Date(deps.now().getTime() + SESSION_DAYS * 86_400_000);
+  await createSession(deps.database.db, { tokenHash: hashToken(token), userId: user.id, expiresAt: expires.toISOString(), userAgent: c.req.header('user-agent') ?? null });
+  const secure = secureCookies(deps);
+  setCookie(c, SESSION_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'Lax', secure, expires });
+  // A new CSRF token with the new session: a token planted before log-in is worth nothing after.
+  setCookie(c, CSRF_COOKIE, newToken(), { path: '/', httpOnly: true, sameSite: 'Lax', secure });
+}
+
+async function sendVerification(deps: Deps, user: User): Promise<void> {
+  const token = newToken();
+  const expires = new Date(deps.now().getTime() + VERIFY_TOKEN_HOURS * 3_600_000);
+  await createUserToken(deps.database.db, { tokenHash: hashToken(token), userId: user.id, purpose: 'verify', expiresAt: expires.toISOString() });
+  await deps.mailer.send(verifyEmailMail(deps.site, user.email, user.username, `${deps.site.publicUrl}/verify?token=${token}`));
+}
+
+// ---- sign up
+
+function signupForm(c: Context, deps: Deps, values: Record<string, string> = {}, errors: Record<string, string | null> = {}, error: string | null = null) {
+  return formPage(frame(c, deps), {
+    title: 'Create your account',
+    intro: `Members of ${deps.site.name} upvote, submit and discuss papers.`,
+    action: `/signup?next=${encodeURIComponent(safeNext(c.req.query('next')))}`,
+    submit: 'Sign up',
+    csrf: csrfToken(c, deps),
+    honeypot: true,
+    error,
+    fields: [
+      { name: 'username', label: 'Username', value: values.username, autocomplete: 'username', hint: 'Lowercase letters, digits and hyphens; shown with what you post.', error: errors.username },
+      { name: 'email', label: 'Email', type: 'email', value: values.email, autocomplete: 'email', hint: 'We send a link to confirm it. It is never shown.', error: errors.email },
+      { name: 'password', label: 'Password', type: 'password', autocomplete: 'new-password', hint: 'At least 10 characters.', error: errors.password },
+    ],
+    after: html`<p class="after">Already a member? <a href="/login">Log in</a></p>`,
+  });
+}
+
+export const signupPage = (deps: Deps) => (c: Ctx) => (c.get('viewer') ? c.redirect('/settings', 303) : c.html(signupForm(c, deps)));
+
+export const signup = (deps: Deps) => async (c: Ctx) => {
+  const body = await c.req.parseBody();
+  if (field(body, 'website') !== '') {
+    return c.html(signupForm(c, deps, {}, {}, 'Sign-up failed. If you are a person, please try again.'), 400);
+  }
+  const values = { username: field(body, 'username').trim().toLowerCase(), email: normalizeEmail(field(body, 'email')) };
+  const password = field(body, 'password');
+  const errors = { username: usernameProblem(values.username), email: emailProblem(values.email), password: passwordProblem(password) };
+  if (errors.username || errors.email || errors.password) return c.html(signupForm(c, deps, values, errors), 400);
+  let user: User;
+  try {
+    user = await createUser(deps.database.db, { username: values.username, email: values.email, passwordHash: await hashPassword(password) });
+  } catch (e) {
+    if (!(e instanceof DuplicateUserError)) throw e;
+    const msg = e.field === 'username' ? 'That username is taken.' : 'An account with that email exists. Log in, or reset its password.';
+    return c.html(signupForm(c, deps, values, { [e.field]: msg }), 409);
+  }
+  await sendVerification(deps, user);
+  await startSession(c, deps, user);
+  const next = safeNext(c.req.query('next'));
+  return c.redirect(next === '/' ? '/settings?notice=welcome' : next, 303);
+};
+
+// ---- confirm the email
+
+export const verifyEmail = (deps: Deps) => async (c: Ctx) => {
+  const token = c.req.query('token') ?? '';
+  const userId = token.length <= 100 ? await consumeUserToken(deps.database.db, hashToken(token), 'verify', deps.now()) : undefined;
+  if (userId === undefined) {
+    return htmlError(c, deps, 400, 'This link does not work', 'It is unknown, used already or expired. Log in and ask for a new one in your settings.');
+  }
+  await markEmailVerified(deps.database.db, userId);
+  return c.redirect(c.get('viewer') ? '/settings?notice=verified' : '/login?notice=verified', 303);
+};
+
+// ---- log in and out
+
+function loginForm(c: Context, deps: Deps, login = '', error: string | null = null) {
+  return formPage(frame(c, deps), {
+    title: 'Log in',
+    action: `/login?next=${encodeURIComponent(safeNext(c.req.query('next')))}`,
+    submit: 'Log in',
+    csrf: csrfToken(c, deps),
+    notice: notice(c),
+    error,
+    fields: [
+      { name: 'login', label: 'Email or username', value: login, autocomplete: 'username' },
+      { name: 'password', label: 'Password', type: 'password', autocomplete: 'current-password' },
+    ],
+    after: html`<p class="after"><a href="/reset">Forgot your password?</a> · New here? <a href="/signup?next=${encodeURIComponent(safeNext(c.req.query('next')))}">Sign up</a></p>`,
+  });
+}
+
+export const loginPage = (deps: Deps) => (c: Ctx) => (c.get('viewer') ? c.redirect(safeNext(c.req.query('next')), 303) : c.html(loginForm(c, deps)));
+
+export const login = (deps: Deps) => async (c: Ctx) => {
+  const body = await c.req.parseBody();
+  const loginName = field(body, 'login').trim();
+  const password = field(body, 'password');
+  const found = loginName ? await findLogin(deps.database.db, loginName) : undefined;
+  // The same work whether or not the account exists: timing does not tell which addresses have one.
+  const ok = await verifyPassword(found?.passwordHash ?? DUMMY_HASH, password);
+  if (!found || !ok) return c.html(loginForm(c, deps, loginName, 'That email or username and password do not match an account.'), 401);
+  await startSession(c, deps, found.user);
+  return c.redirect(safeNext(c.req.query('next')), 303);
+};
+
+export const logout = (deps: Deps) => async (c: Ctx) => {
+  const token = getCookie(c, SESSION_COOKIE);
+  if (token) await deleteSession(deps.database.db, hashToken(token));
+  deleteCookie(c, SESSION_COOKIE, { path: '/' });
+  return c.redirect('/', 303);
+};
+
+// ---- forgotten password
+
+export const resetRequestPage = (deps: Deps) => (c: Ctx) =>
+  c.html(
+    formPage(frame(c, deps), {
+      title: 'Reset your password',
+      intro: 'We will mail you a link to choose a new password.',
+      action: '/reset',
+      submit: 'Send the link',
+      csrf: csrfToken(c, deps),
+      fields: [{ name: 'email', label: 'Email', type: 'email', autocomplete: 'email' }],
+    }),
+  );
+
+export const resetRequest = (deps: Deps) => async (c: Ctx) => {
+  const body = await c.req.parseBody();
+  const email = normalizeEmail(field(body, 'email'));
+  const user = emailProblem(email) ? undefined : await findUserByEmail(deps.database.db, email);
+  if (user) {
+    const token = newToken();
+    const expires = new Date(deps.now().getTime() + RESET_TOKEN_MINUTES * 60_000);
+    await createUserToken(deps.database.db, { tokenHash: hashToken(token), userId: user.id, purpose: 'reset', expiresAt: expires.toISOString() });
+    await deps.mailer.send(resetPasswordMail(deps.site, user.email, `${deps.site.publicUrl}/reset/confirm?token=${token}`));
+  }
+  // The same answer either way: this form does not tell who has an account.
+  return c.html(
+    layout(frame(c, deps), { title: 'Check your mail', noindex: true }, html`<div class="form-page"><h1>Check your mail</h1><p>If an account uses that address, a link to reset its password is on its way. It works for ${RESET_TOKEN_MINUTES} minutes.</p></div>`),
+  );
+};
+
+function resetConfirmForm(c: Context, deps: Deps, token: string, error: string | null = null) {
+  return formPage(frame(c, deps), {
+    title: 'Choose a new password',
+    action: '/reset/confirm',
+    submit: 'Save the new password',
+    csrf: csrfToken(c, deps),
+    hidden: { token },
+    fields: [{ name: 'password', label: 'New password', type: 'password', autocomplete: 'new-password', hint: 'At least 10 characters.', error }],
+  });
+}
+
+export const resetConfirmPage = (deps: Deps) => (c: Ctx) => c.html(resetConfirmForm(c, deps, (c.req.query('token') ?? '').slice(0, 100)));
+
+export const resetConfirm = (deps: Deps) => async (c: Ctx) => {
+  const body = await c.req.parseBody();
+  const token = field(body, 'token');
+  const password = field(body, 'password');
+  const problem = passwordProblem(password);
+  if (problem) return c.html(resetConfirmForm(c, deps, token, problem), 400);
+  const userId = token.length <= 100 ? await consumeUserToken(deps.database.db, hashToken(token), 'reset', deps.now()) : undefined;
+  if (userId === undefined) return htmlError(c, deps, 400, 'This link does not work', 'It is unknown, used already or expired. Ask for a new one.');
+  await setPassword(deps.database.db, userId, await hashPassword(password));
+  // Whoever was logged in with the old password is logged out.
+  await deleteUserSessions(deps.database.db, userId);
+  deleteCookie(c, SESSION_COOKIE, { path: '/' });
+  return c.redirect('/login?notice=password-changed', 303);
+};
+
+// ---- settings
+
+export const settingsPage = (deps: Deps) => async (c: Ctx) => {
+  const viewer = c.get('viewer');
+  if (!viewer) return c.redirect(`/login?next=${encodeURIComponent('/settings')}`, 303);
+  const csrf = csrfToken(c, deps);
+  const note = notice(c);
+  return c.html(
+    layout(
+      frame(c, deps),
+      { title: 'Settings', noindex: true },
+      html`<div class="form-page">
+  <h1>Settings</h1>
+  ${note ? html`<p class="notice" role="status">${note}</p>` : ''}
+  <p>Signed in as <strong>${viewer.username}</strong> (${viewer.email}) · ${viewer.role}</p>
+  ${viewer.emailVerified
+    ? html`<p>Your email address is confirmed.</p>`
+    : html`<form method="post" action="/settings/verify"><input type="hidden" name="_csrf" value="${csrf}"><p>Your email address is not confirmed yet.</p><button class="button" type="submit">Send the link again</button></form>`}
+  <h2>Password</h2>
+  <form method="post" action="/settings/password">
+    <input type="hidden" name="_csrf" value="${csrf}">
+    <label for="f-current">Current password</label><input id="f-current" name="current" type="password" autocomplete="current-password" required>
+    <label for="f-new">New password</label><input id="f-new" name="password" type="password" autocomplete="new-password" required>
+    <button class="button" type="submit">Change the password</button>
+  </form>
+  <h2>Sessions</h2>
+  <form method="post" action="/settings/logout-everywhere"><input type="hidden" name="_csrf" value="${csrf}"><button class="button ghost" type="submit">Log out everywhere else</button></form>
+</div>`,
+    ),
+  );
+};
+
+export const resendVerification = (deps: Deps) => async (c: Ctx) => {
+  const viewer = c.get('viewer');
+  if (!viewer) return c.redirect('/login?next=%2Fsettings', 303);
+  if (!viewer.emailVerified) await sendVerification(deps, viewer);
+  return c.redirect('/settings?notice=verify-sent', 303);
+};
+
+export const changePassword = (deps: Deps) => async (c: Ctx) => {
+  const viewer = c.get('viewer');
+  if (!viewer) return c.redirect('/login?next=%2Fsettings', 303);
+  const body = await c.req.parseBody();
+  const found = await findLogin(deps.database.db, viewer.username);
+  if (!found || !(await verifyPassword(found.passwordHash, field(body, 'current')))) {
+    return htmlError(c, deps, 403, 'Password not changed', 'The current password is not right.');
+  }
+  const problem = passwordProblem(field(body, 'password'));
+  if (problem) return htmlError(c, deps, 400, 'Password not changed', problem);
+  await setPassword(deps.database.db, viewer.id, await hashPassword(field(body, 'password')));
+  await deleteUserSessions(deps.database.db, viewer.id);
+  await startSession(c, deps, viewer);
+  return c.redirect('/settings?notice=logged-out-everywhere', 303);
+};
+
+export const logoutEverywhere = (deps: Deps) => async (c: Ctx) => {
+  const viewer = c.get('viewer');
+  if (!viewer) return c.redirect('/login', 303);
+  const fresh = await findUserById(deps.database.db, viewer.id);
+  await deleteUserSessions(deps.database.db, viewer.id);
+  if (fresh) await startSession(c, deps, fresh);
+  return c.redirect('/settings?notice=logged-out-everywhere', 303);
+};

@@ -1,0 +1,38 @@
+/**
+ * CSRF protection for every state-changing request from a browser: the form (or the X-CSRF-Token
+ * header) must carry the same token as the browser's CSRF cookie (double submit), and a request that
+ * says where it comes from (Origin, or Sec-Fetch-Site) must come from this site. A forged post from
+ * another site can neither read the cookie nor send this site's Origin.
+ */
+import type { MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
+import { sameToken } from '../../auth/crypto.ts';
+import { CSRF_COOKIE, htmlError, type AppEnv, type Deps } from '../context.ts';
+
+const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export const csrfProtection =
+  (deps: Deps): MiddlewareHandler<AppEnv> =>
+  async (c, next) => {
+    if (SAFE.has(c.req.method)) return next();
+    const refuse = (why: string) =>
+      c.req.path.startsWith('/api/')
+        ? c.json({ error: `forbidden: ${why}` }, 403)
+        : htmlError(c, deps, 403, 'This form cannot be accepted', `${why} Go back, reload the page and try again.`);
+    const origin = c.req.header('origin');
+    if (origin && origin !== 'null' && origin !== new URL(c.req.url).origin && origin !== new URL(deps.site.publicUrl).origin) {
+      return refuse('The request came from another site.');
+    }
+    if (c.req.header('sec-fetch-site') === 'cross-site') return refuse('The request came from another site.');
+    const cookie = getCookie(c, CSRF_COOKIE);
+    let sent = c.req.header('x-csrf-token');
+    if (!sent) {
+      const type = c.req.header('content-type') ?? '';
+      if (type.startsWith('application/x-www-form-urlencoded') || type.startsWith('multipart/form-data')) {
+        const body = await c.req.parseBody();
+        sent = typeof body._csrf === 'string' ? body._csrf : undefined;
+      }
+    }
+    if (!cookie || !sent || !sameToken(cookie, sent)) return refuse('The form’s security token is missing or out of date.');
+    await next();
+  };
