@@ -19,7 +19,7 @@ import { paperDetail } from './handlers/paper.ts';
 import { trendingPage } from './handlers/trending.ts';
 import { responseCache } from './middleware/response-cache.ts';
 import { csrfProtection } from './middleware/csrf.ts';
-import { AUTH_TIER, rateLimit, RateLimiter, READ_TIER, WRITE_TIER } from './middleware/rate-limit.ts';
+import { AUTH_TIER, rateLimit, RateLimiter, READ_TIER, WRITE_TIER, type Tier } from './middleware/rate-limit.ts';
 import { loadViewer } from './middleware/session.ts';
 import * as account from './handlers/account.ts';
 
@@ -30,7 +30,7 @@ const NEW_ID = ':id{[0-9]{4}\\.[0-9]{4,5}(?:v[0-9]+)?}';
 const OLD_ID = ':archive{[a-z]+(?:-[a-z]+)*(?:\\.[A-Za-z]{2})?}/:number{[0-9]{7}(?:v[0-9]+)?}';
 
 export function createApp(appDeps: AppDeps): Hono<AppEnv> {
-  const deps: Deps = { trustProxy: false, now: () => new Date(), ...appDeps };
+  const deps: Deps = { trustProxy: false, now: () => new Date(), rateLimits: {}, ...appDeps };
   const app = new Hono<AppEnv>();
   const limiter = new RateLimiter();
   const isApi = (c: Context) => c.req.path.startsWith('/api/');
@@ -72,7 +72,8 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   // Who is asking, how often, and whether a form really comes from this site.
   app.use('*', loadViewer(deps));
   const AUTH_PATHS = new Set(['/login', '/signup', '/reset', '/reset/confirm']);
-  const tiers = { read: rateLimit(deps, limiter, READ_TIER), write: rateLimit(deps, limiter, WRITE_TIER), auth: rateLimit(deps, limiter, AUTH_TIER) };
+  const tier = (name: 'read' | 'write' | 'auth', fallback: Tier) => rateLimit(deps, limiter, deps.rateLimits[name] ?? fallback);
+  const tiers = { read: tier('read', READ_TIER), write: tier('write', WRITE_TIER), auth: tier('auth', AUTH_TIER) };
   app.use('*', (c, next) => {
     if (c.req.method === 'GET' || c.req.method === 'HEAD' || c.req.method === 'OPTIONS') return tiers.read(c, next);
     return (AUTH_PATHS.has(c.req.path) ? tiers.auth : tiers.write)(c, next);

@@ -9,6 +9,7 @@ import type { Database } from '../db/connection.ts';
 import type { User } from '../db/queries/users.ts';
 import type { Mailer } from '../email/mailer.ts';
 import { newToken } from '../auth/crypto.ts';
+import type { Tier } from './middleware/rate-limit.ts';
 import { errorPage, type Frame } from './views/layout.ts';
 
 export interface AppDeps {
@@ -18,6 +19,8 @@ export interface AppDeps {
   /** Take the client address from X-Forwarded-For (only behind a reverse proxy you run). */
   trustProxy?: boolean;
   now?: () => Date;
+  /** Rate-limit tiers, to override the defaults (src/http/middleware/rate-limit.ts). */
+  rateLimits?: Partial<Record<'read' | 'write' | 'auth', Tier>>;
 }
 
 export type Deps = Required<AppDeps>;

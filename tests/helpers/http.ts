@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { SiteConfig } from '../../src/config.ts';
 import type { Database } from '../../src/db/connection.ts';
 import { createMailer } from '../../src/email/mailer.ts';
-import { createApp } from '../../src/http/app.ts';
+import { createApp, type AppDeps } from '../../src/http/app.ts';
 
 export interface TestServer {
   base: string;
@@ -17,13 +17,17 @@ export interface TestServerOptions {
   now?: () => Date;
   /** An SMTP relay for the site's mail (a test SMTP server); without one, mail stays in the outbox. */
   smtpUrl?: string;
+  /** Rate limits; tests get generous ones unless they test the limits. */
+  rateLimits?: AppDeps['rateLimits'];
 }
 
 export async function startTestServer(database: Database, opts: TestServerOptions = {}): Promise<TestServer> {
   const now = opts.now ?? (() => new Date('2025-11-20T12:00:00Z'));
   const site: SiteConfig = { name: 'Daily Papers', curators: 'AK', publicUrl: 'http://papers.test' };
   const mailer = createMailer(database, { smtpUrl: opts.smtpUrl ?? null, from: 'Daily Papers <papers@papers.test>' });
-  const app = createApp({ database, site, mailer, now });
+  const generous = { limit: 100_000, windowSeconds: 60 };
+  const rateLimits = opts.rateLimits ?? { read: { name: 'read', ...generous }, write: { name: 'write', ...generous }, auth: { name: 'auth', ...generous } };
+  const app = createApp({ database, site, mailer, now, rateLimits });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
   });
