@@ -19,6 +19,33 @@
       if (box) { box.focus(); ev.preventDefault(); }
     }
   });
+  // Votes without a reload: the same form, posted with fetch; the page updates from the answer.
+  document.addEventListener('submit', async (ev) => {
+    const form = ev.target;
+    if (!(form instanceof HTMLFormElement) || !form.classList.contains('vote')) return;
+    ev.preventDefault();
+    const button = form.querySelector('button');
+    const data = new URLSearchParams(new FormData(form));
+    button.disabled = true;
+    try {
+      const res = await fetch(form.action, {
+        method: 'POST',
+        headers: { Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded', 'X-CSRF-Token': data.get('_csrf') },
+        body: data,
+        credentials: 'same-origin',
+      });
+      if (!res.ok) { form.submit(); return; } // let the server's page explain
+      const { upvoted, upvotes } = await res.json();
+      form.querySelector('input[name=value]').value = upvoted ? '0' : '1';
+      button.setAttribute('aria-pressed', String(upvoted));
+      button.classList.toggle('voted', upvoted);
+      button.title = upvoted ? 'Remove your upvote' : 'Upvote';
+      button.querySelector('.count').textContent = String(upvotes);
+    } finally {
+      button.disabled = false;
+    }
+  });
+
   // The date picker navigates as soon as a day is chosen.
   document.querySelectorAll('form.date-picker input[type=date]').forEach((input) => {
     input.addEventListener('change', () => input.form && input.value && input.form.submit());

@@ -16,6 +16,7 @@ import { rankingPage, subscribePage } from './handlers/about.ts';
 import { categoryPage, organizationPage } from './handlers/collections.ts';
 import { dayPage, latestDay, monthPage, pickDay, weekPage } from './handlers/lists.ts';
 import { paperDetail } from './handlers/paper.ts';
+import { vote } from './handlers/vote.ts';
 import { trendingPage } from './handlers/trending.ts';
 import { responseCache } from './middleware/response-cache.ts';
 import { csrfProtection } from './middleware/csrf.ts';
@@ -112,6 +113,8 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   app.get(`/papers/${NEW_ID}`, paperDetail(deps));
   app.get(`/papers/${OLD_ID}`, paperDetail(deps));
   app.get('/papers/:id', paperDetail(deps)); // anything else: a 400 page naming what an id looks like
+  app.post(`/papers/${NEW_ID}/vote`, vote(deps));
+  app.post(`/papers/${OLD_ID}/vote`, vote(deps));
   app.get('/organizations/:name', organizationPage(deps));
   app.get('/about/ranking', rankingPage(deps));
   app.get('/subscribe', subscribePage(deps));

@@ -7,6 +7,8 @@ import { getCookie, setCookie } from 'hono/cookie';
 import type { SiteConfig } from '../config.ts';
 import type { Database } from '../db/connection.ts';
 import type { User } from '../db/queries/users.ts';
+import { votedAmong } from '../db/queries/votes.ts';
+import type { Voting } from './views/cards.ts';
 import type { Mailer } from '../email/mailer.ts';
 import { newToken } from '../auth/crypto.ts';
 import type { Tier } from './middleware/rate-limit.ts';
@@ -57,6 +59,15 @@ export const frame = (c: Context, deps: Deps): Frame => {
 /** A 4xx page (HTML) that says what is wrong. */
 export function htmlError(c: Context, deps: Deps, status: 400 | 403 | 404 | 409 | 429, heading: string, message: string) {
   return c.html(errorPage(frame(c, deps), status, heading, message), status);
+}
+
+/** The upvote controls of a page showing these papers, for this viewer. */
+export async function votingFor(c: Context, deps: Deps, paperIds: string[]): Promise<Voting> {
+  const url = new URL(c.req.url);
+  const here = url.pathname + url.search;
+  const viewer = (c as Ctx).get('viewer');
+  if (!viewer) return { here };
+  return { here, member: { csrf: csrfToken(c, deps), voted: await votedAmong(deps.database.db, viewer.id, paperIds) } };
 }
 
 /** Cards on a list page. */

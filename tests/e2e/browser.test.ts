@@ -154,7 +154,7 @@ describe('the site in a browser', () => {
     const cards = page.locator('[data-card]');
     // The first card: its organization, its date and its upvotes.
     const first = cards.nth(0);
-    assert.equal(await text(page, '[data-card]:nth-child(1) .votes'), '▲47 upvotes');
+    assert.match(await text(page, '[data-card]:nth-child(1) .votes'), /^▲47 upvotes; log in to upvote$/);
     assert.equal((await first.locator('.card-meta .org').textContent())?.trim(), 'inclusionAI');
     assert.equal(await first.locator('.card-meta .org').getAttribute('href'), '/organizations/inclusionAI');
     assert.equal(await first.locator('.card-meta time').textContent(), 'Oct 25');
@@ -168,7 +168,7 @@ describe('the site in a browser', () => {
     assert.match(meta, /• 2 authors/);
     assert.match(meta, /Nov 3/);
     assert.match(meta, /5 upvotes/);
-    assert.equal(await text(page, '[data-card]:nth-child(2) .votes'), '▲5 upvotes');
+    assert.match(await text(page, '[data-card]:nth-child(2) .votes'), /^▲5 upvotes; log in to upvote$/);
     // The first card is the one with more upvotes, and it comes first on the screen too.
     const [a, b] = [await first.boundingBox(), await second.boundingBox()];
     assert.ok(a && b && (a.y < b.y || (a.y === b.y && a.x < b.x)), 'the first card is shown before the second');
@@ -255,7 +255,7 @@ describe('the site in a browser', () => {
     assert.match(await text(page, 'section.abstract'), /^Abstract We introduce Ling 2\.0, a series reasoning-oriented language foundation built upon/);
     assert.equal(await page.getByRole('link', { name: /arXiv page/ }).getAttribute('href'), `https://arxiv.org/abs/${TOP.id}`);
     assert.equal(await page.getByRole('link', { name: /^PDF/ }).getAttribute('href'), `https://arxiv.org/pdf/${TOP.id}`);
-    assert.match(await text(page, 'aside.facts .big-votes'), /^▲ 47 upvotes$/);
+    assert.match(await text(page, 'aside.facts .big-votes'), /^▲47 upvotes; log in to upvote/);
     assert.equal(await page.locator('aside.facts a[href="/organizations/inclusionAI"]').count(), 1);
     assert.equal(await page.locator('aside.facts a[href="/papers/date/2025-11-04"]').textContent(), 'Tuesday, Nov 4, 2025');
 

@@ -69,7 +69,7 @@ for (const engine of ENGINES) {
       assert.match(home, /href="\/papers\/month\/2025-11"/);
       assert.match(home, /<input type="date" id="pick-day" name="date" value="2025-11-04"/);
       assert.match(home, /href="\/subscribe"/);
-      assert.equal(await text('/papers'), home);
+      assert.equal((await text('/papers')).replaceAll('next=%2Fpapers', 'next=%2F'), home);
     });
 
     test('a day: cards ordered by upvotes, with authors or organization, date and upvotes', async () => {

@@ -3,20 +3,21 @@ import type { Context } from 'hono';
 import { ARXIV_CATEGORY } from '../../domain/arxiv-id.ts';
 import { html } from 'hono/html';
 import { getOrganization, papersOfCategory, papersOfOrganization, type Page, type PaperWithOrg } from '../../db/queries/lists.ts';
-import { htmlError, PAGE_SIZE, pageParam, frame, type Deps } from '../context.ts';
+import { htmlError, PAGE_SIZE, pageParam, frame, votingFor, type Deps } from '../context.ts';
 import { safeUrl } from '../views/paper-page.ts';
 import { cardFromPaper, cardList, pager } from '../views/cards.ts';
 import { layout, type FeedLink } from '../views/layout.ts';
 
 
-function papersPage(deps: Deps, c: Context, m: { title: string; heading: ReturnType<typeof html>; canonical: string; feed: FeedLink; list: Page<PaperWithOrg>; page: number }) {
+async function papersPage(deps: Deps, c: Context, m: { title: string; heading: ReturnType<typeof html>; canonical: string; feed: FeedLink; list: Page<PaperWithOrg>; page: number }) {
   const pages = Math.max(1, Math.ceil(m.list.total / PAGE_SIZE));
+  const voting = await votingFor(c, deps, m.list.items.map((i) => i.paper.id));
   return c.html(
     layout(
       frame(c, deps),
       { title: m.title, canonical: m.canonical, feeds: [m.feed], description: `${m.list.total} papers: ${m.title}.` },
       html`<div class="list-head"><div>${m.heading}<p class="byline">${m.list.total} paper${m.list.total === 1 ? '' : 's'}, newest first</p></div></div>
-${cardList(m.list.items.map(cardFromPaper), deps.now(), 'No papers here yet.')}
+${cardList(m.list.items.map(cardFromPaper), deps.now(), 'No papers here yet.', voting)}
 ${pager(m.page, pages, (n) => (n === 1 ? m.canonical : `${m.canonical}?p=${n}`))}`,
     ),
   );

@@ -4,7 +4,7 @@ import { latestListingDay, latestListingDayIn, listingsInRange, neighbourDays } 
 import {
   formatLongDay, formatMonth, formatRange, isoWeekOf, monthOf, parseDay, parseIsoWeek, parseMonth, type DayRange,
 } from '../../domain/dates.ts';
-import { htmlError, PAGE_SIZE, pageParam, frame, type Deps } from '../context.ts';
+import { htmlError, PAGE_SIZE, pageParam, frame, votingFor, type Deps } from '../context.ts';
 import { cardFromListing } from '../views/cards.ts';
 import { listPage, type Period } from '../views/list-page.ts';
 
@@ -43,6 +43,7 @@ async function render(c: Context, deps: Deps, shown: Shown) {
       next: link(next),
       pickerDay: day,
       cards: list.items.map(cardFromListing),
+      voting: await votingFor(c, deps, list.items.map((l) => l.paper.id)),
       page,
       pages,
       total: list.total,

@@ -2,7 +2,7 @@
 import type { Context } from 'hono';
 import { paperWithListings } from '../../db/queries/lists.ts';
 import { arxivAbsUrl, parseArxivId } from '../../domain/arxiv-id.ts';
-import { htmlError, frame, type Deps } from '../context.ts';
+import { htmlError, frame, votingFor, type Deps } from '../context.ts';
 import { paperPage } from '../views/paper-page.ts';
 
 /** The canonical id in a request path, or null. Old-style ids arrive in two path segments. */
@@ -24,5 +24,5 @@ export const paperDetail = (deps: Deps) => async (c: Context) => {
   if (!found) {
     return htmlError(c, deps, 404, 'Paper not found', `There is no paper ${ref.id} here yet. It may exist on arXiv: ${arxivAbsUrl(ref.id)}`);
   }
-  return c.html(paperPage(frame(c, deps), { ...found, now: deps.now() }));
+  return c.html(paperPage(frame(c, deps), { ...found, now: deps.now(), voting: await votingFor(c, deps, [found.paper.id]) }));
 };

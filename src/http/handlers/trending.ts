@@ -5,7 +5,7 @@ import type { Database } from '../../db/connection.ts';
 import { latestListingTime, listingsSince, type Listing } from '../../db/queries/lists.ts';
 import { addDays } from '../../domain/dates.ts';
 import { rankTrending, trendingReference, TRENDING_WINDOW_DAYS } from '../../domain/trending.ts';
-import { htmlError, PAGE_SIZE, pageParam, frame, type Deps } from '../context.ts';
+import { htmlError, PAGE_SIZE, pageParam, frame, votingFor, type Deps } from '../context.ts';
 import { cardFromListing, cardList, pager } from '../views/cards.ts';
 import { layout } from '../views/layout.ts';
 
@@ -30,6 +30,7 @@ export const trendingPage = (deps: Deps) => async (c: Context) => {
   const all = await trendingListings(deps.database, deps.now());
   const pages = Math.max(1, Math.ceil(all.length / PAGE_SIZE));
   const cards = all.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE).map(cardFromListing);
+  const voting = await votingFor(c, deps, cards.map((x) => x.id));
   return c.html(
     layout(
       frame(c, deps),
@@ -44,7 +45,7 @@ export const trendingPage = (deps: Deps) => async (c: Context) => {
   <div><h1>Trending papers</h1><p class="byline">What the community is upvoting and discussing now. <a href="/about/ranking">How the ranking works</a></p></div>
   <div class="cta"><p>Get trending papers in your email inbox!</p><a class="button" href="/subscribe">Subscribe</a></div>
 </div>
-${cardList(cards, deps.now(), `No paper was listed in the last ${TRENDING_WINDOW_DAYS} days.`)}
+${cardList(cards, deps.now(), `No paper was listed in the last ${TRENDING_WINDOW_DAYS} days.`, voting)}
 ${pager(page, pages, (n) => (n === 1 ? '/papers/trending' : `/papers/trending?p=${n}`))}`,
     ),
   );

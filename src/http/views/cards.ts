@@ -27,7 +27,31 @@ export const cardFromPaper = (p: PaperWithOrg): CardModel => ({
 
 const COMMENT_ICON = html`<svg aria-hidden="true" width="13" height="13" viewBox="0 0 16 16" fill="none" stroke="currentColor" stroke-width="1.6"><path d="M2.5 3.5h11v7h-6l-3.5 3v-3h-1.5z" stroke-linejoin="round"/></svg>`;
 
-export function paperCard(c: CardModel, now: Date) {
+/**
+ * How the upvote control looks to this viewer: anonymous visitors get a link to log in (and come
+ * back to `here`); members get a form that sets their vote, which works without JavaScript.
+ */
+export interface Voting {
+  /** The page the vote is cast from, to come back to. */
+  here: string;
+  /** For members: the CSRF token and the papers they upvoted. */
+  member?: { csrf: string; voted: Set<string> };
+}
+
+export function voteControl(id: string, upvotes: number, voting: Voting, big = false) {
+  const label = `${upvotes}`;
+  const cls = `votes${upvotes > 0 ? '' : ' zero'}${big ? ' big' : ''}`;
+  if (!voting.member) {
+    return html`<a class="${cls}" href="/login?next=${encodeURIComponent(voting.here)}" title="Log in to upvote"><span class="arrow" aria-hidden="true">▲</span><span class="count">${label}</span><span class="visually-hidden"> upvotes; log in to upvote</span></a>`;
+  }
+  const voted = voting.member.voted.has(id);
+  return html`<form class="vote" method="post" action="/papers/${id}/vote">
+      <input type="hidden" name="_csrf" value="${voting.member.csrf}"><input type="hidden" name="value" value="${voted ? '0' : '1'}"><input type="hidden" name="next" value="${voting.here}">
+      <button type="submit" class="${cls}${voted ? ' voted' : ''}" aria-pressed="${voted ? 'true' : 'false'}" title="${voted ? 'Remove your upvote' : 'Upvote'}"><span class="arrow" aria-hidden="true">▲</span><span class="count">${label}</span><span class="visually-hidden"> upvotes</span></button>
+    </form>`;
+}
+
+export function paperCard(c: CardModel, now: Date, voting: Voting) {
   const href = `/papers/${c.id}`;
   const who = c.organization
     ? html`<a class="org" href="/organizations/${encodeURIComponent(c.organization.name)}">${c.organization.fullname?.trim() || c.organization.name}</a>`
@@ -35,7 +59,7 @@ export function paperCard(c: CardModel, now: Date) {
   // Separators (·) come from CSS, so that a wrapped line never starts or ends with one.
   return html`<li class="card" data-card>
   <div class="side">
-    <div class="votes${c.upvotes > 0 ? '' : ' zero'}" title="${c.upvotes} upvote${c.upvotes === 1 ? '' : 's'}"><span class="arrow" aria-hidden="true">▲</span><span>${c.upvotes}</span><span class="visually-hidden"> upvotes</span></div>
+    ${voteControl(c.id, c.upvotes, voting)}
     ${c.numComments > 0 ? html`<a class="comments" href="${href}#discussion" title="${c.numComments} comment${c.numComments === 1 ? '' : 's'}">${COMMENT_ICON} ${c.numComments}<span class="visually-hidden"> comment${c.numComments === 1 ? '' : 's'}</span></a>` : ''}
   </div>
   <div class="card-body">
@@ -46,9 +70,9 @@ export function paperCard(c: CardModel, now: Date) {
 </li>`;
 }
 
-export function cardList(cards: CardModel[], now: Date, emptyMessage: string) {
+export function cardList(cards: CardModel[], now: Date, emptyMessage: string, voting: Voting) {
   if (cards.length === 0) return html`<p class="empty">${emptyMessage}</p>`;
-  return html`<ol class="cards">${cards.map((c) => paperCard(c, now))}</ol>`;
+  return html`<ol class="cards">${cards.map((c) => paperCard(c, now, voting))}</ol>`;
 }
 
 /** Page links: ‹ 1 2 3 › with the current page marked. `href(n)` gives the URL of page n (1-based). */

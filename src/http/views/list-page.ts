@@ -1,7 +1,7 @@
 /** The daily, weekly and monthly list pages. */
 import { html } from 'hono/html';
 import { layout, type FeedLink, type Frame } from './layout.ts';
-import { cardList, pager, type CardModel } from './cards.ts';
+import { cardList, pager, type CardModel, type Voting } from './cards.ts';
 
 export type Period = 'daily' | 'weekly' | 'monthly';
 
@@ -17,6 +17,7 @@ export interface ListPageModel {
   /** The day shown in the date picker. */
   pickerDay: string;
   cards: CardModel[];
+  voting: Voting;
   page: number;
   pages: number;
   total: number;
@@ -50,7 +51,7 @@ export function listPage(frame: Frame, m: ListPageModel) {
   </form>
 </div>
 <p class="visually-hidden">${m.total} paper${m.total === 1 ? '' : 's'}</p>
-${cardList(m.cards, m.now, 'No papers were listed for this period. Use Previous and Next to find the nearest lists.')}
+${cardList(m.cards, m.now, 'No papers were listed for this period. Use Previous and Next to find the nearest lists.', m.voting)}
 ${pager(m.page, m.pages, (n) => (n === 1 ? m.canonical : `${m.canonical}?p=${n}`))}`;
   return layout(
     frame,

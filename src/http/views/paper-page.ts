@@ -5,6 +5,7 @@ import { arxivAbsUrl, arxivPdfUrl } from '../../domain/arxiv-id.ts';
 import { formatCardDate, formatLongDay } from '../../domain/dates.ts';
 import type { Paper } from '../../domain/merge.ts';
 import { layout, type Frame } from './layout.ts';
+import { voteControl, type Voting } from './cards.ts';
 import { excerpt, mathText, paragraphs } from './text.ts';
 
 /** Only http(s) links from imported data become hrefs (no `javascript:`). */
@@ -32,9 +33,10 @@ export interface PaperPageModel {
   organization: Organization | null;
   listings: Listing[];
   now: Date;
+  voting: Voting;
 }
 
-export function paperPage(frame: Frame, { paper: p, organization: org, listings, now }: PaperPageModel) {
+export function paperPage(frame: Frame, { paper: p, organization: org, listings, now, voting }: PaperPageModel) {
   const { site } = frame;
   const canonical = `/papers/${p.id}`;
   const title = p.title.replace(/\s+/g, ' ').trim();
@@ -90,7 +92,7 @@ ${p.publishedAt ? html`<meta property="article:published_time" content="${p.publ
     </section>
   </div>
   <aside class="facts" aria-label="About this paper">
-    <div class="big-votes">▲ ${p.upvotes} <span>upvote${p.upvotes === 1 ? '' : 's'}</span></div>
+    <div class="big-votes">${voteControl(p.id, p.upvotes, voting, true)} <span aria-hidden="true">upvote${p.upvotes === 1 ? '' : 's'}</span></div>
     <div class="links">
       <a href="${arxivAbsUrl(p.id)}" rel="noopener">arXiv page <span>abs ↗</span></a>
       <a href="${arxivPdfUrl(p.id)}" rel="noopener">PDF <span>↗</span></a>
