@@ -2,7 +2,11 @@
  * The `dailypapers` command: serve | migrate | import. Exit codes: 0 success, 1 failure (a file
  * rejected, the database unreachable), 2 usage error (bad arguments or configuration).
  */
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { hashPassword, newToken } from './auth/crypto.ts';
+import { createUser, DuplicateUserError, listUsers, setRole } from './db/queries/users.ts';
+import type { Role } from './db/schema.ts';
+import { emailProblem, normalizeEmail, passwordProblem, usernameProblem } from './domain/accounts.ts';
 import cliProgress from 'cli-progress';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { DatabaseError, openDatabase, type Database } from './db/connection.ts';
@@ -111,6 +115,57 @@ program
       );
     }
     process.exitCode = rejections.length > 0 ? 1 : 0;
+  });
+
+const ROLES = ['member', 'editor', 'moderator', 'admin'] as const;
+const users = program.command('users').description('manage member accounts (operators)');
+
+users
+  .command('create')
+  .description('create an account with a confirmed email; prints a generated password unless --password is given')
+  .requiredOption('--email <email>', 'the email address')
+  .option('--username <name>', 'the username (default: from the email address)')
+  .option('--password <password>', 'the password (default: a random one, printed once)')
+  .addOption(new Option('--role <role>', 'the role').choices(ROLES).default('member'))
+  .option('--admin', 'shorthand for --role admin')
+  .action(async (opts: { email: string; username?: string; password?: string; role: Role; admin?: boolean }) => {
+    const email = normalizeEmail(opts.email);
+    const username = (opts.username ?? email.split('@')[0]!.replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '')).toLowerCase();
+    const password = opts.password ?? newToken().slice(0, 20);
+    const nameProblem = usernameProblem(username);
+    const problem = emailProblem(email) ?? (nameProblem && `username "${username}": ${nameProblem}${opts.username ? '' : ' Choose one with --username.'}`) ?? passwordProblem(password);
+    if (problem) throw new UsageError(problem);
+    await withDatabase(async (_config, database) => {
+      try {
+        const user = await createUser(database.db, { username, email, passwordHash: await hashPassword(password), role: opts.admin ? 'admin' : opts.role, verified: true });
+        console.log(`created ${user.username} <${user.email}> as ${user.role}`);
+        if (!opts.password) console.log(`password: ${password}`);
+      } catch (e) {
+        if (e instanceof DuplicateUserError) throw new UsageError(`an account with that ${e.field} exists`);
+        throw e;
+      }
+    });
+  });
+
+users
+  .command('list')
+  .description('list accounts')
+  .option('--json', 'one JSON array')
+  .action(async (opts: { json?: boolean }) => {
+    const list = await withDatabase((_config, database) => listUsers(database.db));
+    if (opts.json) console.log(JSON.stringify(list));
+    else for (const u of list) console.log(`${u.username}\t${u.email}\t${u.role}${u.emailVerified ? '' : '\tunconfirmed'}${u.suspended ? '\tsuspended' : ''}`);
+  });
+
+users
+  .command('set-role')
+  .description('give an account a role')
+  .argument('<username>')
+  .addArgument(new Argument('<role>').choices(ROLES))
+  .action(async (username: string, role: Role) => {
+    const ok = await withDatabase((_config, database) => setRole(database.db, username, role));
+    if (!ok) throw new UsageError(`no account named ${username}`);
+    console.log(`${username} is now ${role}`);
   });
 
 try {

@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_RULES, type SubmissionRules } from './domain/submission-rules.ts';
 
 export type DatabaseConfig =
   | { engine: 'sqlite'; path: string }
@@ -17,6 +18,9 @@ export interface Config {
   mail: { smtpUrl: string | null; from: string };
   /** Behind a reverse proxy, take the client's address from X-Forwarded-For (else the socket's). */
   trustProxy: boolean;
+  /** The arXiv API's query endpoint, for papers members submit that are not in the database yet. */
+  arxivApiUrl: string;
+  submissions: SubmissionRules;
 }
 
 export interface SiteConfig {
@@ -73,6 +77,11 @@ const EnvSchema = z.object({
     .optional(),
   MAIL_FROM: z.string().min(3, 'expected a From address, e.g. "Daily Papers <papers@example.org>"').optional(),
   TRUST_PROXY: z.enum(['true', 'false', '1', '0'], { error: 'expected true or false' }).default('false'),
+  ARXIV_API_URL: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).default('https://export.arxiv.org/api/query'),
+  SUBMIT_WHO: z.enum(['verified', 'claimed', 'editors'], { error: 'expected verified, claimed or editors' }).default(DEFAULT_RULES.who),
+  SUBMIT_MAX_AGE_DAYS: z.coerce.number({ error: 'expected a number of days' }).int('expected a whole number of days').min(0, 'expected 0 or more days').default(DEFAULT_RULES.maxPaperAgeDays),
+  SUBMIT_DAILY_CAP: z.coerce.number({ error: 'expected a number' }).int('expected a whole number').min(0, 'expected 0 or more').default(DEFAULT_RULES.dailyCap),
+  SUBMIT_WEEKENDS: z.enum(['true', 'false', '1', '0'], { error: 'expected true or false' }).default(DEFAULT_RULES.weekends ? 'true' : 'false'),
 });
 
 /** Reads the configuration from an environment (process.env by default). Throws ConfigError. */
@@ -96,5 +105,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     mail: { smtpUrl: e.SMTP_URL ?? null, from: e.MAIL_FROM ?? `${e.SITE_NAME} <noreply@${new URL(e.PUBLIC_URL ?? 'http://localhost').hostname}>` },
     trustProxy: e.TRUST_PROXY === 'true' || e.TRUST_PROXY === '1',
+    arxivApiUrl: e.ARXIV_API_URL,
+    submissions: {
+      who: e.SUBMIT_WHO, maxPaperAgeDays: e.SUBMIT_MAX_AGE_DAYS, dailyCap: e.SUBMIT_DAILY_CAP,
+      weekends: e.SUBMIT_WEEKENDS === 'true' || e.SUBMIT_WEEKENDS === '1',
+    },
   };
 }

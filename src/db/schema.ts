@@ -37,6 +37,8 @@ export interface PapersTable {
   hf_observed_on: string | null;
   /** Upvotes of this site's members, beside `upvotes` (the count imported from Hugging Face). */
   member_upvotes: Generated<number>;
+  /** This site's comments that are not deleted, beside `daily_entries.num_comments` (Hugging Face's count). */
+  comments_count: Generated<number>;
   metadata_source: string;
   created_at: string;
   modified_at: string;
@@ -77,6 +79,8 @@ export interface DailyEntriesTable {
   is_author_participating: number | null;
   /** The member who put the paper on the list (imported entries name a `submitter` instead). */
   user_id: Generated<number | null>;
+  /** Set when an editor features the entry: featured entries lead their day. */
+  featured_at: Generated<string | null>;
   created_at: string;
   modified_at: string;
 }
@@ -143,6 +147,48 @@ export interface VotesTable {
   created_at: string;
 }
 
+export interface ApiTokensTable {
+  id: Generated<number>;
+  user_id: number;
+  name: string;
+  token_hash: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+/** A comment on a paper, or a reply (parent_id). Soft-deleted: the row stays so that replies keep their place. */
+export interface CommentsTable {
+  id: Generated<number>;
+  paper_id: string;
+  user_id: number;
+  parent_id: number | null;
+  /** The Markdown source as written. */
+  body: string;
+  /** Sanitized HTML rendered from `body` at write time, by renderer `render_version`. */
+  body_html: string;
+  render_version: number;
+  upvotes: Generated<number>;
+  created_at: string;
+  edited_at: string | null;
+  deleted_at: string | null;
+  /** Set by a moderator: shown as removed, like a deleted comment. */
+  hidden_at: Generated<string | null>;
+}
+
+export interface CommentVotesTable {
+  user_id: number;
+  comment_id: number;
+  created_at: string;
+}
+
+/** Members a comment mentioned and mailed (once per comment, whatever its edits). */
+export interface CommentMentionsTable {
+  comment_id: number;
+  user_id: number;
+  created_at: string;
+}
+
 export interface SchemaMigrationsTable {
   version: number;
   name: string;
@@ -161,5 +207,9 @@ export interface DB {
   user_tokens: UserTokensTable;
   outbox: OutboxTable;
   votes: VotesTable;
+  api_tokens: ApiTokensTable;
+  comments: CommentsTable;
+  comment_votes: CommentVotesTable;
+  comment_mentions: CommentMentionsTable;
   schema_migrations: SchemaMigrationsTable;
 }

@@ -33,3 +33,14 @@ export function resetPasswordMail(site: SiteConfig, to: string, link: string): M
     html: html(site, 'Reset your password', lines, { href: link, label: 'Choose a new password' }),
   };
 }
+
+/** To a member mentioned (`@name`) in a comment: who, on which paper, the start of what they wrote, and a link to it. */
+export function mentionMail(site: SiteConfig, to: string, m: { username: string; by: string; paperTitle: string; excerpt: string; link: string }): Mail {
+  const lines = [`Hello ${m.username},`, `${m.by} mentioned you in a comment on “${m.paperTitle}”:`, m.excerpt];
+  return {
+    to,
+    subject: `${m.by} mentioned you on ${site.name}`,
+    text: `${lines[0]}\n\n${lines[1]}\n\n${m.excerpt.replace(/^/gm, '> ')}\n\n${m.link}\n`,
+    html: html(site, `${m.by} mentioned you`, lines, { href: m.link, label: 'Read the comment' }),
+  };
+}

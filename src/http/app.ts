@@ -17,12 +17,17 @@ import { categoryPage, organizationPage } from './handlers/collections.ts';
 import { dayPage, latestDay, monthPage, pickDay, weekPage } from './handlers/lists.ts';
 import { paperDetail } from './handlers/paper.ts';
 import { vote } from './handlers/vote.ts';
+import { editorAction, submit, submitApi, submitPage } from './handlers/submit.ts';
 import { trendingPage } from './handlers/trending.ts';
 import { responseCache } from './middleware/response-cache.ts';
+import { DEFAULT_RULES } from '../domain/submission-rules.ts';
 import { csrfProtection } from './middleware/csrf.ts';
 import { AUTH_TIER, rateLimit, RateLimiter, READ_TIER, WRITE_TIER, type Tier } from './middleware/rate-limit.ts';
 import { loadViewer } from './middleware/session.ts';
 import * as account from './handlers/account.ts';
+import * as comments from './handlers/comments.ts';
+import * as commentsApi from './api/comments.ts';
+import { outboxPage } from './handlers/admin.ts';
 
 export type { AppDeps } from './context.ts';
 
@@ -31,7 +36,10 @@ const NEW_ID = ':id{[0-9]{4}\\.[0-9]{4,5}(?:v[0-9]+)?}';
 const OLD_ID = ':archive{[a-z]+(?:-[a-z]+)*(?:\\.[A-Za-z]{2})?}/:number{[0-9]{7}(?:v[0-9]+)?}';
 
 export function createApp(appDeps: AppDeps): Hono<AppEnv> {
-  const deps: Deps = { trustProxy: false, now: () => new Date(), rateLimits: {}, ...appDeps };
+  const deps: Deps = {
+    trustProxy: false, now: () => new Date(), rateLimits: {}, arxivApiUrl: 'https://export.arxiv.org/api/query', submissionRules: DEFAULT_RULES,
+    ...appDeps,
+  };
   const app = new Hono<AppEnv>();
   const limiter = new RateLimiter();
   const isApi = (c: Context) => c.req.path.startsWith('/api/');
@@ -100,6 +108,9 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   app.post('/settings/verify', account.resendVerification(deps));
   app.post('/settings/password', account.changePassword(deps));
   app.post('/settings/logout-everywhere', account.logoutEverywhere(deps));
+  app.post('/settings/tokens', account.createToken(deps));
+  app.get('/admin/outbox', outboxPage(deps));
+  app.post('/settings/tokens/:id{[0-9]+}/revoke', account.revokeToken(deps));
 
   // Pages
   app.get('/', latestDay(deps));
@@ -115,6 +126,12 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   app.get('/papers/:id', paperDetail(deps)); // anything else: a 400 page naming what an id looks like
   app.post(`/papers/${NEW_ID}/vote`, vote(deps));
   app.post(`/papers/${OLD_ID}/vote`, vote(deps));
+  app.get('/submit', submitPage(deps));
+  app.post('/submit', submit(deps));
+  for (const action of ['list', 'unlist', 'feature', 'unfeature'] as const) {
+    app.post(`/papers/${NEW_ID}/${action}`, editorAction(deps, action));
+    app.post(`/papers/${OLD_ID}/${action}`, editorAction(deps, action));
+  }
   app.get('/organizations/:name', organizationPage(deps));
   app.get('/about/ranking', rankingPage(deps));
   app.get('/subscribe', subscribePage(deps));
@@ -127,10 +144,29 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
 
   // API (Hugging Face-compatible)
   app.get('/api/daily_papers', dailyPapers(deps));
+  app.post('/api/daily_papers', submitApi(deps));
   app.get(`/api/papers/${NEW_ID}`, paperById(deps));
   app.get(`/api/papers/${OLD_ID}`, paperById(deps));
   app.get('/api/papers/:id', paperById(deps)); // anything else: a 400 naming the id
   app.get('/api/openapi.json', (c) => c.json(openApiDocument(deps.site)));
+
+  // Discussion: comments and replies on papers, their edits, deletions and upvotes. Pages post forms that
+  // answer 303 back to /papers/ID#comment-N (src/http/handlers/comments.ts); the API speaks JSON
+  // (src/http/api/comments.ts); both follow src/http/comment-actions.ts.
+  const COMMENT = ':cid{[0-9]+}';
+  for (const paper of [NEW_ID, OLD_ID]) {
+    app.post(`/papers/${paper}/comments`, comments.postComment(deps));
+    app.get(`/api/papers/${paper}/comments`, commentsApi.listComments(deps));
+    app.post(`/api/papers/${paper}/comments`, commentsApi.limitCommentBody, commentsApi.postCommentApi(deps));
+  }
+  app.get('/api/papers/:id/comments', commentsApi.listComments(deps)); // anything else: a 400 naming the id
+  app.get(`/comments/${COMMENT}`, comments.commentPermalink(deps));
+  app.post(`/comments/${COMMENT}/edit`, comments.editCommentForm(deps));
+  app.post(`/comments/${COMMENT}/delete`, comments.deleteCommentForm(deps));
+  app.post(`/comments/${COMMENT}/vote`, comments.voteCommentForm(deps));
+  app.patch(`/api/comments/${COMMENT}`, commentsApi.limitCommentBody, commentsApi.editCommentApi(deps));
+  app.delete(`/api/comments/${COMMENT}`, commentsApi.deleteCommentApi(deps));
+  app.post(`/api/comments/${COMMENT}/vote`, commentsApi.limitCommentBody, commentsApi.voteCommentApi(deps));
 
   app.notFound((c) =>
     isApi(c)

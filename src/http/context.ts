@@ -12,6 +12,7 @@ import type { Voting } from './views/cards.ts';
 import type { Mailer } from '../email/mailer.ts';
 import { newToken } from '../auth/crypto.ts';
 import type { Tier } from './middleware/rate-limit.ts';
+import type { SubmissionRules } from '../domain/submission-rules.ts';
 import { errorPage, type Frame } from './views/layout.ts';
 
 export interface AppDeps {
@@ -21,6 +22,9 @@ export interface AppDeps {
   /** Take the client address from X-Forwarded-For (only behind a reverse proxy you run). */
   trustProxy?: boolean;
   now?: () => Date;
+  /** The arXiv API endpoint for submitted papers not in the database (tests point it at a local server). */
+  arxivApiUrl?: string;
+  submissionRules?: SubmissionRules;
   /** Rate-limit tiers, to override the defaults (src/http/middleware/rate-limit.ts). */
   rateLimits?: Partial<Record<'read' | 'write' | 'auth', Tier>>;
 }

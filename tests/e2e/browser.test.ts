@@ -427,7 +427,7 @@ describe('the site in a browser', () => {
     async () => {
       const { page } = await newPage();
       await page.goto(`${base}/papers/${TOP.id}`);
-      assert.match(await text(page, '#discussion .meta-line'), /^1 comment was counted/);
+      assert.match(await text(page, '#discussion .meta-line'), /^1 comment: 1 on Hugging Face, 0 here\.$/);
     },
   );
 

@@ -17,6 +17,8 @@ export interface TestServerOptions {
   now?: () => Date;
   /** An SMTP relay for the site's mail (a test SMTP server); without one, mail stays in the outbox. */
   smtpUrl?: string;
+  arxivApiUrl?: string;
+  submissionRules?: AppDeps['submissionRules'];
   /** Rate limits; tests get generous ones unless they test the limits. */
   rateLimits?: AppDeps['rateLimits'];
 }
@@ -27,7 +29,11 @@ export async function startTestServer(database: Database, opts: TestServerOption
   const mailer = createMailer(database, { smtpUrl: opts.smtpUrl ?? null, from: 'Daily Papers <papers@papers.test>' });
   const generous = { limit: 100_000, windowSeconds: 60 };
   const rateLimits = opts.rateLimits ?? { read: { name: 'read', ...generous }, write: { name: 'write', ...generous }, auth: { name: 'auth', ...generous } };
-  const app = createApp({ database, site, mailer, now, rateLimits });
+  const app = createApp({
+    database, site, mailer, now, rateLimits,
+    arxivApiUrl: opts.arxivApiUrl ?? 'http://127.0.0.1:9/api/query',
+    ...(opts.submissionRules ? { submissionRules: opts.submissionRules } : {}),
+  });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
   });

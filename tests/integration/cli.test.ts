@@ -120,3 +120,25 @@ async function importInProgress(engine: string, database: Awaited<ReturnType<typ
       and now() - xact_start > interval '300 milliseconds'`.execute(database.db);
   return engine === 'postgres' && r.rows[0]!.n > 0;
 }
+
+test('dailypapers users create | list | set-role', async () => {
+  const t = await createTestDatabase('sqlite');
+  try {
+    const env = { DATABASE_URL: t.url };
+    const created = await runCli(['users', 'create', '--email', 'Ada@Example.org', '--admin'], env);
+    assert.equal(created.code, 0, created.stderr);
+    assert.match(created.stdout, /created ada <ada@example.org> as admin\npassword: \S{20}/);
+    assert.equal((await runCli(['users', 'create', '--email', 'bob@example.org', '--password', 'long enough pw'], env)).code, 0);
+    assert.equal((await runCli(['users', 'set-role', 'bob', 'moderator'], env)).code, 0);
+    const list = JSON.parse((await runCli(['users', 'list', '--json'], env)).stdout);
+    assert.deepEqual(list.map((u: { username: string; role: string; emailVerified: boolean }) => [u.username, u.role, u.emailVerified]), [['ada', 'admin', true], ['bob', 'moderator', true]]);
+    const dup = await runCli(['users', 'create', '--email', 'ada@example.org'], env);
+    assert.equal(dup.code, 2);
+    assert.match(dup.stderr, /an account with that (username|email) exists/);
+    assert.equal((await runCli(['users', 'set-role', 'nobody', 'admin'], env)).code, 2);
+    assert.equal((await runCli(['users', 'set-role', 'bob', 'king'], env)).code, 2);
+    assert.match((await runCli(['users', 'create', '--email', 'root@example.org'], env)).stderr, /reserved.*--username/);
+  } finally {
+    await t.drop();
+  }
+});

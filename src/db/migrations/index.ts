@@ -6,6 +6,8 @@ import type { ColumnDefinitionBuilder, Kysely } from 'kysely';
 import type { Engine } from '../connection.ts';
 import { papers } from './0001-papers.ts';
 import { accounts } from './0002-accounts.ts';
+import { tokensAndSubmissions } from './0003-tokens-and-submissions.ts';
+import { comments } from './0004-comments.ts';
 
 export interface MigrationContext {
   engine: Engine;
@@ -20,4 +22,4 @@ export interface Migration {
   up(db: Kysely<any>, ctx: MigrationContext): Promise<void>;
 }
 
-export const migrations: readonly Migration[] = [papers, accounts];
+export const migrations: readonly Migration[] = [papers, accounts, tokensAndSubmissions, comments];

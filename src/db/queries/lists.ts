@@ -31,13 +31,18 @@ export interface Listing {
   paper: Paper;
   organization: Organization | null;
   entry: DailyEntry;
+  /** Who put it on the list: an imported submitter, or a member of this site. */
   submitter: Submitter | null;
+  /** An editor featured it: it leads its day. */
+  featured: boolean;
 }
 
 /** A paper with its organization, for pages that list papers rather than listings. */
 export interface PaperWithOrg {
   paper: Paper;
   organization: Organization | null;
+  /** This site's comments on the paper (not on a list, it has no imported count). */
+  numComments?: number;
 }
 
 export interface Page<T> {
@@ -56,8 +61,10 @@ function listingQuery(db: Db) {
     .innerJoin('papers', 'papers.id', 'e.paper_id')
     .leftJoin('organizations as o', 'o.id', 'papers.organization_id')
     .leftJoin('submitters as s', 's.id', 'e.submitter_id')
+    .leftJoin('users as u', 'u.id', 'e.user_id')
     .selectAll('papers')
     .select([
+      'e.featured_at as e_featured_at', 'u.username as u_username', 'u.display_name as u_display_name',
       'e.day as e_day', 'e.listed_at as e_listed_at', 'e.submitted_at as e_submitted_at', 'e.comment as e_comment',
       'e.num_comments as e_num_comments', 'e.thumbnail as e_thumbnail', 'e.media_urls as e_media_urls',
       'e.is_author_participating as e_is_author_participating',
@@ -85,6 +92,9 @@ function shownPaper(r: Parameters<typeof rowToPaper>[0], orgName: string | null)
 /** The upvotes pages show, for ordering in SQL. */
 const shownUpvotes = sql<number>`papers.upvotes + papers.member_upvotes`;
 
+/** The comments a listing shows: Hugging Face's count when it was imported plus this site's comments. */
+const shownComments = sql<number>`e.num_comments + papers.comments_count`;
+
 function toListing(r: ListingRow): Listing {
   const paper = shownPaper(r, r.o_name);
   return {
@@ -92,17 +102,20 @@ function toListing(r: ListingRow): Listing {
     organization: organizationOf(r),
     entry: {
       paperId: r.id, day: r.e_day, listedAt: r.e_listed_at, submitter: r.s_username, submittedAt: r.e_submitted_at,
-      comment: r.e_comment, numComments: r.e_num_comments, thumbnail: r.e_thumbnail,
+      comment: r.e_comment, numComments: r.e_num_comments + r.comments_count, thumbnail: r.e_thumbnail,
       mediaUrls: r.e_media_urls === null ? null : JSON.parse(r.e_media_urls),
       isAuthorParticipating: r.e_is_author_participating === null ? null : r.e_is_author_participating === 1,
     },
     submitter:
-      r.s_username === null
-        ? null
-        : {
+      r.s_username !== null
+        ? {
             username: r.s_username, fullname: r.s_fullname, avatarUrl: r.s_avatar_url, hfId: r.s_hf_id,
             profile: r.s_profile === null ? null : JSON.parse(r.s_profile),
-          },
+          }
+        : r.u_username !== null
+          ? { username: r.u_username, fullname: r.u_display_name, avatarUrl: null, hfId: null, profile: null }
+          : null,
+    featured: r.e_featured_at !== null,
   };
 }
 
@@ -119,18 +132,19 @@ export async function listingsInRange(
 ): Promise<Page<Listing>> {
   const filter = <Q extends SelectQueryBuilder<any, any, any>>(q: Q): Q => {
     let out = q.where('e.day', '>=', range.from).where('e.day', '<=', range.to) as Q;
-    if (submitter !== undefined) out = out.where('s.username', '=', submitter) as Q;
+    if (submitter !== undefined) out = out.where((eb: any) => eb.or([eb('s.username', '=', submitter), eb('u.username', '=', submitter)])) as Q;
     return out;
   };
   let q = filter(listingQuery(db));
   q = sort === 'upvotes'
-    ? q.orderBy(shownUpvotes, 'desc').orderBy('e.num_comments', 'desc').orderBy('e.day', 'desc')
+    ? q.orderBy(sql`case when e.featured_at is null then 1 else 0 end`).orderBy(shownUpvotes, 'desc').orderBy(shownComments, 'desc').orderBy('e.day', 'desc')
     : q.orderBy('e.day', 'desc').orderBy('e.listed_at', 'desc').orderBy(shownUpvotes, 'desc');
   const rows = await q.orderBy('papers.id').limit(page.limit).offset(page.offset).execute();
   const count = await filter(
     db
       .selectFrom('daily_entries as e')
       .leftJoin('submitters as s', 's.id', 'e.submitter_id')
+      .leftJoin('users as u', 'u.id', 'e.user_id')
       .select((eb) => eb.fn.countAll<number>().as('n')),
   ).executeTakeFirstOrThrow();
   return { items: rows.map(toListing), total: Number(count.n) };
@@ -179,8 +193,14 @@ export async function neighbourDays(db: Db, range: DayRange): Promise<{ prev: st
   return { prev: prev?.d ?? null, next: next?.d ?? null };
 }
 
-/** A paper with its organization and every listing of it (newest first), or undefined. */
-export async function paperWithListings(db: Db, id: string): Promise<{ paper: Paper; organization: Organization | null; listings: Listing[] } | undefined> {
+/**
+ * A paper with its organization and every listing of it (newest first), or undefined. `localComments`:
+ * this site's comments (the listings' `numComments` already include them).
+ */
+export async function paperWithListings(
+  db: Db,
+  id: string,
+): Promise<{ paper: Paper; organization: Organization | null; listings: Listing[]; localComments: number } | undefined> {
   const row = await db
     .selectFrom('papers')
     .leftJoin('organizations as o', 'o.id', 'papers.organization_id')
@@ -190,7 +210,7 @@ export async function paperWithListings(db: Db, id: string): Promise<{ paper: Pa
     .executeTakeFirst();
   if (!row) return undefined;
   const listings = (await listingQuery(db).where('e.paper_id', '=', id).orderBy('e.day', 'desc').execute()).map(toListing);
-  return { paper: shownPaper(row, row.o_name), organization: organizationOf(row), listings };
+  return { paper: shownPaper(row, row.o_name), organization: organizationOf(row), listings, localComments: row.comments_count };
 }
 
 export async function getOrganization(db: Db, name: string): Promise<Organization | undefined> {
@@ -221,7 +241,7 @@ export async function papersOfOrganization(db: Db, name: string, page: PageReque
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('o.name', '=', name)
     .executeTakeFirstOrThrow();
-  return { items: rows.map((r) => ({ paper: shownPaper(r, r.o_name), organization: organizationOf(r) })), total: Number(n.n) };
+  return { items: rows.map((r) => ({ paper: shownPaper(r, r.o_name), organization: organizationOf(r), numComments: r.comments_count })), total: Number(n.n) };
 }
 
 /** Papers of an arXiv category (primary or cross-listed), newest arXiv date first. */
@@ -239,5 +259,5 @@ export async function papersOfCategory(db: Db, category: string, page: PageReque
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('category', '=', category)
     .executeTakeFirstOrThrow();
-  return { items: rows.map((r) => ({ paper: shownPaper(r, r.o_name), organization: organizationOf(r) })), total: Number(n.n) };
+  return { items: rows.map((r) => ({ paper: shownPaper(r, r.o_name), organization: organizationOf(r), numComments: r.comments_count })), total: Number(n.n) };
 }

@@ -14,6 +14,7 @@ import {
   emailProblem, normalizeEmail, passwordProblem, RESET_TOKEN_MINUTES, SESSION_DAYS, usernameProblem, VERIFY_TOKEN_HOURS,
 } from '../../domain/accounts.ts';
 import { resetPasswordMail, verifyEmailMail } from '../../email/templates.ts';
+import { createApiToken, listApiTokens, revokeApiToken } from '../../db/queries/tokens.ts';
 import { CSRF_COOKIE, csrfToken, frame, htmlError, safeNext, secureCookies, SESSION_COOKIE, type Ctx, type Deps } from '../context.ts';
 import { getCookie } from 'hono/cookie';
 import { formPage } from '../views/forms.ts';
@@ -207,11 +208,15 @@ export const resetConfirm = (deps: Deps) => async (c: Ctx) => {
 
 // ---- settings
 
-export const settingsPage = (deps: Deps) => async (c: Ctx) => {
+export const settingsPage = (deps: Deps) => (c: Ctx) => renderSettings(c, deps, null);
+
+/** The settings page; `newToken` is a just-created API token, shown this once. */
+async function renderSettings(c: Ctx, deps: Deps, created: { name: string; token: string } | null) {
   const viewer = c.get('viewer');
   if (!viewer) return c.redirect(`/login?next=${encodeURIComponent('/settings')}`, 303);
   const csrf = csrfToken(c, deps);
   const note = notice(c);
+  const tokens = await listApiTokens(deps.database.db, viewer.id);
   return c.html(
     layout(
       frame(c, deps),
@@ -232,9 +237,43 @@ export const settingsPage = (deps: Deps) => async (c: Ctx) => {
   </form>
   <h2>Sessions</h2>
   <form method="post" action="/settings/logout-everywhere"><input type="hidden" name="_csrf" value="${csrf}"><button class="button ghost" type="submit">Log out everywhere else</button></form>
+  <h2 id="tokens">API tokens</h2>
+  <p class="hint">Programs use a token as <code>Authorization: Bearer dp_…</code> to act as you through the <a href="/docs/api">API</a>.</p>
+  ${created ? html`<div class="notice" role="status"><p>Your new token “${created.name}”. Copy it now: it is not shown again.</p><p><code class="token">${created.token}</code></p></div>` : ''}
+  ${tokens.length > 0
+    ? html`<ul class="tokens">${tokens.map(
+        (t) => html`<li><strong>${t.name}</strong> · created ${t.createdAt.slice(0, 10)} · ${t.lastUsedAt ? `last used ${t.lastUsedAt.slice(0, 10)}` : 'never used'}
+        <form method="post" action="/settings/tokens/${t.id}/revoke"><input type="hidden" name="_csrf" value="${csrf}"><button class="link" type="submit">Revoke</button></form></li>`,
+      )}</ul>`
+    : ''}
+  <form method="post" action="/settings/tokens">
+    <input type="hidden" name="_csrf" value="${csrf}">
+    <label for="f-token-name">Token name</label><input id="f-token-name" name="name" type="text" maxlength="60" placeholder="e.g. my paper bot" required>
+    <button class="button ghost" type="submit">Create a token</button>
+  </form>
 </div>`,
     ),
   );
+}
+
+export const createToken = (deps: Deps) => async (c: Ctx) => {
+  const viewer = c.get('viewer');
+  if (!viewer) return c.redirect('/login?next=%2Fsettings', 303);
+  const name = field(await c.req.parseBody(), 'name').trim().slice(0, 60);
+  if (name === '') return htmlError(c, deps, 400, 'No token made', 'Give the token a name, to know later what uses it.');
+  const token = `dp_${newToken()}`;
+  await createApiToken(deps.database.db, viewer.id, name, hashToken(token), deps.now());
+  return renderSettings(c, deps, { name, token });
+};
+
+export const revokeToken = (deps: Deps) => async (c: Ctx) => {
+  const viewer = c.get('viewer');
+  if (!viewer) return c.redirect('/login?next=%2Fsettings', 303);
+  const id = Number(c.req.param('id'));
+  if (!Number.isSafeInteger(id) || !(await revokeApiToken(deps.database.db, viewer.id, id, deps.now()))) {
+    return htmlError(c, deps, 404, 'No such token', 'That token is not yours, or it was revoked already.');
+  }
+  return c.redirect('/settings#tokens', 303);
 };
 
 export const resendVerification = (deps: Deps) => async (c: Ctx) => {

@@ -2,8 +2,9 @@
 import type { Context } from 'hono';
 import { paperWithListings } from '../../db/queries/lists.ts';
 import { arxivAbsUrl, parseArxivId } from '../../domain/arxiv-id.ts';
-import { htmlError, frame, votingFor, type Deps } from '../context.ts';
+import { htmlError, frame, votingFor, type Ctx, type Deps } from '../context.ts';
 import { paperPage } from '../views/paper-page.ts';
+import { commentCounts, discussionFor } from './comments.ts';
 
 /** The canonical id in a request path, or null. Old-style ids arrive in two path segments. */
 export function idFromPath(c: Context): { raw: string; id: string; canonical: boolean } | null {
@@ -24,5 +25,6 @@ export const paperDetail = (deps: Deps) => async (c: Context) => {
   if (!found) {
     return htmlError(c, deps, 404, 'Paper not found', `There is no paper ${ref.id} here yet. It may exist on arXiv: ${arxivAbsUrl(ref.id)}`);
   }
-  return c.html(paperPage(frame(c, deps), { ...found, now: deps.now(), voting: await votingFor(c, deps, [found.paper.id]) }));
+  const discussion = await discussionFor(c as Ctx, deps, found.paper.id, commentCounts(found.listings, found.localComments));
+  return c.html(paperPage(frame(c, deps), { ...found, now: deps.now(), voting: await votingFor(c, deps, [found.paper.id]), discussion }));
 };

@@ -13,16 +13,19 @@ export interface CardModel {
   publishedAt: string | null;
   upvotes: number;
   numComments: number;
+  /** An editor featured it on its day. */
+  featured?: boolean;
 }
 
 export const cardFromListing = (l: Listing): CardModel => ({
   id: l.paper.id, title: l.paper.title, abstract: l.paper.abstract, authorsCount: l.paper.authors.length,
   organization: l.organization, publishedAt: l.paper.publishedAt, upvotes: l.paper.upvotes, numComments: l.entry.numComments,
+  featured: l.featured,
 });
 
 export const cardFromPaper = (p: PaperWithOrg): CardModel => ({
   id: p.paper.id, title: p.paper.title, abstract: p.paper.abstract, authorsCount: p.paper.authors.length,
-  organization: p.organization, publishedAt: p.paper.publishedAt, upvotes: p.paper.upvotes, numComments: 0,
+  organization: p.organization, publishedAt: p.paper.publishedAt, upvotes: p.paper.upvotes, numComments: p.numComments ?? 0,
 });
 
 const COMMENT_ICON = html`<svg aria-hidden="true" width="13" height="13" viewBox="0 0 16 16" fill="none" stroke="currentColor" stroke-width="1.6"><path d="M2.5 3.5h11v7h-6l-3.5 3v-3h-1.5z" stroke-linejoin="round"/></svg>`;
@@ -57,13 +60,13 @@ export function paperCard(c: CardModel, now: Date, voting: Voting) {
     ? html`<a class="org" href="/organizations/${encodeURIComponent(c.organization.name)}">${c.organization.fullname?.trim() || c.organization.name}</a>`
     : html`<span>• ${c.authorsCount} author${c.authorsCount === 1 ? '' : 's'}</span>`;
   // Separators (·) come from CSS, so that a wrapped line never starts or ends with one.
-  return html`<li class="card" data-card>
+  return html`<li class="card${c.featured ? ' featured' : ''}" data-card id="paper-${c.id}">
   <div class="side">
     ${voteControl(c.id, c.upvotes, voting)}
     ${c.numComments > 0 ? html`<a class="comments" href="${href}#discussion" title="${c.numComments} comment${c.numComments === 1 ? '' : 's'}">${COMMENT_ICON} ${c.numComments}<span class="visually-hidden"> comment${c.numComments === 1 ? '' : 's'}</span></a>` : ''}
   </div>
   <div class="card-body">
-    <a class="card-title" href="${href}">${mathText(c.title)}</a>
+    ${c.featured ? html`<span class="pill">Featured</span>` : ''}<a class="card-title" href="${href}">${mathText(c.title)}</a>
     ${c.abstract ? html`<p class="card-abstract">${mathText(c.abstract.replace(/\s+/g, ' '))}</p>` : ''}
     <div class="meta-wrap"><p class="card-meta">${who}${c.publishedAt ? html`<time datetime="${c.publishedAt.slice(0, 10)}">${formatCardDate(c.publishedAt, now)}</time>` : ''}${c.upvotes > 0 ? html`<span>${c.upvotes} upvote${c.upvotes === 1 ? '' : 's'}</span>` : ''}</p></div>
   </div>

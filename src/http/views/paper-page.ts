@@ -1,5 +1,6 @@
 /** A paper's page: everything we know about it, with canonical URL, OpenGraph, Twitter and JSON-LD. */
 import { html, raw } from 'hono/html';
+import type { HtmlEscapedString } from 'hono/utils/html';
 import type { Listing, Organization } from '../../db/queries/lists.ts';
 import { arxivAbsUrl, arxivPdfUrl } from '../../domain/arxiv-id.ts';
 import { formatCardDate, formatLongDay } from '../../domain/dates.ts';
@@ -25,8 +26,13 @@ function authorList(p: Paper) {
   return html`<ul class="authors" aria-label="Authors" style="list-style:none;padding:0">${shown.map(item)}${rest.length > 0 ? html`<li><details class="more-authors"><summary>and ${rest.length} more</summary>${rest.map((a, i) => html`${i > 0 ? ', ' : ''}${a.name}${a.affiliation ? html` <span class="affil">(${a.affiliation})</span>` : ''}`)}</details></li>` : ''}</ul>`;
 }
 
-const commentsLine = (n: number) =>
-  `${n === 0 ? 'No comments were' : n === 1 ? '1 comment was' : `${n} comments were`} counted where this paper was listed. Discussion on this site arrives with member accounts.`;
+/** Editors put the paper on any day's list, take it off, or feature it there. */
+function editorTools(id: string, csrf: string, now: Date) {
+  const today = now.toISOString().slice(0, 10);
+  const form = (action: string, label: string) =>
+    html`<form method="post" action="/papers/${id}/${action}"><input type="hidden" name="_csrf" value="${csrf}"><input type="hidden" name="next" value="/papers/${id}"><label class="visually-hidden" for="d-${action}">Day</label><input id="d-${action}" type="date" name="day" value="${today}" required><button type="submit" class="link">${label}</button></form>`;
+  return html`<div class="editor-tools"><strong>Editor</strong>${form('list', 'Add to list')}${form('unlist', 'Remove from list')}${form('feature', 'Feature')}${form('unfeature', 'Unfeature')}</div>`;
+}
 
 export interface PaperPageModel {
   paper: Paper;
@@ -34,9 +40,11 @@ export interface PaperPageModel {
   listings: Listing[];
   now: Date;
   voting: Voting;
+  /** The thread, form and count of <section id="discussion"> (src/http/views/comments.ts). */
+  discussion: HtmlEscapedString | Promise<HtmlEscapedString>;
 }
 
-export function paperPage(frame: Frame, { paper: p, organization: org, listings, now, voting }: PaperPageModel) {
+export function paperPage(frame: Frame, { paper: p, organization: org, listings, now, voting, discussion }: PaperPageModel) {
   const { site } = frame;
   const canonical = `/papers/${p.id}`;
   const title = p.title.replace(/\s+/g, ' ').trim();
@@ -88,7 +96,7 @@ ${p.publishedAt ? html`<meta property="article:published_time" content="${p.publ
       ${p.doi ? html`<dt>DOI</dt><dd>${p.doi.split(/\s+/).map((d) => html`<a href="https://doi.org/${d}">${d}</a> `)}</dd>` : ''}
     </dl></section>` : ''}
     <section id="discussion" aria-labelledby="disc-h"><h2 id="disc-h">Discussion</h2>
-      <p class="meta-line">${commentsLine(listings.reduce((n, l) => Math.max(n, l.entry.numComments), 0))}</p>
+      ${discussion}
     </section>
   </div>
   <aside class="facts" aria-label="About this paper">
@@ -105,6 +113,8 @@ ${p.publishedAt ? html`<meta property="article:published_time" content="${p.publ
       ${p.license ? html`<dt>Licence</dt><dd>${safeUrl(p.license) ? html`<a href="${p.license}">${p.license.replace(/^https?:\/\//, '')}</a>` : p.license}</dd>` : ''}
       ${listings.length > 0 ? html`<dt>On the lists of</dt><dd>${listings.map((l, i) => html`${i > 0 ? ', ' : ''}<a href="/papers/date/${l.entry.day}">${formatLongDay(l.entry.day)}</a>`)}</dd>` : ''}
     </dl>
+    ${frame.viewer ? html`<p class="meta-line" style="margin-top:14px"><a href="/submit?paper=${encodeURIComponent(p.id)}">Submit to today’s list</a></p>` : ''}
+    ${frame.viewer && ['editor', 'moderator', 'admin'].includes(frame.viewer.role) && frame.csrf ? editorTools(p.id, frame.csrf, now) : ''}
   </aside>
 </article>`;
   return layout(frame, { title, description, canonical, head }, body);

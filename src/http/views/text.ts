@@ -11,7 +11,20 @@ const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;'
 export const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 
 /** Longest TeX we render; a longer `$…$` is most likely two dollar signs in prose. */
-const MAX_MATH_LENGTH = 300;
+export const MAX_MATH_LENGTH = 300;
+
+/**
+ * One TeX formula as MathML (inline), or null when it is empty, too long or does not parse. Shared by
+ * `mathText` and the comments' Markdown (src/http/views/markdown.ts).
+ */
+export function texToMathml(tex: string): string | null {
+  if (tex.length > MAX_MATH_LENGTH || tex.trim() === '') return null;
+  try {
+    return katex.renderToString(tex, { output: 'mathml', throwOnError: true, displayMode: false, maxExpand: 100, strict: 'ignore' });
+  } catch {
+    return null;
+  }
+}
 
 /** Text with `$…$` (and `$$…$$`) rendered as MathML; a bad formula stays as its escaped source. */
 export function mathText(text: string): HtmlEscapedString {
@@ -21,11 +34,7 @@ export function mathText(text: string): HtmlEscapedString {
     const tex = (m[1] ?? m[2])!;
     if (tex.length > MAX_MATH_LENGTH || tex.trim() === '') continue;
     out += escapeHtml(text.slice(last, m.index));
-    try {
-      out += katex.renderToString(tex, { output: 'mathml', throwOnError: true, displayMode: false, maxExpand: 100, strict: 'ignore' });
-    } catch {
-      out += escapeHtml(m[0]);
-    }
+    out += texToMathml(tex) ?? escapeHtml(m[0]);
     last = m.index! + m[0].length;
   }
   return raw(out + escapeHtml(text.slice(last)));

@@ -1,0 +1,45 @@
+/** Members and editors putting papers on a day's list, taking them off, featuring them. */
+import type { Kysely } from 'kysely';
+import type { DB } from '../schema.ts';
+import { bumpDataVersion } from './papers.ts';
+
+type Db = Kysely<DB>;
+
+export async function submissionsOn(db: Db, userId: number, day: string): Promise<number> {
+  const r = await db.selectFrom('daily_entries').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', userId).where('day', '=', day).executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+export async function isListedOn(db: Db, paperId: string, day: string): Promise<boolean> {
+  return !!(await db.selectFrom('daily_entries').select('id').where('paper_id', '=', paperId).where('day', '=', day).executeTakeFirst());
+}
+
+/** Puts a paper on a day's list; false when it was there already (two clicks, two members at once). */
+export async function addEntry(db: Db, e: { paperId: string; day: string; userId: number; comment: string | null; now: Date }): Promise<boolean> {
+  const now = e.now.toISOString();
+  const r = await db
+    .insertInto('daily_entries')
+    .values({ paper_id: e.paperId, day: e.day, user_id: e.userId, comment: e.comment, listed_at: now, submitted_at: now, num_comments: 0, created_at: now, modified_at: now })
+    .onConflict((oc) => oc.columns(['paper_id', 'day']).doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (r) await bumpDataVersion(db);
+  return r !== undefined;
+}
+
+export async function removeEntry(db: Db, paperId: string, day: string): Promise<boolean> {
+  const r = await db.deleteFrom('daily_entries').where('paper_id', '=', paperId).where('day', '=', day).executeTakeFirst();
+  if (Number(r.numDeletedRows) > 0) await bumpDataVersion(db);
+  return Number(r.numDeletedRows) > 0;
+}
+
+export async function setFeatured(db: Db, paperId: string, day: string, on: boolean, now: Date): Promise<boolean> {
+  const r = await db
+    .updateTable('daily_entries')
+    .set({ featured_at: on ? now.toISOString() : null })
+    .where('paper_id', '=', paperId)
+    .where('day', '=', day)
+    .executeTakeFirst();
+  if (Number(r.numUpdatedRows) > 0) await bumpDataVersion(db);
+  return Number(r.numUpdatedRows) > 0;
+}

@@ -1,0 +1,60 @@
+/**
+ * Who may put which paper on a day's list. Each rule is a named constant with its default, set by
+ * configuration (SUBMIT_* variables); each refusal carries the reason shown to the member.
+ */
+
+export type SubmitterPolicy = 'verified' | 'claimed' | 'editors';
+
+export interface SubmissionRules {
+  /**
+   * Who may submit: any member with a confirmed email ('verified', the default: an open community),
+   * only members who have claimed authorship of a paper ('claimed': authors vouch for papers), or only
+   * editors ('editors': a curated list, as "by AK" was at the start).
+   */
+  who: SubmitterPolicy;
+  /** The list is for new work: a paper older than this (days after its first arXiv version) is refused. */
+  maxPaperAgeDays: number;
+  /** Submissions per member per day: a few is curation, dozens is spam. */
+  dailyCap: number;
+  /** Whether the list takes submissions on Saturdays and Sundays (arXiv announces nothing then). */
+  weekends: boolean;
+}
+
+export const DEFAULT_RULES: SubmissionRules = { who: 'verified', maxPaperAgeDays: 14, dailyCap: 5, weekends: true };
+
+export interface SubmissionContext {
+  role: string;
+  emailVerified: boolean;
+  suspended: boolean;
+  /** Whether the member has an approved authorship claim (for the 'claimed' policy). */
+  hasClaim: boolean;
+  /** When version 1 of the paper appeared on arXiv, if known. */
+  paperPublishedAt: string | null;
+  /** The day being submitted to (YYYY-MM-DD, UTC). */
+  day: string;
+  now: Date;
+  submissionsToday: number;
+  alreadyListed: boolean;
+}
+
+const isEditor = (role: string) => role === 'editor' || role === 'moderator' || role === 'admin';
+
+/** The reason a submission is refused, or null when it may go on the list. Editors skip the limits. */
+export function submissionRefusal(rules: SubmissionRules, s: SubmissionContext): string | null {
+  if (s.suspended) return 'Your account is suspended.';
+  if (!s.emailVerified) return 'Please confirm your email address first: use the link we mailed you.';
+  if (s.alreadyListed) return 'This paper is already on today’s list.';
+  if (isEditor(s.role)) return null;
+  if (rules.who === 'editors') return 'On this site only editors put papers on the list.';
+  if (rules.who === 'claimed' && !s.hasClaim) return 'On this site members submit once they have claimed authorship of a paper.';
+  const weekday = new Date(`${s.day}T00:00:00Z`).getUTCDay();
+  if (!rules.weekends && (weekday === 0 || weekday === 6)) return 'The list takes no submissions at weekends; come back on Monday.';
+  if (s.submissionsToday >= rules.dailyCap) return `You have submitted ${rules.dailyCap} papers today, the most a member may.`;
+  if (s.paperPublishedAt) {
+    const ageDays = (s.now.getTime() - new Date(s.paperPublishedAt).getTime()) / 86_400_000;
+    if (ageDays > rules.maxPaperAgeDays) {
+      return `This paper first appeared on arXiv ${Math.floor(ageDays)} days ago; the list takes papers up to ${rules.maxPaperAgeDays} days old.`;
+    }
+  }
+  return null;
+}

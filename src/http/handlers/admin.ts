@@ -1,0 +1,30 @@
+/** GET /admin/outbox: the mail the site sent or holds (without an SMTP relay, this is where mail goes). */
+import { html } from 'hono/html';
+import { recentMail } from '../../db/queries/outbox.ts';
+import { frame, htmlError, type Ctx, type Deps } from '../context.ts';
+import { layout } from '../views/layout.ts';
+
+/** Mails listed on the page, newest first. */
+export const OUTBOX_PAGE_SIZE = 100;
+
+export const outboxPage = (deps: Deps) => async (c: Ctx) => {
+  const viewer = c.get('viewer');
+  if (!viewer) return c.redirect('/login?next=%2Fadmin%2Foutbox', 303);
+  if (viewer.role !== 'admin') return htmlError(c, deps, 403, 'Admins only', 'The outbox holds members’ mail; only admins read it.');
+  c.header('Cache-Control', 'private, no-store');
+  const mails = await recentMail(deps.database.db, OUTBOX_PAGE_SIZE);
+  return c.html(
+    layout(
+      frame(c, deps),
+      { title: 'Outbox', noindex: true },
+      html`<div class="prose" style="max-width:none">
+<h1>Outbox</h1>
+<p>Every mail the site sends is recorded here. Mail marked “held” was not sent: no SMTP relay is configured (set <code>SMTP_URL</code>), or the relay refused it.</p>
+${mails.length === 0 ? html`<p class="empty">No mail yet.</p>` : ''}
+${mails.map(
+  (m) => html`<details class="mail"><summary><strong>${m.subject}</strong> → ${m.to} · ${m.createdAt.slice(0, 16).replace('T', ' ')} · ${m.sentAt ? 'sent' : m.lastError ? `held: ${m.lastError}` : 'held'}</summary><pre>${m.text}</pre></details>`,
+)}
+</div>`,
+    ),
+  );
+};

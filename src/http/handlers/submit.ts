@@ -1,0 +1,132 @@
+/**
+ * Submitting a paper to today's list (GET/POST /submit, and POST /api/daily_papers for programs), and
+ * editors' actions on any day (POST /papers/:id/list, /unlist, /feature).
+ */
+import type { Context } from 'hono';
+import { html } from 'hono/html';
+import { applyRecords, getPaper } from '../../db/queries/papers.ts';
+import { addEntry, isListedOn, removeEntry, setFeatured, submissionsOn } from '../../db/queries/submissions.ts';
+import type { User } from '../../db/queries/users.ts';
+import { parseArxivReference } from '../../domain/arxiv-id.ts';
+import { parseDay } from '../../domain/dates.ts';
+import { submissionRefusal } from '../../domain/submission-rules.ts';
+import { ArxivUnavailableError, fetchArxivPaper } from '../../importers/arxiv-atom/fetch.ts';
+import { csrfToken, frame, htmlError, safeNext, type Ctx, type Deps } from '../context.ts';
+import { formPage } from '../views/forms.ts';
+import { idFromPath } from './paper.ts';
+
+/** A submission's optional comment, at most this long. */
+export const SUBMISSION_COMMENT_MAX = 500;
+
+const isEditor = (u: User) => u.role === 'editor' || u.role === 'moderator' || u.role === 'admin';
+
+type Outcome = { ok: true; paperId: string; day: string } | { ok: false; status: 400 | 403 | 404 | 409 | 503; reason: string };
+
+/** The whole submission, shared by the form and the API. */
+async function submitPaper(deps: Deps, viewer: User, reference: string, comment: string): Promise<Outcome> {
+  const ref = parseArxivReference(reference.slice(0, 300));
+  if (!ref) return { ok: false, status: 400, reason: 'That is not an arXiv id or link. Paste something like 2401.01234 or https://arxiv.org/abs/2401.01234.' };
+  if (comment.length > SUBMISSION_COMMENT_MAX) return { ok: false, status: 400, reason: `The comment has at most ${SUBMISSION_COMMENT_MAX} characters.` };
+  const { db } = deps.database;
+  const now = deps.now();
+  const day = now.toISOString().slice(0, 10);
+  let paper = await getPaper(db, ref.id);
+  if (!paper) {
+    let fetched;
+    try {
+      fetched = await fetchArxivPaper(deps.arxivApiUrl, ref.id);
+    } catch (e) {
+      if (!(e instanceof ArxivUnavailableError)) throw e;
+      return { ok: false, status: 503, reason: `${ref.id} is not in our database yet, and ${e.message} Try again later.` };
+    }
+    if (!fetched) return { ok: false, status: 404, reason: `arXiv has no paper ${ref.id}.` };
+    await db.transaction().execute((trx) => applyRecords(trx, [fetched], deps.database.maxParams));
+    paper = (await getPaper(db, ref.id))!;
+  }
+  const refusal = submissionRefusal(deps.submissionRules, {
+    role: viewer.role, emailVerified: viewer.emailVerified, suspended: viewer.suspended, hasClaim: false,
+    paperPublishedAt: paper.publishedAt, day, now,
+    submissionsToday: await submissionsOn(db, viewer.id, day), alreadyListed: await isListedOn(db, paper.id, day),
+  });
+  if (refusal) return { ok: false, status: refusal.includes('already') ? 409 : 403, reason: refusal };
+  const added = await addEntry(db, { paperId: paper.id, day, userId: viewer.id, comment: comment.trim() || null, now });
+  if (!added) return { ok: false, status: 409, reason: 'This paper is already on today’s list.' };
+  return { ok: true, paperId: paper.id, day };
+}
+
+function submitForm(c: Context, deps: Deps, values: { paper?: string; comment?: string } = {}, error: string | null = null) {
+  return formPage(frame(c, deps), {
+    title: 'Submit a paper',
+    intro: 'Put a new arXiv paper on today’s list. Paste its id or its link; we fetch it from arXiv when we do not have it yet.',
+    action: '/submit',
+    submit: 'Submit',
+    csrf: csrfToken(c, deps),
+    error,
+    fields: [
+      { name: 'paper', label: 'arXiv id or link', value: values.paper, hint: 'For example 2401.01234, arXiv:2401.01234v2 or https://arxiv.org/abs/2401.01234.' },
+      { name: 'comment', label: 'Why read it? (optional)', value: values.comment, hint: `At most ${SUBMISSION_COMMENT_MAX} characters.` },
+    ],
+    after: html`<p class="after">${rulesLine(deps)}</p>`,
+  });
+}
+
+const rulesLine = (deps: Deps) => {
+  const r = deps.submissionRules;
+  const who = { verified: 'members with a confirmed email', claimed: 'members who have claimed a paper', editors: 'editors' }[r.who];
+  return `Rules here: ${who} submit; papers up to ${r.maxPaperAgeDays} days after their first arXiv version; ${r.dailyCap} a day per member; ${r.weekends ? 'weekends included' : 'not at weekends'}.`;
+};
+
+export const submitPage = (deps: Deps) => (c: Ctx) => {
+  if (!c.get('viewer')) return c.redirect('/login?next=%2Fsubmit', 303);
+  return c.html(submitForm(c, deps, { paper: c.req.query('paper')?.slice(0, 300) }));
+};
+
+export const submit = (deps: Deps) => async (c: Ctx) => {
+  const viewer = c.get('viewer');
+  if (!viewer) return c.redirect('/login?next=%2Fsubmit', 303);
+  const body = await c.req.parseBody();
+  const values = { paper: String(body.paper ?? '').slice(0, 300), comment: String(body.comment ?? '').slice(0, 2000) };
+  const r = await submitPaper(deps, viewer, values.paper, values.comment);
+  if (!r.ok) return c.html(submitForm(c, deps, values, r.reason), r.status);
+  return c.redirect(`/papers/date/${r.day}#paper-${r.paperId}`, 303);
+};
+
+/** POST /api/daily_papers {"paper": "2401.01234", "comment": "…"} */
+export const submitApi = (deps: Deps) => async (c: Ctx) => {
+  const viewer = c.get('viewer');
+  if (!viewer) return c.json({ error: 'authentication required: send Authorization: Bearer dp_…' }, 401);
+  let body: unknown;
+  try {
+    body = await c.req.json();
+  } catch {
+    return c.json({ error: 'expected a JSON body like {"paper": "2401.01234"}' }, 400);
+  }
+  const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  if (typeof b.paper !== 'string') return c.json({ error: 'paper: expected an arXiv id or link' }, 400);
+  if (b.comment !== undefined && typeof b.comment !== 'string') return c.json({ error: 'comment: expected a string' }, 400);
+  const r = await submitPaper(deps, viewer, b.paper, (b.comment as string | undefined) ?? '');
+  if (!r.ok) return c.json({ error: r.reason }, r.status);
+  return c.json({ paper: r.paperId, day: r.day }, 201);
+};
+
+/** Editors: POST /papers/:id/list|unlist|feature|unfeature with `day` (any day). */
+export const editorAction = (deps: Deps, action: 'list' | 'unlist' | 'feature' | 'unfeature') => async (c: Ctx) => {
+  const viewer = c.get('viewer');
+  if (!viewer) return c.redirect('/login', 303);
+  if (!isEditor(viewer)) return htmlError(c, deps, 403, 'Editors only', 'Only editors change other days’ lists.');
+  const ref = idFromPath(c);
+  const body = await c.req.parseBody();
+  const day = parseDay(String(body.day ?? ''));
+  if (!ref || !day) return htmlError(c, deps, 400, 'Bad request', 'Give an arXiv id and a day (YYYY-MM-DD).');
+  const { db } = deps.database;
+  if (!(await getPaper(db, ref.id))) return htmlError(c, deps, 404, 'Paper not found', `There is no paper ${ref.id} here.`);
+  const now = deps.now();
+  const done =
+    action === 'list'
+      ? await addEntry(db, { paperId: ref.id, day, userId: viewer.id, comment: null, now })
+      : action === 'unlist'
+        ? await removeEntry(db, ref.id, day)
+        : await setFeatured(db, ref.id, day, action === 'feature', now);
+  if (!done && action !== 'list') return htmlError(c, deps, 404, 'Not on that list', `${ref.id} is not on the list of ${day}.`);
+  return c.redirect(safeNext(typeof body.next === 'string' ? body.next : `/papers/date/${day}`), 303);
+};
