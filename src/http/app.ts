@@ -22,6 +22,7 @@ import { trendingPage } from './handlers/trending.ts';
 import { responseCache } from './middleware/response-cache.ts';
 import { DEFAULT_RULES } from '../domain/submission-rules.ts';
 import { csrfProtection } from './middleware/csrf.ts';
+import { limitBody, MAX_REQUEST_BYTES } from './middleware/body-limit.ts';
 import { AUTH_TIER, rateLimit, RateLimiter, READ_TIER, WRITE_TIER, type Tier } from './middleware/rate-limit.ts';
 import { loadViewer } from './middleware/session.ts';
 import * as account from './handlers/account.ts';
@@ -60,7 +61,9 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
       crossOriginResourcePolicy: false,
     }),
   );
-  app.use('/api/*', cors({ origin: '*', allowMethods: ['GET', 'HEAD', 'OPTIONS'], maxAge: 86400 }));
+  // Any origin may call the API; credentials (cookies) are never allowed cross-origin, so writes from
+  // another site need a personal access token.
+  app.use('/api/*', cors({ origin: '*', allowMethods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE', 'OPTIONS'], allowHeaders: ['Authorization', 'Content-Type', 'If-None-Match'], maxAge: 86400 }));
 
   app.get('/healthz', async (c) => {
     await countPapers(deps.database.db); // ready means the database answers
@@ -87,6 +90,7 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
     if (c.req.method === 'GET' || c.req.method === 'HEAD' || c.req.method === 'OPTIONS') return tiers.read(c, next);
     return (AUTH_PATHS.has(c.req.path) ? tiers.auth : tiers.write)(c, next);
   });
+  app.use('*', limitBody(MAX_REQUEST_BYTES, `the request is larger than ${MAX_REQUEST_BYTES / 1024} KB`, deps));
   app.use('*', csrfProtection(deps));
 
   // Anonymous GETs are answered from the cache; a member's pages are their own.

@@ -374,14 +374,14 @@ for (const engine of ENGINES) {
       assert.equal(anonForm.headers.get('location'), '/login?next=%2Fpapers%2F2511.01678%23discussion');
     });
 
-    test('empty and oversize bodies 400, malformed input 400, unknown paper or comment 404; never 500', async () => {
+    test('empty bodies 400, oversize 413, malformed input 400, unknown paper or comment 404; never 500', async () => {
       const status = async (r: Promise<Response>) => (await r).status;
       const error = async (r: Promise<Response>) => ((await (await r).json()) as { error: string }).error;
       assert.match(await error(ada.api('POST', `/api/papers/${PAPER}/comments`, { body: '' })), /cannot be empty/);
       assert.equal(await status(ada.api('POST', `/api/papers/${PAPER}/comments`, { body: ' \n ' })), 400);
       assert.match(await error(ada.api('POST', `/api/papers/${PAPER}/comments`, { body: 'x'.repeat(MAX_COMMENT_LENGTH + 1) })), /at most 10,000 characters/);
       assert.equal(await status(ada.api('POST', `/api/papers/${PAPER}/comments`, { body: 'x'.repeat(MAX_COMMENT_LENGTH) })), 201);
-      assert.equal(await status(ada.api('POST', `/api/papers/${PAPER}/comments`, { body: 'x'.repeat(500_000) })), 400, 'refused before it is read');
+      assert.equal(await status(ada.api('POST', `/api/papers/${PAPER}/comments`, { body: 'x'.repeat(500_000) })), 413, 'refused before it is read');
       assert.equal(await status(ada.api('POST', `/api/papers/${PAPER}/comments`, '{"body": ')), 400);
       assert.equal(await status(ada.api('POST', `/api/papers/${PAPER}/comments`, '["body"]')), 400);
       assert.equal(await status(ada.api('POST', `/api/papers/${PAPER}/comments`, { body: 42 })), 400);

@@ -3,6 +3,7 @@
  * with the X-CSRF-Token header today, whatever else authenticates a request tomorrow). Errors are
  * `{"error": "…"}` with 400, 401, 403, 404 or 409. The rules are in ../comment-actions.ts, shared with the pages.
  */
+import { limitBody } from '../middleware/body-limit.ts';
 import type { Context, MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import { paperWithListings } from '../../db/queries/lists.ts';
@@ -22,33 +23,8 @@ export const MAX_COMMENT_REQUEST_BYTES = 8 * MAX_COMMENT_LENGTH + 4096;
 
 const error = (c: Context, status: Failure['status'], message: string) => c.json({ error: message }, status);
 
-/** Beyond the limit, this much more is read and dropped so that the client hears the answer; past it, the connection just ends. */
-const MAX_DRAIN_BYTES = 1024 * 1024;
-
-/**
- * Reads the request body up to MAX_COMMENT_REQUEST_BYTES, and answers 400 to a bigger one without
- * keeping it (hono's bodyLimit answers before reading, which resets the connection under a client still sending).
- */
-export const limitCommentBody: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const stream = c.req.raw.body;
-  if (!stream) return next();
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size <= MAX_COMMENT_REQUEST_BYTES) chunks.push(value);
-    else if (size > MAX_COMMENT_REQUEST_BYTES + MAX_DRAIN_BYTES) {
-      await reader.cancel().catch(() => {});
-      break;
-    }
-  }
-  if (size > MAX_COMMENT_REQUEST_BYTES) return error(c, 400, `request body too large: a comment has at most ${MAX_COMMENT_LENGTH} characters`);
-  c.req.raw = new Request(c.req.raw, { body: Buffer.concat(chunks) });
-  return next();
-};
+/** Comment requests are capped tighter than other requests (src/http/middleware/body-limit.ts). */
+export const limitCommentBody = limitBody(MAX_COMMENT_REQUEST_BYTES, `request body too large: a comment has at most ${MAX_COMMENT_LENGTH} characters`);
 
 /** A comment in the API. Deleted and hidden comments keep their place (replies hang from them) but not their author or text. */
 export const commentJson = (c: ShownComment, depth = false) => ({

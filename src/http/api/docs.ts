@@ -16,7 +16,10 @@ interface Param {
 export const apiDocsPage = (deps: Deps) => (c: Context) => {
   const doc = openApiDocument(deps.site);
   const base = deps.site.publicUrl;
-  const ops = Object.entries(doc.paths).map(([path, item]) => ({ path, op: item.get }));
+  type Op = { operationId: string; summary: string; description?: string; parameters?: Param[]; responses: Record<string, { description: string }> };
+  const ops = Object.entries(doc.paths).flatMap(([path, item]) =>
+    Object.entries(item as Record<string, Op>).map(([method, op]) => ({ path, method: method.toUpperCase(), op })),
+  );
   return c.html(
     layout(
       frame(c, deps),
@@ -26,10 +29,10 @@ export const apiDocsPage = (deps: Deps) => (c: Context) => {
 <p>${doc.info.description}</p>
 <p>Machine-readable description: <a href="/api/openapi.json">/api/openapi.json</a> (OpenAPI 3.1).</p>
 ${ops.map(
-  ({ path, op }) => html`<h2 id="${op.operationId}"><code>GET ${path}</code></h2>
-<p><strong>${op.summary}.</strong> ${'description' in op ? op.description : ''}</p>
+  ({ path, method, op }) => html`<h2 id="${op.operationId}"><code>${method} ${path}</code></h2>
+<p><strong>${op.summary}.</strong> ${op.description ?? ''}</p>
 <div class="table-scroll"><table><thead><tr><th>Parameter</th><th>In</th><th>Type</th><th>Meaning</th></tr></thead><tbody>
-${(op.parameters as Param[]).map(
+${(op.parameters ?? []).map(
   (p) => html`<tr><td><code>${p.name}</code>${p.required ? ' (required)' : ''}</td><td>${p.in}</td><td>${p.schema.type}${p.schema.enum ? `: ${p.schema.enum.join(' | ')}` : ''}${p.schema.minimum !== undefined ? `, ${p.schema.minimum}–${p.schema.maximum ?? '…'}` : ''}${p.schema.default !== undefined ? `, default ${String(p.schema.default)}` : ''}</td><td>${p.description}</td></tr>`,
 )}
 </tbody></table></div>

@@ -1,11 +1,13 @@
 /** The OpenAPI 3.1 description of the API, served at /api/openapi.json and rendered at /docs/api. */
 import type { SiteConfig } from '../../config.ts';
+import { commentsOpenApi } from './comments.ts';
 import { MAX_LIMIT } from './handlers.ts';
 
 const error = { $ref: '#/components/schemas/Error' };
 const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: error } } });
 
 export function openApiDocument(site: SiteConfig) {
+  const comments = commentsOpenApi();
   return {
     openapi: '3.1.0',
     info: {
@@ -40,6 +42,26 @@ export function openApiDocument(site: SiteConfig) {
             400: errorResponse('A parameter is malformed; the message names it.'),
           },
         },
+        post: {
+          operationId: 'submitPaper',
+          summary: 'Put a paper on today’s list',
+          description: 'Needs a personal access token (Authorization: Bearer dp_…). The paper is fetched from arXiv when it is not here yet. The submission rules of the site apply; a refusal says why.',
+          security: [{ token: [] }],
+          parameters: [],
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: { type: 'object', required: ['paper'], properties: { paper: { type: 'string', description: 'arXiv id or link' }, comment: { type: 'string', maxLength: 500 } } } } },
+          },
+          responses: {
+            201: { description: 'Listed.', content: { 'application/json': { schema: { type: 'object', properties: { paper: { type: 'string' }, day: { type: 'string', format: 'date' } } } } } },
+            400: errorResponse('Not an arXiv id or link, or a malformed body.'),
+            401: errorResponse('No valid token.'),
+            403: errorResponse('A submission rule refuses it; the message says which.'),
+            404: errorResponse('arXiv has no such paper.'),
+            409: errorResponse('Already on today’s list.'),
+            503: errorResponse('The paper is not here and arXiv cannot be reached now.'),
+          },
+        },
       },
       '/api/papers/{id}': {
         get: {
@@ -56,9 +78,12 @@ export function openApiDocument(site: SiteConfig) {
           },
         },
       },
+      ...comments.paths,
     },
     components: {
+      securitySchemes: { token: { type: 'http', scheme: 'bearer', description: 'A personal access token (dp_…), made in settings.' } },
       schemas: {
+        ...comments.schemas,
         Error: { type: 'object', required: ['error'], properties: { error: { type: 'string', description: 'What is wrong, in words.' } } },
         Author: {
           type: 'object',

@@ -1,0 +1,39 @@
+/**
+ * A cap on request bodies. The body is read up to the cap; a bigger one is answered with a clear
+ * error after draining a little more of it (hono's bodyLimit answers before reading, which resets the
+ * connection under a client that is still sending, so the client never sees the message).
+ */
+import type { MiddlewareHandler } from 'hono';
+import { htmlError, type AppEnv, type Deps } from '../context.ts';
+
+/** Any form or JSON request: the largest legitimate one (a long comment) is far below this. */
+export const MAX_REQUEST_BYTES = 256 * 1024;
+
+/** Beyond the limit, this much more is read and dropped so that the client hears the answer; past it, the connection just ends. */
+const MAX_DRAIN_BYTES = 1024 * 1024;
+
+export const limitBody =
+  (maxBytes: number, message: string, deps?: Deps): MiddlewareHandler<AppEnv> =>
+  async (c, next) => {
+    const stream = c.req.raw.body;
+    if (!stream) return next();
+    const reader = stream.getReader();
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.length;
+      if (size <= maxBytes) chunks.push(value);
+      else if (size > maxBytes + MAX_DRAIN_BYTES) {
+        await reader.cancel().catch(() => {});
+        break;
+      }
+    }
+    if (size > maxBytes) {
+      if (c.req.path.startsWith('/api/') || !deps) return c.json({ error: message }, 413);
+      return htmlError(c, deps, 413, 'Too much to send', message);
+    }
+    c.req.raw = new Request(c.req.raw, { body: Buffer.concat(chunks) });
+    return next();
+  };
