@@ -95,7 +95,12 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
 
   // Anonymous GETs are answered from the cache; a member's pages are their own.
   const cache = responseCache(deps.database);
-  app.use('*', async (c, next) => (c.get('viewer') || c.req.path === '/healthz' || c.req.path.startsWith('/static/') ? next() : cache(c, next)));
+  app.use('*', async (c, next) => {
+    if (c.req.path === '/healthz' || c.req.path.startsWith('/static/')) return next();
+    if (!c.get('viewer')) return cache(c, next);
+    await next();
+    if (!c.res.headers.has('cache-control')) c.res.headers.set('Cache-Control', 'private, no-cache');
+  });
 
   // Accounts
   app.get('/signup', account.signupPage(deps));

@@ -84,7 +84,9 @@ export function responseCache(database: Database, maxBytes = CACHE_MAX_BYTES): M
 function serve(c: Context, e: Entry): Response {
   const headers = new Headers(e.headers);
   headers.set('etag', e.etag);
-  headers.set('vary', 'Accept-Encoding');
+  // The same URL shows a member another page (their votes, their name): no cache, the browser's
+  // included, may hand this anonymous answer to a request that carries other cookies.
+  headers.set('vary', 'Accept-Encoding, Cookie');
   const inm = c.req.header('if-none-match');
   if (inm && inm.split(',').some((t) => t.trim().replace(/^W\//, '') === e.etag)) {
     headers.delete('content-type');

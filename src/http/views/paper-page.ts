@@ -29,9 +29,14 @@ function authorList(p: Paper) {
 /** Editors put the paper on any day's list, take it off, or feature it there. */
 function editorTools(id: string, csrf: string, now: Date) {
   const today = now.toISOString().slice(0, 10);
-  const form = (action: string, label: string) =>
-    html`<form method="post" action="/papers/${id}/${action}"><input type="hidden" name="_csrf" value="${csrf}"><input type="hidden" name="next" value="/papers/${id}"><label class="visually-hidden" for="d-${action}">Day</label><input id="d-${action}" type="date" name="day" value="${today}" required><button type="submit" class="link">${label}</button></form>`;
-  return html`<div class="editor-tools"><strong>Editor</strong>${form('list', 'Add to list')}${form('unlist', 'Remove from list')}${form('feature', 'Feature')}${form('unfeature', 'Unfeature')}</div>`;
+  // One form, one day; each button posts it to its own action.
+  const button = (action: string, label: string) => html`<button type="submit" class="link" formaction="/papers/${id}/${action}">${label}</button>`;
+  return html`<form class="editor-tools" method="post" action="/papers/${id}/list">
+  <strong>Editor</strong>
+  <input type="hidden" name="_csrf" value="${csrf}"><input type="hidden" name="next" value="/papers/${id}">
+  <label for="editor-day">Day</label><input id="editor-day" type="date" name="day" value="${today}" required>
+  <span class="actions">${button('list', 'Add to list')} · ${button('unlist', 'Remove')} · ${button('feature', 'Feature')} · ${button('unfeature', 'Unfeature')}</span>
+</form>`;
 }
 
 export interface PaperPageModel {
