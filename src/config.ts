@@ -21,7 +21,24 @@ export interface Config {
   /** The arXiv API's query endpoint, for papers members submit that are not in the database yet. */
   arxivApiUrl: string;
   submissions: SubmissionRules;
+  /** Sign-in with GitHub and Hugging Face: a provider is here only when its client id and secret are both set. */
+  oauth: OAuthConfig;
 }
+
+/** The OAuth providers members may sign in with (the path segment of /auth/PROVIDER). */
+export type OAuthProviderId = 'github' | 'huggingface';
+
+/** One OAuth app registered at a provider, and where that provider is (tests point it at a local stand-in). */
+export interface OAuthClientConfig {
+  clientId: string;
+  clientSecret: string;
+  /** The provider's consent page and token endpoint (https://github.com, https://huggingface.co). */
+  baseUrl: string;
+  /** The provider's user API (https://api.github.com; Hugging Face's /oauth/userinfo is on its baseUrl). */
+  apiUrl: string;
+}
+
+export type OAuthConfig = Partial<Record<OAuthProviderId, OAuthClientConfig>>;
 
 export interface SiteConfig {
   /** Shown in the header and in titles. */
@@ -63,6 +80,12 @@ const port = z.coerce
   .min(1, 'expected a whole number from 1 to 65535')
   .max(65535, 'expected a whole number from 1 to 65535');
 
+/** OAuth client ids and secrets as the providers' app settings show them. */
+const oauthCredential = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,200}$/, 'expected the value from the OAuth app settings (printable characters, no spaces)');
+const oauthBase = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
+
 const EnvSchema = z.object({
   DATABASE_URL: z.string().default(DEFAULT_DATABASE_URL),
   PORT: port.default(3000),
@@ -82,18 +105,44 @@ const EnvSchema = z.object({
   SUBMIT_MAX_AGE_DAYS: z.coerce.number({ error: 'expected a number of days' }).int('expected a whole number of days').min(0, 'expected 0 or more days').default(DEFAULT_RULES.maxPaperAgeDays),
   SUBMIT_DAILY_CAP: z.coerce.number({ error: 'expected a number' }).int('expected a whole number').min(0, 'expected 0 or more').default(DEFAULT_RULES.dailyCap),
   SUBMIT_WEEKENDS: z.enum(['true', 'false', '1', '0'], { error: 'expected true or false' }).default(DEFAULT_RULES.weekends ? 'true' : 'false'),
+  GITHUB_CLIENT_ID: oauthCredential.optional(),
+  GITHUB_CLIENT_SECRET: oauthCredential.optional(),
+  GITHUB_OAUTH_BASE: oauthBase.default('https://github.com'),
+  GITHUB_API_BASE: oauthBase.default('https://api.github.com'),
+  HF_CLIENT_ID: oauthCredential.optional(),
+  HF_CLIENT_SECRET: oauthCredential.optional(),
+  HF_OAUTH_BASE: oauthBase.default('https://huggingface.co'),
 });
+
+/** A provider is on when both its variables are set; one without the other is a mistake worth stopping for. */
+function oauthClient(
+  env: NodeJS.ProcessEnv, idVar: string, secretVar: string, provider: string, c: { id?: string | undefined; secret?: string | undefined; baseUrl: string; apiUrl: string },
+): OAuthClientConfig | undefined {
+  if (c.id === undefined && c.secret === undefined) return undefined;
+  if (c.id === undefined || c.secret === undefined) {
+    const [missing, present] = c.id === undefined ? [idVar, secretVar] : [secretVar, idVar];
+    throw new ConfigError(
+      `invalid configuration:\n  ${missing}: required when ${present} is set (sign-in with ${provider} needs both; unset both to turn it off) (got "${env[missing] ?? ''}")`,
+    );
+  }
+  const trim = (u: string) => u.replace(/\/+$/, '');
+  return { clientId: c.id, clientSecret: c.secret, baseUrl: trim(c.baseUrl), apiUrl: trim(c.apiUrl) };
+}
 
 /** Reads the configuration from an environment (process.env by default). Throws ConfigError. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const blankAsUnset = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = EnvSchema.safeParse(blankAsUnset);
   if (!parsed.success) {
-    const msgs = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message} (got "${env[String(i.path[0])]}")`);
+    // Secrets are named, never echoed: the message ends up in logs.
+    const got = (name: string) => (/_SECRET$/.test(name) ? 'a value, not shown' : `"${env[name]}"`);
+    const msgs = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message} (got ${got(String(i.path[0]))})`);
     throw new ConfigError(`invalid configuration:\n  ${msgs.join('\n  ')}`);
   }
   const e = parsed.data;
   const host = e.HOST === '0.0.0.0' || e.HOST === '::' ? '127.0.0.1' : e.HOST;
+  const github = oauthClient(env, 'GITHUB_CLIENT_ID', 'GITHUB_CLIENT_SECRET', 'GitHub', { id: e.GITHUB_CLIENT_ID, secret: e.GITHUB_CLIENT_SECRET, baseUrl: e.GITHUB_OAUTH_BASE, apiUrl: e.GITHUB_API_BASE });
+  const huggingface = oauthClient(env, 'HF_CLIENT_ID', 'HF_CLIENT_SECRET', 'Hugging Face', { id: e.HF_CLIENT_ID, secret: e.HF_CLIENT_SECRET, baseUrl: e.HF_OAUTH_BASE, apiUrl: e.HF_OAUTH_BASE });
   return {
     database: parseDatabaseUrl(e.DATABASE_URL),
     port: e.PORT,
@@ -110,5 +159,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       who: e.SUBMIT_WHO, maxPaperAgeDays: e.SUBMIT_MAX_AGE_DAYS, dailyCap: e.SUBMIT_DAILY_CAP,
       weekends: e.SUBMIT_WEEKENDS === 'true' || e.SUBMIT_WEEKENDS === '1',
     },
+    oauth: { ...(github ? { github } : {}), ...(huggingface ? { huggingface } : {}) },
   };
 }

@@ -37,8 +37,10 @@ export interface PapersTable {
   hf_observed_on: string | null;
   /** Upvotes of this site's members, beside `upvotes` (the count imported from Hugging Face). */
   member_upvotes: Generated<number>;
-  /** This site's comments that are not deleted, beside `daily_entries.num_comments` (Hugging Face's count). */
+  /** This site's comments that are not deleted or hidden, beside `daily_entries.num_comments` (Hugging Face's count). */
   comments_count: Generated<number>;
+  /** Set when a moderator locks the paper's discussion: no new comments or replies. */
+  comments_locked_at: Generated<string | null>;
   metadata_source: string;
   created_at: string;
   modified_at: string;
@@ -123,10 +125,12 @@ export interface SessionsTable {
 export interface UserTokensTable {
   token_hash: string;
   user_id: number;
-  purpose: 'verify' | 'reset';
+  /** 'email': a change of address, mailed to the new address (`new_email`) and made when its link is clicked. */
+  purpose: 'verify' | 'reset' | 'email';
   expires_at: string;
   used_at: string | null;
   created_at: string;
+  new_email: Generated<string | null>;
 }
 
 export interface OutboxTable {
@@ -189,6 +193,91 @@ export interface CommentMentionsTable {
   created_at: string;
 }
 
+/** A member's flag on a comment or a submission (daily-list entry); open while resolved_at is null. */
+export interface FlagsTable {
+  id: Generated<number>;
+  user_id: number;
+  target_type: 'comment' | 'submission';
+  comment_id: number | null;
+  /** The flagged entry; null once it is taken off the list (paper_id and day still say which it was). */
+  entry_id: number | null;
+  paper_id: string;
+  day: string | null;
+  /** A key of FLAG_REASONS (src/domain/moderation.ts). */
+  reason: string;
+  details: string | null;
+  created_at: string;
+  resolved_at: string | null;
+  resolved_by: number | null;
+  /** 'dismissed' (nothing done) or 'actioned' (the item was hidden or removed). */
+  resolution: 'dismissed' | 'actioned' | null;
+}
+
+/** Every moderator action, written in the action's transaction. */
+export interface ModerationLogTable {
+  id: Generated<number>;
+  moderator_id: number;
+  /** A key of MODERATION_ACTIONS (src/domain/moderation.ts). */
+  action: string;
+  target_type: 'comment' | 'paper' | 'submission' | 'user' | 'flag' | 'claim';
+  target_id: string;
+  paper_id: string | null;
+  day: string | null;
+  /** The member concerned (the comment's author, the suspended member, the claimant…). */
+  user_id: number | null;
+  reason: string | null;
+  created_at: string;
+}
+
+/** "I am this author": a member's claim on one entry (position, name) of a paper's author list. */
+export interface AuthorClaimsTable {
+  id: Generated<number>;
+  user_id: number;
+  paper_id: string;
+  author_index: number;
+  author_name: string;
+  status: 'pending' | 'approved' | 'denied';
+  /** The moderator's reason for a denial (shown to the member). */
+  reason: string | null;
+  created_at: string;
+  decided_at: string | null;
+  decided_by: number | null;
+  /** Set by the member to leave the paper off their profile. */
+  hidden_at: string | null;
+}
+
+/** A provider account (GitHub, Hugging Face) a member signs in with; provider_user_id is the provider's stable id. */
+export interface OAuthAccountsTable {
+  provider: 'github' | 'huggingface';
+  provider_user_id: string;
+  user_id: number;
+  /** The login at the provider when last used (people rename; the id stays). */
+  provider_login: string;
+  created_at: string;
+  last_used_at: string;
+}
+
+/** A member's named collection of papers; others see it only when it is public. The slug stays when it is renamed. */
+export interface CollectionsTable {
+  id: Generated<number>;
+  user_id: number;
+  slug: string;
+  name: string;
+  /** 0/1 */
+  is_public: Generated<number>;
+  created_at: string;
+  /** Changed by every write to the collection or its papers (feeds use it as their date). */
+  updated_at: string;
+}
+
+/** A paper in a collection, with its owner's note. */
+export interface CollectionPapersTable {
+  collection_id: number;
+  paper_id: string;
+  note: string | null;
+  added_at: string;
+}
+
 export interface SchemaMigrationsTable {
   version: number;
   name: string;
@@ -211,5 +300,11 @@ export interface DB {
   comments: CommentsTable;
   comment_votes: CommentVotesTable;
   comment_mentions: CommentMentionsTable;
+  flags: FlagsTable;
+  moderation_log: ModerationLogTable;
+  author_claims: AuthorClaimsTable;
+  oauth_accounts: OAuthAccountsTable;
+  collections: CollectionsTable;
+  collection_papers: CollectionPapersTable;
   schema_migrations: SchemaMigrationsTable;
 }

@@ -26,6 +26,11 @@ export const SESSION_DAYS = 30;
 export const VERIFY_TOKEN_HOURS = 48;
 /** A password-reset link is short-lived: whoever holds it can take the account. */
 export const RESET_TOKEN_MINUTES = 60;
+/** A link that moves the account to a new address: a day, as it is asked for by a member at the keyboard. */
+export const EMAIL_CHANGE_TOKEN_HOURS = 24;
+
+/** How pages and the API name the author of what a deleted account wrote (its comments stay). */
+export const DELETED_ACCOUNT = '[deleted account]';
 
 export function usernameProblem(s: string): string | null {
   if (!USERNAME_PATTERN.test(s)) return 'Usernames have 3 to 32 lowercase letters, digits or single hyphens, and start and end with a letter or digit.';

@@ -1,7 +1,7 @@
 /** The mails the site sends, each in plain text and simple HTML (tables and inline styles read everywhere). */
 import type { SiteConfig } from '../config.ts';
 import { escapeHtml } from '../http/views/text.ts';
-import { RESET_TOKEN_MINUTES, VERIFY_TOKEN_HOURS } from '../domain/accounts.ts';
+import { EMAIL_CHANGE_TOKEN_HOURS, RESET_TOKEN_MINUTES, VERIFY_TOKEN_HOURS } from '../domain/accounts.ts';
 import type { Mail } from './mailer.ts';
 
 function html(site: SiteConfig, heading: string, paragraphs: string[], button: { href: string; label: string }): string {
@@ -42,5 +42,35 @@ export function mentionMail(site: SiteConfig, to: string, m: { username: string;
     subject: `${m.by} mentioned you on ${site.name}`,
     text: `${lines[0]}\n\n${lines[1]}\n\n${m.excerpt.replace(/^/gm, '> ')}\n\n${m.link}\n`,
     html: html(site, `${m.by} mentioned you`, lines, { href: m.link, label: 'Read the comment' }),
+  };
+}
+
+/** To the new address of a member who asked to change theirs: the link that makes the change. */
+export function confirmEmailChangeMail(site: SiteConfig, to: string, username: string, link: string): Mail {
+  const lines = [
+    `Hello ${username},`,
+    `You asked to use this address for your ${site.name} account. It takes effect when you open this link, which works for ${EMAIL_CHANGE_TOKEN_HOURS} hours, once.`,
+    'If you did not ask for this, ignore this mail: nothing changes.',
+  ];
+  return {
+    to,
+    subject: `Confirm your new email for ${site.name}`,
+    text: `${lines[0]}\n\n${lines[1]}\n\n${link}\n\n${lines[2]}\n`,
+    html: html(site, 'Confirm your new email', lines, { href: link, label: 'Use this address' }),
+  };
+}
+
+/** To the current address when a change is asked for: a warning, in case it was not its owner. */
+export function emailChangeNoticeMail(site: SiteConfig, to: string, username: string, newEmail: string, settingsLink: string): Mail {
+  const lines = [
+    `Hello ${username},`,
+    `Someone signed in to your ${site.name} account asked to change its email address to ${newEmail}. The change happens only when the link we sent to that address is opened.`,
+    'If it was not you, change your password and log out everywhere in your settings now.',
+  ];
+  return {
+    to,
+    subject: `Your ${site.name} email address is about to change`,
+    text: `${lines[0]}\n\n${lines[1]}\n\n${lines[2]}\n\n${settingsLink}\n`,
+    html: html(site, 'Your email address is about to change', lines, { href: settingsLink, label: 'Open my settings' }),
   };
 }

@@ -11,7 +11,7 @@ import { dailyPapers, paperById, apiError } from './api/handlers.ts';
 import { openApiDocument } from './api/openapi.ts';
 import { assetsByPath } from './assets.ts';
 import { htmlError, type AppDeps, type AppEnv, type Deps } from './context.ts';
-import { categoryFeed, listFeed, organizationFeed } from './feeds/feeds.ts';
+import { categoryFeed, collectionFeed, listFeed, organizationFeed } from './feeds/feeds.ts';
 import { rankingPage, subscribePage } from './handlers/about.ts';
 import { categoryPage, organizationPage } from './handlers/collections.ts';
 import { dayPage, latestDay, monthPage, pickDay, weekPage } from './handlers/lists.ts';
@@ -26,9 +26,17 @@ import { limitBody, MAX_REQUEST_BYTES } from './middleware/body-limit.ts';
 import { AUTH_TIER, rateLimit, RateLimiter, READ_TIER, WRITE_TIER, type Tier } from './middleware/rate-limit.ts';
 import { loadViewer } from './middleware/session.ts';
 import * as account from './handlers/account.ts';
+import * as collections from './handlers/member-collections.ts';
+import { DEFAULT_COLLECTION_LIMITS } from '../domain/collections.ts';
+import { oauthCallback, oauthStart } from './handlers/oauth.ts';
 import * as comments from './handlers/comments.ts';
 import * as commentsApi from './api/comments.ts';
 import { outboxPage } from './handlers/admin.ts';
+import * as moderation from './handlers/moderation.ts';
+import * as moderate from './handlers/moderation-actions.ts';
+import * as flags from './handlers/flags.ts';
+import * as claims from './handlers/claims.ts';
+import { profile } from './handlers/profiles.ts';
 
 export type { AppDeps } from './context.ts';
 
@@ -38,7 +46,7 @@ const OLD_ID = ':archive{[a-z]+(?:-[a-z]+)*(?:\\.[A-Za-z]{2})?}/:number{[0-9]{7}
 
 export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   const deps: Deps = {
-    trustProxy: false, now: () => new Date(), rateLimits: {}, arxivApiUrl: 'https://export.arxiv.org/api/query', submissionRules: DEFAULT_RULES,
+    trustProxy: false, now: () => new Date(), rateLimits: {}, arxivApiUrl: 'https://export.arxiv.org/api/query', submissionRules: DEFAULT_RULES, oauth: {}, collectionLimits: DEFAULT_COLLECTION_LIMITS,
     ...appDeps,
   };
   const app = new Hono<AppEnv>();
@@ -83,10 +91,12 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
 
   // Who is asking, how often, and whether a form really comes from this site.
   app.use('*', loadViewer(deps));
-  const AUTH_PATHS = new Set(['/login', '/signup', '/reset', '/reset/confirm']);
+  const AUTH_PATHS = new Set(['/login', '/signup', '/reset', '/reset/confirm', '/settings/email', '/settings/delete']);
   const tier = (name: 'read' | 'write' | 'auth', fallback: Tier) => rateLimit(deps, limiter, deps.rateLimits[name] ?? fallback);
   const tiers = { read: tier('read', READ_TIER), write: tier('write', WRITE_TIER), auth: tier('auth', AUTH_TIER) };
   app.use('*', (c, next) => {
+    // An OAuth callback calls the provider twice: it counts as a log-in.
+    if (c.req.method === 'GET' && /^\/auth\/[^/]+\/callback$/.test(c.req.path)) return tiers.auth(c, next);
     if (c.req.method === 'GET' || c.req.method === 'HEAD' || c.req.method === 'OPTIONS') return tiers.read(c, next);
     return (AUTH_PATHS.has(c.req.path) ? tiers.auth : tiers.write)(c, next);
   });
@@ -120,6 +130,9 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   app.post('/settings/tokens', account.createToken(deps));
   app.get('/admin/outbox', outboxPage(deps));
   app.post('/settings/tokens/:id{[0-9]+}/revoke', account.revokeToken(deps));
+  // Sign-in with GitHub / Hugging Face (only the providers configured; others are 404).
+  app.get('/auth/:provider', oauthStart(deps));
+  app.get('/auth/:provider/callback', oauthCallback(deps));
 
   // Pages
   app.get('/', latestDay(deps));
@@ -151,6 +164,25 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   app.get('/feeds/categories/:file', categoryFeed(deps));
   app.get('/feeds/:file', listFeed(deps));
 
+  // Members' collections (handlers/member-collections.ts): pages, feeds of public ones, and forms that answer
+  // 303; every write is checked against the owner in its query (another member's collection is a 404).
+  // Then the account changes of settings: a new email address (confirmed from it), deleting the account.
+  const COLLECTION = ':cid{[0-9]+}';
+  app.get('/collections', collections.myCollections());
+  app.get('/users/:username/collections', collections.collectionsPage(deps));
+  app.get('/users/:username/collections/:slug', collections.collectionPageHandler(deps));
+  app.get('/feeds/users/:username/collections/:file', collectionFeed(deps));
+  app.post('/collections', collections.createCollectionForm(deps));
+  app.post('/collections/add', collections.addToCollectionForm(deps));
+  app.post(`/collections/${COLLECTION}/rename`, collections.renameForm(deps));
+  app.post(`/collections/${COLLECTION}/visibility`, collections.visibilityForm(deps));
+  app.post(`/collections/${COLLECTION}/note`, collections.noteForm(deps));
+  app.post(`/collections/${COLLECTION}/remove`, collections.removeForm(deps));
+  app.post(`/collections/${COLLECTION}/delete`, collections.deleteForm(deps));
+  app.post('/settings/email', account.changeEmail(deps));
+  app.get('/settings/email/confirm', account.confirmEmail(deps));
+  app.post('/settings/delete', account.deleteAccountForm(deps));
+
   // API (Hugging Face-compatible)
   app.get('/api/daily_papers', dailyPapers(deps));
   app.post('/api/daily_papers', submitApi(deps));
@@ -176,6 +208,37 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   app.patch(`/api/comments/${COMMENT}`, commentsApi.limitCommentBody, commentsApi.editCommentApi(deps));
   app.delete(`/api/comments/${COMMENT}`, commentsApi.deleteCommentApi(deps));
   app.post(`/api/comments/${COMMENT}/vote`, commentsApi.limitCommentBody, commentsApi.voteCommentApi(deps));
+
+  // Moderation and authorship (docs/decisions/0008-moderation-and-claims.md). Members flag comments and
+  // submissions (a paper's entry on a day's list) and claim author entries; moderators (and admins) work
+  // the queue at /moderation: hide/restore comments, lock/unlock discussions, take submissions off a list,
+  // suspend/unsuspend members, dismiss flags, approve/deny claims. Every moderator action and its
+  // /moderation/log row are one transaction; every form posts with the CSRF token and answers 303.
+  // Profiles (/users/:username) list a member's papers, submissions and comments.
+  const ROW = ':id{[0-9]+}';
+  const USERNAME = ':username{[A-Za-z0-9_.-]{1,64}}';
+  app.get('/moderation', moderation.queue(deps));
+  app.get('/moderation/log', moderation.log(deps));
+  app.post('/moderation/flags/:fid{[0-9]+}/dismiss', moderate.dismiss(deps));
+  app.get(`/comments/${COMMENT}/flag`, flags.flagCommentPage(deps));
+  app.post(`/comments/${COMMENT}/flag`, flags.flagCommentForm(deps));
+  app.post(`/comments/${COMMENT}/hide`, moderate.commentVisibility(deps, true));
+  app.post(`/comments/${COMMENT}/restore`, moderate.commentVisibility(deps, false));
+  for (const paper of [NEW_ID, OLD_ID]) {
+    app.get(`/papers/${paper}/flag`, flags.flagSubmissionPage(deps));
+    app.post(`/papers/${paper}/flag`, flags.flagSubmissionForm(deps));
+    app.post(`/papers/${paper}/lock`, moderate.threadLock(deps, true));
+    app.post(`/papers/${paper}/unlock`, moderate.threadLock(deps, false));
+    app.post(`/papers/${paper}/remove-submission`, moderate.removeFromList(deps));
+    app.post(`/papers/${paper}/claim`, claims.claim(deps));
+  }
+  app.post(`/claims/${ROW}/approve`, claims.decide(deps, true));
+  app.post(`/claims/${ROW}/deny`, claims.decide(deps, false));
+  app.post(`/claims/${ROW}/hide`, claims.profileVisibility(deps, true));
+  app.post(`/claims/${ROW}/show`, claims.profileVisibility(deps, false));
+  app.get(`/users/${USERNAME}`, profile(deps));
+  app.post(`/users/${USERNAME}/suspend`, moderate.suspension(deps, true));
+  app.post(`/users/${USERNAME}/unsuspend`, moderate.suspension(deps, false));
 
   app.notFound((c) =>
     isApi(c)

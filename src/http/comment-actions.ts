@@ -12,6 +12,8 @@ import type { User } from '../db/queries/users.ts';
 import {
   commentBodyProblem, normalizeCommentBody, orderThread, withinEditWindow, EDIT_WINDOW_MINUTES, type CommentSort,
 } from '../domain/comments.ts';
+import { isModerator } from '../domain/moderation.ts';
+import { isThreadLocked } from '../db/queries/moderation.ts';
 import { mentionMail } from '../email/templates.ts';
 import type { Deps } from './context.ts';
 import { renderComment, RENDER_VERSION } from './views/markdown.ts';
@@ -25,6 +27,9 @@ export interface Failure {
 export type Outcome<T> = ({ ok: true } & T) | Failure;
 
 const fail = (status: Failure['status'], message: string): Failure => ({ ok: false, status, message });
+
+/** Why a locked discussion refuses a comment, a reply or an edit (moderators may still write in it). */
+export const LOCKED = 'this discussion is locked by a moderator: no new comments or replies';
 
 /** Largest id an integer column holds on both engines: a bigger one names no comment (and must not reach PostgreSQL). */
 const MAX_ID = 2_147_483_647;
@@ -115,9 +120,10 @@ export async function createComment(deps: Deps, viewer: User | null, paperId: st
   if (denied) return denied;
   const prepared = prepare(text);
   if (!prepared.ok) return prepared;
-  const r = await insertComment(deps.database.db, { ...prepared, paperId, userId: viewer!.id, parentId, now: deps.now() });
+  const r = await insertComment(deps.database.db, { ...prepared, paperId, userId: viewer!.id, parentId, now: deps.now(), overrideLock: isModerator(viewer) });
   if (!r.ok) {
     if (r.problem === 'no-paper') return fail(404, `paper ${paperId} not found`);
+    if (r.problem === 'locked') return fail(409, LOCKED);
     if (r.problem === 'no-parent') return fail(404, `comment ${parentId} not found on paper ${paperId}`);
     return fail(409, 'that comment is deleted: it cannot be replied to');
   }
@@ -141,6 +147,7 @@ export async function editComment(deps: Deps, viewer: User | null, id: number, t
   if (!own.ok) return own;
   if (own.record.deletedAt !== null) return fail(409, 'this comment is deleted');
   if (!withinEditWindow(own.record.createdAt, deps.now())) return fail(409, `comments can be edited for ${EDIT_WINDOW_MINUTES} minutes after posting; this one can no longer be`);
+  if (!isModerator(viewer) && (await isThreadLocked(deps.database.db, own.record.paperId))) return fail(409, LOCKED);
   const prepared = prepare(text);
   if (!prepared.ok) return prepared;
   const r = await updateComment(deps.database.db, { ...prepared, id, now: deps.now() });

@@ -4,10 +4,12 @@
  */
 import type { Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
-import type { SiteConfig } from '../config.ts';
+import type { OAuthConfig, SiteConfig } from '../config.ts';
 import type { Database } from '../db/connection.ts';
 import type { User } from '../db/queries/users.ts';
 import { votedAmong } from '../db/queries/votes.ts';
+import { collectChoices } from '../db/queries/collections.ts';
+import type { CollectionLimits } from '../domain/collections.ts';
 import type { Voting } from './views/cards.ts';
 import type { Mailer } from '../email/mailer.ts';
 import { newToken } from '../auth/crypto.ts';
@@ -27,6 +29,10 @@ export interface AppDeps {
   submissionRules?: SubmissionRules;
   /** Rate-limit tiers, to override the defaults (src/http/middleware/rate-limit.ts). */
   rateLimits?: Partial<Record<'read' | 'write' | 'auth', Tier>>;
+  /** Caps on members' collections (DEFAULT_COLLECTION_LIMITS in src/domain/collections.ts). */
+  collectionLimits?: CollectionLimits;
+  /** Sign-in with GitHub / Hugging Face: the providers turned on, and where they are (none by default). */
+  oauth?: OAuthConfig;
 }
 
 export type Deps = Required<AppDeps>;
@@ -71,7 +77,8 @@ export async function votingFor(c: Context, deps: Deps, paperIds: string[]): Pro
   const here = url.pathname + url.search;
   const viewer = (c as Ctx).get('viewer');
   if (!viewer) return { here };
-  return { here, member: { csrf: csrfToken(c, deps), voted: await votedAmong(deps.database.db, viewer.id, paperIds) } };
+  const { db } = deps.database;
+  return { here, member: { csrf: csrfToken(c, deps), voted: await votedAmong(db, viewer.id, paperIds), collect: await collectChoices(db, viewer.id, paperIds) } };
 }
 
 /** Cards on a list page. */

@@ -6,7 +6,7 @@ import { createMailer } from '../email/mailer.ts';
 import { createApp } from './app.ts';
 
 export function startServer(config: Config, database: Database): Promise<ServerType> {
-  const app = createApp({ database, site: config.site, mailer: createMailer(database, config.mail), trustProxy: config.trustProxy, arxivApiUrl: config.arxivApiUrl, submissionRules: config.submissions });
+  const app = createApp({ database, site: config.site, mailer: createMailer(database, config.mail), trustProxy: config.trustProxy, arxivApiUrl: config.arxivApiUrl, submissionRules: config.submissions, oauth: config.oauth });
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(server));
     server.once('error', reject);

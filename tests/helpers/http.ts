@@ -21,6 +21,10 @@ export interface TestServerOptions {
   submissionRules?: AppDeps['submissionRules'];
   /** Rate limits; tests get generous ones unless they test the limits. */
   rateLimits?: AppDeps['rateLimits'];
+  /** Caps on members' collections (small ones to test them). */
+  collectionLimits?: AppDeps['collectionLimits'];
+  /** Sign-in providers (tests point them at tests/helpers/oauth-stub.ts). */
+  oauth?: AppDeps['oauth'];
 }
 
 export async function startTestServer(database: Database, opts: TestServerOptions = {}): Promise<TestServer> {
@@ -33,6 +37,8 @@ export async function startTestServer(database: Database, opts: TestServerOption
     database, site, mailer, now, rateLimits,
     arxivApiUrl: opts.arxivApiUrl ?? 'http://127.0.0.1:9/api/query',
     ...(opts.submissionRules ? { submissionRules: opts.submissionRules } : {}),
+    ...(opts.collectionLimits ? { collectionLimits: opts.collectionLimits } : {}),
+    ...(opts.oauth ? { oauth: opts.oauth } : {}),
   });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));

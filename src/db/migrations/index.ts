@@ -8,6 +8,9 @@ import { papers } from './0001-papers.ts';
 import { accounts } from './0002-accounts.ts';
 import { tokensAndSubmissions } from './0003-tokens-and-submissions.ts';
 import { comments } from './0004-comments.ts';
+import { moderation } from './0005-moderation.ts';
+import { collections } from './0006-collections.ts';
+import { oauth } from './0007-oauth.ts';
 
 export interface MigrationContext {
   engine: Engine;
@@ -22,4 +25,4 @@ export interface Migration {
   up(db: Kysely<any>, ctx: MigrationContext): Promise<void>;
 }
 
-export const migrations: readonly Migration[] = [papers, accounts, tokensAndSubmissions, comments];
+export const migrations: readonly Migration[] = [papers, accounts, tokensAndSubmissions, comments, moderation, collections, oauth];

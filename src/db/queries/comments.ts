@@ -5,6 +5,7 @@
  */
 import type { Kysely } from 'kysely';
 import { MAX_MENTIONS_PER_COMMENT } from '../../domain/comments.ts';
+import { DELETED_ACCOUNT } from '../../domain/accounts.ts';
 import type { DB } from '../schema.ts';
 import { bumpDataVersion } from './papers.ts';
 
@@ -49,14 +50,15 @@ function commentQuery(db: Db) {
     .innerJoin('users as u', 'u.id', 'c.user_id')
     .select([
       'c.id', 'c.paper_id', 'c.parent_id', 'c.user_id', 'u.username', 'c.body', 'c.body_html', 'c.render_version', 'c.upvotes',
-      'c.created_at', 'c.edited_at', 'c.deleted_at', 'c.hidden_at',
+      'c.created_at', 'c.edited_at', 'c.deleted_at', 'c.hidden_at', 'u.deleted_at as author_deleted_at',
     ]);
 }
 
 type Row = Awaited<ReturnType<ReturnType<typeof commentQuery>['execute']>>[number];
 
 const toComment = (r: Row): CommentRecord => ({
-  id: r.id, paperId: r.paper_id, parentId: r.parent_id, userId: r.user_id, username: r.username, body: r.body,
+  // A deleted account's comments stay; its (anonymized) name is never shown.
+  id: r.id, paperId: r.paper_id, parentId: r.parent_id, userId: r.user_id, username: r.author_deleted_at === null ? r.username : DELETED_ACCOUNT, body: r.body,
   bodyHtml: r.body_html, renderVersion: r.render_version, upvotes: r.upvotes, createdAt: r.created_at,
   editedAt: r.edited_at, deletedAt: r.deleted_at, hiddenAt: r.hidden_at,
 });
@@ -121,16 +123,20 @@ async function recordMentions(db: Db, commentId: number, authorId: number, usern
 
 export type InsertCommentResult =
   | { ok: true; comment: CommentRecord; paperTitle: string; notify: Mentioned[] }
-  | { ok: false; problem: 'no-paper' | 'no-parent' | 'parent-deleted' };
+  | { ok: false; problem: 'no-paper' | 'no-parent' | 'parent-deleted' | 'locked' };
 
-/** Adds a comment (or a reply, with `parentId`: a comment on the same paper that is not deleted). */
+/**
+ * Adds a comment (or a reply, with `parentId`: a comment on the same paper that is not deleted). A
+ * locked discussion takes none, unless `overrideLock` (moderators explain a lock in the thread).
+ */
 export async function insertComment(
   db: Db,
-  c: CommentText & { paperId: string; userId: number; parentId: number | null; now: Date },
+  c: CommentText & { paperId: string; userId: number; parentId: number | null; now: Date; overrideLock?: boolean },
 ): Promise<InsertCommentResult> {
   return db.transaction().execute(async (trx) => {
-    const paper = await trx.selectFrom('papers').select(['id', 'title']).where('id', '=', c.paperId).executeTakeFirst();
+    const paper = await trx.selectFrom('papers').select(['id', 'title', 'comments_locked_at']).where('id', '=', c.paperId).executeTakeFirst();
     if (!paper) return { ok: false, problem: 'no-paper' };
+    if (paper.comments_locked_at !== null && !c.overrideLock) return { ok: false, problem: 'locked' };
     if (c.parentId !== null) {
       const parent = await trx.selectFrom('comments').select(['paper_id', 'deleted_at', 'hidden_at']).where('id', '=', c.parentId).executeTakeFirst();
       if (!parent || parent.paper_id !== c.paperId) return { ok: false, problem: 'no-parent' };
@@ -177,7 +183,8 @@ export async function updateComment(
 
 /**
  * Soft-deletes a comment: it stays (its replies hang from it) but shows as deleted, and leaves the
- * paper's count. Deleting it again changes nothing. Returns the comment, or undefined when there is none.
+ * paper's count (unless a moderator's hiding took it out already). Deleting it again changes nothing.
+ * Returns the comment, or undefined when there is none.
  */
 export async function softDeleteComment(db: Db, id: number, now: Date): Promise<CommentRecord | undefined> {
   return db.transaction().execute(async (trx) => {
@@ -186,10 +193,10 @@ export async function softDeleteComment(db: Db, id: number, now: Date): Promise<
       .set({ deleted_at: now.toISOString() })
       .where('id', '=', id)
       .where('deleted_at', 'is', null)
-      .returning('paper_id')
+      .returning(['paper_id', 'hidden_at'])
       .executeTakeFirst();
     if (deleted) {
-      await trx.updateTable('papers').set((eb) => ({ comments_count: eb('comments_count', '-', 1) })).where('id', '=', deleted.paper_id).execute();
+      if (deleted.hidden_at === null) await trx.updateTable('papers').set((eb) => ({ comments_count: eb('comments_count', '-', 1) })).where('id', '=', deleted.paper_id).execute();
       await bumpDataVersion(trx);
     }
     return getComment(trx, id);

@@ -7,6 +7,7 @@ import type { DayRange } from '../../domain/dates.ts';
 import type { DailyEntry, Paper } from '../../domain/merge.ts';
 import type { DB } from '../schema.ts';
 import { rowToPaper } from './papers.ts';
+import { DELETED_ACCOUNT } from '../../domain/accounts.ts';
 
 type Db = Kysely<DB>;
 
@@ -64,7 +65,7 @@ function listingQuery(db: Db) {
     .leftJoin('users as u', 'u.id', 'e.user_id')
     .selectAll('papers')
     .select([
-      'e.featured_at as e_featured_at', 'u.username as u_username', 'u.display_name as u_display_name',
+      'e.featured_at as e_featured_at', 'u.username as u_username', 'u.display_name as u_display_name', 'u.deleted_at as u_deleted_at',
       'e.day as e_day', 'e.listed_at as e_listed_at', 'e.submitted_at as e_submitted_at', 'e.comment as e_comment',
       'e.num_comments as e_num_comments', 'e.thumbnail as e_thumbnail', 'e.media_urls as e_media_urls',
       'e.is_author_participating as e_is_author_participating',
@@ -76,7 +77,7 @@ function listingQuery(db: Db) {
 
 type ListingRow = Awaited<ReturnType<ReturnType<typeof listingQuery>['execute']>>[number];
 
-function organizationOf(r: { o_name: string | null; o_fullname: string | null; o_avatar_url: string | null; o_hf_id: string | null }): Organization | null {
+export function organizationOf(r: { o_name: string | null; o_fullname: string | null; o_avatar_url: string | null; o_hf_id: string | null }): Organization | null {
   return r.o_name === null ? null : { name: r.o_name, fullname: r.o_fullname, avatarUrl: r.o_avatar_url, hfId: r.o_hf_id };
 }
 
@@ -84,7 +85,7 @@ function organizationOf(r: { o_name: string | null; o_fullname: string | null; o
  * A paper as pages show it: `upvotes` is the count imported from Hugging Face plus the upvotes of
  * this site's members (the import path keeps them apart; see src/db/queries/papers.ts).
  */
-function shownPaper(r: Parameters<typeof rowToPaper>[0], orgName: string | null): Paper {
+export function shownPaper(r: Parameters<typeof rowToPaper>[0], orgName: string | null): Paper {
   const p = rowToPaper(r, orgName);
   return { ...p, upvotes: p.upvotes + r.member_upvotes };
 }
@@ -113,7 +114,9 @@ function toListing(r: ListingRow): Listing {
             profile: r.s_profile === null ? null : JSON.parse(r.s_profile),
           }
         : r.u_username !== null
-          ? { username: r.u_username, fullname: r.u_display_name, avatarUrl: null, hfId: null, profile: null }
+          ? r.u_deleted_at === null
+            ? { username: r.u_username, fullname: r.u_display_name, avatarUrl: null, hfId: null, profile: null }
+            : { username: DELETED_ACCOUNT, fullname: null, avatarUrl: null, hfId: null, profile: null }
           : null,
     featured: r.e_featured_at !== null,
   };
@@ -218,7 +221,8 @@ export async function getOrganization(db: Db, name: string): Promise<Organizatio
   return r && { name: r.name, fullname: r.fullname, avatarUrl: r.avatar_url, hfId: r.hf_id };
 }
 
-function paperQuery(db: Db) {
+/** Papers with their organization's columns (o_*), for pages that list papers. */
+export function paperQuery(db: Db) {
   return db
     .selectFrom('papers')
     .leftJoin('organizations as o', 'o.id', 'papers.organization_id')

@@ -1,6 +1,7 @@
 /** Members, their sessions and their one-time mail tokens. */
 import type { Kysely, Selectable } from 'kysely';
 import type { DB, Role, UsersTable, UserTokensTable } from '../schema.ts';
+import { bumpDataVersion } from './papers.ts';
 
 type Db = Kysely<DB>;
 
@@ -69,6 +70,11 @@ export async function findLogin(db: Db, login: string): Promise<{ user: User; pa
   return r && { user: toUser(r), passwordHash: r.password_hash };
 }
 
+export async function findUserByUsername(db: Db, username: string): Promise<User | undefined> {
+  const r = await db.selectFrom('users').selectAll().where('username', '=', username).where('deleted_at', 'is', null).executeTakeFirst();
+  return r && toUser(r);
+}
+
 export async function findUserByEmail(db: Db, email: string): Promise<User | undefined> {
   const r = await db.selectFrom('users').selectAll().where('email', '=', email).where('deleted_at', 'is', null).executeTakeFirst();
   return r && toUser(r);
@@ -124,10 +130,13 @@ export async function deleteUserSessions(db: Db, userId: number): Promise<void> 
 
 // ---- one-time tokens sent by mail
 
-export async function createUserToken(db: Db, t: { tokenHash: string; userId: number; purpose: UserTokensTable['purpose']; expiresAt: string }): Promise<void> {
+export async function createUserToken(
+  db: Db,
+  t: { tokenHash: string; userId: number; purpose: UserTokensTable['purpose']; expiresAt: string; newEmail?: string },
+): Promise<void> {
   await db
     .insertInto('user_tokens')
-    .values({ token_hash: t.tokenHash, user_id: t.userId, purpose: t.purpose, expires_at: t.expiresAt, created_at: new Date().toISOString() })
+    .values({ token_hash: t.tokenHash, user_id: t.userId, purpose: t.purpose, expires_at: t.expiresAt, created_at: new Date().toISOString(), new_email: t.newEmail ?? null })
     .execute();
 }
 
@@ -147,3 +156,70 @@ export async function consumeUserToken(db: Db, tokenHash: string, purpose: UserT
     .executeTakeFirst();
   return r?.user_id;
 }
+
+// ---- changing the email address, deleting the account
+
+/** Whether an account other than `exceptUserId` uses this address (deleted accounts no longer hold theirs). */
+export async function emailTaken(db: Db, email: string, exceptUserId: number): Promise<boolean> {
+  return !!(await db.selectFrom('users').select('id').where('email', '=', email).where('id', '!=', exceptUserId).executeTakeFirst());
+}
+
+export type EmailChangeResult = { ok: true; userId: number; email: string } | { ok: false; problem: 'invalid' | 'taken' };
+
+/**
+ * Uses an email-change token once (see consumeUserToken) and gives its member the new address, which
+ * counts as confirmed (the link reached it). Pending reset and email-change links of the account end:
+ * they were sent for the old address. 'taken' when another account took the address meanwhile.
+ */
+export async function confirmEmailChange(db: Db, tokenHash: string, now: Date): Promise<EmailChangeResult> {
+  return db.transaction().execute(async (trx) => {
+    const t = await trx
+      .updateTable('user_tokens')
+      .set({ used_at: now.toISOString() })
+      .where('token_hash', '=', tokenHash)
+      .where('purpose', '=', 'email')
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', now.toISOString())
+      .returning(['user_id', 'new_email'])
+      .executeTakeFirst();
+    if (!t || t.new_email === null) return { ok: false, problem: 'invalid' };
+    const user = await trx.selectFrom('users').select('id').where('id', '=', t.user_id).where('deleted_at', 'is', null).executeTakeFirst();
+    if (!user) return { ok: false, problem: 'invalid' };
+    if (await emailTaken(trx, t.new_email, t.user_id)) return { ok: false, problem: 'taken' };
+    await trx.updateTable('users').set({ email: t.new_email, email_verified_at: now.toISOString() }).where('id', '=', t.user_id).execute();
+    await trx.deleteFrom('user_tokens').where('user_id', '=', t.user_id).where('used_at', 'is', null).where('purpose', 'in', ['email', 'reset']).execute();
+    return { ok: true, userId: t.user_id, email: t.new_email };
+  });
+}
+
+/**
+ * What an account becomes when its member deletes it (docs/decisions/0007-collections-and-account-changes.md):
+ * the row stays, so that comments and votes keep pointing at it, marked deleted and anonymized (username
+ * and email become placeholders that sign-up can never produce, which frees the old ones); its password,
+ * sessions, mail links, API tokens, provider sign-ins and collections go. Comments stay (shown as from
+ * "[deleted account]"), and so do votes, counted as before.
+ */
+export async function deleteAccount(db: Db, userId: number, now: Date): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('users')
+      .set({
+        username: deletedUsername(userId), email: `${deletedUsername(userId)}@deleted.invalid`, password_hash: null,
+        display_name: null, email_verified_at: null, deleted_at: now.toISOString(),
+      })
+      .where('id', '=', userId)
+      .where('deleted_at', 'is', null)
+      .execute();
+    await trx.deleteFrom('sessions').where('user_id', '=', userId).execute();
+    await trx.deleteFrom('user_tokens').where('user_id', '=', userId).execute();
+    await trx.updateTable('api_tokens').set({ revoked_at: now.toISOString() }).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+    await trx.deleteFrom('oauth_accounts').where('user_id', '=', userId).execute();
+    const own = trx.selectFrom('collections').select('id').where('user_id', '=', userId);
+    await trx.deleteFrom('collection_papers').where('collection_id', 'in', own).execute();
+    await trx.deleteFrom('collections').where('user_id', '=', userId).execute();
+    await bumpDataVersion(trx);
+  });
+}
+
+/** The placeholder username of a deleted account: `:` is in no username sign-up accepts, so it never clashes. */
+export const deletedUsername = (userId: number): string => `deleted:${userId}`;

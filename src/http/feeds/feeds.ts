@@ -2,7 +2,7 @@
  * Feeds of the lists in RSS 2.0, Atom 1.0 and JSON Feed 1.1 (the `feed` library writes all three):
  * the latest daily list, the latest weekly list, trending, an organization's and a category's papers.
  * URLs: /feeds/daily.rss, /feeds/weekly.atom, /feeds/trending.json, /feeds/organizations/NAME.rss,
- * /feeds/categories/CAT.atom.
+ * /feeds/categories/CAT.atom, /feeds/users/NAME/collections/SLUG.json (public collections).
  */
 import type { Context } from 'hono';
 import { Feed } from 'feed';
@@ -12,6 +12,9 @@ import type { Paper } from '../../domain/merge.ts';
 import { formatLongDay, formatRange, isoWeekOf, parseIsoWeek } from '../../domain/dates.ts';
 import type { Deps } from '../context.ts';
 import { trendingListings } from '../handlers/trending.ts';
+import { collectionBySlug, papersOfCollection } from '../../db/queries/collections.ts';
+import { SLUG_PATTERN } from '../../domain/collections.ts';
+import { collectionFeedPath, collectionUrl } from '../views/member-collections.ts';
 import { excerpt } from '../views/text.ts';
 
 /** Items in a feed: a day's list is rarely longer; readers poll often. */
@@ -53,8 +56,10 @@ type Format = keyof typeof FORMATS;
 
 interface FeedItem {
   paper: Paper;
-  /** When it was listed (or published, for paper feeds). */
+  /** When it was listed (or published, for paper feeds; added, for collections). */
   date: string;
+  /** A collection's note on the paper: its summary, before the abstract. */
+  note?: string | null;
 }
 
 function buildFeed(deps: Deps, path: string, title: string, description: string, pagePath: string, items: FeedItem[]): Feed {
@@ -70,13 +75,13 @@ function buildFeed(deps: Deps, path: string, title: string, description: string,
     updated: new Date(items.reduce((max, i) => (i.date > max ? i.date : max), '1970-01-01T00:00:00.000Z')),
     feedLinks: { rss: `${base}${path}.rss`, atom: `${base}${path}.atom`, json: `${base}${path}.json` },
   });
-  for (const { paper: p, date } of items) {
+  for (const { paper: p, date, note } of items) {
     const link = `${base}/papers/${p.id}`;
     feed.addItem({
       title: p.title.replace(/\s+/g, ' ').trim(),
       id: link,
       link,
-      description: excerpt(p.abstract ?? '', 500),
+      description: note ? `${note}\n\n${excerpt(p.abstract ?? '', 300)}`.trim() : excerpt(p.abstract ?? '', 500),
       content: p.abstract?.replace(/\s+/g, ' ').trim(),
       author: p.authors.map((a) => ({ name: a.name })),
       date: new Date(date),
@@ -139,4 +144,15 @@ export const categoryFeed = (deps: Deps) => async (c: Context) => {
   const list = await papersOfCategory(deps.database.db, f.name, { limit: FEED_SIZE, offset: 0 });
   const items = list.items.map((i) => ({ paper: i.paper, date: i.paper.publishedAt ?? '1970-01-01T00:00:00.000Z' }));
   return send(c, f.format, buildFeed(deps, `/feeds/categories/${f.name}`, `${f.name} papers`, `New papers in ${f.name}.`, `/papers/category/${f.name}`, items));
+};
+
+/** GET /feeds/users/:username/collections/SLUG.rss|atom|json: a public collection, most recently added first, notes as summaries. */
+export const collectionFeed = (deps: Deps) => async (c: Context) => {
+  const f = splitFile(c.req.param('file') ?? '');
+  const col = f && SLUG_PATTERN.test(f.name) ? await collectionBySlug(deps.database.db, c.req.param('username') ?? '', f.name) : undefined;
+  // Feed readers carry no session: a private collection has no feed, even for its owner.
+  if (!f || !col || !col.isPublic) return notFound(c, c.req.path);
+  const list = await papersOfCollection(deps.database.db, col.id, { limit: FEED_SIZE, offset: 0 });
+  const items = list.items.map((i) => ({ paper: i.paper, date: i.addedAt, note: i.note }));
+  return send(c, f.format, buildFeed(deps, collectionFeedPath(col), col.name, `Papers collected by ${col.owner}.`, collectionUrl(col), items));
 };

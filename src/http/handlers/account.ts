@@ -9,7 +9,10 @@ import { DUMMY_HASH, hashPassword, hashToken, newToken, verifyPassword } from '.
 import {
   createSession, createUser, createUserToken, consumeUserToken, deleteSession, deleteUserSessions, DuplicateUserError,
   findLogin, findUserByEmail, findUserById, markEmailVerified, setPassword, type User,
+  confirmEmailChange, deleteAccount, emailTaken,
 } from '../../db/queries/users.ts';
+import { EMAIL_CHANGE_TOKEN_HOURS } from '../../domain/accounts.ts';
+import { confirmEmailChangeMail, emailChangeNoticeMail } from '../../email/templates.ts';
 import {
   emailProblem, normalizeEmail, passwordProblem, RESET_TOKEN_MINUTES, SESSION_DAYS, usernameProblem, VERIFY_TOKEN_HOURS,
 } from '../../domain/accounts.ts';
@@ -18,6 +21,7 @@ import { createApiToken, listApiTokens, revokeApiToken } from '../../db/queries/
 import { CSRF_COOKIE, csrfToken, frame, htmlError, safeNext, secureCookies, SESSION_COOKIE, type Ctx, type Deps } from '../context.ts';
 import { getCookie } from 'hono/cookie';
 import { formPage } from '../views/forms.ts';
+import { oauthButtons } from '../views/oauth.ts';
 import { layout } from '../views/layout.ts';
 
 /** Messages shown after a redirect; only these keys, so no text from the URL reaches the page. */
@@ -27,6 +31,10 @@ const NOTICES: Record<string, string> = {
   'password-changed': 'Your password is changed. Please log in with the new one.',
   'logged-out-everywhere': 'You are logged out on every other device.',
   welcome: 'Welcome! We sent you a link to confirm your email address.',
+  'email-sent': 'We sent a link to the new address. Your email address changes when you open it.',
+  'email-changed': 'Your email address is changed.',
+  'account-deleted': 'Your account is deleted. Thank you for having been part of this community.',
+  'welcome-oauth': 'Welcome! Your account is ready and your email address is confirmed. To log in with a password too, choose one through “Forgot your password?” on the log-in page.',
 };
 const notice = (c: Context) => NOTICES[c.req.query('notice') ?? ''] ?? null;
 
@@ -35,7 +43,8 @@ const field = (body: Record<string, unknown>, name: string): string => {
   return typeof v === 'string' ? v.slice(0, 1000) : '';
 };
 
-async function startSession(c: Context, deps: Deps, user: User): Promise<void> {
+/** Logs this browser in as `user` (also used by sign-in with GitHub / Hugging Face, handlers/oauth.ts). */
+export async function startSession(c: Context, deps: Deps, user: User): Promise<void> {
   const token = newToken();
   const expires = new Date(deps.now().getTime() + SESSION_DAYS * 86_400_000);
   await createSession(deps.database.db, { tokenHash: hashToken(token), userId: user.id, expiresAt: expires.toISOString(), userAgent: c.req.header('user-agent') ?? null });
@@ -68,7 +77,7 @@ function signupForm(c: Context, deps: Deps, values: Record<string, string> = {},
       { name: 'email', label: 'Email', type: 'email', value: values.email, autocomplete: 'email', hint: 'We send a link to confirm it. It is never shown.', error: errors.email },
       { name: 'password', label: 'Password', type: 'password', autocomplete: 'new-password', hint: 'At least 10 characters.', error: errors.password },
     ],
-    after: html`<p class="after">Already a member? <a href="/login">Log in</a></p>`,
+    after: html`${oauthButtons(deps.oauth, safeNext(c.req.query('next')))}<p class="after">Already a member? <a href="/login">Log in</a></p>`,
   });
 }
 
@@ -123,7 +132,7 @@ function loginForm(c: Context, deps: Deps, login = '', error: string | null = nu
       { name: 'login', label: 'Email or username', value: login, autocomplete: 'username' },
       { name: 'password', label: 'Password', type: 'password', autocomplete: 'current-password' },
     ],
-    after: html`<p class="after"><a href="/reset">Forgot your password?</a> · New here? <a href="/signup?next=${encodeURIComponent(safeNext(c.req.query('next')))}">Sign up</a></p>`,
+    after: html`${oauthButtons(deps.oauth, safeNext(c.req.query('next')))}<p class="after"><a href="/reset">Forgot your password?</a> · New here? <a href="/signup?next=${encodeURIComponent(safeNext(c.req.query('next')))}">Sign up</a></p>`,
   });
 }
 
@@ -217,6 +226,8 @@ async function renderSettings(c: Ctx, deps: Deps, created: { name: string; token
   const csrf = csrfToken(c, deps);
   const note = notice(c);
   const tokens = await listApiTokens(deps.database.db, viewer.id);
+  // Accounts made through GitHub / Hugging Face may have no password: they confirm a deletion with their username.
+  const hasPassword = (await findLogin(deps.database.db, viewer.username))?.passwordHash != null;
   return c.html(
     layout(
       frame(c, deps),
@@ -228,6 +239,15 @@ async function renderSettings(c: Ctx, deps: Deps, created: { name: string; token
   ${viewer.emailVerified
     ? html`<p>Your email address is confirmed.</p>`
     : html`<form method="post" action="/settings/verify"><input type="hidden" name="_csrf" value="${csrf}"><p>Your email address is not confirmed yet.</p><button class="button" type="submit">Send the link again</button></form>`}
+  <p><a href="/users/${viewer.username}/collections">Your collections</a></p>
+  <h2 id="email">Email address</h2>
+  <form method="post" action="/settings/email">
+    <input type="hidden" name="_csrf" value="${csrf}">
+    <label for="f-new-email">New email address</label><input id="f-new-email" name="email" type="email" autocomplete="email" required>
+    ${hasPassword ? html`<label for="f-email-current">Current password</label><input id="f-email-current" name="current" type="password" autocomplete="current-password" required>` : ''}
+    <p class="hint">We mail a link to the new address: your address changes when you open it (within ${EMAIL_CHANGE_TOKEN_HOURS} hours). Your current address gets a notice.</p>
+    <button class="button ghost" type="submit">Change the email address</button>
+  </form>
   <h2>Password</h2>
   <form method="post" action="/settings/password">
     <input type="hidden" name="_csrf" value="${csrf}">
@@ -250,6 +270,15 @@ async function renderSettings(c: Ctx, deps: Deps, created: { name: string; token
     <input type="hidden" name="_csrf" value="${csrf}">
     <label for="f-token-name">Token name</label><input id="f-token-name" name="name" type="text" maxlength="60" placeholder="e.g. my paper bot" required>
     <button class="button ghost" type="submit">Create a token</button>
+  </form>
+  <h2 id="delete">Delete your account</h2>
+  <p class="hint">Your collections, sessions and API tokens go, and your username and email address become free. Your comments stay, shown as from “[deleted account]”, and your upvotes still count. This cannot be undone.</p>
+  <form method="post" action="/settings/delete">
+    <input type="hidden" name="_csrf" value="${csrf}">
+    ${hasPassword
+      ? html`<label for="f-delete-password">Your password</label><input id="f-delete-password" name="password" type="password" autocomplete="current-password" required>`
+      : html`<label for="f-delete-confirm">Type your username (${viewer.username}) to confirm</label><input id="f-delete-confirm" name="confirm" type="text" autocomplete="off" required>`}
+    <button class="button danger" type="submit">Delete my account</button>
   </form>
 </div>`,
     ),
@@ -306,4 +335,60 @@ export const logoutEverywhere = (deps: Deps) => async (c: Ctx) => {
   await deleteUserSessions(deps.database.db, viewer.id);
   if (fresh) await startSession(c, deps, fresh);
   return c.redirect('/settings?notice=logged-out-everywhere', 303);
+};
+
+// ---- change the email address, delete the account
+
+/** Whether `password` is the member's; accounts without one (made through GitHub / Hugging Face) pass. */
+async function passwordMatches(deps: Deps, viewer: User, password: string): Promise<boolean> {
+  const found = await findLogin(deps.database.db, viewer.username);
+  return !!found && (found.passwordHash === null || (await verifyPassword(found.passwordHash, password)));
+}
+
+/**
+ * POST /settings/email (email, current): mails a link to the new address (the change happens when it
+ * is opened) and a notice to the current one, in case it was not its owner who asked.
+ */
+export const changeEmail = (deps: Deps) => async (c: Ctx) => {
+  const viewer = c.get('viewer');
+  if (!viewer) return c.redirect('/login?next=%2Fsettings', 303);
+  const body = await c.req.parseBody();
+  const email = normalizeEmail(field(body, 'email'));
+  const problem = emailProblem(email) ?? (email === viewer.email ? 'That is the address your account uses already.' : null);
+  if (problem) return htmlError(c, deps, 400, 'Email not changed', problem);
+  if (!(await passwordMatches(deps, viewer, field(body, 'current')))) return htmlError(c, deps, 403, 'Email not changed', 'The current password is not right.');
+  if (await emailTaken(deps.database.db, email, viewer.id)) return htmlError(c, deps, 409, 'Email not changed', 'Another account uses that address.');
+  const token = newToken();
+  const expires = new Date(deps.now().getTime() + EMAIL_CHANGE_TOKEN_HOURS * 3_600_000);
+  await createUserToken(deps.database.db, { tokenHash: hashToken(token), userId: viewer.id, purpose: 'email', expiresAt: expires.toISOString(), newEmail: email });
+  await deps.mailer.send(confirmEmailChangeMail(deps.site, email, viewer.username, `${deps.site.publicUrl}/settings/email/confirm?token=${token}`));
+  await deps.mailer.send(emailChangeNoticeMail(deps.site, viewer.email, viewer.username, email, `${deps.site.publicUrl}/settings`));
+  return c.redirect('/settings?notice=email-sent', 303);
+};
+
+/** GET /settings/email/confirm?token=: the link mailed to the new address; it works once. */
+export const confirmEmail = (deps: Deps) => async (c: Ctx) => {
+  const token = c.req.query('token') ?? '';
+  const r = token.length <= 100 ? await confirmEmailChange(deps.database.db, hashToken(token), deps.now()) : null;
+  if (r?.ok !== true) {
+    return r?.problem === 'taken'
+      ? htmlError(c, deps, 409, 'Email not changed', 'Another account uses that address now.')
+      : htmlError(c, deps, 400, 'This link does not work', 'It is unknown, used already or expired. Ask for a new one in your settings.');
+  }
+  return c.redirect(c.get('viewer') ? '/settings?notice=email-changed' : '/login?notice=email-changed', 303);
+};
+
+/** POST /settings/delete (password, or confirm=USERNAME for accounts without one): deletes the account (queries/users.ts deleteAccount). */
+export const deleteAccountForm = (deps: Deps) => async (c: Ctx) => {
+  const viewer = c.get('viewer');
+  if (!viewer) return c.redirect('/login?next=%2Fsettings', 303);
+  const body = await c.req.parseBody();
+  const found = await findLogin(deps.database.db, viewer.username);
+  const confirmed = found?.passwordHash ? await verifyPassword(found.passwordHash, field(body, 'password')) : field(body, 'confirm').trim().toLowerCase() === viewer.username;
+  if (!confirmed) {
+    return htmlError(c, deps, 403, 'Account not deleted', found?.passwordHash ? 'The password is not right.' : 'Type your username to confirm.');
+  }
+  await deleteAccount(deps.database.db, viewer.id, deps.now());
+  deleteCookie(c, SESSION_COOKIE, { path: '/' });
+  return c.redirect('/login?notice=account-deleted', 303);
 };

@@ -10,6 +10,8 @@ import {
   createComment, deleteComment, editComment, loadThread, parseCommentId, voteOnComment, type Failure,
 } from '../comment-actions.ts';
 import { getComment } from '../../db/queries/comments.ts';
+import { isThreadLocked } from '../../db/queries/moderation.ts';
+import { isModerator } from '../../domain/moderation.ts';
 import { csrfToken, frame, htmlError, safeNext, type Ctx, type Deps } from '../context.ts';
 import { commentFormPage, discussion } from '../views/comments.ts';
 import { idFromPath } from './paper.ts';
@@ -38,10 +40,11 @@ export async function discussionFor(c: Ctx, deps: Deps, paperId: string, counts:
           : !viewer.emailVerified
             ? 'Please confirm your email address to take part in the discussion: use the link we mailed you, or ask for a new one in your settings.'
             : null,
+        moderator: isModerator(viewer),
       }
     : null;
   const comments = await loadThread(deps, paperId, viewer, sort);
-  return discussion({ paperId, sort, comments, counts, member, now: deps.now() });
+  return discussion({ paperId, sort, comments, counts, member, locked: await isThreadLocked(deps.database.db, paperId), now: deps.now() });
 }
 
 const HEADINGS: Record<Failure['status'], string> = {

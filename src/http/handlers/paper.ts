@@ -5,6 +5,7 @@ import { arxivAbsUrl, parseArxivId } from '../../domain/arxiv-id.ts';
 import { htmlError, frame, votingFor, type Ctx, type Deps } from '../context.ts';
 import { paperPage } from '../views/paper-page.ts';
 import { commentCounts, discussionFor } from './comments.ts';
+import { communityFor } from './paper-tools.ts';
 
 /** The canonical id in a request path, or null. Old-style ids arrive in two path segments. */
 export function idFromPath(c: Context): { raw: string; id: string; canonical: boolean } | null {
@@ -26,5 +27,6 @@ export const paperDetail = (deps: Deps) => async (c: Context) => {
     return htmlError(c, deps, 404, 'Paper not found', `There is no paper ${ref.id} here yet. It may exist on arXiv: ${arxivAbsUrl(ref.id)}`);
   }
   const discussion = await discussionFor(c as Ctx, deps, found.paper.id, commentCounts(found.listings, found.localComments));
-  return c.html(paperPage(frame(c, deps), { ...found, now: deps.now(), voting: await votingFor(c, deps, [found.paper.id]), discussion }));
+  const community = await communityFor(c as Ctx, deps, found.paper, found.listings);
+  return c.html(paperPage(frame(c, deps), { ...found, now: deps.now(), voting: await votingFor(c, deps, [found.paper.id]), discussion, ...community }));
 };

@@ -5,6 +5,7 @@
 import type { Context } from 'hono';
 import { html } from 'hono/html';
 import { applyRecords, getPaper } from '../../db/queries/papers.ts';
+import { hasApprovedClaim } from '../../db/queries/claims.ts';
 import { addEntry, isListedOn, removeEntry, setFeatured, submissionsOn } from '../../db/queries/submissions.ts';
 import type { User } from '../../db/queries/users.ts';
 import { parseArxivReference } from '../../domain/arxiv-id.ts';
@@ -44,7 +45,8 @@ async function submitPaper(deps: Deps, viewer: User, reference: string, comment:
     paper = (await getPaper(db, ref.id))!;
   }
   const refusal = submissionRefusal(deps.submissionRules, {
-    role: viewer.role, emailVerified: viewer.emailVerified, suspended: viewer.suspended, hasClaim: false,
+    role: viewer.role, emailVerified: viewer.emailVerified, suspended: viewer.suspended,
+    hasClaim: deps.submissionRules.who === 'claimed' && (await hasApprovedClaim(db, viewer.id)),
     paperPublishedAt: paper.publishedAt, day, now,
     submissionsToday: await submissionsOn(db, viewer.id, day), alreadyListed: await isListedOn(db, paper.id, day),
   });
@@ -114,6 +116,7 @@ export const editorAction = (deps: Deps, action: 'list' | 'unlist' | 'feature' |
   const viewer = c.get('viewer');
   if (!viewer) return c.redirect('/login', 303);
   if (!isEditor(viewer)) return htmlError(c, deps, 403, 'Editors only', 'Only editors change other days’ lists.');
+  if (viewer.suspended) return htmlError(c, deps, 403, 'Your account is suspended', 'Suspended editors cannot change the lists.');
   const ref = idFromPath(c);
   const body = await c.req.parseBody();
   const day = parseDay(String(body.day ?? ''));

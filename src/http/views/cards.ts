@@ -3,6 +3,8 @@ import { html } from 'hono/html';
 import type { Listing, Organization, PaperWithOrg } from '../../db/queries/lists.ts';
 import { formatCardDate } from '../../domain/dates.ts';
 import { mathText } from './text.ts';
+import { collectControl, type CollectChoices } from './collect.ts';
+import type { HtmlEscapedString } from 'hono/utils/html';
 
 export interface CardModel {
   id: string;
@@ -37,8 +39,8 @@ const COMMENT_ICON = html`<svg aria-hidden="true" width="13" height="13" viewBox
 export interface Voting {
   /** The page the vote is cast from, to come back to. */
   here: string;
-  /** For members: the CSRF token and the papers they upvoted. */
-  member?: { csrf: string; voted: Set<string> };
+  /** For members: the CSRF token, the papers they upvoted, and their collections (the "Save" control). */
+  member?: { csrf: string; voted: Set<string>; collect?: CollectChoices };
 }
 
 export function voteControl(id: string, upvotes: number, voting: Voting, big = false) {
@@ -54,7 +56,8 @@ export function voteControl(id: string, upvotes: number, voting: Voting, big = f
     </form>`;
 }
 
-export function paperCard(c: CardModel, now: Date, voting: Voting) {
+/** `extra`: more in the card's body, below its footer line (a collection's note). */
+export function paperCard(c: CardModel, now: Date, voting: Voting, extra?: HtmlEscapedString | Promise<HtmlEscapedString>) {
   const href = `/papers/${c.id}`;
   const who = c.organization
     ? html`<a class="org" href="/organizations/${encodeURIComponent(c.organization.name)}">${c.organization.fullname?.trim() || c.organization.name}</a>`
@@ -69,13 +72,15 @@ export function paperCard(c: CardModel, now: Date, voting: Voting) {
     ${c.featured ? html`<span class="pill">Featured</span>` : ''}<a class="card-title" href="${href}">${mathText(c.title)}</a>
     ${c.abstract ? html`<p class="card-abstract">${mathText(c.abstract.replace(/\s+/g, ' '))}</p>` : ''}
     <div class="meta-wrap"><p class="card-meta">${who}${c.publishedAt ? html`<time datetime="${c.publishedAt.slice(0, 10)}">${formatCardDate(c.publishedAt, now)}</time>` : ''}${c.upvotes > 0 ? html`<span>${c.upvotes} upvote${c.upvotes === 1 ? '' : 's'}</span>` : ''}</p></div>
+    ${extra ?? ''}
+    ${voting.member?.collect ? collectControl(c.id, voting.member.csrf, voting.member.collect, `${voting.here}#paper-${c.id}`) : ''}
   </div>
 </li>`;
 }
 
-export function cardList(cards: CardModel[], now: Date, emptyMessage: string, voting: Voting) {
+export function cardList(cards: CardModel[], now: Date, emptyMessage: string, voting: Voting, extra?: (c: CardModel, i: number) => HtmlEscapedString | Promise<HtmlEscapedString>) {
   if (cards.length === 0) return html`<p class="empty">${emptyMessage}</p>`;
-  return html`<ol class="cards">${cards.map((c) => paperCard(c, now, voting))}</ol>`;
+  return html`<ol class="cards">${cards.map((c, i) => paperCard(c, now, voting, extra?.(c, i)))}</ol>`;
 }
 
 /** Page links: ‹ 1 2 3 › with the current page marked. `href(n)` gives the URL of page n (1-based). */

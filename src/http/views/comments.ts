@@ -8,18 +8,27 @@ import { EDIT_WINDOW_MINUTES, MAX_COMMENT_LENGTH, MAX_DEPTH_SHOWN, type CommentS
 import { formatCardDate } from '../../domain/dates.ts';
 import type { ShownComment } from '../comment-actions.ts';
 import { layout, type Frame } from './layout.ts';
+import { reasonForm } from './moderation.ts';
 
 export interface DiscussionModel {
   paperId: string;
   sort: CommentSort;
   /** In reading order, with depths (loadThread). */
   comments: ShownComment[];
-  /** Shown = imported from Hugging Face + this site's (not deleted) comments. */
+  /** Shown = imported from Hugging Face + this site's (not deleted or hidden) comments. */
   counts: { shown: number; imported: number; local: number };
-  /** Null for anonymous visitors; `problem` says why a member may only read (suspended, email not confirmed). */
-  member: { csrf: string; problem: string | null } | null;
+  /**
+   * Null for anonymous visitors; `problem` says why a member may only read (suspended, email not
+   * confirmed); `moderator`: hide and restore comments, and write in a locked discussion.
+   */
+  member: { csrf: string; problem: string | null; moderator?: boolean } | null;
+  /** A moderator locked the discussion: no new comments or replies (src/db/queries/moderation.ts). */
+  locked?: boolean;
   now: Date;
 }
+
+/** What a locked discussion says to everyone. */
+export const LOCKED_NOTICE = 'This discussion is locked by a moderator: no new comments or replies.';
 
 interface Node {
   c: ShownComment;
@@ -68,6 +77,8 @@ function comment(n: Node, m: DiscussionModel, authors: Map<number, string | null
   const { c } = n;
   const gone = c.deleted || c.hidden;
   const can = m.member !== null && m.member.problem === null ? m.member : null;
+  const writable = can !== null && (!m.locked || can.moderator === true);
+  const mod = can?.moderator ? can : null;
   const capped = c.depth > MAX_DEPTH_SHOWN && c.parentId !== null;
   const head = html`<p class="comment-head">
       ${c.author === null ? '' : html`<span class="comment-author">${c.author}</span>`}
@@ -88,17 +99,20 @@ function comment(n: Node, m: DiscussionModel, authors: Map<number, string | null
       : gone
         ? ''
         : html`<span class="comment-score" title="${plural(c.score, 'upvote')}"><span class="arrow" aria-hidden="true">▲</span>${score}</span>`;
+  const moderation = html`${can && !gone && !c.mine ? html`<a class="comment-flag" href="/comments/${c.id}/flag" rel="nofollow">Flag</a>` : ''}
+      ${mod && !gone ? reasonForm({ action: `/comments/${c.id}/hide`, csrf: mod.csrf, id: `hide-${c.id}`, summary: 'Hide', submit: 'Hide the comment', next: `${here}#comment-${c.id}`, required: true }) : ''}
+      ${mod && c.hidden ? reasonForm({ action: `/comments/${c.id}/restore`, csrf: mod.csrf, id: `restore-${c.id}`, summary: 'Restore', submit: 'Restore the comment', next: `${here}#comment-${c.id}`, required: false }) : ''}`;
   const actions =
     can && !gone
-      ? html`<details class="comment-action"><summary>Reply</summary>${textForm({ action: `/papers/${c.paperId}/comments`, csrf: can.csrf, id: `reply-${c.id}`, label: `Reply to ${c.author}`, submit: 'Post the reply', parentId: c.id })}</details>
-      ${c.editable ? html`<details class="comment-action"><summary>Edit</summary>${textForm({ action: `/comments/${c.id}/edit`, csrf: can.csrf, id: `edit-${c.id}`, label: `Edit (for ${EDIT_WINDOW_MINUTES} minutes after posting)`, submit: 'Save', value: c.body ?? '' })}</details>` : ''}
+      ? html`${writable ? html`<details class="comment-action"><summary>Reply</summary>${textForm({ action: `/papers/${c.paperId}/comments`, csrf: can.csrf, id: `reply-${c.id}`, label: `Reply to ${c.author}`, submit: 'Post the reply', parentId: c.id })}</details>` : ''}
+      ${c.editable && writable ? html`<details class="comment-action"><summary>Edit</summary>${textForm({ action: `/comments/${c.id}/edit`, csrf: can.csrf, id: `edit-${c.id}`, label: `Edit (for ${EDIT_WINDOW_MINUTES} minutes after posting)`, submit: 'Save', value: c.body ?? '' })}</details>` : ''}
       ${c.mine ? html`<details class="comment-action"><summary>Delete</summary><form class="comment-delete" method="post" action="/comments/${c.id}/delete"><input type="hidden" name="_csrf" value="${can.csrf}"><p>Delete this comment? Replies to it stay.</p><button class="button ghost" type="submit">Delete</button></form></details>` : ''}`
       : '';
   return html`<li class="comment${gone ? ' gone' : ''}" id="comment-${c.id}">
   <article class="comment-main">
     ${head}
     ${body}
-    <div class="comment-actions">${vote}${actions}</div>
+    <div class="comment-actions">${vote}${actions}${moderation}</div>
   </article>
   ${n.kids.length > 0 ? html`<ol class="comments replies">${n.kids.map((k) => comment(k, m, authors, here))}</ol>` : ''}
 </li>`;
@@ -112,16 +126,19 @@ export function discussion(m: DiscussionModel) {
   const authors = new Map(m.comments.map((c) => [c.id, c.author]));
   const composer =
     m.member === null
-      ? html`<p class="comment-login"><a class="button ghost" href="/login?next=${back}">Log in to comment</a> <span>or <a href="/signup?next=${back}">sign up</a></span></p>`
+      ? m.locked ? '' : html`<p class="comment-login"><a class="button ghost" href="/login?next=${back}">Log in to comment</a> <span>or <a href="/signup?next=${back}">sign up</a></span></p>`
       : m.member.problem !== null
         ? html`<p class="notice" role="status">${m.member.problem}</p>`
-        : textForm({ action: `${base}/comments`, csrf: m.member.csrf, id: 'new-comment', label: 'Add a comment', submit: 'Comment', hint: true });
+        : m.locked && !m.member.moderator
+          ? ''
+          : textForm({ action: `${base}/comments`, csrf: m.member.csrf, id: 'new-comment', label: m.locked ? 'Add a comment (as a moderator)' : 'Add a comment', submit: 'Comment', hint: true });
   return html`<div class="discussion-head">
     <p class="meta-line">${countLine(m.counts)}</p>
     ${m.comments.length > 1
       ? html`<nav class="switch comment-sort" aria-label="Order of comments"><a href="${base}#discussion"${m.sort === 'best' ? raw(' aria-current="page"') : ''}>Best</a><a href="${base}?sort=new#discussion"${m.sort === 'new' ? raw(' aria-current="page"') : ''}>Newest</a></nav>`
       : ''}
   </div>
+  ${m.locked ? html`<p class="notice locked" role="status">${LOCKED_NOTICE}</p>` : ''}
   ${composer}
   ${m.comments.length > 0 ? html`<ol class="comments">${nest(m.comments).map((n) => comment(n, m, authors, here))}</ol>` : ''}`;
 }

@@ -68,7 +68,7 @@ ${(meta.feeds ?? []).map(
     </nav>
     <div class="account">
       ${viewer
-        ? html`<a href="/submit" class="button small">Submit a paper</a> <a href="/settings" class="me">${viewer.username}</a>
+        ? html`${viewer.role === 'moderator' || viewer.role === 'admin' ? html`<a href="/moderation">Moderation</a> ` : ''}<a href="/submit" class="button small">Submit a paper</a> <a href="/settings" class="me">${viewer.username}</a>
       <form method="post" action="/logout"><input type="hidden" name="_csrf" value="${frame.csrf}"><button type="submit" class="link">Log out</button></form>`
         : html`<a href="/login">Log in</a> <a class="button small" href="/signup">Sign up</a>`}
     </div>

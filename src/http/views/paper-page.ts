@@ -7,6 +7,7 @@ import { formatCardDate, formatLongDay } from '../../domain/dates.ts';
 import type { Paper } from '../../domain/merge.ts';
 import { layout, type Frame } from './layout.ts';
 import { voteControl, type Voting } from './cards.ts';
+import { collectControl } from './collect.ts';
 import { excerpt, mathText, paragraphs } from './text.ts';
 
 /** Only http(s) links from imported data become hrefs (no `javascript:`). */
@@ -18,12 +19,17 @@ const scriptJson = (v: unknown) => raw(JSON.stringify(v).replace(/</g, '\\u003c'
 /** Authors shown before the rest fold into "and N more" (a paper may have hundreds). */
 const AUTHORS_SHOWN = 24;
 
-function authorList(p: Paper) {
+/** Authors approved as members (position → username) link to their profiles. */
+function authorList(p: Paper, links: ReadonlyMap<number, string> = new Map()) {
   if (p.authors.length === 0) return '';
-  const item = (a: Paper['authors'][number]) => html`<li>${a.name}${a.affiliation ? html` <span class="affil">(${a.affiliation})</span>` : ''}</li>`;
+  const name = (a: Paper['authors'][number], i: number) => {
+    const member = links.get(i);
+    return member ? html`<a class="author-link" href="/users/${member}">${a.name}</a>` : a.name;
+  };
+  const item = (a: Paper['authors'][number], i: number) => html`<li>${name(a, i)}${a.affiliation ? html` <span class="affil">(${a.affiliation})</span>` : ''}</li>`;
   const shown = p.authors.slice(0, AUTHORS_SHOWN);
   const rest = p.authors.slice(AUTHORS_SHOWN);
-  return html`<ul class="authors" aria-label="Authors" style="list-style:none;padding:0">${shown.map(item)}${rest.length > 0 ? html`<li><details class="more-authors"><summary>and ${rest.length} more</summary>${rest.map((a, i) => html`${i > 0 ? ', ' : ''}${a.name}${a.affiliation ? html` <span class="affil">(${a.affiliation})</span>` : ''}`)}</details></li>` : ''}</ul>`;
+  return html`<ul class="authors" aria-label="Authors" style="list-style:none;padding:0">${shown.map(item)}${rest.length > 0 ? html`<li><details class="more-authors"><summary>and ${rest.length} more</summary>${rest.map((a, i) => html`${i > 0 ? ', ' : ''}${name(a, AUTHORS_SHOWN + i)}${a.affiliation ? html` <span class="affil">(${a.affiliation})</span>` : ''}`)}</details></li>` : ''}</ul>`;
 }
 
 /** Editors put the paper on any day's list, take it off, or feature it there. */
@@ -47,9 +53,15 @@ export interface PaperPageModel {
   voting: Voting;
   /** The thread, form and count of <section id="discussion"> (src/http/views/comments.ts). */
   discussion: HtmlEscapedString | Promise<HtmlEscapedString>;
+  /** Authors approved as members, by position → username (src/http/handlers/paper-tools.ts). */
+  authorLinks?: ReadonlyMap<number, string>;
+  /** The viewer's claim, flag and moderator tools for the side column. */
+  tools?: HtmlEscapedString | Promise<HtmlEscapedString>;
+  /** A thank-you after a flag or a claim. */
+  notice?: string | null;
 }
 
-export function paperPage(frame: Frame, { paper: p, organization: org, listings, now, voting, discussion }: PaperPageModel) {
+export function paperPage(frame: Frame, { paper: p, organization: org, listings, now, voting, discussion, authorLinks, tools, notice }: PaperPageModel) {
   const { site } = frame;
   const canonical = `/papers/${p.id}`;
   const title = p.title.replace(/\s+/g, ' ').trim();
@@ -87,8 +99,9 @@ ${p.publishedAt ? html`<meta property="article:published_time" content="${p.publ
   const body = html`<article class="paper">
   <div>
     <p class="meta-line">arXiv:${p.id}${p.version ? `v${p.version}` : ''}${p.publishedAt ? html` · published ${formatCardDate(p.publishedAt, now)}` : ''}${p.updatedAt && p.updatedAt !== p.publishedAt ? html` · updated ${formatCardDate(p.updatedAt, now)}` : ''}</p>
+    ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
     <h1>${mathText(p.title)}</h1>
-    ${authorList(p)}
+    ${authorList(p, authorLinks)}
     ${p.aiSummary ? html`<section class="ai-summary" aria-labelledby="ai-h"><h2 id="ai-h">AI summary</h2><p>${mathText(p.aiSummary)}</p>
       ${p.aiKeywords && p.aiKeywords.length > 0 ? html`<ul class="tags" aria-label="AI keywords">${p.aiKeywords.map((k) => html`<li><span>${k}</span></li>`)}</ul>` : ''}</section>` : ''}
     <section class="abstract" aria-labelledby="abs-h"><h2 id="abs-h">Abstract</h2>
@@ -119,7 +132,9 @@ ${p.publishedAt ? html`<meta property="article:published_time" content="${p.publ
       ${listings.length > 0 ? html`<dt>On the lists of</dt><dd>${listings.map((l, i) => html`${i > 0 ? ', ' : ''}<a href="/papers/date/${l.entry.day}">${formatLongDay(l.entry.day)}</a>`)}</dd>` : ''}
     </dl>
     ${frame.viewer ? html`<p class="meta-line" style="margin-top:14px"><a href="/submit?paper=${encodeURIComponent(p.id)}">Submit to today’s list</a></p>` : ''}
+    ${voting.member?.collect ? collectControl(p.id, voting.member.csrf, voting.member.collect, canonical, { note: true }) : ''}
     ${frame.viewer && ['editor', 'moderator', 'admin'].includes(frame.viewer.role) && frame.csrf ? editorTools(p.id, frame.csrf, now) : ''}
+    ${tools ?? ''}
   </aside>
 </article>`;
   return layout(frame, { title, description, canonical, head }, body);

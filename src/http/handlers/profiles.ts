@@ -1,0 +1,22 @@
+/** GET /users/:username: a member's public profile (src/http/views/profile.ts). */
+import { claimsOfUser } from '../../db/queries/claims.ts';
+import { commentsOf, findProfile, submissionsOf } from '../../db/queries/profiles.ts';
+import { PROFILE_LIST_LIMIT } from '../../domain/claims.ts';
+import { isModerator, suspensionProblem } from '../../domain/moderation.ts';
+import { csrfToken, frame, htmlError, type Ctx, type Deps } from '../context.ts';
+import { profilePage } from '../views/profile.ts';
+
+export const profile = (deps: Deps) => async (c: Ctx) => {
+  const { db } = deps.database;
+  const p = await findProfile(db, c.req.param('username') ?? '');
+  if (!p) return htmlError(c, deps, 404, 'Member not found', 'There is no member with that name here.');
+  const viewer = c.get('viewer');
+  const own = viewer?.id === p.id ? { csrf: csrfToken(c, deps) } : null;
+  const moderator = viewer && isModerator(viewer) ? { csrf: csrfToken(c, deps), canSuspend: suspensionProblem(viewer, p) } : null;
+  const [claims, submissions, comments] = await Promise.all([
+    claimsOfUser(db, p.id, { all: own !== null, limit: PROFILE_LIST_LIMIT }),
+    submissionsOf(db, p.id, PROFILE_LIST_LIMIT),
+    commentsOf(db, p.id, PROFILE_LIST_LIMIT),
+  ]);
+  return c.html(profilePage(frame(c, deps), { profile: p, claims, submissions, comments, own, moderator, now: deps.now() }));
+};
