@@ -278,6 +278,13 @@ export interface CollectionPapersTable {
   added_at: string;
 }
 
+/** A member of an organization: they attach papers to it (admins name the members). */
+export interface OrganizationMembersTable {
+  organization_id: number;
+  user_id: number;
+  created_at: string;
+}
+
 export interface SchemaMigrationsTable {
   version: number;
   name: string;
@@ -306,5 +313,6 @@ export interface DB {
   oauth_accounts: OAuthAccountsTable;
   collections: CollectionsTable;
   collection_papers: CollectionPapersTable;
+  organization_members: OrganizationMembersTable;
   schema_migrations: SchemaMigrationsTable;
 }

@@ -36,7 +36,9 @@ import * as moderation from './handlers/moderation.ts';
 import * as moderate from './handlers/moderation-actions.ts';
 import * as flags from './handlers/flags.ts';
 import * as claims from './handlers/claims.ts';
+import * as community from './api/community.ts';
 import { profile } from './handlers/profiles.ts';
+import * as organizations from './handlers/organizations-admin.ts';
 
 export type { AppDeps } from './context.ts';
 
@@ -239,6 +241,47 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   app.get(`/users/${USERNAME}`, profile(deps));
   app.post(`/users/${USERNAME}/suspend`, moderate.suspension(deps, true));
   app.post(`/users/${USERNAME}/unsuspend`, moderate.suspension(deps, false));
+
+  // Organizations (src/http/handlers/organizations-admin.ts): admins create and edit them (name, display name,
+  // avatar URL) and name their members at /admin/organizations; editors (any organization) and an
+  // organization's members (their own) attach a paper to it or detach it from the paper's page. Anonymous
+  // requests are sent to log in, others without the right get 403; forms post with the CSRF token and answer
+  // 303; every change bumps the data version. The organization page (/organizations/:name) lists the members.
+  app.get('/admin/organizations', organizations.adminList(deps));
+  app.post('/admin/organizations', organizations.adminCreate(deps));
+  app.get('/admin/organizations/:name', organizations.adminEditPage(deps));
+  app.post('/admin/organizations/:name', organizations.adminUpdate(deps));
+  app.post('/admin/organizations/:name/members', organizations.adminMember(deps, true));
+  app.post('/admin/organizations/:name/members/remove', organizations.adminMember(deps, false));
+  for (const paper of [NEW_ID, OLD_ID]) {
+    app.post(`/papers/${paper}/organization`, organizations.paperOrganization(deps, true));
+    app.post(`/papers/${paper}/organization/remove`, organizations.paperOrganization(deps, false));
+  }
+
+  // The community API (src/http/api/community.ts): what members and moderators do on the pages, in JSON with a
+  // personal access token. Members upvote papers, claim author entries and flag comments and submissions;
+  // moderators read the open flags, pending claims and the log, and act. Each action runs the pages' own
+  // rules (castVote, the ModeratorSteps of handlers/moderation-actions.ts and handlers/claims.ts).
+  for (const paper of [NEW_ID, OLD_ID]) {
+    app.post(`/api/papers/${paper}/vote`, community.votePaperApi(deps));
+    app.get(`/api/papers/${paper}/claims`, community.myClaimsApi(deps));
+    app.post(`/api/papers/${paper}/claims`, community.claimApi(deps));
+    app.post(`/api/papers/${paper}/flags`, community.flagPaperApi(deps));
+    app.post(`/api/papers/${paper}/lock`, community.moderatorApi(moderate.threadLockStep(deps, true)));
+    app.post(`/api/papers/${paper}/unlock`, community.moderatorApi(moderate.threadLockStep(deps, false)));
+    app.post(`/api/papers/${paper}/remove-submission`, community.moderatorApi(moderate.removeFromListStep(deps)));
+  }
+  app.post(`/api/comments/${COMMENT}/flags`, community.flagCommentApi(deps));
+  app.post(`/api/comments/${COMMENT}/hide`, community.moderatorApi(moderate.commentVisibilityStep(deps, true)));
+  app.post(`/api/comments/${COMMENT}/restore`, community.moderatorApi(moderate.commentVisibilityStep(deps, false)));
+  app.get('/api/moderation/flags', community.openFlagsApi(deps));
+  app.post('/api/moderation/flags/:fid{[0-9]+}/dismiss', community.moderatorApi(moderate.dismissStep(deps)));
+  app.get('/api/moderation/claims', community.pendingClaimsApi(deps));
+  app.get('/api/moderation/log', community.moderationLogApi(deps));
+  app.post(`/api/claims/${ROW}/approve`, community.moderatorApi(claims.decideStep(deps, true)));
+  app.post(`/api/claims/${ROW}/deny`, community.moderatorApi(claims.decideStep(deps, false)));
+  app.post(`/api/users/${USERNAME}/suspend`, community.moderatorApi(moderate.suspensionStep(deps, true)));
+  app.post(`/api/users/${USERNAME}/unsuspend`, community.moderatorApi(moderate.suspensionStep(deps, false)));
 
   app.notFound((c) =>
     isApi(c)

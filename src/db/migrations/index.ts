@@ -11,6 +11,7 @@ import { comments } from './0004-comments.ts';
 import { moderation } from './0005-moderation.ts';
 import { collections } from './0006-collections.ts';
 import { oauth } from './0007-oauth.ts';
+import { organizations } from './0008-organizations.ts';
 
 export interface MigrationContext {
   engine: Engine;
@@ -25,4 +26,4 @@ export interface Migration {
   up(db: Kysely<any>, ctx: MigrationContext): Promise<void>;
 }
 
-export const migrations: readonly Migration[] = [papers, accounts, tokensAndSubmissions, comments, moderation, collections, oauth];
+export const migrations: readonly Migration[] = [papers, accounts, tokensAndSubmissions, comments, moderation, collections, oauth, organizations];

@@ -98,6 +98,11 @@ export async function latestClaimOnPaper(db: Db, userId: number, paperId: string
   return r && toClaim(r);
 }
 
+/** A member's claims on one paper (pending, approved and denied), newest first. */
+export async function claimsOfUserOnPaper(db: Db, userId: number, paperId: string): Promise<Claim[]> {
+  return (await claimQuery(db).where('a.user_id', '=', userId).where('a.paper_id', '=', paperId).orderBy('a.created_at', 'desc').orderBy('a.id', 'desc').execute()).map(toClaim);
+}
+
 /** Claims waiting for a moderator, oldest first. */
 export async function pendingClaims(db: Db, limit: number): Promise<Claim[]> {
   return (await claimQuery(db).where('a.status', '=', 'pending').orderBy('a.created_at').orderBy('a.id').limit(limit).execute()).map(toClaim);

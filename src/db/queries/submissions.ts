@@ -43,3 +43,9 @@ export async function setFeatured(db: Db, paperId: string, day: string, on: bool
   if (Number(r.numUpdatedRows) > 0) await bumpDataVersion(db);
   return Number(r.numUpdatedRows) > 0;
 }
+
+/** The latest day a paper is on the list, or null when it is on none. */
+export async function latestDayOfPaper(db: Db, paperId: string): Promise<string | null> {
+  const row = await db.selectFrom('daily_entries').select('day').where('paper_id', '=', paperId).orderBy('day', 'desc').limit(1).executeTakeFirst();
+  return row?.day ?? null;
+}

@@ -44,7 +44,7 @@ export const commentJson = (c: ShownComment, depth = false) => ({
 });
 
 /** The paper of /api/papers/:id/comments (and /api/papers/:archive/:number/comments). */
-function paperRef(c: Context): { id: string } | { error: string } {
+export function paperRef(c: Context): { id: string } | { error: string } {
   const archive = c.req.param('archive');
   const raw = archive ? `${archive}/${c.req.param('number')}` : (c.req.param('id') ?? '');
   const ref = parseArxivId(raw);
@@ -52,7 +52,7 @@ function paperRef(c: Context): { id: string } | { error: string } {
 }
 
 /** A JSON object body, or an error message. */
-async function jsonObject(c: Context): Promise<Record<string, unknown> | string> {
+export async function jsonObject(c: Context): Promise<Record<string, unknown> | string> {
   let v: unknown;
   try {
     v = await c.req.json();

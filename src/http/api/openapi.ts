@@ -1,6 +1,7 @@
 /** The OpenAPI 3.1 description of the API, served at /api/openapi.json and rendered at /docs/api. */
 import type { SiteConfig } from '../../config.ts';
 import { commentsOpenApi } from './comments.ts';
+import { communityOpenApi } from './community.ts';
 import { MAX_LIMIT } from './handlers.ts';
 
 const error = { $ref: '#/components/schemas/Error' };
@@ -8,6 +9,7 @@ const errorResponse = (description: string) => ({ description, content: { 'appli
 
 export function openApiDocument(site: SiteConfig) {
   const comments = commentsOpenApi();
+  const community = communityOpenApi();
   return {
     openapi: '3.1.0',
     info: {
@@ -79,11 +81,13 @@ export function openApiDocument(site: SiteConfig) {
         },
       },
       ...comments.paths,
+      ...community.paths,
     },
     components: {
       securitySchemes: { token: { type: 'http', scheme: 'bearer', description: 'A personal access token (dp_…), made in settings.' } },
       schemas: {
         ...comments.schemas,
+        ...community.schemas,
         Error: { type: 'object', required: ['error'], properties: { error: { type: 'string', description: 'What is wrong, in words.' } } },
         Author: {
           type: 'object',

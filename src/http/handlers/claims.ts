@@ -8,10 +8,10 @@
 import { createClaim, decideClaim, setClaimHidden } from '../../db/queries/claims.ts';
 import { participationProblem, parseCommentId as parseId } from '../comment-actions.ts';
 import { htmlError, safeNext, type Ctx, type Deps } from '../context.ts';
-import { moderatorAction } from './moderation.ts';
+import { moderatorAction, type ModeratorStep } from './moderation.ts';
 import { idFromPath } from './paper.ts';
 
-const CLAIM_PROBLEMS = {
+export const CLAIM_PROBLEMS = {
   'no-paper': [404, 'Paper not found', 'There is no such paper here.'],
   'no-author': [400, 'No such author', 'Choose one of the paper’s authors.'],
   pending: [409, 'Claim pending', 'You have a claim on this paper already; a moderator will look at it.'],
@@ -41,8 +41,9 @@ export const claim = (deps: Deps) => async (c: Ctx) => {
 };
 
 /** POST /claims/:id/approve and /deny (reason) */
-export const decide = (deps: Deps, approve: boolean) =>
-  moderatorAction(deps, approve ? 'approve-claim' : 'deny-claim', async (c, moderator, reason) => {
+export const decideStep = (deps: Deps, approve: boolean): ModeratorStep => ({
+  action: approve ? 'approve-claim' : 'deny-claim',
+  run: async (c, moderator, reason) => {
     const id = parseId(c.req.param('id'));
     if (id === null) return { ok: false, status: 404, message: 'There is no such claim.' };
     const r = await decideClaim(deps.database.db, { moderatorId: moderator.id, claimId: id, approve, reason, now: deps.now() });
@@ -50,7 +51,9 @@ export const decide = (deps: Deps, approve: boolean) =>
     if (r.problem === 'not-found') return { ok: false, status: 404, message: 'There is no such claim.' };
     if (r.problem === 'decided') return { ok: false, status: 409, message: 'That claim was decided already.' };
     return { ok: false, status: 409, message: 'Another member is the approved author of that entry (or the paper’s author list no longer has it). Deny this claim, or resolve the other first.' };
-  });
+  },
+});
+export const decide = (deps: Deps, approve: boolean) => moderatorAction(deps, decideStep(deps, approve));
 
 /** POST /claims/:id/hide and /show (next): by the member whose claim it is */
 export const profileVisibility = (deps: Deps, hidden: boolean) => async (c: Ctx) => {

@@ -2,6 +2,7 @@
 import type { Context } from 'hono';
 import { ARXIV_CATEGORY } from '../../domain/arxiv-id.ts';
 import { html } from 'hono/html';
+import { membersOf, findOrganization } from '../../db/queries/organizations.ts';
 import { getOrganization, papersOfCategory, papersOfOrganization, type Page, type PaperWithOrg } from '../../db/queries/lists.ts';
 import { htmlError, PAGE_SIZE, pageParam, frame, votingFor, type Deps } from '../context.ts';
 import { safeUrl } from '../views/paper-page.ts';
@@ -9,7 +10,7 @@ import { cardFromPaper, cardList, pager } from '../views/cards.ts';
 import { layout, type FeedLink } from '../views/layout.ts';
 
 
-async function papersPage(deps: Deps, c: Context, m: { title: string; heading: ReturnType<typeof html>; canonical: string; feed: FeedLink; list: Page<PaperWithOrg>; page: number }) {
+async function papersPage(deps: Deps, c: Context, m: { title: string; heading: ReturnType<typeof html>; canonical: string; feed: FeedLink; list: Page<PaperWithOrg>; page: number; extra?: ReturnType<typeof html> | string }) {
   const pages = Math.max(1, Math.ceil(m.list.total / PAGE_SIZE));
   const voting = await votingFor(c, deps, m.list.items.map((i) => i.paper.id));
   return c.html(
@@ -17,6 +18,7 @@ async function papersPage(deps: Deps, c: Context, m: { title: string; heading: R
       frame(c, deps),
       { title: m.title, canonical: m.canonical, feeds: [m.feed], description: `${m.list.total} papers: ${m.title}.` },
       html`<div class="list-head"><div>${m.heading}<p class="byline">${m.list.total} paper${m.list.total === 1 ? '' : 's'}, newest first</p></div></div>
+${m.extra ?? ''}
 ${cardList(m.list.items.map(cardFromPaper), deps.now(), 'No papers here yet.', voting)}
 ${pager(m.page, pages, (n) => (n === 1 ? m.canonical : `${m.canonical}?p=${n}`))}`,
     ),
@@ -30,6 +32,10 @@ export const organizationPage = (deps: Deps) => async (c: Context) => {
   const org = name.length <= 100 ? await getOrganization(deps.database.db, name) : undefined;
   if (!org) return htmlError(c, deps, 404, 'Organization not found', `There is no organization named “${name.slice(0, 100)}” here.`);
   const list = await papersOfOrganization(deps.database.db, org.name, { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
+  // Its members (src/http/handlers/organizations-admin.ts), when it has any.
+  const row = await findOrganization(deps.database.db, org.name);
+  const members = row ? await membersOf(deps.database.db, row.id) : [];
+  const extra = members.length > 0 ? html`<p class="meta-line org-members">Members: ${members.map((m, i) => html`${i > 0 ? ', ' : ''}<a href="/users/${m.username}">${m.username}</a>`)}</p>` : '';
   const avatar = safeUrl(org.avatarUrl);
   const canonical = `/organizations/${encodeURIComponent(org.name)}`;
   return papersPage(deps, c, {
@@ -39,6 +45,7 @@ export const organizationPage = (deps: Deps) => async (c: Context) => {
     feed: { title: `Papers of ${org.fullname?.trim() || org.name}`, path: `/feeds/organizations/${encodeURIComponent(org.name)}` },
     list,
     page,
+    extra,
   });
 };
 

@@ -16,7 +16,7 @@ import { flagPage } from '../views/moderation.ts';
 import { excerpt, mathText } from '../views/text.ts';
 import { idFromPath } from './paper.ts';
 
-const PROBLEMS = {
+export const FLAG_PROBLEMS = {
   'not-found': [404, 'Not found', 'There is nothing like that to flag.'],
   gone: [409, 'Already gone', 'That comment is deleted or removed already.'],
   own: [403, 'Not allowed', 'You cannot flag what you wrote or submitted yourself.'],
@@ -59,7 +59,7 @@ async function send(c: Ctx, deps: Deps, f: Flaggable, anchor: string, run: (user
   if (problem) return show(c, deps, f, problem, { reason, details: details.slice(0, 2000) });
   const r = await run(c.get('viewer')!.id, reason, details);
   if (!r.ok) {
-    const [status, heading, message] = PROBLEMS[r.problem];
+    const [status, heading, message] = FLAG_PROBLEMS[r.problem];
     return htmlError(c, deps, status, heading, message);
   }
   return c.redirect(`/papers/${r.paperId}?notice=flagged${anchor}`, 303);
@@ -105,7 +105,7 @@ const noEntry = (c: Ctx, deps: Deps) => htmlError(c, deps, 404, 'Not on that lis
 export const flagCommentPage = (deps: Deps) => async (c: Ctx) => {
   const f = await flaggableComment(c, deps);
   if (!f) return noComment(c, deps);
-  if (f.gone) return htmlError(c, deps, 409, PROBLEMS.gone[1], PROBLEMS.gone[2]);
+  if (f.gone) return htmlError(c, deps, 409, FLAG_PROBLEMS.gone[1], FLAG_PROBLEMS.gone[2]);
   return refusal(c, deps, f.page) ?? show(c, deps, f);
 };
 

@@ -25,6 +25,12 @@ export async function moderatorOr(c: Ctx, deps: Deps, back: string): Promise<Use
 /** What a moderator action reports: where to go next, or what went wrong. */
 export type ActionOutcome = { ok: true; next: string } | { ok: false; status: 400 | 403 | 404 | 409; message: string };
 
+/** A moderator action: its log name and what it does (once the moderator and the reason are checked). The form and the API share it. */
+export interface ModeratorStep {
+  action: ModerationAction;
+  run: (c: Ctx, moderator: User, reason: string, form: Record<string, unknown>) => Promise<ActionOutcome>;
+}
+
 const HEADINGS = { 400: 'Cannot do that', 403: 'Not allowed', 404: 'Not found', 409: 'Nothing to do' } as const;
 
 /**
@@ -32,7 +38,7 @@ const HEADINGS = { 400: 'Cannot do that', 403: 'Not allowed', 404: 'Not found', 
  * 303 to the form's `next` (a path on this site) or where the action says.
  */
 export const moderatorAction =
-  (deps: Deps, action: ModerationAction, run: (c: Ctx, moderator: User, reason: string, form: Record<string, unknown>) => Promise<ActionOutcome>) =>
+  (deps: Deps, { action, run }: ModeratorStep) =>
   async (c: Ctx) => {
     const form = await c.req.parseBody();
     const next = typeof form.next === 'string' && form.next !== '' ? safeNext(form.next) : null;

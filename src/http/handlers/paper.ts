@@ -6,6 +6,8 @@ import { htmlError, frame, votingFor, type Ctx, type Deps } from '../context.ts'
 import { paperPage } from '../views/paper-page.ts';
 import { commentCounts, discussionFor } from './comments.ts';
 import { communityFor } from './paper-tools.ts';
+import { organizationTools } from './organizations-admin.ts';
+import { html } from 'hono/html';
 
 /** The canonical id in a request path, or null. Old-style ids arrive in two path segments. */
 export function idFromPath(c: Context): { raw: string; id: string; canonical: boolean } | null {
@@ -28,5 +30,7 @@ export const paperDetail = (deps: Deps) => async (c: Context) => {
   }
   const discussion = await discussionFor(c as Ctx, deps, found.paper.id, commentCounts(found.listings, found.localComments));
   const community = await communityFor(c as Ctx, deps, found.paper, found.listings);
-  return c.html(paperPage(frame(c, deps), { ...found, now: deps.now(), voting: await votingFor(c, deps, [found.paper.id]), discussion, ...community }));
+  const orgTools = await organizationTools(c as Ctx, deps, found.paper.id, found.organization?.name ?? null);
+  const tools = html`${community.tools}${orgTools}`;
+  return c.html(paperPage(frame(c, deps), { ...found, now: deps.now(), voting: await votingFor(c, deps, [found.paper.id]), discussion, ...community, tools }));
 };
