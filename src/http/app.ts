@@ -83,7 +83,8 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
     const asset = assetsByPath.get(c.req.path);
     if (!asset) return c.text('not found', 404);
     const gzip = /\bgzip\b/.test(c.req.header('accept-encoding') ?? '');
-    return c.body(new Uint8Array(gzip ? asset.gzip : asset.body), 200, {
+    const bytes = gzip ? asset.gzip : asset.body;
+    return c.body(new Uint8Array(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength), 200, {
       'Content-Type': asset.type,
       'Cache-Control': 'public, max-age=31536000, immutable',
       Vary: 'Accept-Encoding',

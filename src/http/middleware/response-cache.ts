@@ -96,5 +96,6 @@ function serve(c: Context, e: Entry): Response {
   if (useGzip) headers.set('content-encoding', 'gzip');
   const body = useGzip ? e.gzip! : e.body;
   headers.set('content-length', String(body.length));
-  return new Response(c.req.method === 'HEAD' ? null : new Uint8Array(body), { status: 200, headers });
+  // A view on the cached bytes, not a copy (new Uint8Array(buffer) would copy them on every request).
+  return new Response(c.req.method === 'HEAD' ? null : new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.byteLength), { status: 200, headers });
 }
