@@ -188,7 +188,12 @@ const CLK_TCK = (() => {
   }
 })();
 function cpuSecondsOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    throw new Error(`process ${pid} is gone`);
+  }
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from the 3rd (state) on
   return (Number(fields[11]) + Number(fields[12])) / CLK_TCK; // utime, stime: fields 14 and 15
 }
@@ -404,10 +409,17 @@ async function main(): Promise<void> {
 
     // 5. Load, route by route: the real server, then the baseline.
     const results: { route: Route; real: Measure; base: Measure }[] = [];
+    const alive = (child: ChildProcess, name: string, output: () => string) => {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(`the ${name} exited (${child.exitCode ?? child.signalCode}) during the run; its last output:\n${output()}`);
+      }
+    };
     for (const route of routes) {
       process.stderr.write(`loading ${route.url} … `);
-      const real = await load(`${base}${route.url}`, server.pid!, connections, duration, warmup);
-      const baseM = await load(`${baselineBase}${route.url}`, baseline.pid!, connections, duration, warmup);
+      const real = await load(`${base}${route.url}`, server.pid!, connections, duration, warmup).finally(() => alive(server, 'server', serverOutput));
+      const baseM = await load(`${baselineBase}${route.url}`, baseline.pid!, connections, duration, warmup).finally(() =>
+        alive(baseline, 'baseline server', baselineOutput),
+      );
       process.stderr.write(`${real.rps.toFixed(0)} vs ${baseM.rps.toFixed(0)} req/s\n`);
       results.push({ route, real, base: baseM });
     }

@@ -277,6 +277,8 @@ for (const engine of ENGINES) {
       assert.equal(preflight.status, 204);
       assert.match(preflight.headers.get('access-control-allow-methods')!, /GET/);
       assert.match(page.headers.get('content-security-policy')!, /script-src 'self'/);
+      const hit = await server.get('/papers/date/2025-11-04');
+      assert.equal(hit.headers.get('ratelimit-remaining'), null, 'a cached page does not replay another request’s rate-limit count');
     });
 
     test('a cached page changes when an import changes what it shows', async () => {

@@ -15,6 +15,8 @@ const MAX_DRAIN_BYTES = 1024 * 1024;
 export const limitBody =
   (maxBytes: number, message: string, deps?: Deps): MiddlewareHandler<AppEnv> =>
   async (c, next) => {
+    // GETs carry no body; touching c.req.raw would make the server build a full Request object.
+    if (c.req.method === 'GET' || c.req.method === 'HEAD' || c.req.method === 'OPTIONS') return next();
     const stream = c.req.raw.body;
     if (!stream) return next();
     const reader = stream.getReader();

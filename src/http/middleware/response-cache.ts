@@ -8,7 +8,6 @@ import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Database } from '../../db/connection.ts';
-import { dataVersion } from '../../db/queries/papers.ts';
 
 /** Memory the cache may hold; the least recently used answers go first. */
 export const CACHE_MAX_BYTES = 64 * 1024 * 1024;
@@ -41,7 +40,7 @@ export function responseCache(database: Database, maxBytes = CACHE_MAX_BYTES): M
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return next();
     const url = new URL(c.req.url);
     const key = url.pathname + url.search;
-    const version = await dataVersion(database.db);
+    const version = await database.readDataVersion();
     let entry = entries.get(key);
     if (entry && entry.version !== version) {
       drop(key);
@@ -59,7 +58,8 @@ export function responseCache(database: Database, maxBytes = CACHE_MAX_BYTES): M
     const control = res.headers.get('cache-control') ?? '';
     if (res.status !== 200 || res.headers.has('set-cookie') || /no-store|private/.test(control) || !COMPRESSIBLE.test(type)) return;
     const body = Buffer.from(await res.arrayBuffer());
-    const headers = [...res.headers.entries()].filter(([k]) => k !== 'content-length' && k !== 'content-encoding');
+    // Per-request headers (rate-limit counts) belong to the request that filled the cache, not to the page.
+    const headers = [...res.headers.entries()].filter(([k]) => !/^(content-length|content-encoding|ratelimit-|retry-after)/.test(k));
     if (!res.headers.has('cache-control')) headers.push(['cache-control', CACHE_CONTROL]);
     const gzip = body.length >= MIN_COMPRESS_BYTES ? gzipSync(body, { level: 6 }) : null;
     entry = {
