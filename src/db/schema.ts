@@ -285,6 +285,12 @@ export interface OrganizationMembersTable {
   created_at: string;
 }
 
+export interface RemovedEntriesTable {
+  paper_id: string;
+  day: string;
+  removed_at: string;
+}
+
 export interface SchemaMigrationsTable {
   version: number;
   name: string;
@@ -304,6 +310,7 @@ export interface DB {
   outbox: OutboxTable;
   votes: VotesTable;
   api_tokens: ApiTokensTable;
+  removed_entries: RemovedEntriesTable;
   comments: CommentsTable;
   comment_votes: CommentVotesTable;
   comment_mentions: CommentMentionsTable;

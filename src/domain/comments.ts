@@ -34,7 +34,9 @@ export function wilsonLowerBound(ups: number, downs = 0, z = WILSON_Z): number {
   if (n === 0) return 0;
   const p = u / n;
   const z2 = z * z;
-  return (p + z2 / (2 * n) - z * Math.sqrt((p * (1 - p) + z2 / (4 * n)) / n)) / (1 + z2 / n);
+  const bound = (p + z2 / (2 * n) - z * Math.sqrt((p * (1 - p) + z2 / (4 * n)) / n)) / (1 + z2 / n);
+  // With no upvotes the bound is 0 exactly; floating point can leave -1e-17 there.
+  return Math.max(0, bound);
 }
 
 export type CommentSort = 'best' | 'new';

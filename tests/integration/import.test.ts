@@ -148,6 +148,25 @@ for (const engine of ENGINES) {
       assert.deepEqual([again.new, again.updated, again.unchanged], [0, 0, 3]);
     });
 
+    test('an entry taken off its list stays off when the list is imported again, until it is put back', async () => {
+      const { removeEntry, addEntry } = await import('../../src/db/queries/submissions.ts');
+      const day = fx('hf-daily', '2025-06-26.json');
+      assert.equal((await entriesOf('2506.20639')).length, 1);
+      assert.equal(await removeEntry(database.db, '2506.20639', '2025-06-26'), true);
+      const again = await importFiles(database, [day]);
+      assert.equal(again.rejected, 0);
+      assert.equal((await entriesOf('2506.20639')).length, 0, 'the import does not bring it back');
+      const user = await database.db
+        .insertInto('users')
+        .values({ username: 'ed', email: 'ed@example.org', password_hash: null, created_at: new Date().toISOString() })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      assert.equal(await addEntry(database.db, { paperId: '2506.20639', day: '2025-06-26', userId: user.id, comment: null, now: new Date() }), true);
+      await database.db.deleteFrom('daily_entries').where('paper_id', '=', '2506.20639').execute();
+      await importFiles(database, [day]);
+      assert.equal((await entriesOf('2506.20639')).length, 1, 'put back by hand, the list may bring it again');
+    });
+
     test('arXiv records: the freshest version wins whatever the order', async () => {
       // hep-th/9901001 is v2 in the Atom feed ("Branes at Angles and Black Holes in Four Dimensions") and has no
       // version in the OAI page ("Branes at angles"). Both were imported above, OAI first: the v2 title won.

@@ -12,6 +12,7 @@ import { moderation } from './0005-moderation.ts';
 import { collections } from './0006-collections.ts';
 import { oauth } from './0007-oauth.ts';
 import { organizations } from './0008-organizations.ts';
+import { removedEntries } from './0009-removed-entries.ts';
 
 export interface MigrationContext {
   engine: Engine;
@@ -26,4 +27,4 @@ export interface Migration {
   up(db: Kysely<any>, ctx: MigrationContext): Promise<void>;
 }
 
-export const migrations: readonly Migration[] = [papers, accounts, tokensAndSubmissions, comments, moderation, collections, oauth, organizations];
+export const migrations: readonly Migration[] = [papers, accounts, tokensAndSubmissions, comments, moderation, collections, oauth, organizations, removedEntries];

@@ -7,6 +7,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { FlagTarget, ModerationAction } from '../../domain/moderation.ts';
 import type { DB, ModerationLogTable } from '../schema.ts';
 import type { Page, PageRequest } from './lists.ts';
+import { markRemoved } from './submissions.ts';
 import { bumpDataVersion } from './papers.ts';
 
 type Db = Kysely<DB>;
@@ -206,6 +207,7 @@ export async function removeSubmission(db: Db, a: ActionInput & { paperId: strin
     if (!entry) return { ok: false, problem: 'not-found' };
     await resolveFlags(trx, { entryId: entry.id }, a.moderatorId, a.now);
     await trx.deleteFrom('daily_entries').where('id', '=', entry.id).execute();
+    await markRemoved(trx, a.paperId, a.day, a.now);
     await logAction(trx, { ...a, action: 'remove-submission', targetType: 'submission', targetId: `${a.paperId} ${a.day}`, paperId: a.paperId, day: a.day, userId: entry.user_id });
     await bumpDataVersion(trx);
     return { ok: true };

@@ -86,6 +86,7 @@ export async function applyRecords(db: Db, records: ImportRecord[], maxParams: n
   const ids = [...new Set(records.map((r) => r.paper.id))];
   const stored = await loadPapers(db, ids);
   const storedEntries = await loadEntries(db, records);
+  const removed = await loadRemoved(db, records);
 
   // Merge in order, so a paper listed twice in one batch sees its first record.
   const papers = new Map<string, Paper>(stored);
@@ -103,7 +104,8 @@ export async function applyRecords(db: Db, records: ImportRecord[], maxParams: n
       changedPapers.add(paper.id);
     }
     if (paper.organization) orgs.set(paper.organization.name, { ...orgs.get(paper.organization.name), ...paper.organization });
-    if (entry) {
+    // An entry editors or moderators took off its list stays off; the paper's data still merges.
+    if (entry && !removed.has(`${entry.paperId} ${entry.day}`)) {
       const key = `${entry.paperId} ${entry.day}`;
       const eBefore = entries.get(key);
       const eAfter = mergeEntry(eBefore, entry);
@@ -193,6 +195,18 @@ export async function bumpDataVersion(db: Db): Promise<void> {
 export async function dataVersion(db: Db): Promise<number> {
   const r = await db.selectFrom('site_state').select('value').where('key', '=', 'data_version').executeTakeFirst();
   return Number(r?.value ?? 0);
+}
+
+async function loadRemoved(db: Db, records: ImportRecord[]): Promise<Set<string>> {
+  const wanted = records.flatMap((r) => (r.entry ? [r.entry] : []));
+  if (wanted.length === 0) return new Set();
+  const rows = await db
+    .selectFrom('removed_entries')
+    .select(['paper_id', 'day'])
+    .where('paper_id', 'in', [...new Set(wanted.map((e) => e.paperId))])
+    .where('day', 'in', [...new Set(wanted.map((e) => e.day))])
+    .execute();
+  return new Set(rows.map((r) => `${r.paper_id} ${r.day}`));
 }
 
 async function loadEntries(db: Db, records: ImportRecord[]): Promise<Map<string, DailyEntry>> {

@@ -23,14 +23,31 @@ export async function addEntry(db: Db, e: { paperId: string; day: string; userId
     .onConflict((oc) => oc.columns(['paper_id', 'day']).doNothing())
     .returning('id')
     .executeTakeFirst();
-  if (r) await bumpDataVersion(db);
+  if (r) {
+    // Put back by hand: imports may list it again too.
+    await db.deleteFrom('removed_entries').where('paper_id', '=', e.paperId).where('day', '=', e.day).execute();
+    await bumpDataVersion(db);
+  }
   return r !== undefined;
 }
 
-export async function removeEntry(db: Db, paperId: string, day: string): Promise<boolean> {
-  const r = await db.deleteFrom('daily_entries').where('paper_id', '=', paperId).where('day', '=', day).executeTakeFirst();
-  if (Number(r.numDeletedRows) > 0) await bumpDataVersion(db);
-  return Number(r.numDeletedRows) > 0;
+/** Takes a paper off a day's list and marks it removed, so that no import of that list brings it back. */
+export async function removeEntry(db: Db, paperId: string, day: string, now = new Date()): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const r = await trx.deleteFrom('daily_entries').where('paper_id', '=', paperId).where('day', '=', day).executeTakeFirst();
+    if (Number(r.numDeletedRows) === 0) return false;
+    await markRemoved(trx, paperId, day, now);
+    await bumpDataVersion(trx);
+    return true;
+  });
+}
+
+export async function markRemoved(db: Db, paperId: string, day: string, now: Date): Promise<void> {
+  await db
+    .insertInto('removed_entries')
+    .values({ paper_id: paperId, day, removed_at: now.toISOString() })
+    .onConflict((oc) => oc.columns(['paper_id', 'day']).doNothing())
+    .execute();
 }
 
 export async function setFeatured(db: Db, paperId: string, day: string, on: boolean, now: Date): Promise<boolean> {

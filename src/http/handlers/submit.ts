@@ -128,7 +128,7 @@ export const editorAction = (deps: Deps, action: 'list' | 'unlist' | 'feature' |
     action === 'list'
       ? await addEntry(db, { paperId: ref.id, day, userId: viewer.id, comment: null, now })
       : action === 'unlist'
-        ? await removeEntry(db, ref.id, day)
+        ? await removeEntry(db, ref.id, day, now)
         : await setFeatured(db, ref.id, day, action === 'feature', now);
   if (!done && action !== 'list') return htmlError(c, deps, 404, 'Not on that list', `${ref.id} is not on the list of ${day}.`);
   return c.redirect(safeNext(typeof body.next === 'string' ? body.next : `/papers/date/${day}`), 303);
