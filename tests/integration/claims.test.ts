@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { hashToken, newToken } from '../../src/auth/crypto.ts';
 import type { Database } from '../../src/db/connection.ts';
 import type { Role } from '../../src/db/schema.ts';
 import { addEntry } from '../../src/db/queries/submissions.ts';
-import { createSession, createUser, markEmailVerified } from '../../src/db/queries/users.ts';
 import { DEFAULT_RULES } from '../../src/domain/submission-rules.ts';
 import { importFiles, listInputFiles } from '../../src/importers/import-files.ts';
+import { sessionMember, type SessionMember } from '../helpers/members.ts';
 import { ENGINES, openTestDatabase } from '../helpers/db.ts';
 import { startTestServer, type TestServer } from '../helpers/http.ts';
 
@@ -30,30 +29,9 @@ for (const engine of ENGINES) {
       await database.close();
     });
 
-    async function member(username: string, opts: { role?: Role; verified?: boolean; base?: () => string } = {}) {
-      const user = await createUser(database.db, { username, email: `${username}@example.org`, passwordHash: null, role: opts.role ?? 'member' });
-      if (opts.verified !== false) await markEmailVerified(database.db, user.id);
-      const session = newToken();
-      await createSession(database.db, { tokenHash: hashToken(session), userId: user.id, expiresAt: new Date(Date.now() + 3_600_000).toISOString(), userAgent: null });
-      const csrf = newToken();
-      const cookie = `dp_session=${session}; dp_csrf=${csrf}`;
-      const base = opts.base ?? (() => server.base);
-      return {
-        user,
-        form: (p: string, fields: Record<string, string> = {}, withCsrf = true) =>
-          fetch(base() + p, {
-            method: 'POST',
-            redirect: 'manual',
-            headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-            body: new URLSearchParams(withCsrf ? { _csrf: csrf, ...fields } : fields).toString(),
-          }),
-        page: (p: string) => fetch(base() + p, { headers: { cookie } }).then((r) => r.text()),
-        get: (p: string, b = base()) => fetch(b + p, { headers: { cookie }, redirect: 'manual' }),
-        post: (b: string, p: string, fields: Record<string, string>) =>
-          fetch(b + p, { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: csrf, ...fields }).toString() }),
-      };
-    }
-    type Member = Awaited<ReturnType<typeof member>>;
+    const member = (username: string, opts: { role?: Role; verified?: boolean; base?: () => string } = {}) =>
+      sessionMember(database, opts.base ?? (() => server.base), username, opts);
+    type Member = SessionMember;
 
     const anonPage = async (p: string) => (await fetch(server.base + p)).text();
     const claimOf = (userId: number, paperId: string) =>

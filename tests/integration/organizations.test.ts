@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { hashToken, newToken } from '../../src/auth/crypto.ts';
+import { newToken } from '../../src/auth/crypto.ts';
 import type { Database } from '../../src/db/connection.ts';
 import type { Role } from '../../src/db/schema.ts';
 import { dataVersion } from '../../src/db/queries/papers.ts';
-import { createSession, createUser, markEmailVerified } from '../../src/db/queries/users.ts';
 import { importFiles, listInputFiles } from '../../src/importers/import-files.ts';
+import { sessionMember, type SessionMember } from '../helpers/members.ts';
 import { ENGINES, openTestDatabase } from '../helpers/db.ts';
 import { startTestServer, type TestServer } from '../helpers/http.ts';
 
@@ -31,28 +31,8 @@ for (const engine of ENGINES) {
       await database.close();
     });
 
-    /** A member with a session and a CSRF token, made directly in the database. */
-    async function member(username: string, role: Role = 'member') {
-      const user = await createUser(database.db, { username, email: `${username}@example.org`, passwordHash: null, role });
-      await markEmailVerified(database.db, user.id);
-      const session = newToken();
-      await createSession(database.db, { tokenHash: hashToken(session), userId: user.id, expiresAt: new Date(Date.now() + 3_600_000).toISOString(), userAgent: null });
-      const csrf = newToken();
-      const cookie = `dp_session=${session}; dp_csrf=${csrf}`;
-      return {
-        user,
-        form: (p: string, fields: Record<string, string> = {}, withCsrf = true) =>
-          fetch(server.base + p, {
-            method: 'POST',
-            redirect: 'manual',
-            headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-            body: new URLSearchParams(withCsrf ? { _csrf: csrf, ...fields } : fields).toString(),
-          }),
-        get: (p: string) => fetch(server.base + p, { headers: { cookie }, redirect: 'manual' }),
-        page: (p: string) => fetch(server.base + p, { headers: { cookie } }).then((r) => r.text()),
-      };
-    }
-    type Member = Awaited<ReturnType<typeof member>>;
+    const member = (username: string, role: Role = 'member') => sessionMember(database, () => server.base, username, { role });
+    type Member = SessionMember;
     const anonPage = async (p: string) => (await fetch(server.base + p)).text();
     const orgOf = async (paper: string) => {
       const r = await database.db.selectFrom('papers').leftJoin('organizations as o', 'o.id', 'papers.organization_id').select('o.name').where('papers.id', '=', paper).executeTakeFirstOrThrow();
