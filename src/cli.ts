@@ -14,6 +14,14 @@ import { migrate, SchemaTooNewError } from './db/migrate.ts';
 import { startServer } from './http/server.ts';
 import { FORMATS, type Format } from './importers/formats.ts';
 import { importFiles, listInputFiles } from './importers/import-files.ts';
+import { SHUTDOWN_GRACE_MS } from './domain/jobs.ts';
+import { registerJobsCommands } from './jobs/cli.ts';
+import { jobDefinitions } from './jobs/registry.ts';
+import { Scheduler } from './jobs/scheduler.ts';
+import { digestCommand, type DigestCommandOptions } from './email/digest-cli.ts';
+import { DigestError } from './email/digest-run.ts';
+import { registerEmbeddingsCommands } from './search/cli-embeddings.ts';
+import { EmbedderError } from './search/embedders/types.ts';
 
 class UsageError extends Error {}
 
@@ -41,13 +49,26 @@ program
     const config = loadConfig();
     const database = await openDatabase(config.database);
     await migrate(database);
-    const server = await startServer(config, database);
+    // Background jobs (src/jobs): their rows are written even when this instance does not run them, for /admin/jobs.
+    const jobs = jobDefinitions(config, { database });
+    const scheduler = new Scheduler({ database, jobs, timezone: config.jobs.timezone, tickMs: config.jobs.tickMs });
+    await scheduler.sync();
+    const server = await startServer(config, database, { jobs });
     const where = config.database.engine === 'sqlite' ? config.database.path : 'PostgreSQL';
-    console.log(`Daily Papers on http://${config.host}:${config.port} (database: ${where})`);
+    console.log(`Daily Papers on http://${config.host}:${config.port} (database: ${where}; background jobs ${config.jobs.enabled ? 'on' : 'off (JOBS_ENABLED=false)'})`);
+    if (config.jobs.enabled) await scheduler.start();
+    let stopping = false;
     const stop = () => {
-      server.close(() => void database.close().then(() => process.exit(0)));
+      if (stopping) return;
+      stopping = true;
+      // Stop taking requests and claiming jobs; running jobs get SHUTDOWN_GRACE_MS, then their leases are released.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+      void Promise.all([scheduler.stop(SHUTDOWN_GRACE_MS).catch((e) => console.error(`stopping background jobs: ${(e as Error).message}`)), closed])
+        .then(() => database.close())
+        .finally(() => process.exit(0));
       // Connections that linger (keep-alive) must not hold the process forever.
-      setTimeout(() => process.exit(0), 5000).unref();
+      setTimeout(() => process.exit(0), SHUTDOWN_GRACE_MS + 5000).unref();
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
@@ -117,6 +138,23 @@ program
     process.exitCode = rejections.length > 0 ? 1 : 0;
   });
 
+program
+  .command('digest')
+  .description('enqueue the email digest of a period for every active subscriber of that frequency (or one), then send it; each subscriber gets it once however often it runs')
+  .addOption(new Option('--period <period>', 'which digest').choices(['daily', 'weekly']).default('daily'))
+  .option('--date <day>', 'a day in the period, YYYY-MM-DD (default: today in US Eastern time; yesterday for weekly)')
+  .option('--to <email>', 'only this (active) subscriber')
+  .option('--dry-run', 'print who would get which papers; enqueue and send nothing')
+  .option('--json', 'print the summary as one JSON object on the last line of stdout')
+  .action(async (opts: DigestCommandOptions) => {
+    try {
+      process.exitCode = await withDatabase((config, database) => digestCommand(config, database, opts));
+    } catch (e) {
+      if (e instanceof DigestError) throw new UsageError(e.message);
+      throw e;
+    }
+  });
+
 const ROLES = ['member', 'editor', 'moderator', 'admin'] as const;
 const users = program.command('users').description('manage member accounts (operators)');
 
@@ -168,6 +206,9 @@ users
     console.log(`${username} is now ${role}`);
   });
 
+registerEmbeddingsCommands(program, withDatabase);
+registerJobsCommands(program, withDatabase);
+
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
@@ -177,7 +218,7 @@ try {
   } else if (e instanceof UsageError || e instanceof ConfigError || e instanceof InvalidArgumentError) {
     console.error(`dailypapers: ${e.message}`);
     process.exitCode = 2;
-  } else if (e instanceof DatabaseError || e instanceof SchemaTooNewError) {
+  } else if (e instanceof DatabaseError || e instanceof SchemaTooNewError || e instanceof EmbedderError) {
     console.error(`dailypapers: ${e.message}`);
     process.exitCode = 1;
   } else {

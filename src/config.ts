@@ -5,6 +5,10 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_RULES, type SubmissionRules } from './domain/submission-rules.ts';
+import { readFileSync } from 'node:fs';
+import { DEFAULT_DAILY_DAYS, formatDigestDays, parseDigestDays } from './domain/digest.ts';
+import type { DkimConfig } from './email/mailer.ts';
+import { cronProblem, JOB_NAMES, type JobName } from './domain/jobs.ts';
 
 export type DatabaseConfig =
   | { engine: 'sqlite'; path: string }
@@ -15,7 +19,9 @@ export interface Config {
   port: number;
   host: string;
   site: SiteConfig;
-  mail: { smtpUrl: string | null; from: string };
+  mail: { smtpUrl: string | null; from: string; dkim: DkimConfig | null };
+  /** Email digests: the weekdays of the daily digest (0 = Sunday), from DIGEST_DAILY_DAYS. */
+  digest: { dailyDays: number[] };
   /** Behind a reverse proxy, take the client's address from X-Forwarded-For (else the socket's). */
   trustProxy: boolean;
   /** The arXiv API's query endpoint, for papers members submit that are not in the database yet. */
@@ -23,6 +29,65 @@ export interface Config {
   submissions: SubmissionRules;
   /** Sign-in with GitHub and Hugging Face: a provider is here only when its client id and secret are both set. */
   oauth: OAuthConfig;
+  /** Background jobs (src/jobs): whether `serve` runs them, how often it looks, and their schedules. */
+  jobs: JobsConfig;
+  /** The harvester (src/harvest): where the upstreams are and how politely they are asked. */
+  harvest: HarvestConfig;
+  /** Semantic search and similar papers (src/search/semantic.ts): which embedder, and where its files go. */
+  embeddings: EmbeddingsConfig;
+}
+
+export interface EmbeddingsConfig {
+  /** EMBEDDER: `builtin` (LSA trained on the site's papers), `transformers`, `openai`, or `none` (semantic search off). */
+  embedder: 'builtin' | 'transformers' | 'openai' | 'none';
+  /** EMBEDDINGS_DIR: the built-in model and the vector index files (default: beside the SQLite file, or ./data). */
+  dir: string;
+  /** EMBEDDINGS_URL: an OpenAI-compatible server (`http://127.0.0.1:11434`, `…/v1`, or `…/v1/embeddings`). */
+  url: string | null;
+  /** EMBEDDINGS_MODEL: the model name the endpoint or transformers.js knows. */
+  model: string | null;
+  /** EMBEDDINGS_API_KEY: sent as a Bearer token to the endpoint. */
+  apiKey: string | null;
+  /** TRANSFORMERS_MODEL_PATH: a folder of transformers.js models (then nothing is downloaded). */
+  transformersModelPath: string | null;
+  /** EMBEDDINGS_TIMEOUT_SECONDS: the longest wait for one answer of the endpoint. */
+  timeoutMs: number;
+}
+
+export interface JobsConfig {
+  /** JOBS_ENABLED: `serve` runs the scheduler (default true). */
+  enabled: boolean;
+  /** JOBS_TICK_SECONDS: how often the scheduler looks for due jobs. */
+  tickMs: number;
+  /** JOBS_TIMEZONE: the zone cron expressions are read in (arXiv announces at 20:00 US Eastern). */
+  timezone: string;
+  /** SCHEDULE_<JOB>: a cron expression replacing the job's default, or null for "off". */
+  schedules: Partial<Record<JobName, string | null>>;
+}
+
+export interface HarvestConfig {
+  /** Sent with every upstream request, naming the site (arXiv asks harvesters to say who they are). */
+  userAgent: string;
+  arxivOaiUrl: string;
+  /** arXiv categories kept (`cs.AI`), or whole archives (`cs`). */
+  categories: string[];
+  /** The first harvest starts this many days back. */
+  firstDays: number;
+  /** Pause between two requests to the same upstream. */
+  delayMs: number;
+  /** Longest wait for one answer. */
+  timeoutMs: number;
+  /** Longest Retry-After honoured; a longer one fails the run (it is retried later). */
+  retryAfterMaxMs: number;
+  hfMirror: boolean;
+  hfApiUrl: string;
+  /** Days of Hugging Face lists fetched per run (today and the days before). */
+  hfDays: number;
+  githubToken: string | null;
+  githubStars: boolean;
+  githubApiUrl: string;
+  /** Repositories whose stars are read per run (oldest-read first). */
+  githubPerRun: number;
 }
 
 /** The OAuth providers members may sign in with (the path segment of /auth/PROVIDER). */
@@ -86,6 +151,9 @@ const oauthCredential = z
   .regex(/^[\x21-\x7e]{1,200}$/, 'expected the value from the OAuth app settings (printable characters, no spaces)');
 const oauthBase = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
 
+const bool = z.enum(['true', 'false', '1', '0'], { error: 'expected true or false' });
+const isTrue = (v: string | undefined) => v === 'true' || v === '1';
+
 const EnvSchema = z.object({
   DATABASE_URL: z.string().default(DEFAULT_DATABASE_URL),
   PORT: port.default(3000),
@@ -99,6 +167,11 @@ const EnvSchema = z.object({
     .url({ protocol: /^smtps?$/, error: 'expected smtp://user:password@host:port or smtps://…' })
     .optional(),
   MAIL_FROM: z.string().min(3, 'expected a From address, e.g. "Daily Papers <papers@example.org>"').optional(),
+  DKIM_DOMAIN: z.string().regex(/^[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/, 'expected the signing domain, e.g. example.org').optional(),
+  DKIM_SELECTOR: z.string().regex(/^[A-Za-z0-9._-]{1,63}$/, 'expected the DNS selector, e.g. mail2025').optional(),
+  DKIM_PRIVATE_KEY: z.string().optional(),
+  DKIM_PRIVATE_KEY_FILE: z.string().optional(),
+  DIGEST_DAILY_DAYS: z.string().refine((v) => parseDigestDays(v) !== null, 'expected weekdays separated by commas, e.g. sun,mon,tue,wed,thu').default(formatDigestDays(DEFAULT_DAILY_DAYS)),
   TRUST_PROXY: z.enum(['true', 'false', '1', '0'], { error: 'expected true or false' }).default('false'),
   ARXIV_API_URL: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).default('https://export.arxiv.org/api/query'),
   SUBMIT_WHO: z.enum(['verified', 'claimed', 'editors'], { error: 'expected verified, claimed or editors' }).default(DEFAULT_RULES.who),
@@ -112,7 +185,68 @@ const EnvSchema = z.object({
   HF_CLIENT_ID: oauthCredential.optional(),
   HF_CLIENT_SECRET: oauthCredential.optional(),
   HF_OAUTH_BASE: oauthBase.default('https://huggingface.co'),
+  JOBS_ENABLED: bool.default('true'),
+  JOBS_TICK_SECONDS: z.coerce.number({ error: 'expected a number of seconds' }).min(0.01, 'expected more than 0 seconds').max(3600, 'expected at most 3600 seconds').default(5),
+  JOBS_TIMEZONE: z.string().refine(isTimeZone, 'expected an IANA time zone, e.g. America/New_York or UTC').default('America/New_York'),
+  ARXIV_OAI_URL: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).default('https://export.arxiv.org/oai2'),
+  HARVEST_CATEGORIES: z
+    .string()
+    .regex(/^\s*[a-z][a-z-]*(\.[A-Za-z-]+)?(\s+[a-z][a-z-]*(\.[A-Za-z-]+)?)*\s*$/, 'expected arXiv categories separated by spaces, e.g. "cs.AI cs.CL stat.ML"')
+    .default('cs.AI cs.CL cs.CV cs.LG stat.ML'),
+  HARVEST_FIRST_DAYS: z.coerce.number({ error: 'expected a number of days' }).int('expected a whole number of days').min(0, 'expected 0 or more days').max(3650, 'expected at most 3650 days').default(3),
+  HARVEST_DELAY_SECONDS: z.coerce.number({ error: 'expected a number of seconds' }).min(0, 'expected 0 or more seconds').max(600, 'expected at most 600 seconds').default(3),
+  HARVEST_TIMEOUT_SECONDS: z.coerce.number({ error: 'expected a number of seconds' }).min(0.01, 'expected more than 0 seconds').max(3600, 'expected at most 3600 seconds').default(60),
+  HARVEST_RETRY_AFTER_MAX_SECONDS: z.coerce.number({ error: 'expected a number of seconds' }).min(0, 'expected 0 or more seconds').max(86400, 'expected at most 86400 seconds').default(600),
+  HF_MIRROR: bool.default('false'),
+  HF_API_URL: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).default('https://huggingface.co'),
+  HF_MIRROR_DAYS: z.coerce.number({ error: 'expected a number of days' }).int('expected a whole number of days').min(1, 'expected 1 or more days').max(60, 'expected at most 60 days').default(3),
+  GITHUB_TOKEN: z.string().regex(/^[\x21-\x7e]{1,255}$/, 'expected a GitHub token (printable characters, no spaces)').optional(),
+  GITHUB_STARS: bool.optional(),
+  GITHUB_STARS_PER_RUN: z.coerce.number({ error: 'expected a number' }).int('expected a whole number').min(1, 'expected 1 or more').max(5000, 'expected at most 5000').default(50),
+  EMBEDDER: z.enum(['builtin', 'transformers', 'openai', 'none'], { error: 'expected builtin, transformers, openai or none' }).default('builtin'),
+  EMBEDDINGS_DIR: z.string().optional(),
+  EMBEDDINGS_URL: z.url({ protocol: /^https?$/, error: 'expected the http(s) URL of an OpenAI-compatible server, e.g. http://127.0.0.1:11434' }).optional(),
+  EMBEDDINGS_MODEL: z.string().regex(/^[\x21-\x7e]{1,200}$/, 'expected a model name, e.g. nomic-embed-text').optional(),
+  EMBEDDINGS_API_KEY: z.string().regex(/^[\x21-\x7e]{1,500}$/, 'expected an API key (printable characters, no spaces)').optional(),
+  TRANSFORMERS_MODEL_PATH: z.string().optional(),
+  EMBEDDINGS_TIMEOUT_SECONDS: z.coerce.number({ error: 'expected a number of seconds' }).min(0.01, 'expected more than 0 seconds').max(3600, 'expected at most 3600 seconds').default(30),
 });
+
+/** True for a time zone this Node.js knows (IANA names, UTC). */
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const SCHEDULE_PREFIX = 'SCHEDULE_';
+const scheduleVar = (job: JobName) => SCHEDULE_PREFIX + job.toUpperCase().replace(/-/g, '_');
+
+/** SCHEDULE_<JOB> variables: a 5-field cron expression or `off`; an unknown job or a bad expression is named. */
+function jobSchedules(env: Record<string, string>, timezone: string): { schedules: JobsConfig['schedules']; problems: string[] } {
+  const schedules: JobsConfig['schedules'] = {};
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(env)) {
+    if (!key.startsWith(SCHEDULE_PREFIX)) continue;
+    const job = JOB_NAMES.find((j) => scheduleVar(j) === key);
+    if (!job) {
+      problems.push(`${key}: no such job (expected one of ${JOB_NAMES.map(scheduleVar).join(', ')}) (got "${value}")`);
+      continue;
+    }
+    const v = value.trim();
+    if (v === 'off') {
+      schedules[job] = null;
+      continue;
+    }
+    const problem = cronProblem(v, timezone);
+    if (problem) problems.push(`${key}: expected a cron expression of 5 fields (minute hour day month weekday) or "off": ${problem} (got "${value}")`);
+    else schedules[job] = v;
+  }
+  return { schedules, problems };
+}
 
 /** A provider is on when both its variables are set; one without the other is a mistake worth stopping for. */
 function oauthClient(
@@ -129,17 +263,38 @@ function oauthClient(
   return { clientId: c.id, clientSecret: c.secret, baseUrl: trim(c.baseUrl), apiUrl: trim(c.apiUrl) };
 }
 
+/** DKIM signing: DKIM_DOMAIN, DKIM_SELECTOR and a key (DKIM_PRIVATE_KEY, PEM, or DKIM_PRIVATE_KEY_FILE) all set, or none. */
+function dkimConfig(e: { DKIM_DOMAIN?: string | undefined; DKIM_SELECTOR?: string | undefined; DKIM_PRIVATE_KEY?: string | undefined; DKIM_PRIVATE_KEY_FILE?: string | undefined }): DkimConfig | null {
+  const any = e.DKIM_DOMAIN ?? e.DKIM_SELECTOR ?? e.DKIM_PRIVATE_KEY ?? e.DKIM_PRIVATE_KEY_FILE;
+  if (any === undefined) return null;
+  let key = e.DKIM_PRIVATE_KEY;
+  if (key === undefined && e.DKIM_PRIVATE_KEY_FILE !== undefined) {
+    try {
+      key = readFileSync(e.DKIM_PRIVATE_KEY_FILE, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`invalid configuration:\n  DKIM_PRIVATE_KEY_FILE: cannot read ${e.DKIM_PRIVATE_KEY_FILE}: ${(err as Error).message}`);
+    }
+  }
+  if (!e.DKIM_DOMAIN || !e.DKIM_SELECTOR || !key) {
+    throw new ConfigError('invalid configuration:\n  DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY (or DKIM_PRIVATE_KEY_FILE): set all of them to sign mail with DKIM, or none');
+  }
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key)) throw new ConfigError('invalid configuration:\n  DKIM_PRIVATE_KEY: expected a PEM private key (-----BEGIN PRIVATE KEY-----…) (got a value, not shown)');
+  return { domainName: e.DKIM_DOMAIN, keySelector: e.DKIM_SELECTOR, privateKey: key.replace(/\\n/g, '\n') };
+}
+
 /** Reads the configuration from an environment (process.env by default). Throws ConfigError. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const blankAsUnset = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = EnvSchema.safeParse(blankAsUnset);
   if (!parsed.success) {
     // Secrets are named, never echoed: the message ends up in logs.
-    const got = (name: string) => (/_SECRET$/.test(name) ? 'a value, not shown' : `"${env[name]}"`);
+    const got = (name: string) => (/_SECRET$|_TOKEN$|_API_KEY$/.test(name) ? 'a value, not shown' : `"${env[name]}"`);
     const msgs = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message} (got ${got(String(i.path[0]))})`);
     throw new ConfigError(`invalid configuration:\n  ${msgs.join('\n  ')}`);
   }
   const e = parsed.data;
+  const { schedules, problems } = jobSchedules(blankAsUnset as Record<string, string>, e.JOBS_TIMEZONE);
+  if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   const host = e.HOST === '0.0.0.0' || e.HOST === '::' ? '127.0.0.1' : e.HOST;
   const github = oauthClient(env, 'GITHUB_CLIENT_ID', 'GITHUB_CLIENT_SECRET', 'GitHub', { id: e.GITHUB_CLIENT_ID, secret: e.GITHUB_CLIENT_SECRET, baseUrl: e.GITHUB_OAUTH_BASE, apiUrl: e.GITHUB_API_BASE });
   const huggingface = oauthClient(env, 'HF_CLIENT_ID', 'HF_CLIENT_SECRET', 'Hugging Face', { id: e.HF_CLIENT_ID, secret: e.HF_CLIENT_SECRET, baseUrl: e.HF_OAUTH_BASE, apiUrl: e.HF_OAUTH_BASE });
@@ -152,7 +307,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       curators: e.SITE_CURATORS ?? null,
       publicUrl: (e.PUBLIC_URL ?? `http://${host}:${e.PORT}`).replace(/\/+$/, ''),
     },
-    mail: { smtpUrl: e.SMTP_URL ?? null, from: e.MAIL_FROM ?? `${e.SITE_NAME} <noreply@${new URL(e.PUBLIC_URL ?? 'http://localhost').hostname}>` },
+    mail: { smtpUrl: e.SMTP_URL ?? null, from: e.MAIL_FROM ?? `${e.SITE_NAME} <noreply@${new URL(e.PUBLIC_URL ?? 'http://localhost').hostname}>`, dkim: dkimConfig(e) },
+    digest: { dailyDays: parseDigestDays(e.DIGEST_DAILY_DAYS)! },
     trustProxy: e.TRUST_PROXY === 'true' || e.TRUST_PROXY === '1',
     arxivApiUrl: e.ARXIV_API_URL,
     submissions: {
@@ -160,5 +316,40 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       weekends: e.SUBMIT_WEEKENDS === 'true' || e.SUBMIT_WEEKENDS === '1',
     },
     oauth: { ...(github ? { github } : {}), ...(huggingface ? { huggingface } : {}) },
+    jobs: { enabled: isTrue(e.JOBS_ENABLED), tickMs: Math.round(e.JOBS_TICK_SECONDS * 1000), timezone: e.JOBS_TIMEZONE, schedules },
+    harvest: {
+      userAgent: `${e.SITE_NAME.replace(/[^\x20-\x7e]/g, '').trim() || 'Daily Papers'} (Daily Papers harvester; ${(e.PUBLIC_URL ?? `http://${host}:${e.PORT}`).replace(/\/+$/, '')})`,
+      arxivOaiUrl: e.ARXIV_OAI_URL,
+      categories: e.HARVEST_CATEGORIES.trim().split(/\s+/),
+      firstDays: e.HARVEST_FIRST_DAYS,
+      delayMs: Math.round(e.HARVEST_DELAY_SECONDS * 1000),
+      timeoutMs: Math.round(e.HARVEST_TIMEOUT_SECONDS * 1000),
+      retryAfterMaxMs: Math.round(e.HARVEST_RETRY_AFTER_MAX_SECONDS * 1000),
+      hfMirror: isTrue(e.HF_MIRROR),
+      hfApiUrl: e.HF_API_URL.replace(/\/+$/, ''),
+      hfDays: e.HF_MIRROR_DAYS,
+      githubToken: e.GITHUB_TOKEN ?? null,
+      // Unauthenticated, GitHub allows 60 requests an hour: on with a token, or when asked for.
+      githubStars: e.GITHUB_STARS === undefined ? e.GITHUB_TOKEN !== undefined : isTrue(e.GITHUB_STARS),
+      githubApiUrl: e.GITHUB_API_BASE.replace(/\/+$/, ''),
+      githubPerRun: e.GITHUB_STARS_PER_RUN,
+    },
+    embeddings: embeddingsConfig(e, parseDatabaseUrl(e.DATABASE_URL)),
+  };
+}
+
+function embeddingsConfig(e: z.infer<typeof EnvSchema>, database: DatabaseConfig): EmbeddingsConfig {
+  const problem = (name: string, why: string) => new ConfigError(`invalid configuration:\n  ${name}: ${why}`);
+  if (e.EMBEDDER === 'openai' && !e.EMBEDDINGS_URL) throw problem('EMBEDDINGS_URL', 'required when EMBEDDER=openai (an OpenAI-compatible server, e.g. http://127.0.0.1:11434 for Ollama)');
+  if (e.EMBEDDER === 'openai' && !e.EMBEDDINGS_MODEL) throw problem('EMBEDDINGS_MODEL', 'required when EMBEDDER=openai (the model name the server knows, e.g. nomic-embed-text)');
+  const besideDb = database.engine === 'sqlite' && database.path !== ':memory:' ? path.dirname(database.path) : path.resolve('data');
+  return {
+    embedder: e.EMBEDDER,
+    dir: e.EMBEDDINGS_DIR ? path.resolve(e.EMBEDDINGS_DIR) : besideDb,
+    url: e.EMBEDDINGS_URL ?? null,
+    model: e.EMBEDDINGS_MODEL ?? (e.EMBEDDER === 'transformers' ? 'Xenova/all-MiniLM-L6-v2' : null),
+    apiKey: e.EMBEDDINGS_API_KEY ?? null,
+    transformersModelPath: e.TRANSFORMERS_MODEL_PATH ? path.resolve(e.TRANSFORMERS_MODEL_PATH) : null,
+    timeoutMs: Math.round(e.EMBEDDINGS_TIMEOUT_SECONDS * 1000),
   };
 }

@@ -143,6 +143,53 @@ export interface OutboxTable {
   sent_at: string | null;
   attempts: Generated<number>;
   last_error: string | null;
+  /** What the mail is: 'account' (confirmations, resets, mentions), 'subscription', 'digest' (migration 12). */
+  kind: Generated<string>;
+  /** 'queued' (to send, from next_attempt_at), 'sent', 'failed' (permanently), 'cancelled' (its subscriber left). */
+  status: Generated<OutboxStatus>;
+  /** Unique when set: a mail with this key is enqueued once (digests: digest:PERIOD:KEY:SUBSCRIBER). */
+  dedupe_key: string | null;
+  next_attempt_at: string | null;
+  /** The lease of the worker sending it (src/email/delivery.ts). */
+  claimed_by: string | null;
+  claimed_until: string | null;
+  /** JSON: extra headers, e.g. List-Unsubscribe. */
+  headers: string | null;
+  subscriber_id: number | null;
+}
+
+export type OutboxStatus = 'queued' | 'sent' | 'failed' | 'cancelled';
+
+export type SubscriberStatus = 'pending' | 'active' | 'unsubscribed' | 'bounced';
+
+/** An email subscription to the digests (migration 12; src/db/queries/subscribers.ts). */
+export interface SubscribersTable {
+  id: Generated<number>;
+  /** Lowercase. */
+  email: string;
+  user_id: number | null;
+  status: SubscriberStatus;
+  frequency: 'daily' | 'weekly';
+  max_papers: number;
+  /** JSON: "all" or {categories, keywords, organizations} (src/domain/digest.ts). */
+  topics: string;
+  /** SHA-256 of the confirmation link's token, while pending. */
+  confirm_token_hash: string | null;
+  confirm_sent_at: string | null;
+  /** Random, signed into the unsubscribe and preferences links with the site secret. */
+  link_key: string;
+  bounce_count: Generated<number>;
+  last_bounce: string | null;
+  created_at: string;
+  updated_at: string;
+  confirmed_at: string | null;
+  unsubscribed_at: string | null;
+}
+
+export interface SiteSecretsTable {
+  name: string;
+  value: string;
+  created_at: string;
 }
 
 export interface VotesTable {
@@ -285,10 +332,74 @@ export interface OrganizationMembersTable {
   created_at: string;
 }
 
+/** One embedding per paper (src/db/queries/embeddings.ts); `vector` is little-endian Float32 bytes. */
+export interface PaperEmbeddingsTable {
+  paper_id: string;
+  model: string;
+  dims: number;
+  vector: Uint8Array;
+  /** Raised on every write (site_state `embedding_seq`); the paper's key in the vector index. */
+  seq: number;
+  updated_at: string;
+}
+
 export interface RemovedEntriesTable {
   paper_id: string;
   day: string;
   removed_at: string;
+}
+
+export type JobStatus = 'ok' | 'error' | 'running';
+
+/** A recurring background job (src/jobs): its schedule, next run, lease and last outcome. */
+export interface JobsTable {
+  name: string;
+  schedule: string;
+  /** 0/1: an admin's switch (the configuration may turn a job off too). */
+  enabled: Generated<number>;
+  next_run_at: string;
+  /** The instance running it, and until when its lease holds (renewed while it runs). */
+  lease_owner: string | null;
+  lease_until: string | null;
+  /** Failures in a row; 0 after a success. */
+  attempts: Generated<number>;
+  last_started_at: string | null;
+  last_finished_at: string | null;
+  last_duration_ms: number | null;
+  last_status: JobStatus | null;
+  last_error: string | null;
+  /** A short summary of what the last successful run did. */
+  last_result: string | null;
+}
+
+/** One run of a job (the newest JOB_RUNS_KEPT per job are kept). */
+export interface JobRunsTable {
+  id: Generated<number>;
+  name: string;
+  owner: string;
+  started_at: string;
+  finished_at: string | null;
+  status: JobStatus;
+  error: string | null;
+  result: string | null;
+}
+
+/** Where the harvester is in an upstream list (`arxiv-oai:cs`): committed with each page it writes. */
+export interface HarvestStateTable {
+  source: string;
+  cursor: string | null;
+  resumption_token: string | null;
+  list_from: string | null;
+  list_max_datestamp: string | null;
+  updated_at: string;
+}
+
+/** When the stars of a paper's GitHub repository were last read. */
+export interface GithubReposTable {
+  url: string;
+  stars: number | null;
+  status: 'ok' | 'missing' | 'error';
+  checked_at: string;
 }
 
 export interface SchemaMigrationsTable {
@@ -299,6 +410,7 @@ export interface SchemaMigrationsTable {
 
 export interface DB {
   papers: PapersTable;
+  paper_embeddings: PaperEmbeddingsTable;
   organizations: OrganizationsTable;
   submitters: SubmittersTable;
   daily_entries: DailyEntriesTable;
@@ -308,6 +420,8 @@ export interface DB {
   sessions: SessionsTable;
   user_tokens: UserTokensTable;
   outbox: OutboxTable;
+  subscribers: SubscribersTable;
+  site_secrets: SiteSecretsTable;
   votes: VotesTable;
   api_tokens: ApiTokensTable;
   removed_entries: RemovedEntriesTable;
@@ -321,5 +435,9 @@ export interface DB {
   collections: CollectionsTable;
   collection_papers: CollectionPapersTable;
   organization_members: OrganizationMembersTable;
+  jobs: JobsTable;
+  job_runs: JobRunsTable;
+  harvest_state: HarvestStateTable;
+  github_repos: GithubReposTable;
   schema_migrations: SchemaMigrationsTable;
 }

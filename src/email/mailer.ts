@@ -1,16 +1,37 @@
 /**
- * Sending mail. Every message is written to the outbox table first; with an SMTP relay configured
- * (SMTP_URL) it is then sent through nodemailer and marked sent, and without one it stays there for
- * admins to read in the app (/admin/outbox). A relay that fails leaves the error on the row.
+ * Sending mail. Every message is written to the outbox table first (the queue: docs/decisions/0009-email-delivery.md).
+ * `send` is for mail a person is waiting for (a confirmation link): it enqueues the row already claimed by this
+ * process and tries the relay at once; a failure leaves it queued with a retry time, for `deliverOutbox`
+ * (src/email/delivery.ts) to retry with backoff. Bulk mail (digests) is enqueued and left to `deliverOutbox`.
+ * Without a relay (no SMTP_URL) mail stays in the outbox for admins to read in the app (/admin/outbox).
  */
-import nodemailer, { type Transporter } from 'nodemailer';
+import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
 import type { Database } from '../db/connection.ts';
+import { attemptRow, LEASE_SECONDS, newWorkerId, type AttemptOutcome } from './delivery.ts';
+
+export { newWorkerId };
 
 export interface Mail {
   to: string;
   subject: string;
   text: string;
   html?: string;
+  /** Extra headers (List-Unsubscribe, List-Unsubscribe-Post…). */
+  headers?: Record<string, string>;
+  /** 'account' (default), 'subscription', 'digest'… shown in the outbox. */
+  kind?: string;
+  /** Enqueue at most once per key (INSERT … ON CONFLICT DO NOTHING); also names the Message-ID. */
+  dedupeKey?: string;
+  /** The subscription the mail is for: it is not sent once that subscriber has left or bounced. */
+  subscriberId?: number;
+}
+
+/** DKIM signing (nodemailer signs when a key is configured). */
+export interface DkimConfig {
+  domainName: string;
+  keySelector: string;
+  /** PEM. */
+  privateKey: string;
 }
 
 export interface MailConfig {
@@ -18,34 +39,83 @@ export interface MailConfig {
   smtpUrl: string | null;
   /** The From header, e.g. `Daily Papers <papers@example.org>`. */
   from: string;
+  dkim?: DkimConfig | null;
+}
+
+/** A connection (or pool of connections) to the relay. */
+export interface Relay {
+  sendMail(message: SendMailOptions): Promise<unknown>;
+  close(): void;
+}
+
+export interface SendResult {
+  id: number;
+  sent: boolean;
+  error?: string;
+  /** A mail with the same dedupe key was already enqueued: nothing was added. */
+  duplicate?: boolean;
 }
 
 export interface Mailer {
-  /** Records the mail and sends it when a relay is configured. Never throws for a relay failure. */
-  send(mail: Mail): Promise<{ id: number; sent: boolean; error?: string }>;
+  /** Records the mail and, with a relay, sends it now. Never throws for a relay failure (the mail is retried later). */
+  send(mail: Mail): Promise<SendResult>;
+  /** The From header. */
+  readonly from: string;
+  /** Whether an SMTP relay is configured (else mail is held in the outbox). */
+  readonly hasRelay: boolean;
+  /** A relay connection for bulk sending (pooled); the caller closes it. Null without SMTP_URL. */
+  openRelay(opts?: { pool?: boolean; maxConnections?: number }): Relay | null;
+  /** Closes the connection `send` uses. */
+  close(): void;
 }
 
+/** Connections a bulk run keeps open to the relay (nodemailer's pool). */
+export const POOL_CONNECTIONS = 10;
+
 export function createMailer(database: Database, config: MailConfig): Mailer {
-  const transport: Transporter | null = config.smtpUrl ? nodemailer.createTransport(config.smtpUrl) : null;
+  const makeTransport = (pool: boolean, maxConnections = POOL_CONNECTIONS): Transporter | null =>
+    config.smtpUrl
+      ? nodemailer.createTransport({
+          url: config.smtpUrl,
+          ...(pool ? { pool: true, maxConnections, maxMessages: 1000 } : {}),
+          ...(config.dkim ? { dkim: config.dkim } : {}),
+        } as Parameters<typeof nodemailer.createTransport>[0])
+      : null;
+  const transport = makeTransport(false);
+  const workerId = newWorkerId();
+  const relay: Relay | null = transport && { sendMail: (m) => transport.sendMail(m), close: () => transport.close() };
   const { db } = database;
   return {
+    from: config.from,
+    hasRelay: transport !== null,
+    openRelay(opts = {}) {
+      const t = makeTransport(opts.pool ?? true, opts.maxConnections);
+      return t && { sendMail: (m) => t.sendMail(m), close: () => t.close() };
+    },
+    close: () => transport?.close(),
     async send(mail) {
+      const now = new Date();
       const row = await db
         .insertInto('outbox')
-        .values({ to_address: mail.to, subject: mail.subject, text_body: mail.text, html_body: mail.html ?? null, created_at: new Date().toISOString() })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      if (!transport) return { id: row.id, sent: false };
-      try {
-        await transport.sendMail({ from: config.from, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html });
-        await db.updateTable('outbox').set((eb) => ({ sent_at: new Date().toISOString(), attempts: eb('attempts', '+', 1), last_error: null })).where('id', '=', row.id).execute();
-        return { id: row.id, sent: true };
-      } catch (e) {
-        const error = (e as Error).message.slice(0, 500);
-        console.error(`mail to ${mail.to} not sent: ${error}`);
-        await db.updateTable('outbox').set((eb) => ({ attempts: eb('attempts', '+', 1), last_error: error })).where('id', '=', row.id).execute();
-        return { id: row.id, sent: false, error };
+        .values({
+          to_address: mail.to, subject: mail.subject, text_body: mail.text, html_body: mail.html ?? null, created_at: now.toISOString(),
+          kind: mail.kind ?? 'account', status: 'queued', dedupe_key: mail.dedupeKey ?? null, next_attempt_at: now.toISOString(),
+          headers: mail.headers ? JSON.stringify(mail.headers) : null, subscriber_id: mail.subscriberId ?? null,
+          // Claimed by this process at once, so that a background sender does not take it while it is sent here.
+          claimed_by: relay ? workerId : null, claimed_until: relay ? new Date(now.getTime() + LEASE_SECONDS * 1000).toISOString() : null,
+        })
+        .onConflict((oc) => oc.column('dedupe_key').doNothing())
+        .returningAll()
+        .executeTakeFirst();
+      if (!row) {
+        const existing = await db.selectFrom('outbox').select('id').where('dedupe_key', '=', mail.dedupeKey ?? '').executeTakeFirstOrThrow();
+        return { id: existing.id, sent: false, duplicate: true };
       }
+      if (!relay) return { id: row.id, sent: false };
+      const outcome: AttemptOutcome = await attemptRow(database, relay, config.from, row, now);
+      if (outcome.kind === 'sent') return { id: row.id, sent: true };
+      console.error(`mail to ${mail.to} not sent: ${outcome.error}`);
+      return { id: row.id, sent: false, error: outcome.error };
     },
   };
 }

@@ -12,13 +12,18 @@ import { openApiDocument } from './api/openapi.ts';
 import { assetsByPath } from './assets.ts';
 import { htmlError, type AppDeps, type AppEnv, type Deps } from './context.ts';
 import { categoryFeed, collectionFeed, listFeed, organizationFeed } from './feeds/feeds.ts';
-import { rankingPage, subscribePage } from './handlers/about.ts';
+import { rankingPage } from './handlers/about.ts';
+import * as subscriptions from './handlers/subscriptions.ts';
+import { mailPreview } from './handlers/mail-preview.ts';
 import { categoryPage, organizationPage } from './handlers/collections.ts';
 import { dayPage, latestDay, monthPage, pickDay, weekPage } from './handlers/lists.ts';
 import { paperDetail } from './handlers/paper.ts';
+import { similarApi } from './handlers/similar.ts';
 import { vote } from './handlers/vote.ts';
 import { editorAction, submit, submitApi, submitPage } from './handlers/submit.ts';
 import { trendingPage } from './handlers/trending.ts';
+import { searchFeed, searchPage } from './handlers/search.ts';
+import { hfSearch, searchApi } from './api/search.ts';
 import { responseCache } from './middleware/response-cache.ts';
 import { DEFAULT_RULES } from '../domain/submission-rules.ts';
 import { csrfProtection } from './middleware/csrf.ts';
@@ -32,6 +37,7 @@ import { oauthCallback, oauthStart } from './handlers/oauth.ts';
 import * as comments from './handlers/comments.ts';
 import * as commentsApi from './api/comments.ts';
 import { outboxPage } from './handlers/admin.ts';
+import * as adminJobs from './handlers/admin-jobs.ts';
 import * as moderation from './handlers/moderation.ts';
 import * as moderate from './handlers/moderation-actions.ts';
 import * as flags from './handlers/flags.ts';
@@ -48,7 +54,7 @@ const OLD_ID = ':archive{[a-z]+(?:-[a-z]+)*(?:\\.[A-Za-z]{2})?}/:number{[0-9]{7}
 
 export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   const deps: Deps = {
-    trustProxy: false, now: () => new Date(), rateLimits: {}, arxivApiUrl: 'https://export.arxiv.org/api/query', submissionRules: DEFAULT_RULES, oauth: {}, collectionLimits: DEFAULT_COLLECTION_LIMITS,
+    trustProxy: false, now: () => new Date(), rateLimits: {}, arxivApiUrl: 'https://export.arxiv.org/api/query', submissionRules: DEFAULT_RULES, oauth: {}, collectionLimits: DEFAULT_COLLECTION_LIMITS, semantic: null, jobs: [],
     ...appDeps,
   };
   const app = new Hono<AppEnv>();
@@ -94,7 +100,8 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
 
   // Who is asking, how often, and whether a form really comes from this site.
   app.use('*', loadViewer(deps));
-  const AUTH_PATHS = new Set(['/login', '/signup', '/reset', '/reset/confirm', '/settings/email', '/settings/delete']);
+  // /subscribe mails any address it is given: the auth tier keeps it from being used to flood a mailbox.
+  const AUTH_PATHS = new Set(['/login', '/signup', '/reset', '/reset/confirm', '/settings/email', '/settings/delete', '/subscribe']);
   const tier = (name: 'read' | 'write' | 'auth', fallback: Tier) => rateLimit(deps, limiter, deps.rateLimits[name] ?? fallback);
   const tiers = { read: tier('read', READ_TIER), write: tier('write', WRITE_TIER), auth: tier('auth', AUTH_TIER) };
   app.use('*', (c, next) => {
@@ -132,6 +139,9 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   app.post('/settings/logout-everywhere', account.logoutEverywhere(deps));
   app.post('/settings/tokens', account.createToken(deps));
   app.get('/admin/outbox', outboxPage(deps));
+  // Background jobs (src/http/handlers/admin-jobs.ts): admins only; forms post with the CSRF token.
+  app.get('/admin/jobs', adminJobs.jobsPage(deps));
+  for (const action of ['run', 'enable', 'disable'] as const) app.post(`/admin/jobs/:name/${action}`, adminJobs.jobAction(deps, action));
   app.post('/settings/tokens/:id{[0-9]+}/revoke', account.revokeToken(deps));
   // Sign-in with GitHub / Hugging Face (only the providers configured; others are 404).
   app.get('/auth/:provider', oauthStart(deps));
@@ -146,6 +156,10 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   app.get('/papers/month/:month', monthPage(deps));
   app.get('/papers/trending', trendingPage(deps));
   app.get('/papers/category/:category', categoryPage(deps));
+  // Search (src/http/handlers/search.ts, src/search/hybrid.ts): before /papers/:id, which takes any one segment.
+  app.get('/papers/search', searchPage(deps));
+  app.get('/search', searchPage(deps));
+  app.get('/papers/search/:file', searchFeed(deps));
   app.get(`/papers/${NEW_ID}`, paperDetail(deps));
   app.get(`/papers/${OLD_ID}`, paperDetail(deps));
   app.get('/papers/:id', paperDetail(deps)); // anything else: a 400 page naming what an id looks like
@@ -159,7 +173,23 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   }
   app.get('/organizations/:name', organizationPage(deps));
   app.get('/about/ranking', rankingPage(deps));
-  app.get('/subscribe', subscribePage(deps));
+  // Email digests (handlers/subscriptions.ts, docs/decisions/0009-email-delivery.md): subscribe with double
+  // opt-in, members from settings, signed preference and unsubscribe links (GET shows a button, POST acts),
+  // RFC 8058 one-click unsubscribe (exempt from CSRF: its signed token is the authority), admin mail previews.
+  app.get('/subscribe', subscriptions.subscribePage(deps));
+  app.post('/subscribe', subscriptions.subscribe(deps));
+  app.get('/subscribe/confirm', subscriptions.confirmPage(deps));
+  app.post('/subscribe/confirm', subscriptions.confirm(deps));
+  app.get('/subscription', subscriptions.preferencesPage(deps));
+  app.post('/subscription', subscriptions.savePreferences(deps));
+  app.get('/unsubscribe', subscriptions.unsubscribePage(deps));
+  app.post('/unsubscribe', subscriptions.unsubscribeForm(deps));
+  app.post('/unsubscribe/one-click', subscriptions.oneClickUnsubscribe(deps));
+  app.get('/settings/subscription', subscriptions.settingsSubscriptionPage(deps));
+  app.post('/settings/subscription', subscriptions.settingsSubscribe(deps));
+  app.post('/settings/subscription/unsubscribe', subscriptions.settingsUnsubscribe(deps));
+  app.get('/admin/mail-preview', mailPreview(deps));
+  app.get('/admin/mail-preview/:kind', mailPreview(deps));
   app.get('/docs/api', apiDocsPage(deps));
 
   // Feeds
@@ -189,9 +219,13 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   // API (Hugging Face-compatible)
   app.get('/api/daily_papers', dailyPapers(deps));
   app.post('/api/daily_papers', submitApi(deps));
+  app.get('/api/papers/search', hfSearch(deps));
+  app.get('/api/search', searchApi(deps));
   app.get(`/api/papers/${NEW_ID}`, paperById(deps));
   app.get(`/api/papers/${OLD_ID}`, paperById(deps));
   app.get('/api/papers/:id', paperById(deps)); // anything else: a 400 naming the id
+  // Similar papers by embedding ([] without a semantic index; src/http/handlers/similar.ts).
+  for (const paper of [NEW_ID, OLD_ID]) app.get(`/api/papers/${paper}/similar`, similarApi(deps));
   app.get('/api/openapi.json', (c) => c.json(openApiDocument(deps.site)));
 
   // Discussion: comments and replies on papers, their edits, deletions and upvotes. Pages post forms that

@@ -5,6 +5,7 @@
 import type { Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import type { OAuthConfig, SiteConfig } from '../config.ts';
+import type { SemanticIndex } from '../search/types.ts';
 import type { Database } from '../db/connection.ts';
 import type { User } from '../db/queries/users.ts';
 import { votedAmong } from '../db/queries/votes.ts';
@@ -14,6 +15,7 @@ import type { Voting } from './views/cards.ts';
 import type { Mailer } from '../email/mailer.ts';
 import { newToken } from '../auth/crypto.ts';
 import type { Tier } from './middleware/rate-limit.ts';
+import type { JobDefinition } from '../jobs/types.ts';
 import type { SubmissionRules } from '../domain/submission-rules.ts';
 import { errorPage, type Frame } from './views/layout.ts';
 
@@ -33,6 +35,10 @@ export interface AppDeps {
   collectionLimits?: CollectionLimits;
   /** Sign-in with GitHub / Hugging Face: the providers turned on, and where they are (none by default). */
   oauth?: OAuthConfig;
+  /** Semantic search and similar papers (src/search/vectors.ts); null where none is set up. */
+  semantic?: SemanticIndex | null;
+  /** The background jobs this instance knows (src/jobs/registry.ts), for /admin/jobs (none by default). */
+  jobs?: JobDefinition[];
 }
 
 export type Deps = Required<AppDeps>;

@@ -3,12 +3,18 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/connection.ts';
 import { createMailer } from '../email/mailer.ts';
-import { createApp } from './app.ts';
+import { createApp, type AppDeps } from './app.ts';
+import { openSemanticIndex } from '../search/semantic.ts';
 
-export function startServer(config: Config, database: Database): Promise<ServerType> {
-  const app = createApp({ database, site: config.site, mailer: createMailer(database, config.mail), trustProxy: config.trustProxy, arxivApiUrl: config.arxivApiUrl, submissionRules: config.submissions, oauth: config.oauth });
+/** `extra`: what the command adds (the background jobs, for /admin/jobs). */
+export async function startServer(config: Config, database: Database, extra: Pick<AppDeps, 'jobs'> = {}): Promise<ServerType> {
+  // Semantic search and similar papers: null (with a log line saying why) when no embedder is set up.
+  const semantic = await openSemanticIndex(database, config);
+  const app = createApp({ database, site: config.site, mailer: createMailer(database, config.mail), trustProxy: config.trustProxy, arxivApiUrl: config.arxivApiUrl, submissionRules: config.submissions, oauth: config.oauth, semantic, ...extra });
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(server));
     server.once('error', reject);
+    // The index file gets what was added since it was last saved.
+    server.once('close', () => void semantic?.close());
   });
 }

@@ -25,6 +25,10 @@ export interface TestServerOptions {
   collectionLimits?: AppDeps['collectionLimits'];
   /** Sign-in providers (tests point them at tests/helpers/oauth-stub.ts). */
   oauth?: AppDeps['oauth'];
+  /** Semantic search and similar papers (src/search/vectors.ts). */
+  semantic?: AppDeps['semantic'];
+  /** Background job definitions, for /admin/jobs. */
+  jobs?: AppDeps['jobs'];
 }
 
 export async function startTestServer(database: Database, opts: TestServerOptions = {}): Promise<TestServer> {
@@ -39,6 +43,8 @@ export async function startTestServer(database: Database, opts: TestServerOption
     ...(opts.submissionRules ? { submissionRules: opts.submissionRules } : {}),
     ...(opts.collectionLimits ? { collectionLimits: opts.collectionLimits } : {}),
     ...(opts.oauth ? { oauth: opts.oauth } : {}),
+    ...(opts.semantic ? { semantic: opts.semantic } : {}),
+    ...(opts.jobs ? { jobs: opts.jobs } : {}),
   });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));

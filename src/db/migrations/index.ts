@@ -13,6 +13,10 @@ import { collections } from './0006-collections.ts';
 import { oauth } from './0007-oauth.ts';
 import { organizations } from './0008-organizations.ts';
 import { removedEntries } from './0009-removed-entries.ts';
+import { searchIndex } from './0010-search-index.ts';
+import { embeddings } from './0011-embeddings.ts';
+import { subscriptions } from './0012-subscriptions.ts';
+import { jobs } from './0013-jobs.ts';
 
 export interface MigrationContext {
   engine: Engine;
@@ -27,4 +31,4 @@ export interface Migration {
   up(db: Kysely<any>, ctx: MigrationContext): Promise<void>;
 }
 
-export const migrations: readonly Migration[] = [papers, accounts, tokensAndSubmissions, comments, moderation, collections, oauth, organizations, removedEntries];
+export const migrations: readonly Migration[] = [papers, accounts, tokensAndSubmissions, comments, moderation, collections, oauth, organizations, removedEntries, searchIndex, embeddings, subscriptions, jobs];

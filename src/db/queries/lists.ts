@@ -265,3 +265,21 @@ export async function papersOfCategory(db: Db, category: string, page: PageReque
     .executeTakeFirstOrThrow();
   return { items: rows.map((r) => ({ paper: shownPaper(r, r.o_name), organization: organizationOf(r), numComments: r.comments_count })), total: Number(n.n) };
 }
+
+/** The newest listing of each of these papers (those never listed are absent), for search results in Hugging Face's format. */
+export async function latestListingsOf(db: Db, ids: string[]): Promise<Map<string, Listing>> {
+  const out = new Map<string, Listing>();
+  if (ids.length === 0) return out;
+  const rows = await listingQuery(db).where('e.paper_id', 'in', ids).orderBy('e.day', 'desc').execute();
+  for (const r of rows) if (!out.has(r.id)) out.set(r.id, toListing(r));
+  return out;
+}
+
+/** Papers by id with their organization (those not found are absent), for search results. */
+export async function papersByIds(db: Db, ids: string[]): Promise<Map<string, PaperWithOrg>> {
+  const out = new Map<string, PaperWithOrg>();
+  if (ids.length === 0) return out;
+  const rows = await paperQuery(db).where('papers.id', 'in', ids).execute();
+  for (const r of rows) out.set(r.id, { paper: shownPaper(r, r.o_name), organization: organizationOf(r), numComments: r.comments_count });
+  return out;
+}

@@ -11,12 +11,15 @@ export interface OutboxMail {
   sentAt: string | null;
   attempts: number;
   lastError: string | null;
+  kind: string;
+  status: string;
+  nextAttemptAt: string | null;
 }
 
 export async function recentMail(db: Kysely<DB>, limit: number): Promise<OutboxMail[]> {
   const rows = await db.selectFrom('outbox').selectAll().orderBy('id', 'desc').limit(limit).execute();
   return rows.map((r) => ({
     id: r.id, to: r.to_address, subject: r.subject, text: r.text_body, createdAt: r.created_at, sentAt: r.sent_at,
-    attempts: r.attempts, lastError: r.last_error,
+    attempts: r.attempts, lastError: r.last_error, kind: r.kind, status: r.status, nextAttemptAt: r.next_attempt_at,
   }));
 }

@@ -3,6 +3,7 @@ import type { SiteConfig } from '../../config.ts';
 import { commentsOpenApi } from './comments.ts';
 import { communityOpenApi } from './community.ts';
 import { MAX_LIMIT } from './handlers.ts';
+import { searchOpenApi } from './search.ts';
 
 const error = { $ref: '#/components/schemas/Error' };
 const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: error } } });
@@ -80,6 +81,23 @@ export function openApiDocument(site: SiteConfig) {
           },
         },
       },
+      '/api/papers/{id}/similar': {
+        get: {
+          operationId: 'getSimilarPapers',
+          summary: 'Papers similar to one paper',
+          description: 'The papers nearest to this one by embedding (semantic search), best first. An empty array when semantic search is not set up on this site, or the paper has no embedding yet.',
+          parameters: [
+            { name: 'id', in: 'path', required: true, description: 'arXiv id, as for GET /api/papers/{id}.', schema: { type: 'string' } },
+            { name: 'limit', in: 'query', required: false, description: 'How many (default 10).', schema: { type: 'integer', minimum: 1, maximum: 50, default: 10 } },
+          ],
+          responses: {
+            200: { description: 'Similar papers, in the shape of GET /api/papers/{id}.', content: { 'application/json': { schema: { type: 'array', items: { $ref: '#/components/schemas/Paper' } } } } },
+            400: errorResponse('Not an arXiv id, or a bad limit.'),
+            404: errorResponse('No such paper here.'),
+          },
+        },
+      },
+      ...searchOpenApi().paths,
       ...comments.paths,
       ...community.paths,
     },

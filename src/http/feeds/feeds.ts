@@ -52,9 +52,9 @@ function jsonFeed11(f: Feed): string {
     })),
   });
 }
-type Format = keyof typeof FORMATS;
+export type Format = keyof typeof FORMATS;
 
-interface FeedItem {
+export interface FeedItem {
   paper: Paper;
   /** When it was listed (or published, for paper feeds; added, for collections). */
   date: string;
@@ -62,18 +62,19 @@ interface FeedItem {
   note?: string | null;
 }
 
-function buildFeed(deps: Deps, path: string, title: string, description: string, pagePath: string, items: FeedItem[]): Feed {
+/** `query`: a query string after the feed's extension and the page path (search feeds: `?q=…`). */
+export function buildFeed(deps: Deps, path: string, title: string, description: string, pagePath: string, items: FeedItem[], query = ''): Feed {
   const base = deps.site.publicUrl;
   const feed = new Feed({
-    id: `${base}${pagePath}`,
-    link: `${base}${pagePath}`,
+    id: `${base}${pagePath}${query}`,
+    link: `${base}${pagePath}${query}`,
     title: `${title} · ${deps.site.name}`,
     description,
     language: 'en',
     generator: deps.site.name,
     copyright: 'Metadata from arXiv (CC0); abstracts under their authors’ licences',
     updated: new Date(items.reduce((max, i) => (i.date > max ? i.date : max), '1970-01-01T00:00:00.000Z')),
-    feedLinks: { rss: `${base}${path}.rss`, atom: `${base}${path}.atom`, json: `${base}${path}.json` },
+    feedLinks: { rss: `${base}${path}.rss${query}`, atom: `${base}${path}.atom${query}`, json: `${base}${path}.json${query}` },
   });
   for (const { paper: p, date, note } of items) {
     const link = `${base}/papers/${p.id}`;
@@ -93,12 +94,12 @@ function buildFeed(deps: Deps, path: string, title: string, description: string,
 }
 
 /** Splits `daily.rss` into its name and a known format. */
-function splitFile(file: string): { name: string; format: Format } | null {
+export function splitFile(file: string): { name: string; format: Format } | null {
   const m = /^(.+)\.(rss|atom|json)$/.exec(file);
   return m ? { name: m[1]!, format: m[2] as Format } : null;
 }
 
-function send(c: Context, format: Format, feed: Feed) {
+export function send(c: Context, format: Format, feed: Feed) {
   return c.body(FORMATS[format].render(feed), 200, { 'Content-Type': FORMATS[format].type });
 }
 

@@ -1,4 +1,4 @@
-/** GET /about/ranking (how trending works) and /subscribe (ways to follow the lists). */
+/** GET /about/ranking (how trending works). /subscribe (digests and feeds) is handlers/subscriptions.ts. */
 import type { Context } from 'hono';
 import { html } from 'hono/html';
 import { AGE_OFFSET_HOURS, COMMENT_WEIGHT, GRAVITY, TRENDING_WINDOW_DAYS } from '../../domain/trending.ts';
@@ -27,24 +27,3 @@ export const rankingPage = (deps: Deps) => (c: Context) =>
 </div>`,
     ),
   );
-
-export const subscribePage = (deps: Deps) => (c: Context) => {
-  const feed = (title: string, path: string) =>
-    html`<tr><td>${title}</td><td><a href="${path}.rss">RSS</a> · <a href="${path}.atom">Atom</a> · <a href="${path}.json">JSON Feed</a></td></tr>`;
-  return c.html(
-    layout(
-      frame(c, deps),
-      { title: 'Subscribe', canonical: '/subscribe' },
-      html`<div class="prose">
-<h1>Follow the papers</h1>
-<p>Add one of these feeds to your feed reader to get the lists as they come out. Every organization and arXiv category page has its own feeds too.</p>
-<table><thead><tr><th>List</th><th>Feeds</th></tr></thead><tbody>
-${feed('Daily papers', '/feeds/daily')}
-${feed('Weekly papers', '/feeds/weekly')}
-${feed('Trending papers', '/feeds/trending')}
-</tbody></table>
-<p>Programs can read the same lists from the <a href="/docs/api">JSON API</a>.</p>
-</div>`,
-    ),
-  );
-};

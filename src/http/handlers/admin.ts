@@ -1,8 +1,16 @@
 /** GET /admin/outbox: the mail the site sent or holds (without an SMTP relay, this is where mail goes). */
 import { html } from 'hono/html';
-import { recentMail } from '../../db/queries/outbox.ts';
+import { recentMail, type OutboxMail } from '../../db/queries/outbox.ts';
 import { frame, htmlError, type Ctx, type Deps } from '../context.ts';
 import { layout } from '../views/layout.ts';
+
+/** How a mail stands: sent, held (with why, and when it is tried again), failed for good, or cancelled. */
+function outboxState(m: OutboxMail): string {
+  if (m.status === 'sent' || m.sentAt) return 'sent';
+  if (m.status === 'failed') return `failed: ${m.lastError ?? ''}`;
+  if (m.status === 'cancelled') return 'cancelled (unsubscribed or bounced)';
+  return m.lastError ? `held: ${m.lastError} (retry after ${(m.nextAttemptAt ?? '').slice(0, 16).replace('T', ' ')})` : 'held';
+}
 
 /** Mails listed on the page, newest first. */
 export const OUTBOX_PAGE_SIZE = 100;
@@ -19,10 +27,11 @@ export const outboxPage = (deps: Deps) => async (c: Ctx) => {
       { title: 'Outbox', noindex: true },
       html`<div class="prose" style="max-width:none">
 <h1>Outbox</h1>
-<p>Every mail the site sends is recorded here. Mail marked “held” was not sent: no SMTP relay is configured (set <code>SMTP_URL</code>), or the relay refused it.</p>
+<p class="meta-line"><a href="/admin/jobs">Background jobs</a> (mail delivery, digests, harvesting)</p>
+<p>Every mail the site sends is recorded here. Mail marked “held” was not sent: no SMTP relay is configured (set <code>SMTP_URL</code>), or the relay refused it and it is retried later. <a href="/admin/mail-preview">Preview the digest mails</a>.</p>
 ${mails.length === 0 ? html`<p class="empty">No mail yet.</p>` : ''}
 ${mails.map(
-  (m) => html`<details class="mail"><summary><strong>${m.subject}</strong> → ${m.to} · ${m.createdAt.slice(0, 16).replace('T', ' ')} · ${m.sentAt ? 'sent' : m.lastError ? `held: ${m.lastError}` : 'held'}</summary><pre>${m.text}</pre></details>`,
+  (m) => html`<details class="mail"><summary><strong>${m.subject}</strong> → ${m.to} · ${m.createdAt.slice(0, 16).replace('T', ' ')} · ${m.kind} · ${outboxState(m)}</summary><pre>${m.text}</pre></details>`,
 )}
 </div>`,
     ),

@@ -8,6 +8,7 @@ import { commentCounts, discussionFor } from './comments.ts';
 import { communityFor } from './paper-tools.ts';
 import { organizationTools } from './organizations-admin.ts';
 import { html } from 'hono/html';
+import { similarPapers, SIMILAR_ON_PAGE } from './similar.ts';
 
 /** The canonical id in a request path, or null. Old-style ids arrive in two path segments. */
 export function idFromPath(c: Context): { raw: string; id: string; canonical: boolean } | null {
@@ -32,5 +33,5 @@ export const paperDetail = (deps: Deps) => async (c: Context) => {
   const community = await communityFor(c as Ctx, deps, found.paper, found.listings);
   const orgTools = await organizationTools(c as Ctx, deps, found.paper.id, found.organization?.name ?? null);
   const tools = html`${community.tools}${orgTools}`;
-  return c.html(paperPage(frame(c, deps), { ...found, now: deps.now(), voting: await votingFor(c, deps, [found.paper.id]), discussion, ...community, tools }));
+  return c.html(paperPage(frame(c, deps), { ...found, now: deps.now(), voting: await votingFor(c, deps, [found.paper.id]), discussion, ...community, tools, similar: await similarPapers(deps, found.paper.id, SIMILAR_ON_PAGE) }));
 };

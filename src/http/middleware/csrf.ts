@@ -11,10 +11,16 @@ import { CSRF_COOKIE, htmlError, type AppEnv, type Deps } from '../context.ts';
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/**
+ * RFC 8058 one-click unsubscribe: mail providers POST `List-Unsubscribe=One-Click` from their servers, with no
+ * cookie; the signed token in its URL is what authenticates it (src/http/handlers/subscriptions.ts).
+ */
+const EXEMPT = new Set(['/unsubscribe/one-click']);
+
 export const csrfProtection =
   (deps: Deps): MiddlewareHandler<AppEnv> =>
   async (c, next) => {
-    if (SAFE.has(c.req.method)) return next();
+    if (SAFE.has(c.req.method) || EXEMPT.has(c.req.path)) return next();
     // Programs authenticate with a token in a header, which another site cannot make a browser send.
     if (c.req.header('authorization') !== undefined) return next();
     const refuse = (why: string) =>

@@ -3,6 +3,7 @@ import { html } from 'hono/html';
 import type { Listing, Organization, PaperWithOrg } from '../../db/queries/lists.ts';
 import { formatCardDate } from '../../domain/dates.ts';
 import { mathText } from './text.ts';
+import { abstractAroundMatch, highlightedMathText } from './highlight.ts';
 import { collectControl, type CollectChoices } from './collect.ts';
 import type { HtmlEscapedString } from 'hono/utils/html';
 
@@ -17,6 +18,8 @@ export interface CardModel {
   numComments: number;
   /** An editor featured it on its day. */
   featured?: boolean;
+  /** Search results: the words to mark in the title and abstract (src/http/views/highlight.ts). */
+  highlight?: RegExp | null;
 }
 
 export const cardFromListing = (l: Listing): CardModel => ({
@@ -69,8 +72,8 @@ export function paperCard(c: CardModel, now: Date, voting: Voting, extra?: HtmlE
     ${c.numComments > 0 ? html`<a class="comments" href="${href}#discussion" title="${c.numComments} comment${c.numComments === 1 ? '' : 's'}">${COMMENT_ICON} ${c.numComments}<span class="visually-hidden"> comment${c.numComments === 1 ? '' : 's'}</span></a>` : ''}
   </div>
   <div class="card-body">
-    ${c.featured ? html`<span class="pill">Featured</span>` : ''}<a class="card-title" href="${href}">${mathText(c.title)}</a>
-    ${c.abstract ? html`<p class="card-abstract">${mathText(c.abstract.replace(/\s+/g, ' '))}</p>` : ''}
+    ${c.featured ? html`<span class="pill">Featured</span>` : ''}<a class="card-title" href="${href}">${c.highlight ? highlightedMathText(c.title, c.highlight) : mathText(c.title)}</a>
+    ${c.abstract ? html`<p class="card-abstract">${c.highlight ? highlightedMathText(abstractAroundMatch(c.abstract, c.highlight), c.highlight) : mathText(c.abstract.replace(/\s+/g, ' '))}</p>` : ''}
     <div class="meta-wrap"><p class="card-meta">${who}${c.publishedAt ? html`<time datetime="${c.publishedAt.slice(0, 10)}">${formatCardDate(c.publishedAt, now)}</time>` : ''}${c.upvotes > 0 ? html`<span>${c.upvotes} upvote${c.upvotes === 1 ? '' : 's'}</span>` : ''}</p></div>
     ${extra ?? ''}
     ${voting.member?.collect ? collectControl(c.id, voting.member.csrf, voting.member.collect, `${voting.here}#paper-${c.id}`) : ''}

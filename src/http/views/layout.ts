@@ -16,6 +16,8 @@ export interface FeedLink {
   title: string;
   /** Path without extension, e.g. `/feeds/daily`; `.rss`, `.atom` and `.json` are appended. */
   path: string;
+  /** A query string after the extension (`?q=…`, search feeds). */
+  query?: string;
 }
 
 export interface PageMeta {
@@ -29,6 +31,8 @@ export interface PageMeta {
   /** Which top navigation item is current. */
   nav?: 'daily' | 'trending' | 'api' | 'about';
   noindex?: boolean;
+  /** Leave the header's search box out (the search page has its own). */
+  noSearchBox?: boolean;
 }
 
 export function layout(frame: Frame, meta: PageMeta, body: HtmlEscapedString | Promise<HtmlEscapedString>) {
@@ -48,9 +52,9 @@ ${meta.noindex ? html`<meta name="robots" content="noindex">` : ''}
 <link rel="stylesheet" href="${ASSETS.css}">
 <link rel="icon" href="${ASSETS.icon}" type="image/svg+xml">
 ${(meta.feeds ?? []).map(
-  (f) => html`<link rel="alternate" type="application/rss+xml" title="${f.title} (RSS)" href="${f.path}.rss">
-<link rel="alternate" type="application/atom+xml" title="${f.title} (Atom)" href="${f.path}.atom">
-<link rel="alternate" type="application/feed+json" title="${f.title} (JSON Feed)" href="${f.path}.json">
+  (f) => html`<link rel="alternate" type="application/rss+xml" title="${f.title} (RSS)" href="${f.path}.rss${f.query ?? ''}">
+<link rel="alternate" type="application/atom+xml" title="${f.title} (Atom)" href="${f.path}.atom${f.query ?? ''}">
+<link rel="alternate" type="application/feed+json" title="${f.title} (JSON Feed)" href="${f.path}.json${f.query ?? ''}">
 `,
 )}${meta.head ?? ''}
 <script src="${ASSETS.js}" defer></script>
@@ -66,6 +70,7 @@ ${(meta.feeds ?? []).map(
       <a href="/docs/api"${current('api')}>API</a>
       <a href="/about/ranking"${current('about')}>About</a>
     </nav>
+    ${meta.noSearchBox ? '' : html`<form class="site-search" action="/papers/search" method="get" role="search"><label class="visually-hidden" for="site-q">Search papers</label><input type="search" id="site-q" name="q" placeholder="Search papers ( / )" maxlength="1000"></form>`}
     <div class="account">
       ${viewer
         ? html`${viewer.role === 'moderator' || viewer.role === 'admin' ? html`<a href="/moderation">Moderation</a> ` : ''}<a href="/submit" class="button small">Submit a paper</a> <a href="/settings" class="me">${viewer.username}</a>

@@ -1,7 +1,7 @@
 /** A paper's page: everything we know about it, with canonical URL, OpenGraph, Twitter and JSON-LD. */
 import { html, raw } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
-import type { Listing, Organization } from '../../db/queries/lists.ts';
+import type { Listing, Organization, PaperWithOrg } from '../../db/queries/lists.ts';
 import { arxivAbsUrl, arxivPdfUrl } from '../../domain/arxiv-id.ts';
 import { formatCardDate, formatLongDay } from '../../domain/dates.ts';
 import type { Paper } from '../../domain/merge.ts';
@@ -45,6 +45,14 @@ function editorTools(id: string, csrf: string, now: Date) {
 </form>`;
 }
 
+/** A compact list of similar papers: title, who, date and upvotes. */
+function similarSection(similar: PaperWithOrg[], now: Date) {
+  return html`<section class="similar" aria-labelledby="similar-h"><h2 id="similar-h">Similar papers</h2>
+      <ol class="similar-list">${similar.map(({ paper: s, organization: o }) => html`<li><a href="/papers/${s.id}">${mathText(s.title)}</a>
+        <span class="meta-line">${o ? o.fullname?.trim() || o.name : `${s.authors[0]?.name ?? ''}${s.authors.length > 1 ? ' et al.' : ''}`}${s.publishedAt ? html` · ${formatCardDate(s.publishedAt, now)}` : ''}${s.upvotes > 0 ? html` · ${s.upvotes} upvote${s.upvotes === 1 ? '' : 's'}` : ''}</span></li>`)}</ol>
+    </section>`;
+}
+
 export interface PaperPageModel {
   paper: Paper;
   organization: Organization | null;
@@ -59,9 +67,11 @@ export interface PaperPageModel {
   tools?: HtmlEscapedString | Promise<HtmlEscapedString>;
   /** A thank-you after a flag or a claim. */
   notice?: string | null;
+  /** Papers nearest by embedding (src/http/handlers/similar.ts); the section is left out when empty. */
+  similar?: PaperWithOrg[];
 }
 
-export function paperPage(frame: Frame, { paper: p, organization: org, listings, now, voting, discussion, authorLinks, tools, notice }: PaperPageModel) {
+export function paperPage(frame: Frame, { paper: p, organization: org, listings, now, voting, discussion, authorLinks, tools, notice, similar }: PaperPageModel) {
   const { site } = frame;
   const canonical = `/papers/${p.id}`;
   const title = p.title.replace(/\s+/g, ' ').trim();
@@ -113,6 +123,7 @@ ${p.publishedAt ? html`<meta property="article:published_time" content="${p.publ
       ${p.journalRef ? html`<dt>Journal reference</dt><dd>${p.journalRef}</dd>` : ''}
       ${p.doi ? html`<dt>DOI</dt><dd>${p.doi.split(/\s+/).map((d) => html`<a href="https://doi.org/${d}">${d}</a> `)}</dd>` : ''}
     </dl></section>` : ''}
+    ${similar && similar.length > 0 ? similarSection(similar, now) : ''}
     <section id="discussion" aria-labelledby="disc-h"><h2 id="disc-h">Discussion</h2>
       ${discussion}
     </section>

@@ -1,0 +1,299 @@
+/**
+ * The search box's query language, parsed into a structure (pure; no database). The engines never see
+ * the user's text: src/search/keyword.ts builds each engine's full-text expression from the tokens here,
+ * which hold only letters, digits and marks (`sqliteMatch` below for FTS5; PostgreSQL gets each token
+ * through `websearch_to_tsquery`, which accepts any text).
+ *
+ *   words                 any of them (ranked by BM25: papers with more, and rarer, words first)
+ *   "quoted phrase"       the words next to each other
+ *   -word, -"a phrase"    papers without it
+ *   author:NAME, author:"First Last"   an author's name (all its words, in the authors field)
+ *   cat:cs.CL             an arXiv category (primary or cross-list)
+ *   org:NAME              an organization (its short name or full name)
+ *   year:2024, year:2020-2024          the arXiv publication year
+ *   2401.01234, arXiv:2401.01234, https://arxiv.org/abs/2401.01234v2   that paper (a redirect)
+ *
+ * Everything else is plain text: FTS operators (`NEAR(`, `*`, `^`, `:`, AND/OR/NOT, parentheses) are
+ * punctuation or common words here; unbalanced quotes end at the end of the query; control characters
+ * are dropped; the query is cut to MAX_QUERY_CHARS.
+ */
+import { ARXIV_CATEGORY, parseArxivReference } from './arxiv-id.ts';
+
+/** Longest query parsed (characters); the rest is ignored, with a notice. The HF-compatible API allows 250. */
+export const MAX_QUERY_CHARS = 1000;
+/** Most words and phrases used from one query (each costs a full-text lookup). */
+export const MAX_TERMS = 32;
+/** Longest single word kept: nothing in a title is longer; a longer run is noise. */
+const MAX_WORD_CHARS = 64;
+
+/**
+ * English stop words (PostgreSQL's `english` list, the Snowball one). Unquoted stop words are dropped
+ * when the query has other words, on both engines, so that "the of and" means the same everywhere: a
+ * message, not every paper. Inside quoted phrases they stay.
+ */
+export const STOP_WORDS: ReadonlySet<string> = new Set(
+  ('i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she her hers herself ' +
+    'it its itself they them their theirs themselves what which who whom this that these those am is are was were be ' +
+    'been being have has had having do does did doing a an the and but if or because as until while of at by for with ' +
+    'about against between into through during before after above below to from up down in out on off over under again ' +
+    'further then once here there when where why how all any both each few more most other some such no nor not only own ' +
+    'same so than too very s t can will just don should now').split(' '),
+);
+
+export interface QueryTerm {
+  /** Lower-case words (letters, digits, marks only); more than one is a phrase. */
+  words: string[];
+  /** Typed in quotes (or hyphenated: `state-of-the-art`). */
+  phrase: boolean;
+  /** Match any word starting with the last word (set by the spelling fallback, never by users). */
+  prefix?: boolean;
+}
+
+export interface YearRange {
+  from: number;
+  to: number;
+}
+
+export interface ParsedQuery {
+  /** The query as used: control characters removed, cut to MAX_QUERY_CHARS, spaces collapsed. */
+  text: string;
+  /** Words and phrases to find (any of them). */
+  terms: QueryTerm[];
+  /** Words and phrases the papers must not have. */
+  excluded: QueryTerm[];
+  /** `author:` names, each as its words; a paper must match every one. */
+  authors: string[][];
+  categories: string[];
+  organizations: string[];
+  year: YearRange | null;
+  /** The whole query is an arXiv id or URL: go to that paper. */
+  arxivId: string | null;
+  /** The query had words, but only common ones (all dropped). */
+  stopWordsOnly: boolean;
+  /** What was ignored or changed, to show beside the results. */
+  notices: string[];
+}
+
+// Control and format characters (and lone surrogates, which no URL or JSON can carry) become nothing.
+const CONTROL = /[\p{Cc}\p{Cf}\p{Co}\p{Cn}]/gu;
+const WORD_CHARS = /[\p{L}\p{N}\p{M}]+/gu;
+const OPERATOR = /^(author|cat|category|org|year):/i;
+
+/** Removes control characters and lone surrogates, collapses whitespace, caps the length (by code points). */
+export function cleanQueryText(input: string, max = MAX_QUERY_CHARS): { text: string; cut: boolean } {
+  const wellFormed = typeof input === 'string' ? input.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, ' ') : '';
+  const chars = Array.from(wellFormed.replace(/[\t\n\r\f\v]/g, ' ').replace(CONTROL, ''));
+  const cut = chars.length > max;
+  return { text: (cut ? chars.slice(0, max) : chars).join('').replace(/\s+/g, ' ').trim(), cut };
+}
+
+/** The words of a piece of text: lower case, letters/digits/marks only, each at most MAX_WORD_CHARS. */
+export function wordsOf(s: string): string[] {
+  return (s.normalize('NFC').toLowerCase().match(WORD_CHARS) ?? []).map((w) => Array.from(w).slice(0, MAX_WORD_CHARS).join(''));
+}
+
+/** arXiv's spelling of a category typed in any case: archive lower case, a two-letter subject class upper case. */
+export function normalizeCategory(raw: string): string | null {
+  const m = /^([a-z-]+)(?:\.([a-z-]+))?$/i.exec(raw.trim());
+  if (!m) return null;
+  const archive = m[1]!.toLowerCase();
+  const subject = m[2] === undefined ? '' : `.${m[2].length === 2 ? m[2].toUpperCase() : m[2]}`;
+  const cat = archive + subject;
+  return ARXIV_CATEGORY.test(cat) ? cat : null;
+}
+
+function parseYear(raw: string): YearRange | null {
+  const m = /^(\d{4})(?:(?:-|\.\.)(\d{4}))?$/.exec(raw.trim());
+  if (!m) return null;
+  const from = Number(m[1]);
+  const to = m[2] === undefined ? from : Number(m[2]);
+  if (from < 1900 || to > 2999 || to < from) return null;
+  return { from, to };
+}
+
+interface Piece {
+  negated: boolean;
+  operator: string | null;
+  value: string;
+  quoted: boolean;
+}
+
+/** Splits the text into pieces: bare words, "quoted runs" (to the end when unbalanced), -negations, op:values. */
+function pieces(text: string): Piece[] {
+  const out: Piece[] = [];
+  let i = 0;
+  const n = text.length;
+  const readQuoted = (): string => {
+    // text[i] is the opening quote; an unbalanced quote runs to the end.
+    const close = text.indexOf('"', i + 1);
+    const value = text.slice(i + 1, close < 0 ? n : close);
+    i = close < 0 ? n : close + 1;
+    return value;
+  };
+  const readBare = (): string => {
+    const start = i;
+    while (i < n && text[i] !== ' ' && text[i] !== '"') i++;
+    return text.slice(start, i);
+  };
+  while (i < n) {
+    if (text[i] === ' ') {
+      i++;
+      continue;
+    }
+    let negated = false;
+    if (text[i] === '-' && i + 1 < n && text[i + 1] !== ' ' && text[i + 1] !== '-') {
+      negated = true;
+      i++;
+    }
+    const op = OPERATOR.exec(text.slice(i, i + 12));
+    if (op) {
+      i += op[0].length;
+      const quoted = text[i] === '"';
+      const value = quoted ? readQuoted() : readBare();
+      out.push({ negated, operator: op[1]!.toLowerCase(), value, quoted });
+      continue;
+    }
+    if (text[i] === '"') {
+      out.push({ negated, operator: null, value: readQuoted(), quoted: true });
+      continue;
+    }
+    const value = readBare();
+    if (value === '') {
+      i++; // a lone quote after a minus, for instance
+      continue;
+    }
+    out.push({ negated, operator: null, value, quoted: false });
+  }
+  return out;
+}
+
+/** Parses what was typed in the search box (any string: never throws). */
+export function parseSearchQuery(input: string): ParsedQuery {
+  const { text, cut } = cleanQueryText(input);
+  const q: ParsedQuery = {
+    text, terms: [], excluded: [], authors: [], categories: [], organizations: [], year: null, arxivId: null,
+    stopWordsOnly: false, notices: [],
+  };
+  if (cut) q.notices.push(`Only the first ${MAX_QUERY_CHARS} characters of the query were used.`);
+  if (text === '') return q;
+  if (text.length < 300 && !/\s/.test(text)) {
+    const ref = parseArxivReference(text);
+    if (ref) {
+      q.arxivId = ref.id;
+      return q;
+    }
+  }
+  let dropped = 0;
+  let stopWords = 0;
+  const addTerm = (list: QueryTerm[], words: string[], phrase: boolean) => {
+    if (words.length === 0) return;
+    if (q.terms.length + q.excluded.length >= MAX_TERMS) {
+      dropped++;
+      return;
+    }
+    const key = words.join(' ');
+    if (list.some((t) => t.words.join(' ') === key)) return;
+    list.push({ words, phrase: phrase || words.length > 1 });
+  };
+  for (const p of pieces(text)) {
+    if (p.operator === 'author') {
+      const words = wordsOf(p.value);
+      if (words.length > 0 && !p.negated) q.authors.push(words.slice(0, 8));
+      else if (words.length > 0) q.notices.push(`-author: is not supported; author:${p.value} was ignored.`);
+      continue;
+    }
+    if (p.operator === 'cat' || p.operator === 'category') {
+      const cat = normalizeCategory(p.value);
+      if (cat && !p.negated) {
+        if (!q.categories.includes(cat)) q.categories.push(cat);
+      } else q.notices.push(`“${p.value.slice(0, 40)}” is not an arXiv category (for example cat:cs.CL); it was ignored.`);
+      continue;
+    }
+    if (p.operator === 'org') {
+      const name = p.value.trim().slice(0, 100);
+      if (name !== '' && !p.negated) {
+        if (!q.organizations.includes(name)) q.organizations.push(name);
+      }
+      continue;
+    }
+    if (p.operator === 'year') {
+      const year = parseYear(p.value);
+      if (year && !p.negated) q.year = year;
+      else q.notices.push(`“${p.value.slice(0, 20)}” is not a year (for example year:2024 or year:2022-2024); it was ignored.`);
+      continue;
+    }
+    if (p.quoted) {
+      addTerm(p.negated ? q.excluded : q.terms, wordsOf(p.value).slice(0, MAX_TERMS), true);
+      continue;
+    }
+    // A bare word: punctuation inside it splits it (a hyphenated word or `cs.CL` is a phrase).
+    const words = wordsOf(p.value).slice(0, MAX_TERMS);
+    if (words.length === 1 && STOP_WORDS.has(words[0]!)) {
+      stopWords++;
+      continue;
+    }
+    addTerm(p.negated ? q.excluded : q.terms, words, false);
+  }
+  if (dropped > 0) q.notices.push(`Only the first ${MAX_TERMS} words and phrases of the query were used.`);
+  q.stopWordsOnly = stopWords > 0 && q.terms.length === 0 && q.authors.length === 0;
+  return q;
+}
+
+/** The query has something to search for with the full-text index: words, phrases or authors. */
+export const hasTextCriteria = (q: ParsedQuery): boolean => q.terms.length > 0 || q.authors.length > 0;
+
+/** The query restricts papers some way (text, exclusions, or a field filter). */
+export const hasAnyCriteria = (q: ParsedQuery): boolean =>
+  hasTextCriteria(q) || q.excluded.length > 0 || q.categories.length > 0 || q.organizations.length > 0 || q.year !== null;
+
+/** Every word that should be highlighted in results: the terms' and the authors' words. */
+export const highlightWords = (q: ParsedQuery): string[] => [...new Set([...q.terms.flatMap((t) => t.words), ...q.authors.flat()])];
+
+// --- FTS5 (SQLite) --------------------------------------------------------------------------------
+
+/** An FTS5 string: double-quoted, a double quote inside doubled. Its words form a phrase. */
+export const fts5String = (s: string): string => `"${s.replace(/"/g, '""')}"`;
+
+const fts5Term = (t: QueryTerm): string => fts5String(t.words.join(' ')) + (t.prefix ? ' *' : '');
+
+/**
+ * How the words and phrases of a query combine: `all` of them, `any` of them, or any but not all (the
+ * second tier of a relevance search, after the papers that have them all).
+ */
+export type TermsMode = 'all' | 'any' | 'anyNotAll';
+
+
+/**
+ * The FTS5 MATCH expression of a query, built only from its tokens (each a quoted string), or null when
+ * it has no words, phrases or authors.
+ */
+export function sqliteMatch(q: Pick<ParsedQuery, 'terms' | 'excluded' | 'authors'>, mode: TermsMode = 'any'): string | null {
+  const parts: string[] = [];
+  if (q.terms.length > 0) {
+    const all = `(${q.terms.map(fts5Term).join(' AND ')})`;
+    const any = `(${q.terms.map(fts5Term).join(' OR ')})`;
+    parts.push(mode === 'all' ? all : mode === 'any' ? any : `(${any} NOT ${all})`);
+  }
+  for (const a of q.authors) {
+    // The name's words close together in the authors column ("Geoffrey Hinton" finds "Geoffrey E. Hinton").
+    parts.push(a.length === 1 ? `authors : ${fts5String(a[0]!)}` : `authors : NEAR(${a.map(fts5String).join(' ')}, 2)`);
+  }
+  if (parts.length === 0) return null;
+  let expr = parts.join(' AND ');
+  for (const t of q.excluded) expr = `${expr} NOT ${fts5Term(t)}`;
+  return expr;
+}
+
+/** The FTS5 expression matching any of the excluded terms (for a search without words), or null. */
+export function sqliteExcludedMatch(q: Pick<ParsedQuery, 'excluded'>): string | null {
+  return q.excluded.length === 0 ? null : q.excluded.map(fts5Term).join(' OR ');
+}
+
+// --- PostgreSQL -----------------------------------------------------------------------------------
+
+/**
+ * The text handed to `websearch_to_tsquery('english', …)` for one term: its words only (letters,
+ * digits, marks), in quotes for a phrase. websearch_to_tsquery never fails on any input; the quotes
+ * are the only syntax it sees from us.
+ */
+export const websearchText = (t: QueryTerm): string => (t.words.length > 1 ? `"${t.words.join(' ')}"` : t.words[0] ?? '');

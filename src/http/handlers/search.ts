@@ -1,0 +1,71 @@
+/**
+ * GET /papers/search (and /search) — the search page; GET /papers/search/feed.rss|atom|json — a feed of
+ * any search, newest first. Both run src/search/hybrid.ts `search`, as the API does.
+ */
+import type { Context } from 'hono';
+import { papersByIds } from '../../db/queries/lists.ts';
+import { highlightWords } from '../../domain/search-query.ts';
+import { search, type SearchOutcome } from '../../search/hybrid.ts';
+import { frame, htmlError, PAGE_SIZE, pageParam, votingFor, type Deps } from '../context.ts';
+import { buildFeed, FEED_SIZE, send, splitFile, type FeedItem } from '../feeds/feeds.ts';
+import { parseSearchParams, searchQueryString } from '../search-params.ts';
+import { cardFromPaper, type CardModel } from '../views/cards.ts';
+import { highlightPattern } from '../views/highlight.ts';
+import { searchPage as renderSearchPage } from '../views/search-page.ts';
+
+/** Deepest page of results offered (the pager stops there). */
+const MAX_PAGE = 50;
+
+export const searchPage = (deps: Deps) => async (c: Context) => {
+  const parsed = parseSearchParams(c.req.query(), { mode: 'hybrid', sort: 'relevance' });
+  if (!parsed.ok) return htmlError(c, deps, 400, 'Bad search', `${parsed.message}.`);
+  const page = pageParam(c);
+  if (page === null || page > MAX_PAGE) return htmlError(c, deps, 400, 'Bad page number', `The page number (?p=) must be a whole number from 1 to ${MAX_PAGE}.`);
+  const params = parsed.params;
+  const outcome = await search(deps, { q: params.q, mode: params.mode, sort: params.sort, filters: params.filters, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
+  if (outcome.kind === 'redirect') return c.redirect(`/papers/${outcome.paperId}`, 302);
+  const model = { params, semanticAvailable: deps.semantic !== null, now: deps.now() };
+  if (outcome.kind !== 'results') {
+    const state = outcome.kind === 'empty' ? { kind: 'empty' as const } : { kind: 'message' as const, message: outcome.message };
+    return c.html(renderSearchPage(frame(c, deps), { ...model, state, voting: await votingFor(c, deps, []) }));
+  }
+  const cards = await cardsOf(deps, outcome);
+  const pages = Math.min(MAX_PAGE, Math.max(1, Math.ceil(outcome.total / PAGE_SIZE)));
+  return c.html(
+    renderSearchPage(frame(c, deps), {
+      ...model,
+      state: { kind: 'results', mode: outcome.mode, total: outcome.total, totalCapped: outcome.totalCapped, cards, page, pages, notices: outcome.notices },
+      voting: await votingFor(c, deps, cards.map((x) => x.id)),
+    }),
+  );
+};
+
+async function cardsOf(deps: Deps, outcome: Extract<SearchOutcome, { kind: 'results' }>): Promise<CardModel[]> {
+  const papers = await papersByIds(deps.database.db, outcome.hits.map((h) => h.paperId));
+  const words = [...highlightWords(outcome.query), ...outcome.corrected.map(([, stem]) => stem)];
+  const pattern = highlightPattern(words);
+  return outcome.hits.flatMap((h) => {
+    const p = papers.get(h.paperId);
+    return p ? [{ ...cardFromPaper(p), highlight: pattern }] : [];
+  });
+}
+
+/** GET /papers/search/feed.rss|atom|json?q=…: the newest papers of a search (any mode; sorted by date). */
+export const searchFeed = (deps: Deps) => async (c: Context) => {
+  const f = splitFile(c.req.param('file') ?? '');
+  if (!f || f.name !== 'feed') return c.json({ error: `no such feed: ${c.req.path}` }, 404);
+  const parsed = parseSearchParams(c.req.query(), { mode: 'hybrid', sort: 'date' });
+  if (!parsed.ok) return c.json({ error: parsed.message }, 400);
+  const params = { ...parsed.params, sort: 'date' as const };
+  const outcome = await search(deps, { q: params.q, mode: params.mode, sort: 'date', filters: params.filters, limit: FEED_SIZE, offset: 0 });
+  if (outcome.kind === 'redirect') return c.redirect(`/papers/${outcome.paperId}`, 302);
+  if (outcome.kind !== 'results') return c.json({ error: outcome.kind === 'empty' ? 'q: give a query (or a filter) to follow' : outcome.message }, 400);
+  const papers = await papersByIds(deps.database.db, outcome.hits.map((h) => h.paperId));
+  const items: FeedItem[] = outcome.hits.flatMap((h) => {
+    const p = papers.get(h.paperId);
+    return p ? [{ paper: p.paper, date: p.paper.publishedAt ?? '1970-01-01T00:00:00.000Z' }] : [];
+  });
+  const qs = searchQueryString(parsed.params, {}, { mode: 'hybrid', sort: 'date' });
+  const label = params.q.trim().replace(/\s+/g, ' ').slice(0, 100) || 'filters';
+  return send(c, f.format, buildFeed(deps, '/papers/search/feed', `Search: ${label}`, `New papers matching “${label}”.`, '/papers/search', items, qs));
+};

@@ -1,0 +1,85 @@
+/** The search page: the query box, mode tabs, filters and sort, then result cards with the matched words marked. */
+import { html } from 'hono/html';
+import type { SearchMode } from '../../search/hybrid.ts';
+import type { SearchParams } from '../search-params.ts';
+import { searchQueryString } from '../search-params.ts';
+import { cardList, pager, type CardModel, type Voting } from './cards.ts';
+import { layout, type Frame } from './layout.ts';
+
+export interface SearchPageModel {
+  params: SearchParams;
+  /** What happened: results (with their count), a message, or nothing asked yet. */
+  state:
+    | { kind: 'empty' }
+    | { kind: 'message'; message: string }
+    | { kind: 'results'; mode: SearchMode; total: number; totalCapped: boolean; cards: CardModel[]; page: number; pages: number; notices: string[] };
+  semanticAvailable: boolean;
+  voting: Voting;
+  now: Date;
+}
+
+const MODE_LABELS: Record<SearchMode, string> = { hybrid: 'Hybrid', keyword: 'Keyword', semantic: 'Semantic' };
+
+export const searchPath = (p: SearchParams, extra: Record<string, string | number> = {}) => `/papers/search${searchQueryString(p, extra)}`;
+
+export function searchPage(frame: Frame, m: SearchPageModel) {
+  const p = m.params;
+  const f = p.filters;
+  const tab = (mode: SearchMode) =>
+    html`<a href="${searchPath({ ...p, mode })}"${p.mode === mode ? html` aria-current="page"` : ''}>${MODE_LABELS[mode]}</a>`;
+  const sortOption = (value: string, label: string) => html`<option value="${value}"${p.sort === value ? html` selected` : ''}>${label}</option>`;
+  const s = m.state;
+  const count = s.kind === 'results'
+    ? `${s.totalCapped ? `${s.total.toLocaleString('en-US')}+` : s.total.toLocaleString('en-US')} result${s.total === 1 && !s.totalCapped ? '' : 's'}`
+    : '';
+  const fallbackNote = s.kind === 'results' && p.mode === 'hybrid' && s.mode === 'keyword' && p.q.trim() !== ''
+    ? (m.semanticAvailable ? '' : 'Keyword results: semantic search is not set up on this site.')
+    : '';
+  const body = html`<section class="search-page">
+<h1>Search papers</h1>
+<form class="search-form" action="/papers/search" method="get" role="search">
+  <div class="search-row">
+    <label class="visually-hidden" for="q">Search</label>
+    <input type="search" id="q" name="q" value="${p.q}" maxlength="1000" placeholder="Words, &quot;phrases&quot;, -excluded, author:Name, cat:cs.CL, org:Name, year:2024, or an arXiv id" autofocus>
+    ${p.mode !== 'hybrid' ? html`<input type="hidden" name="mode" value="${p.mode}">` : ''}
+    <button type="submit">Search</button>
+  </div>
+  <details class="search-filters"${f.from || f.to || f.category || f.organization || f.hasCode || f.listed || p.sort !== 'relevance' ? html` open` : ''}>
+    <summary>Filters and sort</summary>
+    <div class="filter-grid">
+      <label>Published from <input type="date" name="from" value="${f.from ?? ''}"></label>
+      <label>to <input type="date" name="to" value="${f.to ?? ''}"></label>
+      <label>Category <input type="text" name="cat" value="${f.category ?? ''}" placeholder="cs.CL" size="10"></label>
+      <label>Organization <input type="text" name="org" value="${f.organization ?? ''}" size="14"></label>
+      <label class="check"><input type="checkbox" name="code" value="1"${f.hasCode ? html` checked` : ''}> Has code</label>
+      <label class="check"><input type="checkbox" name="listed" value="1"${f.listed ? html` checked` : ''}> Was on a daily list</label>
+      <label>Sort <select name="sort">${sortOption('relevance', 'Relevance')}${sortOption('date', 'Newest')}${sortOption('upvotes', 'Most upvoted')}</select></label>
+      <button type="submit" class="ghost">Apply</button>
+    </div>
+  </details>
+</form>
+<nav class="switch search-modes" aria-label="Search mode">${tab('hybrid')}${tab('keyword')}${tab('semantic')}</nav>
+${s.kind === 'message' ? html`<p class="notice search-message" role="status">${s.message}</p>` : ''}
+${s.kind === 'empty' ? html`<p class="search-help">Search every paper by title, authors and abstract. Hybrid mode mixes keyword matches with papers of similar meaning; keyword mode finds the words; semantic mode finds the meaning. Press <kbd>/</kbd> anywhere to search.</p>` : ''}
+${s.kind === 'results'
+  ? html`<p class="search-count" aria-live="polite">${count}${fallbackNote ? html` <span class="search-note">${fallbackNote}</span>` : ''}
+  · <a href="/papers/search/feed.rss${searchQueryString(p)}">RSS</a> <a href="/papers/search/feed.atom${searchQueryString(p)}">Atom</a> <a href="/papers/search/feed.json${searchQueryString(p)}">JSON Feed</a></p>
+${s.notices.map((n) => html`<p class="notice search-notice" role="status">${n}</p>`)}
+${cardList(s.cards, m.now, 'No papers match this search. Try fewer or different words, or another mode.', m.voting)}
+${pager(s.page, s.pages, (n) => searchPath(p, n === 1 ? {} : { p: n }))}`
+  : ''}
+</section>`;
+  const title = p.q.trim() ? `Search: ${p.q.trim().slice(0, 80)}` : 'Search';
+  return layout(
+    frame,
+    {
+      title,
+      description: 'Search every paper by title, authors and abstract.',
+      canonical: searchPath(p),
+      feeds: s.kind === 'results' ? [{ title: `Search “${p.q.trim().slice(0, 60)}”`, path: '/papers/search/feed', query: searchQueryString(p) }] : [],
+      noindex: true,
+      noSearchBox: true,
+    },
+    body,
+  );
+}

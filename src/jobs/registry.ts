@@ -1,0 +1,144 @@
+/**
+ * Every recurring job of the site: name, what it does, default schedule (cron, in JOBS_TIMEZONE; each
+ * replaced by SCHEDULE_<JOB>, or turned off with SCHEDULE_<JOB>=off), whether the configuration turns it
+ * on, its timeout, and the handler. The scheduler (src/jobs/scheduler.ts) runs them; the admin page
+ * (/admin/jobs) and `dailypapers jobs list` show them.
+ */
+import type { Config } from '../config.ts';
+import type { Database } from '../db/connection.ts';
+import type { JobName } from '../domain/jobs.ts';
+import { deliverOutbox } from '../email/delivery.ts';
+import { runDigest } from '../email/digest-run.ts';
+import { createMailer, type Mailer } from '../email/mailer.ts';
+import type { Embedder } from '../search/embedders/types.ts';
+import { embedPending } from '../search/embed-pending.ts';
+import { createEmbedder } from '../search/semantic.ts';
+import { describeHarvest, harvestArxiv } from '../harvest/arxiv-oai.ts';
+import { describeStars, refreshGithubStars } from '../harvest/github-stars.ts';
+import { describeMirror, mirrorHuggingFace } from '../harvest/hf-mirror.ts';
+import { cleanup, OUTBOX_KEEP_DAYS } from './cleanup.ts';
+import { refreshTrending } from './refresh-trending.ts';
+import type { JobDefinition } from './types.ts';
+
+/** Default schedules, read in JOBS_TIMEZONE (America/New_York unless configured). */
+export const DEFAULT_SCHEDULES: Record<JobName, string> = {
+  // Four times a day; arXiv announces new papers Sunday to Thursday at 20:00 US Eastern.
+  'harvest-arxiv': '0 */6 * * *',
+  // Hugging Face's list of the day grows during the day.
+  'mirror-hf': '10 * * * *',
+  // 50 repositories an hour fit in GitHub's 60 unauthenticated requests an hour.
+  'github-stars': '20 * * * *',
+  'refresh-trending': '*/15 * * * *',
+  'embed-new-papers': '*/10 * * * *',
+  // Every evening after arXiv's announcement (20:00 US Eastern); runDigest skips days not in DIGEST_DAILY_DAYS.
+  'digest-daily': '0 21 * * *',
+  // Monday morning, the week before.
+  'digest-weekly': '0 9 * * 1',
+  'deliver-outbox': '* * * * *',
+  'cleanup': '0 4 * * *',
+};
+
+const MINUTE = 60_000;
+/** Papers embedded per run of embed-new-papers (the rest wait for the next run). */
+export const EMBED_PER_RUN = 2000;
+
+export interface JobDeps {
+  database: Database;
+  mailer?: Mailer;
+}
+
+export function jobDefinitions(config: Config, deps: JobDeps): JobDefinition[] {
+  let embedder: Embedder | null | undefined;
+  let ownMailer: Mailer | undefined;
+  const mailer = () => deps.mailer ?? (ownMailer ??= createMailer(deps.database, config.mail));
+  const h = config.harvest;
+  const schedule = (name: JobName) => config.jobs.schedules[name] ?? DEFAULT_SCHEDULES[name];
+  const off = (name: JobName, why: string | null) =>
+    config.jobs.schedules[name] === null ? `turned off by SCHEDULE_${name.toUpperCase().replace(/-/g, '_')}=off` : why;
+  const fetching = { userAgent: h.userAgent, timeoutMs: h.timeoutMs, retryAfterMaxMs: h.retryAfterMaxMs };
+
+  const jobs: JobDefinition[] = [
+    {
+      name: 'harvest-arxiv',
+      description: `new arXiv papers in ${h.categories.join(' ')} (OAI-PMH from ${h.arxivOaiUrl})`,
+      schedule: schedule('harvest-arxiv'),
+      off: off('harvest-arxiv', null),
+      timeoutMs: 120 * MINUTE,
+      run: async (ctx) =>
+        describeHarvest(
+          await harvestArxiv(ctx.database, { url: h.arxivOaiUrl, categories: h.categories, firstDays: h.firstDays, delayMs: h.delayMs, ...fetching }, ctx),
+        ),
+    },
+    {
+      name: 'mirror-hf',
+      description: `Hugging Face's Daily Papers lists of the last ${h.hfDays} days, with their upvotes (${h.hfApiUrl})`,
+      schedule: schedule('mirror-hf'),
+      off: off('mirror-hf', h.hfMirror ? null : 'off: set HF_MIRROR=true to mirror Hugging Face’s lists'),
+      timeoutMs: 15 * MINUTE,
+      run: async (ctx) => describeMirror(await mirrorHuggingFace(ctx.database, { apiUrl: h.hfApiUrl, days: h.hfDays, delayMs: h.delayMs, ...fetching }, ctx)),
+    },
+    {
+      name: 'github-stars',
+      description: `GitHub stars of papers' repositories, ${h.githubPerRun} a run (${h.githubApiUrl})`,
+      schedule: schedule('github-stars'),
+      off: off('github-stars', h.githubStars ? null : 'off: set GITHUB_TOKEN (or GITHUB_STARS=true for 60 unauthenticated requests an hour)'),
+      timeoutMs: 30 * MINUTE,
+      run: async (ctx) =>
+        describeStars(await refreshGithubStars(ctx.database, { apiUrl: h.githubApiUrl, token: h.githubToken, perRun: h.githubPerRun, ...fetching }, ctx)),
+    },
+    {
+      name: 'refresh-trending',
+      description: 'ranks trending papers and refreshes cached pages when the order changed (scores decay with time)',
+      schedule: schedule('refresh-trending'),
+      off: off('refresh-trending', null),
+      timeoutMs: 2 * MINUTE,
+      run: (ctx) => refreshTrending(ctx.database, ctx.now()),
+    },
+    {
+      name: 'embed-new-papers',
+      description: `embeddings of papers that have none from the current model (${EMBED_PER_RUN} a run), for semantic search`,
+      schedule: schedule('embed-new-papers'),
+      off: off('embed-new-papers', config.embeddings.embedder === 'none' ? 'off: no embedder (EMBEDDER=none)' : null),
+      timeoutMs: 30 * MINUTE,
+      run: async (ctx) => {
+        embedder ??= await createEmbedder(config);
+        if (!embedder) return 'no embedder ready (the built-in one is not trained yet: run `dailypapers embeddings train`)';
+        const r = await embedPending(ctx.database, embedder, { limit: EMBED_PER_RUN, signal: ctx.signal });
+        return `${r.embedded} papers embedded with ${r.model}, ${r.remaining} waiting`;
+      },
+    },
+    ...(['daily', 'weekly'] as const).map((period): JobDefinition => ({
+      name: `digest-${period}`,
+      description: `the ${period} digest mail to its subscribers (enqueued once per subscriber and period, then sent)`,
+      schedule: schedule(`digest-${period}`),
+      off: off(`digest-${period}`, null),
+      timeoutMs: 60 * MINUTE,
+      run: async (ctx) => {
+        const r = await runDigest(ctx.database, { period, now: ctx.now(), site: config.site, dailyDays: config.digest.dailyDays, mailer: mailer() });
+        if (r.skipped) return `no digest: ${r.skipped}`;
+        const d = r.delivery;
+        return `${r.period!.key}: ${r.subscribers} subscribers, ${r.enqueued} enqueued, ${r.alreadyQueued} already queued, ${r.empty} with nothing${d ? `; ${d.sent} sent, ${d.retrying} retrying, ${d.failed} failed` : ''}`;
+      },
+    })),
+    {
+      name: 'deliver-outbox',
+      description: 'sends mail waiting in the outbox (retries with backoff)',
+      schedule: schedule('deliver-outbox'),
+      off: off('deliver-outbox', config.mail.smtpUrl ? null : 'off: no SMTP_URL, mail stays in the outbox'),
+      timeoutMs: 10 * MINUTE,
+      run: async (ctx) => {
+        const r = await deliverOutbox(ctx.database, mailer(), { now: ctx.now });
+        return r.held ? 'no relay: mail held in the outbox' : `${r.sent} sent, ${r.retrying} retrying, ${r.failed} failed (${r.bounced} bounced), ${r.expired} expired`;
+      },
+    },
+    {
+      name: 'cleanup',
+      description: `deletes expired sessions and links, sent mail older than ${OUTBOX_KEEP_DAYS} days and old job runs`,
+      schedule: schedule('cleanup'),
+      off: off('cleanup', null),
+      timeoutMs: 10 * MINUTE,
+      run: (ctx) => cleanup(ctx.database, ctx.now()),
+    },
+  ];
+  return jobs;
+}

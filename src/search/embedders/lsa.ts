@@ -1,0 +1,228 @@
+/**
+ * Latent semantic analysis, the built-in embedder's model: TF-IDF over the papers' titles and abstracts
+ * (sublinear term frequency, the title counted twice, words and bigrams), reduced to `dims` dimensions by a
+ * randomized truncated SVD. A text's embedding is its TF-IDF vector projected on the right singular
+ * vectors, L2-normalised. The model is a vocabulary and one terms×dims matrix (IDF and the singular value
+ * weighting folded in), saved as one file: a JSON header and the matrix as little-endian Float32.
+ */
+import { createHash } from 'node:crypto';
+import type { Csr } from './linalg.ts';
+import { randomizedSvd } from './linalg.ts';
+import { terms as textTerms } from './text.ts';
+
+export interface LsaOptions {
+  /** Dimensions of the embeddings (fewer when the corpus is too small for them). */
+  dims: number;
+  /** Vocabulary size: the terms found in the most training documents. */
+  maxTerms: number;
+  /** Documents used for training; a larger corpus is sampled evenly (every paper is still embedded). */
+  maxTrainingDocs: number;
+  /** A term must occur in at least this many training documents. */
+  minDf: number;
+  /** Also index pairs of neighbouring words. */
+  bigrams: boolean;
+  /** How many times the title's terms count. */
+  titleWeight: number;
+  /** The first `leadWords` words of the abstract (where it says what the paper is about) count `1 + leadWeight` times. */
+  leadWords: number;
+  leadWeight: number;
+  /** Embedding = U·Σ^sigmaPower (1: plain LSA document coordinates; 0: whitened). */
+  sigmaPower: number;
+  powerIterations: number;
+  seed: number;
+}
+
+export const DEFAULT_LSA_OPTIONS: LsaOptions = {
+  dims: 384, maxTerms: 60_000, maxTrainingDocs: 50_000, minDf: 2, bigrams: true, titleWeight: 2, leadWords: 60, leadWeight: 1, sigmaPower: 0.5, powerIterations: 1, seed: 20240311,
+};
+
+export interface LsaDocument {
+  title: string;
+  abstract: string | null;
+}
+
+export interface LsaModel {
+  /** `builtin-lsa-DIMS@HASH`: the hash of the model file's content. */
+  id: string;
+  dims: number;
+  options: LsaOptions;
+  vocabulary: Map<string, number>;
+  /** terms × dims, row-major. */
+  projection: Float32Array;
+  trainedAt: string;
+  trainingDocs: number;
+}
+
+/** Term → weighted, sublinear term frequency of one document (or query). */
+function termWeights(doc: LsaDocument, opts: Pick<LsaOptions, 'bigrams' | 'titleWeight' | 'leadWords' | 'leadWeight'>): Map<string, number> {
+  const counts = new Map<string, number>();
+  const add = (text: string, w: number) => {
+    for (const t of textTerms(text, opts.bigrams)) counts.set(t, (counts.get(t) ?? 0) + w);
+  };
+  if (doc.title) add(doc.title, opts.titleWeight);
+  if (doc.abstract) {
+    add(doc.abstract, 1);
+    if (opts.leadWeight > 0 && opts.leadWords > 0) add(doc.abstract.split(/\s+/, opts.leadWords).join(' '), opts.leadWeight);
+  }
+  for (const [t, c] of counts) counts.set(t, 1 + Math.log(c));
+  return counts;
+}
+
+/** Documents sampled evenly when there are more than `max`. */
+function sample<T>(docs: readonly T[], max: number): T[] {
+  if (docs.length <= max) return [...docs];
+  const out: T[] = [];
+  const step = docs.length / max;
+  for (let i = 0; i < max; i++) out.push(docs[Math.floor(i * step)]!);
+  return out;
+}
+
+export interface TrainProgress {
+  phase: 'vocabulary' | 'matrix' | 'svd' | 'done';
+  done: number;
+  total: number;
+}
+
+/** Trains a model on these documents (deterministic: the same documents give the same model and id). */
+export function trainLsa(allDocs: readonly LsaDocument[], options: Partial<LsaOptions> = {}, onProgress?: (p: TrainProgress) => void): LsaModel {
+  const opts: LsaOptions = { ...DEFAULT_LSA_OPTIONS, ...options };
+  const docs = sample(allDocs, opts.maxTrainingDocs);
+  if (docs.length < 2) throw new Error('the built-in embedder needs at least 2 papers with a title to train on');
+
+  // Document frequencies. Terms seen once are dropped from the count when it grows large (they cannot
+  // reach minDf 2 in the rest unless they recur, which a few will: an approximation that bounds memory).
+  const df = new Map<string, number>();
+  docs.forEach((d, i) => {
+    for (const t of termWeights(d, opts).keys()) df.set(t, (df.get(t) ?? 0) + 1);
+    if (df.size > 4_000_000) for (const [t, n] of df) if (n < 2) df.delete(t);
+    if (i % 5000 === 0) onProgress?.({ phase: 'vocabulary', done: i, total: docs.length });
+  });
+  const n = docs.length;
+  const maxDf = Math.max(opts.minDf, Math.floor(n * 0.5));
+  const chosen = [...df]
+    .filter(([, c]) => c >= opts.minDf && c <= maxDf)
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    .slice(0, opts.maxTerms);
+  if (chosen.length < 2) throw new Error('the papers share too few words to train the built-in embedder on');
+  chosen.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const vocabulary = new Map(chosen.map(([t], i) => [t, i]));
+  const idf = Float64Array.from(chosen, ([, c]) => Math.log((1 + n) / (1 + c)) + 1);
+  df.clear();
+
+  // The TF-IDF matrix, rows L2-normalised.
+  onProgress?.({ phase: 'matrix', done: 0, total: n });
+  const indptr = new Uint32Array(n + 1);
+  const idx: number[] = [];
+  const val: number[] = [];
+  docs.forEach((d, i) => {
+    const row: [number, number][] = [];
+    for (const [t, w] of termWeights(d, opts)) {
+      const j = vocabulary.get(t);
+      if (j !== undefined) row.push([j, w * idf[j]!]);
+    }
+    row.sort((a, b) => a[0] - b[0]);
+    const norm = Math.hypot(...row.map((r) => r[1])) || 1;
+    for (const [j, w] of row) {
+      idx.push(j);
+      val.push(w / norm);
+    }
+    indptr[i + 1] = idx.length;
+  });
+  const a: Csr = { rows: n, cols: vocabulary.size, indptr, indices: Uint32Array.from(idx), values: Float32Array.from(val) };
+  idx.length = 0;
+  val.length = 0;
+
+  onProgress?.({ phase: 'svd', done: 0, total: 1 });
+  const { sigma, v } = randomizedSvd(a, opts.dims, { powerIterations: opts.powerIterations, seed: opts.seed });
+  const dims = sigma.length;
+  // Fold IDF and the Σ weighting into the projection: embed(x) ∝ Σ_t tf(t)·idf(t)·V[t]·σ^(p-1).
+  const scale = Float64Array.from(sigma, (s) => Math.pow(s, opts.sigmaPower - 1));
+  const projection = new Float32Array(vocabulary.size * dims);
+  for (let t = 0; t < vocabulary.size; t++) {
+    for (let j = 0; j < dims; j++) projection[t * dims + j] = v.data[t * dims + j]! * idf[t]! * scale[j]!;
+  }
+  // Singular vectors have an arbitrary sign; fix it (largest entry positive) so that models are reproducible.
+  for (let j = 0; j < dims; j++) {
+    let best = 0;
+    for (let t = 0; t < vocabulary.size; t++) if (Math.abs(projection[t * dims + j]!) > Math.abs(best)) best = projection[t * dims + j]!;
+    if (best < 0) for (let t = 0; t < vocabulary.size; t++) projection[t * dims + j] = -projection[t * dims + j]!;
+  }
+  onProgress?.({ phase: 'done', done: 1, total: 1 });
+  const model: Omit<LsaModel, 'id'> = { dims, options: opts, vocabulary, projection, trainedAt: new Date().toISOString(), trainingDocs: n };
+  return { ...model, id: modelId(model) };
+}
+
+function modelId(m: Omit<LsaModel, 'id'>): string {
+  const h = createHash('sha256');
+  h.update(JSON.stringify({ options: m.options, dims: m.dims }));
+  h.update([...m.vocabulary.keys()].join('\n'));
+  h.update(new Uint8Array(m.projection.buffer, m.projection.byteOffset, m.projection.byteLength));
+  return `builtin-lsa-${m.dims}@${h.digest('hex').slice(0, 12)}`;
+}
+
+/** The embedding of a document or a query (a query is a document with only a title... or only an abstract). */
+export function embedLsa(model: LsaModel, doc: LsaDocument): Float32Array {
+  const { dims, projection, vocabulary } = model;
+  const acc = new Float64Array(dims);
+  for (const [t, w] of termWeights(doc, model.options)) {
+    const j = vocabulary.get(t);
+    if (j === undefined) continue;
+    const o = j * dims;
+    for (let c = 0; c < dims; c++) acc[c]! += w * projection[o + c]!;
+  }
+  const norm = Math.hypot(...acc);
+  const out = new Float32Array(dims);
+  if (norm > 0) for (let c = 0; c < dims; c++) out[c] = acc[c]! / norm;
+  return out;
+}
+
+const MAGIC = 'DPLSA1\n';
+
+interface Header {
+  id: string;
+  dims: number;
+  options: LsaOptions;
+  terms: string[];
+  trainedAt: string;
+  trainingDocs: number;
+}
+
+/** The model as one file's bytes: MAGIC, a 4-byte header length, the JSON header (padded to 4 bytes), the matrix. */
+export function serializeLsa(m: LsaModel): Buffer {
+  const header: Header = { id: m.id, dims: m.dims, options: m.options, terms: [...m.vocabulary.keys()], trainedAt: m.trainedAt, trainingDocs: m.trainingDocs };
+  let json = Buffer.from(JSON.stringify(header));
+  const pad = (4 - ((MAGIC.length + 4 + json.length) % 4)) % 4;
+  json = Buffer.concat([json, Buffer.alloc(pad, 0x20)]);
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(json.length);
+  const matrix = Buffer.alloc(m.projection.length * 4);
+  for (let i = 0; i < m.projection.length; i++) matrix.writeFloatLE(m.projection[i]!, i * 4);
+  return Buffer.concat([Buffer.from(MAGIC), len, json, matrix]);
+}
+
+export class LsaFormatError extends Error {
+  override name = 'LsaFormatError';
+}
+
+export function parseLsa(buf: Buffer): LsaModel {
+  if (buf.length < MAGIC.length + 4 || buf.toString('latin1', 0, MAGIC.length) !== MAGIC) throw new LsaFormatError('not a built-in embedder model file');
+  const len = buf.readUInt32LE(MAGIC.length);
+  const start = MAGIC.length + 4;
+  let header: Header;
+  try {
+    header = JSON.parse(buf.toString('utf8', start, start + len)) as Header;
+  } catch {
+    throw new LsaFormatError('the model file header is damaged');
+  }
+  const offset = start + len;
+  const count = header.terms.length * header.dims;
+  if (buf.length !== offset + count * 4) throw new LsaFormatError(`the model file is truncated (${buf.length} bytes, expected ${offset + count * 4})`);
+  const projection = new Float32Array(count);
+  for (let i = 0; i < count; i++) projection[i] = buf.readFloatLE(offset + i * 4);
+  const model: LsaModel = {
+    id: header.id, dims: header.dims, options: { ...DEFAULT_LSA_OPTIONS, ...header.options },
+    vocabulary: new Map(header.terms.map((t, i) => [t, i])), projection, trainedAt: header.trainedAt, trainingDocs: header.trainingDocs,
+  };
+  if (modelId({ ...model, options: header.options }) !== header.id) throw new LsaFormatError('the model file is damaged (its content does not match its id)');
+  return model;
+}

@@ -1,0 +1,346 @@
+/**
+ * The in-process nearest-neighbour index over paper embeddings (usearch HNSW, cosine, int8), and the
+ * SemanticIndex the HTTP layer uses. The vectors in the database are the source of truth: the index is a
+ * file beside the database, loaded at start, checked against the database (model, keys), rebuilt from the
+ * database when it is missing, damaged or of another model, and kept up to date incrementally: before a
+ * query (at most once a second, and only when the data version moved) it adds the embeddings written since
+ * the last one it saw (`seq`, which is also each paper's key in the index).
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { Database } from '../db/connection.ts';
+import { embeddingKeys, embeddingOf, embeddingsSince } from '../db/queries/embeddings.ts';
+import type { Embedder } from './embedders/types.ts';
+import type { ScoredPaper, SemanticIndex } from './types.ts';
+
+// usearch's ESM entry recurses forever (getBuildDir); its CommonJS entry works.
+const usearch = createRequire(import.meta.url)('usearch') as typeof import('usearch');
+type UIndex = InstanceType<typeof usearch.Index>;
+
+export type Quantization = 'i8' | 'f32';
+
+/** HNSW settings: 16 links per node; the search beam is widened to at least `k` by usearch itself. */
+export const HNSW = { connectivity: 16, expansionAdd: 128, expansionSearch: 64 } as const;
+
+/** A usearch index of one dimensionality, with the file it is saved to. */
+export class AnnIndex {
+  readonly inner: UIndex;
+  constructor(readonly dims: number, readonly quantization: Quantization = 'i8') {
+    this.inner = new usearch.Index({
+      dimensions: dims, metric: 'cos' as never, quantization: quantization as never, connectivity: HNSW.connectivity,
+      expansion_add: HNSW.expansionAdd, expansion_search: HNSW.expansionSearch, multi: false,
+    });
+  }
+
+  /**
+   * Loads a saved index; throws when the file is missing, damaged or of other dimensions. usearch crashes
+   * the process on some damaged files, so a file reaches it only when its size and SHA-256 are those
+   * recorded beside it (FILE.json) when it was saved.
+   */
+  static load(file: string, dims: number, quantization: Quantization): AnnIndex {
+    let meta: { dims: number; quantization: string; bytes: number; sha256: string };
+    try {
+      meta = JSON.parse(readFileSync(`${file}.json`, 'utf8'));
+    } catch {
+      throw new Error(existsSync(file) ? 'its checksum file is missing or damaged' : 'no index file');
+    }
+    if (meta.dims !== dims || meta.quantization !== quantization) throw new Error(`it has ${meta.dims} dimensions (${meta.quantization}), not ${dims} (${quantization})`);
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(file);
+    } catch {
+      throw new Error('no index file');
+    }
+    if (bytes.length !== meta.bytes || createHash('sha256').update(bytes).digest('hex') !== meta.sha256) throw new Error('the file is damaged (its checksum does not match)');
+    const idx = new AnnIndex(dims, quantization);
+    idx.inner.load(file);
+    if (idx.inner.dimensions() !== dims) throw new Error(`the index has ${idx.inner.dimensions()} dimensions, not ${dims}`);
+    return idx;
+  }
+
+  get size(): number {
+    return this.inner.size();
+  }
+
+  /** Adds vectors one thread at a time, so that the same vectors in the same order make the same graph. */
+  add(keys: number[], vectors: Float32Array[]): void {
+    if (keys.length === 0) return;
+    const flat = new Float32Array(keys.length * this.dims);
+    vectors.forEach((v, i) => flat.set(v, i * this.dims));
+    this.inner.add(BigUint64Array.from(keys, (k) => BigInt(k)), flat, 1);
+  }
+
+  remove(key: number): void {
+    this.inner.remove(BigInt(key));
+  }
+
+  contains(keys: number[]): boolean[] {
+    if (keys.length === 0) return [];
+    const r = this.inner.contains(BigUint64Array.from(keys, (k) => BigInt(k)));
+    return Array.isArray(r) ? r : [r];
+  }
+
+  /** Nearest keys, best first, with cosine similarity (1 − distance). */
+  search(vector: Float32Array, k: number): { key: number; similarity: number }[] {
+    if (this.size === 0 || k <= 0) return [];
+    const m = this.inner.search(vector, Math.min(k, this.size), 0);
+    const out: { key: number; similarity: number }[] = [];
+    for (let i = 0; i < m.keys.length; i++) {
+      const d = m.distances[i]!;
+      if (!Number.isFinite(d)) continue;
+      out.push({ key: Number(m.keys[i]!), similarity: 1 - d });
+    }
+    return out;
+  }
+
+  /** Saves atomically (a temporary file, then a rename). */
+  save(file: string): void {
+    mkdirSync(path.dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    this.inner.save(tmp);
+    const bytes = readFileSync(tmp);
+    const meta = { dims: this.dims, quantization: this.quantization, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+    writeFileSync(`${tmp}.json`, JSON.stringify(meta));
+    renameSync(tmp, file);
+    renameSync(`${tmp}.json`, `${file}.json`);
+  }
+}
+
+export interface VectorIndexOptions {
+  /** Folder of the index files. */
+  dir: string;
+  /** The database's name, the first part of the file name (`dailypapers` for dailypapers.db). */
+  baseName: string;
+  quantization?: Quantization;
+  /** Shortest time between two looks at the database for new vectors. */
+  syncIntervalMs?: number;
+  /** Longest time new vectors stay only in memory before the file is saved again. */
+  saveDelayMs?: number;
+  log?: (line: string) => void;
+}
+
+/** The file the index of a model is saved to. */
+export function indexFile(dir: string, baseName: string, model: string, quantization: Quantization): string {
+  const slug = model.replace(/[^A-Za-z0-9._-]+/g, '_');
+  return path.join(dir, `${baseName}.${slug}.${quantization}.usearch`);
+}
+
+const sameVector = (v: Float32Array) => v.some((x) => x !== 0);
+
+/**
+ * Semantic search over the vectors of the configured embedder's model. Vectors of other models (before
+ * re-embedding catches up after a model change) are not in it: it serves the papers it has.
+ */
+export class VectorIndex implements SemanticIndex {
+  private ann: AnnIndex | null = null;
+  private modelId = '';
+  private keyToPaper = new Map<number, string>();
+  private paperToKey = new Map<string, number>();
+  private lastSeq = 0;
+  private lastVersion = -1;
+  private lastCheck = 0;
+  private syncing: Promise<void> | null = null;
+  private saveTimer: NodeJS.Timeout | null = null;
+  private dirty = false;
+  /** How the index came to be at the last load: `loaded`, `rebuilt (why)`, or `empty`. */
+  origin = '';
+
+  private constructor(private readonly database: Database, readonly embedder: Embedder, private readonly opts: Required<VectorIndexOptions>) {}
+
+  static async open(database: Database, embedder: Embedder, options: VectorIndexOptions): Promise<VectorIndex> {
+    const opts: Required<VectorIndexOptions> = { quantization: 'i8', syncIntervalMs: 1000, saveDelayMs: 30_000, log: () => {}, ...options };
+    const vi = new VectorIndex(database, embedder, opts);
+    await vi.load();
+    return vi;
+  }
+
+  get model(): string {
+    return this.modelId;
+  }
+
+  /** Papers in the index. */
+  get size(): number {
+    return this.ann?.size ?? 0;
+  }
+
+  get file(): string {
+    return indexFile(this.opts.dir, this.opts.baseName, this.modelId, this.opts.quantization);
+  }
+
+  /** (Re)loads the index for the embedder's current model: from its file when it matches the database, else from the database. */
+  private async load(): Promise<void> {
+    this.modelId = this.embedder.id;
+    this.keyToPaper = new Map();
+    this.paperToKey = new Map();
+    this.lastSeq = 0;
+    this.lastVersion = await this.database.readDataVersion();
+    const keys = await embeddingKeys(this.database.db, this.modelId);
+    for (const k of keys) {
+      this.keyToPaper.set(k.seq, k.paperId);
+      this.paperToKey.set(k.paperId, k.seq);
+    }
+    const first = keys.length > 0 ? await embeddingsSince(this.database.db, this.modelId, 0, 1) : [];
+    const dims = first[0]?.vector.length ?? this.embedder.dimensions;
+    this.ann = null;
+    if (dims === 0) {
+      this.origin = 'empty';
+      return;
+    }
+    let why = 'no index file';
+    try {
+      const ann = AnnIndex.load(this.file, dims, this.opts.quantization);
+      const present = ann.contains(keys.map((k) => k.seq));
+      const missing = keys.filter((_, i) => !present[i]);
+      if (ann.size !== keys.length - missing.length) throw new Error(`it holds ${ann.size} vectors where the database has ${keys.length - missing.length} of them`);
+      this.ann = ann;
+      // Vectors written after the file was saved: from the oldest one missing on.
+      this.lastSeq = missing.length > 0 ? Math.min(...missing.map((k) => k.seq)) - 1 : (keys.at(-1)?.seq ?? 0);
+      await this.pull();
+      this.origin = missing.length > 0 ? `loaded, ${missing.length} added` : 'loaded';
+      if (missing.length > 0) this.opts.log(`semantic index: ${this.file} was ${missing.length} vectors behind the database; added them`);
+      return;
+    } catch (e) {
+      why = (e as Error).message;
+    }
+    const started = Date.now();
+    this.ann = new AnnIndex(dims, this.opts.quantization);
+    this.lastSeq = 0;
+    const n = await this.pull();
+    this.origin = `rebuilt (${why})`;
+    if (n > 0) {
+      this.saveNow();
+      this.opts.log(`semantic index: rebuilt ${this.file} from ${n} vectors in the database in ${((Date.now() - started) / 1000).toFixed(1)} s (${why})`);
+    }
+  }
+
+  /** Adds the embeddings of the current model written after lastSeq; returns how many. */
+  private async pull(): Promise<number> {
+    let added = 0;
+    for (;;) {
+      const rows = await embeddingsSince(this.database.db, this.modelId, this.lastSeq, 2000);
+      if (rows.length === 0) break;
+      if (!this.ann) this.ann = new AnnIndex(rows[0]!.vector.length, this.opts.quantization);
+      const keys: number[] = [];
+      const vectors: Float32Array[] = [];
+      for (const r of rows) {
+        this.lastSeq = r.seq;
+        if (r.vector.length !== this.ann.dims) continue;
+        const old = this.paperToKey.get(r.paperId);
+        if (old !== undefined && old !== r.seq) {
+          if (this.ann.contains([old])[0]) this.ann.remove(old);
+          this.keyToPaper.delete(old);
+        }
+        this.keyToPaper.set(r.seq, r.paperId);
+        this.paperToKey.set(r.paperId, r.seq);
+        if (this.ann.contains([r.seq])[0]) continue;
+        // A paper with no known word has a zero vector: nothing is near it.
+        if (!sameVector(r.vector)) continue;
+        keys.push(r.seq);
+        vectors.push(r.vector);
+      }
+      this.ann.add(keys, vectors);
+      added += keys.length;
+      if (rows.length < 2000) break;
+    }
+    if (added > 0) this.dirty = true;
+    return added;
+  }
+
+  /**
+   * Brings the index up to date: the embedder's model (a retrained built-in model), then the vectors
+   * written since the last look. Cheap when nothing changed; at most once per syncIntervalMs unless forced.
+   */
+  async sync(force = false): Promise<void> {
+    if (!force && Date.now() - this.lastCheck < this.opts.syncIntervalMs) return;
+    if (this.syncing) return this.syncing;
+    this.syncing = (async () => {
+      try {
+        this.lastCheck = Date.now();
+        if (this.embedder.refresh && (await this.embedder.refresh())) {
+          this.opts.log(`semantic index: the model changed to ${this.embedder.id}`);
+          this.flush();
+          await this.load();
+          return;
+        }
+        const version = await this.database.readDataVersion();
+        if (version === this.lastVersion && !force) return;
+        this.lastVersion = version;
+        if (this.embedder.id !== this.modelId) {
+          await this.load();
+          return;
+        }
+        if ((await this.pull()) > 0) this.scheduleSave();
+      } finally {
+        this.syncing = null;
+      }
+    })();
+    return this.syncing;
+  }
+
+  async searchText(text: string, k: number): Promise<ScoredPaper[]> {
+    await this.sync();
+    if (!this.ann || this.ann.size === 0 || !text.trim()) return [];
+    const v = await this.embedder.embedQuery(text);
+    if (!sameVector(v) || v.length !== this.ann.dims) return [];
+    return this.toPapers(this.ann.search(v, k), null, k);
+  }
+
+  async similarTo(paperId: string, k: number): Promise<ScoredPaper[]> {
+    await this.sync();
+    if (!this.ann || !this.paperToKey.has(paperId)) return [];
+    const stored = await embeddingOf(this.database.db, paperId);
+    if (!stored || stored.model !== this.modelId || !sameVector(stored.vector)) return [];
+    return this.toPapers(this.ann.search(stored.vector, k + 1), paperId, k);
+  }
+
+  private toPapers(hits: { key: number; similarity: number }[], exclude: string | null, k: number): ScoredPaper[] {
+    const out: ScoredPaper[] = [];
+    for (const h of hits) {
+      const paperId = this.keyToPaper.get(h.key);
+      if (!paperId || paperId === exclude) continue;
+      out.push({ paperId, score: h.similarity });
+      if (out.length >= k) break;
+    }
+    return out;
+  }
+
+  private scheduleSave(): void {
+    if (this.saveTimer) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = null;
+      this.flush();
+    }, this.opts.saveDelayMs);
+    this.saveTimer.unref();
+  }
+
+  private saveNow(): void {
+    if (!this.ann) return;
+    try {
+      this.ann.save(this.file);
+      this.dirty = false;
+    } catch (e) {
+      this.opts.log(`semantic index: cannot save ${this.file}: ${(e as Error).message}`);
+    }
+  }
+
+  /** Saves the index if it changed since it was last saved. */
+  flush(): void {
+    if (this.saveTimer) clearTimeout(this.saveTimer);
+    this.saveTimer = null;
+    if (this.dirty) this.saveNow();
+  }
+
+  /** Saves what changed; the index is not used afterwards. */
+  async close(): Promise<void> {
+    this.flush();
+    await this.embedder.close?.();
+  }
+
+  /** Removes this model's index file (tests; `embeddings train` when the old model's file is stale). */
+  static removeFile(file: string): void {
+    rmSync(file, { force: true });
+    rmSync(`${file}.json`, { force: true });
+  }
+}
