@@ -21,6 +21,7 @@ import { Scheduler } from './jobs/scheduler.ts';
 import { digestCommand, type DigestCommandOptions } from './email/digest-cli.ts';
 import { DigestError } from './email/digest-run.ts';
 import { registerEmbeddingsCommands } from './search/cli-embeddings.ts';
+import { openSemanticIndex } from './search/semantic.ts';
 import { EmbedderError } from './search/embedders/types.ts';
 
 class UsageError extends Error {}
@@ -50,10 +51,12 @@ program
     const database = await openDatabase(config.database);
     await migrate(database);
     // Background jobs (src/jobs): their rows are written even when this instance does not run them, for /admin/jobs.
-    const jobs = jobDefinitions(config, { database });
+    // One semantic index for the pages and the jobs (digests' personal picks, saved-search alerts); null when none is set up.
+    const semantic = await openSemanticIndex(database, config);
+    const jobs = jobDefinitions(config, { database, semantic });
     const scheduler = new Scheduler({ database, jobs, timezone: config.jobs.timezone, tickMs: config.jobs.tickMs });
     await scheduler.sync();
-    const server = await startServer(config, database, { jobs });
+    const server = await startServer(config, database, { jobs, semantic });
     const where = config.database.engine === 'sqlite' ? config.database.path : 'PostgreSQL';
     console.log(`Daily Papers on http://${config.host}:${config.port} (database: ${where}; background jobs ${config.jobs.enabled ? 'on' : 'off (JOBS_ENABLED=false)'})`);
     if (config.jobs.enabled) await scheduler.start();

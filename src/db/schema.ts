@@ -402,6 +402,32 @@ export interface GithubReposTable {
   checked_at: string;
 }
 
+/** A member's saved search, mailed as an alert when new papers match it (migration 14; src/db/queries/saved-searches.ts). */
+export interface SavedSearchesTable {
+  id: Generated<number>;
+  user_id: number;
+  name: string;
+  /** The query text as typed (q). */
+  query: string;
+  /** JSON: the search form's filters (SearchFilters of src/search/keyword.ts). */
+  filters: string;
+  mode: 'hybrid' | 'keyword' | 'semantic';
+  /** 0/1: new matches are mailed. */
+  alert_enabled: Generated<number>;
+  /** High-water mark on papers.created_at: papers that entered the database up to this were looked at. */
+  alerted_until: string;
+  last_checked_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A paper an alert run found for a saved search (once per search). */
+export interface SavedSearchMatchesTable {
+  saved_search_id: number;
+  paper_id: string;
+  matched_at: string;
+}
+
 export interface SchemaMigrationsTable {
   version: number;
   name: string;
@@ -439,5 +465,7 @@ export interface DB {
   job_runs: JobRunsTable;
   harvest_state: HarvestStateTable;
   github_repos: GithubReposTable;
+  saved_searches: SavedSearchesTable;
+  saved_search_matches: SavedSearchMatchesTable;
   schema_migrations: SchemaMigrationsTable;
 }

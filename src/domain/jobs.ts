@@ -13,6 +13,7 @@ export const JOB_NAMES = [
   'embed-new-papers',
   'digest-daily',
   'digest-weekly',
+  'saved-search-alerts',
   'deliver-outbox',
   'cleanup',
 ] as const;

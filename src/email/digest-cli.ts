@@ -2,8 +2,10 @@
 import type { Config } from '../config.ts';
 import type { Database } from '../db/connection.ts';
 import type { Frequency } from '../domain/digest.ts';
+import { openSemanticIndex } from '../search/semantic.ts';
 import { runDigest } from './digest-run.ts';
 import { createMailer } from './mailer.ts';
+import { personalPicks } from './personal-picks.ts';
 
 export interface DigestCommandOptions {
   period: Frequency;
@@ -16,10 +18,12 @@ export interface DigestCommandOptions {
 /** Runs the digest and prints its summary; the exit code: 0 done, 1 some mail is waiting for a retry. */
 export async function digestCommand(config: Config, database: Database, opts: DigestCommandOptions, out: (line: string) => void = console.log): Promise<number> {
   const mailer = createMailer(database, config.mail);
+  // Members' "Picked for you" needs the semantic index (none set up: no such section); its log lines go to stderr.
+  const semantic = await openSemanticIndex(database, config, { log: (line) => console.error(line) });
   try {
     const r = await runDigest(database, {
       period: opts.period, ...(opts.date !== undefined ? { date: opts.date } : {}), ...(opts.to !== undefined ? { to: opts.to } : {}),
-      dryRun: opts.dryRun ?? false, site: config.site, dailyDays: config.digest.dailyDays, mailer,
+      dryRun: opts.dryRun ?? false, site: config.site, dailyDays: config.digest.dailyDays, mailer, extraSections: [personalPicks(semantic)],
     });
     if (r.skipped) {
       if (opts.json) out(JSON.stringify({ skipped: r.skipped }));
@@ -46,5 +50,6 @@ export async function digestCommand(config: Config, database: Database, opts: Di
     return d && d.retrying > 0 ? 1 : 0;
   } finally {
     mailer.close();
+    await semantic?.close();
   }
 }

@@ -31,6 +31,8 @@ export interface DigestSectionContext {
   subscriber: Subscriber;
   period: DigestPeriod;
   now: Date;
+  /** The sections before this one (the top papers first), so a provider can leave out papers already there. */
+  sections?: readonly DigestSection[];
 }
 
 /**
@@ -114,7 +116,7 @@ export async function sectionsFor(ranked: DigestCandidate[], ctx: DigestSectionC
     papers: top.map((c) => ({ id: c.id, title: c.title, abstract: shortAbstractOf(c), upvotes: c.upvotes, comments: c.comments, organization: c.organization?.fullname ?? c.organization?.name ?? null })),
   }];
   for (const provide of extra) {
-    const s = await provide(ctx);
+    const s = await provide({ ...ctx, sections });
     if (s) sections.push(s);
   }
   return sections.filter((s) => s.papers.length > 0);

@@ -29,6 +29,8 @@ export interface DigestSection {
   /** A line under the title. */
   intro?: string;
   papers: DigestPaper[];
+  /** Links under the papers (an alert's search, its feed, "turn off this alert"). */
+  links?: { href: string; label: string }[];
 }
 
 /** The links every subscription mail carries in its footer and headers. */
@@ -119,19 +121,26 @@ export interface DigestMailInput {
 
 /** The digest: its sections of papers, and the preferences and unsubscribe links in the footer and headers. */
 export function digestMail(site: SiteConfig, d: DigestMailInput): Mail {
-  const paperUrl = (id: string) => `${site.publicUrl}/papers/${id}`;
-  const arxivUrl = (id: string) => `https://arxiv.org/abs/${id}`;
   const total = d.sections.reduce((n, s) => n + s.papers.length, 0);
   const heading = d.period.frequency === 'daily' ? `Trending papers, ${d.period.label}` : `The papers of ${d.period.label}`;
   const subject = `${heading}: ${plural(total, 'paper')} · ${site.name}`;
-  const meta = (p: DigestPaper) => [p.organization, p.upvotes > 0 ? `▲ ${p.upvotes}` : null, p.comments > 0 ? plural(p.comments, 'comment') : null].filter(Boolean).join(' · ');
-
   const text: string[] = [heading, `Topics: ${describeTopics(d.topics)}`, ''];
   const parts: string[] = [
     `<h1 style="margin:0 0 4px;font:700 22px ${FONT};color:#111827">${e(heading)}</h1>`,
     `<p style="margin:0 0 20px;font:13px ${FONT};color:#6b7280">${e(site.name)} · topics: ${e(describeTopics(d.topics))}</p>`,
   ];
-  for (const s of d.sections) {
+  renderSections(site, d.sections, text, parts);
+  text.push('--', `You get this because you subscribed to the ${site.name} digest.`, `Preferences: ${d.links.manage}`, `Unsubscribe: ${d.links.unsubscribe}`, '');
+  const footer = `You get this because you subscribed to the ${e(site.name)} digest at ${e(d.to)}.<br><a href="${e(d.links.manage)}" style="color:#6b7280">Preferences</a> · <a href="${e(d.links.unsubscribe)}" style="color:#6b7280">Unsubscribe</a>`;
+  return { to: d.to, kind: 'digest', subject, text: text.join('\n'), html: frame(site, parts.join('\n'), footer), headers: listUnsubscribeHeaders(d.links) };
+}
+
+/** The papers of each section, appended to a mail's text lines and HTML parts (digests and alerts look alike). */
+function renderSections(site: SiteConfig, sections: DigestSection[], text: string[], parts: string[]): void {
+  const paperUrl = (id: string) => `${site.publicUrl}/papers/${id}`;
+  const arxivUrl = (id: string) => `https://arxiv.org/abs/${id}`;
+  const meta = (p: DigestPaper) => [p.organization, p.upvotes > 0 ? `▲ ${p.upvotes}` : null, p.comments > 0 ? plural(p.comments, 'comment') : null].filter(Boolean).join(' · ');
+  for (const s of sections) {
     if (s.papers.length === 0) continue;
     text.push(`== ${s.title} ==`, ...(s.intro ? [s.intro] : []), '');
     parts.push(`<h2 style="margin:24px 0 8px;font:700 17px ${FONT};color:#111827">${e(s.title)}</h2>`);
@@ -149,8 +158,44 @@ ${abstract ? `<div style="margin:6px 0 0;font:14px/1.5 ${FONT};color:#374151">${
 </td></tr>`);
     });
     parts.push('</table>');
+    if (s.links?.length) {
+      text.push(...s.links.map((l) => `${l.label}: ${l.href}`), '');
+      parts.push(`<p style="margin:8px 0 0;font:13px ${FONT}">${s.links.map((l) => `<a href="${e(l.href)}" style="color:#2563eb">${e(l.label)}</a>`).join(' · ')}</p>`);
+    }
   }
-  text.push('--', `You get this because you subscribed to the ${site.name} digest.`, `Preferences: ${d.links.manage}`, `Unsubscribe: ${d.links.unsubscribe}`, '');
-  const footer = `You get this because you subscribed to the ${e(site.name)} digest at ${e(d.to)}.<br><a href="${e(d.links.manage)}" style="color:#6b7280">Preferences</a> · <a href="${e(d.links.unsubscribe)}" style="color:#6b7280">Unsubscribe</a>`;
-  return { to: d.to, kind: 'digest', subject, text: text.join('\n'), html: frame(site, parts.join('\n'), footer), headers: listUnsubscribeHeaders(d.links) };
+}
+
+/** The signed links of an alert mail: turn off this member's alerts (GET shows a button), RFC 8058 one-click, and the settings page. */
+export interface AlertLinks {
+  manage: string;
+  turnOff: string;
+  oneClick: string;
+}
+
+export interface AlertMailInput {
+  to: string;
+  /** The day (`YYYY-MM-DD`) of the run. */
+  day: string;
+  /** One section per saved search with new papers (id `alert:ID`); each may carry its own turn-off link. */
+  sections: DigestSection[];
+  links: AlertLinks;
+}
+
+/** The daily saved-search alert: one mail per member listing each saved search with its new papers. */
+export function alertMail(site: SiteConfig, d: AlertMailInput): Mail {
+  const total = d.sections.reduce((n, s) => n + s.papers.length, 0);
+  const heading = d.sections.length === 1 ? `New papers for “${d.sections[0]!.title.replace(/^“|”$/g, '')}”` : `New papers for your saved searches`;
+  const subject = `${heading}: ${plural(total, 'paper')} · ${site.name}`;
+  const text: string[] = [heading, d.day, ''];
+  const parts: string[] = [
+    `<h1 style="margin:0 0 4px;font:700 22px ${FONT};color:#111827">${e(heading)}</h1>`,
+    `<p style="margin:0 0 20px;font:13px ${FONT};color:#6b7280">${e(site.name)} · ${e(d.day)}</p>`,
+  ];
+  renderSections(site, d.sections, text, parts);
+  text.push('--', `You get this because you saved these searches on ${site.name} with alerts on.`, `Manage your saved searches: ${d.links.manage}`, `Turn off all alerts: ${d.links.turnOff}`, '');
+  const footer = `You get this because you saved these searches on ${e(site.name)} with alerts on (${e(d.to)}).<br><a href="${e(d.links.manage)}" style="color:#6b7280">Manage saved searches</a> · <a href="${e(d.links.turnOff)}" style="color:#6b7280">Turn off all alerts</a>`;
+  return {
+    to: d.to, kind: 'alert', subject, text: text.join('\n'), html: frame(site, parts.join('\n'), footer),
+    headers: { 'List-Unsubscribe': `<${d.links.oneClick}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+  };
 }

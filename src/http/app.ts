@@ -14,6 +14,7 @@ import { htmlError, type AppDeps, type AppEnv, type Deps } from './context.ts';
 import { categoryFeed, collectionFeed, listFeed, organizationFeed } from './feeds/feeds.ts';
 import { rankingPage } from './handlers/about.ts';
 import * as subscriptions from './handlers/subscriptions.ts';
+import * as savedSearches from './handlers/saved-searches.ts';
 import { mailPreview } from './handlers/mail-preview.ts';
 import { categoryPage, organizationPage } from './handlers/collections.ts';
 import { dayPage, latestDay, monthPage, pickDay, weekPage } from './handlers/lists.ts';
@@ -188,6 +189,20 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   app.get('/settings/subscription', subscriptions.settingsSubscriptionPage(deps));
   app.post('/settings/subscription', subscriptions.settingsSubscribe(deps));
   app.post('/settings/subscription/unsubscribe', subscriptions.settingsUnsubscribe(deps));
+  // Saved searches and their daily alerts (handlers/saved-searches.ts, src/email/alerts.ts): members save from the
+  // search page and manage them in settings (another member's is a 404); mails carry signed turn-off links
+  // (GET shows a button, POST acts; /alerts/off/one-click is RFC 8058's, exempt from CSRF like /unsubscribe/one-click).
+  const SAVED = ':sid{[0-9]+}';
+  app.get('/settings/alerts', savedSearches.alertsPage(deps));
+  app.post('/settings/alerts', savedSearches.saveSearch(deps));
+  app.post('/settings/alerts/off', savedSearches.allOff(deps));
+  app.post(`/settings/alerts/${SAVED}/rename`, savedSearches.renameSearch(deps));
+  app.post(`/settings/alerts/${SAVED}/enable`, savedSearches.toggleSearch(deps, true));
+  app.post(`/settings/alerts/${SAVED}/disable`, savedSearches.toggleSearch(deps, false));
+  app.post(`/settings/alerts/${SAVED}/delete`, savedSearches.deleteSearch(deps));
+  app.get('/alerts/off', savedSearches.turnOffPage(deps));
+  app.post('/alerts/off', savedSearches.turnOffForm(deps));
+  app.post('/alerts/off/one-click', savedSearches.turnOffOneClick(deps));
   app.get('/admin/mail-preview', mailPreview(deps));
   app.get('/admin/mail-preview/:kind', mailPreview(deps));
   app.get('/docs/api', apiDocsPage(deps));

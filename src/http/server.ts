@@ -5,11 +5,12 @@ import type { Database } from '../db/connection.ts';
 import { createMailer } from '../email/mailer.ts';
 import { createApp, type AppDeps } from './app.ts';
 import { openSemanticIndex } from '../search/semantic.ts';
+import type { VectorIndex } from '../search/vectors.ts';
 
-/** `extra`: what the command adds (the background jobs, for /admin/jobs). */
-export async function startServer(config: Config, database: Database, extra: Pick<AppDeps, 'jobs'> = {}): Promise<ServerType> {
+/** `extra`: what the command adds (the background jobs, for /admin/jobs; the semantic index it shares with them). */
+export async function startServer(config: Config, database: Database, extra: Pick<AppDeps, 'jobs'> & { semantic?: VectorIndex | null } = {}): Promise<ServerType> {
   // Semantic search and similar papers: null (with a log line saying why) when no embedder is set up.
-  const semantic = await openSemanticIndex(database, config);
+  const semantic = extra.semantic !== undefined ? extra.semantic : await openSemanticIndex(database, config);
   const app = createApp({ database, site: config.site, mailer: createMailer(database, config.mail), trustProxy: config.trustProxy, arxivApiUrl: config.arxivApiUrl, submissionRules: config.submissions, oauth: config.oauth, semantic, ...extra });
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(server));

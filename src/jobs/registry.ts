@@ -8,11 +8,14 @@ import type { Config } from '../config.ts';
 import type { Database } from '../db/connection.ts';
 import type { JobName } from '../domain/jobs.ts';
 import { deliverOutbox } from '../email/delivery.ts';
+import { describeAlerts, runSavedSearchAlerts } from '../email/alerts.ts';
 import { runDigest } from '../email/digest-run.ts';
+import { personalPicks } from '../email/personal-picks.ts';
 import { createMailer, type Mailer } from '../email/mailer.ts';
 import type { Embedder } from '../search/embedders/types.ts';
 import { embedPending } from '../search/embed-pending.ts';
-import { createEmbedder } from '../search/semantic.ts';
+import { createEmbedder, openSemanticIndex } from '../search/semantic.ts';
+import type { SemanticIndex } from '../search/types.ts';
 import { describeHarvest, harvestArxiv } from '../harvest/arxiv-oai.ts';
 import { describeStars, refreshGithubStars } from '../harvest/github-stars.ts';
 import { describeMirror, mirrorHuggingFace } from '../harvest/hf-mirror.ts';
@@ -34,6 +37,8 @@ export const DEFAULT_SCHEDULES: Record<JobName, string> = {
   'digest-daily': '0 21 * * *',
   // Monday morning, the week before.
   'digest-weekly': '0 9 * * 1',
+  // Every morning: papers that arrived since yesterday's run, matched against members' saved searches.
+  'saved-search-alerts': '0 7 * * *',
   'deliver-outbox': '* * * * *',
   'cleanup': '0 4 * * *',
 };
@@ -45,12 +50,19 @@ export const EMBED_PER_RUN = 2000;
 export interface JobDeps {
   database: Database;
   mailer?: Mailer;
+  /**
+   * The semantic index for digests' personal picks and semantic saved searches (`serve` shares the server's);
+   * without it the first job that needs one opens it (openSemanticIndex), null when none is set up.
+   */
+  semantic?: SemanticIndex | null;
 }
 
 export function jobDefinitions(config: Config, deps: JobDeps): JobDefinition[] {
   let embedder: Embedder | null | undefined;
   let ownMailer: Mailer | undefined;
   const mailer = () => deps.mailer ?? (ownMailer ??= createMailer(deps.database, config.mail));
+  let ownSemantic: Promise<SemanticIndex | null> | undefined;
+  const semantic = () => (deps.semantic !== undefined ? Promise.resolve(deps.semantic) : (ownSemantic ??= openSemanticIndex(deps.database, config)));
   const h = config.harvest;
   const schedule = (name: JobName) => config.jobs.schedules[name] ?? DEFAULT_SCHEDULES[name];
   const off = (name: JobName, why: string | null) =>
@@ -114,12 +126,22 @@ export function jobDefinitions(config: Config, deps: JobDeps): JobDefinition[] {
       off: off(`digest-${period}`, null),
       timeoutMs: 60 * MINUTE,
       run: async (ctx) => {
-        const r = await runDigest(ctx.database, { period, now: ctx.now(), site: config.site, dailyDays: config.digest.dailyDays, mailer: mailer() });
+        const r = await runDigest(ctx.database, {
+          period, now: ctx.now(), site: config.site, dailyDays: config.digest.dailyDays, mailer: mailer(), extraSections: [personalPicks(await semantic())],
+        });
         if (r.skipped) return `no digest: ${r.skipped}`;
         const d = r.delivery;
         return `${r.period!.key}: ${r.subscribers} subscribers, ${r.enqueued} enqueued, ${r.alreadyQueued} already queued, ${r.empty} with nothing${d ? `; ${d.sent} sent, ${d.retrying} retrying, ${d.failed} failed` : ''}`;
       },
     })),
+    {
+      name: 'saved-search-alerts',
+      description: 'mails members the new papers matching their saved searches (one mail per member and day)',
+      schedule: schedule('saved-search-alerts'),
+      off: off('saved-search-alerts', null),
+      timeoutMs: 60 * MINUTE,
+      run: async (ctx) => describeAlerts(await runSavedSearchAlerts(ctx.database, { site: config.site, semantic: await semantic(), now: ctx.now(), mailer: mailer() })),
+    },
     {
       name: 'deliver-outbox',
       description: 'sends mail waiting in the outbox (retries with backoff)',

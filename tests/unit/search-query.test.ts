@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import {
   MAX_QUERY_CHARS, MAX_TERMS, normalizeCategory, parseSearchQuery, sqliteExcludedMatch, sqliteMatch, websearchText, type ParsedQuery,
 } from '../../src/domain/search-query.ts';
-import { reciprocalRankFusion, RRF_K } from '../../src/search/hybrid.ts';
+import { reciprocalRankFusion, RRF_K, SEMANTIC_WEIGHT } from '../../src/search/hybrid.ts';
 import { stemDistance } from '../../src/search/keyword.ts';
 import { abstractAroundMatch, crudeStem, highlightedMathText, highlightPattern, markText } from '../../src/http/views/highlight.ts';
 
@@ -112,11 +112,16 @@ describe('search query parser', () => {
 
 describe('fusion and spelling', () => {
   test('reciprocal rank fusion: a paper both engines rank well beats one ranked first by one', () => {
-    const fused = reciprocalRankFusion(['a', 'b', 'c'], ['b', 'd', 'a']);
-    assert.deepEqual(fused.map((h) => h.paperId), ['b', 'a', 'd', 'c']);
-    assert.equal(fused[0]!.score, 1 / (RRF_K + 2) + 1 / (RRF_K + 1));
+    const fused = reciprocalRankFusion(['x', 'b', 'c'], ['b', 'd']);
+    assert.deepEqual(fused.map((h) => h.paperId), ['b', 'x', 'c', 'd']);
+    assert.equal(fused[0]!.score, 1 / (RRF_K + 2) + SEMANTIC_WEIGHT / (RRF_K + 1));
     assert.deepEqual([fused[0]!.keywordRank, fused[0]!.semanticRank], [2, 1]);
     assert.equal(fused.find((h) => h.paperId === 'c')!.semanticRank, null);
+  });
+
+  test('reciprocal rank fusion: the keyword list weighs more than the semantic one', () => {
+    // Each first in one list: keyword's first wins (SEMANTIC_WEIGHT < 1).
+    assert.deepEqual(reciprocalRankFusion(['k'], ['s']).map((h) => h.paperId), ['k', 's']);
   });
 
   test('stem distance allows a stripped suffix', () => {

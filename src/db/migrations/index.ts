@@ -17,6 +17,7 @@ import { searchIndex } from './0010-search-index.ts';
 import { embeddings } from './0011-embeddings.ts';
 import { subscriptions } from './0012-subscriptions.ts';
 import { jobs } from './0013-jobs.ts';
+import { savedSearches } from './0014-saved-searches.ts';
 
 export interface MigrationContext {
   engine: Engine;
@@ -31,4 +32,4 @@ export interface Migration {
   up(db: Kysely<any>, ctx: MigrationContext): Promise<void>;
 }
 
-export const migrations: readonly Migration[] = [papers, accounts, tokensAndSubmissions, comments, moderation, collections, oauth, organizations, removedEntries, searchIndex, embeddings, subscriptions, jobs];
+export const migrations: readonly Migration[] = [papers, accounts, tokensAndSubmissions, comments, moderation, collections, oauth, organizations, removedEntries, searchIndex, embeddings, subscriptions, jobs, savedSearches];

@@ -148,7 +148,7 @@ export function searchOpenApi() {
         get: {
           operationId: 'search',
           summary: 'Search papers, with every mode, filter and sort',
-          description: `Keyword (SQLite FTS5 BM25 / PostgreSQL ts_rank_cd over title, authors and abstract), semantic (embeddings) or hybrid (reciprocal rank fusion, k = 60). ${syntax} Without words, the filters list papers newest first.`,
+          description: `Keyword (SQLite FTS5 BM25 / PostgreSQL ts_rank_cd over title, authors and abstract), semantic (embeddings) or hybrid (weighted reciprocal rank fusion of the two). ${syntax} Without words, the filters list papers newest first.`,
           parameters: [
             { name: 'q', in: 'query', description: 'The query (at most 1,000 characters). Optional when a filter is given.', schema: { type: 'string', maxLength: 1000 } },
             { name: 'mode', in: 'query', description: '`hybrid` falls back to keyword (and says so in `mode`) where semantic search is not set up; `semantic` is then a 400.', schema: { type: 'string', enum: ['hybrid', 'keyword', 'semantic'], default: 'hybrid' } },

@@ -239,7 +239,7 @@ async function renderSettings(c: Ctx, deps: Deps, created: { name: string; token
   ${viewer.emailVerified
     ? html`<p>Your email address is confirmed.</p>`
     : html`<form method="post" action="/settings/verify"><input type="hidden" name="_csrf" value="${csrf}"><p>Your email address is not confirmed yet.</p><button class="button" type="submit">Send the link again</button></form>`}
-  <p><a href="/users/${viewer.username}/collections">Your collections</a> · <a href="/settings/subscription">Email digest</a></p>
+  <p><a href="/users/${viewer.username}/collections">Your collections</a> · <a href="/settings/subscription">Email digest</a> · <a href="/settings/alerts">Saved searches and alerts</a></p>
   <h2 id="email">Email address</h2>
   <form method="post" action="/settings/email">
     <input type="hidden" name="_csrf" value="${csrf}">

@@ -8,7 +8,8 @@ import type { Subscriber } from '../../db/queries/subscribers.ts';
 import { dailyPeriod, DEFAULT_DAILY_DAYS, weeklyPeriod, type DigestPeriod } from '../../domain/digest.ts';
 import { addDays } from '../../domain/dates.ts';
 import { periodCandidates, sectionsFor } from '../../email/digest-run.ts';
-import { alreadySubscribedMail, digestMail, subscriberLinks, subscriptionConfirmMail, type DigestSection } from '../../email/digest-templates.ts';
+import { alertLinks } from '../../email/alerts.ts';
+import { alertMail, alreadySubscribedMail, digestMail, subscriberLinks, subscriptionConfirmMail, type DigestSection } from '../../email/digest-templates.ts';
 import type { Mail } from '../../email/mailer.ts';
 import { frame, htmlError, type Ctx, type Deps } from '../context.ts';
 import { layout } from '../views/layout.ts';
@@ -18,6 +19,7 @@ export const PREVIEW_KINDS = {
   'already-subscribed': 'Already subscribed (someone subscribed an active address again)',
   daily: 'Daily digest',
   weekly: 'Weekly digest',
+  alert: 'Saved-search alert',
 } as const;
 type Kind = keyof typeof PREVIEW_KINDS;
 
@@ -36,6 +38,13 @@ async function previewMail(deps: Deps, kind: Kind): Promise<Mail> {
   if (kind === 'confirmation') return subscriptionConfirmMail(deps.site, to, `${deps.site.publicUrl}/subscribe/confirm?token=preview-token`, { frequency: 'daily', maxPapers: 10, topics: { categories: ['cs.CL'], keywords: ['diffusion'], organizations: [] } });
   if (kind === 'already-subscribed') return alreadySubscribedMail(deps.site, to, links);
   const now = deps.now();
+  if (kind === 'alert') {
+    const off = alertLinks(deps.site, 'preview-token');
+    return alertMail(deps.site, {
+      to, day: now.toISOString().slice(0, 10), links: off,
+      sections: [{ ...SAMPLE, id: 'alert:0', title: '“diffusion language models”', intro: '2 new papers.', links: [{ href: `${deps.site.publicUrl}/papers/search?q=diffusion`, label: 'All results' }, { href: off.turnOff, label: 'Turn off this alert' }] }],
+    });
+  }
   const latest = (await latestListingDay(deps.database.db)) ?? now.toISOString().slice(0, 10);
   let period: DigestPeriod;
   if (kind === 'weekly') period = weeklyPeriod(latest);

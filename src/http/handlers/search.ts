@@ -6,7 +6,7 @@ import type { Context } from 'hono';
 import { papersByIds } from '../../db/queries/lists.ts';
 import { highlightWords } from '../../domain/search-query.ts';
 import { search, type SearchOutcome } from '../../search/hybrid.ts';
-import { frame, htmlError, PAGE_SIZE, pageParam, votingFor, type Deps } from '../context.ts';
+import { csrfToken, frame, htmlError, PAGE_SIZE, pageParam, votingFor, type Ctx, type Deps } from '../context.ts';
 import { buildFeed, FEED_SIZE, send, splitFile, type FeedItem } from '../feeds/feeds.ts';
 import { parseSearchParams, searchQueryString } from '../search-params.ts';
 import { cardFromPaper, type CardModel } from '../views/cards.ts';
@@ -16,7 +16,7 @@ import { searchPage as renderSearchPage } from '../views/search-page.ts';
 /** Deepest page of results offered (the pager stops there). */
 const MAX_PAGE = 50;
 
-export const searchPage = (deps: Deps) => async (c: Context) => {
+export const searchPage = (deps: Deps) => async (c: Ctx) => {
   const parsed = parseSearchParams(c.req.query(), { mode: 'hybrid', sort: 'relevance' });
   if (!parsed.ok) return htmlError(c, deps, 400, 'Bad search', `${parsed.message}.`);
   const page = pageParam(c);
@@ -36,6 +36,7 @@ export const searchPage = (deps: Deps) => async (c: Context) => {
       ...model,
       state: { kind: 'results', mode: outcome.mode, total: outcome.total, totalCapped: outcome.totalCapped, cards, page, pages, notices: outcome.notices },
       voting: await votingFor(c, deps, cards.map((x) => x.id)),
+      save: c.get('viewer') ? { csrf: csrfToken(c, deps) } : null,
     }),
   );
 };

@@ -13,9 +13,9 @@ const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * RFC 8058 one-click unsubscribe: mail providers POST `List-Unsubscribe=One-Click` from their servers, with no
- * cookie; the signed token in its URL is what authenticates it (src/http/handlers/subscriptions.ts).
+ * cookie; the signed token in its URL is what authenticates it (src/http/handlers/subscriptions.ts, saved-searches.ts).
  */
-const EXEMPT = new Set(['/unsubscribe/one-click']);
+const EXEMPT = new Set(['/unsubscribe/one-click', '/alerts/off/one-click']);
 
 export const csrfProtection =
   (deps: Deps): MiddlewareHandler<AppEnv> =>

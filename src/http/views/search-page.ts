@@ -16,11 +16,25 @@ export interface SearchPageModel {
   semanticAvailable: boolean;
   voting: Voting;
   now: Date;
+  /** Signed in: the "Save search / get alerts" form posts with this CSRF token; null for visitors (a sign-in link). */
+  save?: { csrf: string } | null;
 }
 
 const MODE_LABELS: Record<SearchMode, string> = { hybrid: 'Hybrid', keyword: 'Keyword', semantic: 'Semantic' };
 
 export const searchPath = (p: SearchParams, extra: Record<string, string | number> = {}) => `/papers/search${searchQueryString(p, extra)}`;
+
+/** Saves this search (src/http/handlers/saved-searches.ts); visitors get a link to sign in first. */
+function saveForm(p: SearchParams, save: { csrf: string } | null) {
+  if (!save) return html`<p class="save-search hint"><a href="/login?next=${encodeURIComponent(searchPath(p))}">Sign in</a> to save this search and get new papers by mail.</p>`;
+  const f = p.filters;
+  const hidden = (name: string, value: string | null | undefined) => (value ? html`<input type="hidden" name="${name}" value="${value}">` : '');
+  return html`<form class="save-search inline" method="post" action="/settings/alerts">
+<input type="hidden" name="_csrf" value="${save.csrf}">${hidden('q', p.q)}${hidden('mode', p.mode)}${hidden('from', f.from)}${hidden('to', f.to)}${hidden('cat', f.category)}${hidden('org', f.organization)}${hidden('code', f.hasCode ? '1' : null)}${hidden('listed', f.listed ? '1' : null)}
+<label class="visually-hidden" for="save-name">Name</label><input type="text" id="save-name" name="name" maxlength="100" placeholder="Name (optional)" size="18">
+<button type="submit" class="button small">Save search / get alerts</button>
+</form>`;
+}
 
 export function searchPage(frame: Frame, m: SearchPageModel) {
   const p = m.params;
@@ -64,6 +78,7 @@ ${s.kind === 'empty' ? html`<p class="search-help">Search every paper by title, 
 ${s.kind === 'results'
   ? html`<p class="search-count" aria-live="polite">${count}${fallbackNote ? html` <span class="search-note">${fallbackNote}</span>` : ''}
   · <a href="/papers/search/feed.rss${searchQueryString(p)}">RSS</a> <a href="/papers/search/feed.atom${searchQueryString(p)}">Atom</a> <a href="/papers/search/feed.json${searchQueryString(p)}">JSON Feed</a></p>
+${saveForm(p, m.save ?? null)}
 ${s.notices.map((n) => html`<p class="notice search-notice" role="status">${n}</p>`)}
 ${cardList(s.cards, m.now, 'No papers match this search. Try fewer or different words, or another mode.', m.voting)}
 ${pager(s.page, s.pages, (n) => searchPath(p, n === 1 ? {} : { p: n }))}`
