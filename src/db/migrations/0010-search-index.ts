@@ -1,5 +1,5 @@
 /**
- * The keyword search index (docs/decisions/0009-keyword-search.md), kept up to date by triggers on
+ * The keyword search index (docs/decisions/0011-keyword-search.md), kept up to date by triggers on
  * `papers`, so that every import, edit and deletion updates it in the same transaction.
  *
  * What is indexed: the title, the authors' names (extracted from the JSON `authors` column) and the

@@ -1,6 +1,6 @@
 /**
  * Rate limits in tiers, per client address and per member, counted in fixed windows in this process's
- * memory (docs/decisions/0005-rate-limits.md). Over the limit: 429 with RateLimit-* and Retry-After
+ * memory (docs/decisions/0005-accounts-and-abuse.md). Over the limit: 429 with RateLimit-* and Retry-After
  * headers, a JSON error for the API and a page for people.
  */
 import type { Context, MiddlewareHandler } from 'hono';
