@@ -7,6 +7,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { rng } from '../src/search/embedders/linalg.ts';
 
 export interface TextModel {
   /** For each word, its followers and their cumulative counts (for sampling). */
@@ -58,17 +59,8 @@ export function learnTextModel(hfDailyDir: string): TextModel {
   return { next, starts, vocabulary };
 }
 
-/** A small deterministic generator (mulberry32). */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small deterministic generator (mulberry32; the one the built-in embedder trains with). */
+export const seeded = rng;
 
 /** n words of text walked along the bigram chain (restarting at a sentence start at dead ends). */
 export function sampleText(model: TextModel, rand: () => number, n: number): string {
