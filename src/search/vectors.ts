@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { availableParallelism, cpus } from 'node:os';
 import path from 'node:path';
 import type { Database } from '../db/connection.ts';
 import { embeddingKeys, embeddingOf, embeddingsSince } from '../db/queries/embeddings.ts';
@@ -20,6 +21,10 @@ const usearch = createRequire(import.meta.url)('usearch') as typeof import('usea
 type UIndex = InstanceType<typeof usearch.Index>;
 
 export type Quantization = 'i8' | 'f32';
+
+/** CPUs usearch may insert on; batches of at least PARALLEL_BATCH vectors use them all. */
+const CPUS = Math.max(1, Math.min(availableParallelism(), cpus().length || 1));
+const PARALLEL_BATCH = 1000;
 
 /** HNSW settings: 16 links per node; the search beam is widened to at least `k` by usearch itself. */
 export const HNSW = { connectivity: 16, expansionAdd: 128, expansionSearch: 64 } as const;
@@ -56,6 +61,7 @@ export class AnnIndex {
     if (bytes.length !== meta.bytes || createHash('sha256').update(bytes).digest('hex') !== meta.sha256) throw new Error('the file is damaged (its checksum does not match)');
     const idx = new AnnIndex(dims, quantization);
     idx.inner.load(file);
+    idx.slots = CPUS;
     if (idx.inner.dimensions() !== dims) throw new Error(`the index has ${idx.inner.dimensions()} dimensions, not ${dims}`);
     return idx;
   }
@@ -64,12 +70,50 @@ export class AnnIndex {
     return this.inner.size();
   }
 
-  /** Adds vectors one thread at a time, so that the same vectors in the same order make the same graph. */
+  /** Thread slots usearch set aside at its last reservation of room (at load: one per CPU). */
+  private slots = 0;
+
+  /** Adds vectors (keys and one Float32Array per vector). */
   add(keys: number[], vectors: Float32Array[]): void {
     if (keys.length === 0) return;
     const flat = new Float32Array(keys.length * this.dims);
     vectors.forEach((v, i) => flat.set(v, i * this.dims));
-    this.inner.add(BigUint64Array.from(keys, (k) => BigInt(k)), flat, 1);
+    this.addFlat(BigUint64Array.from(keys, (k) => BigInt(k)), flat);
+  }
+
+  /**
+   * Adds `keys.length` vectors given end to end in `flat`, in one call into usearch. A large batch (a
+   * rebuild, a model change) is inserted on every CPU; a small one (new papers) on one thread, in key
+   * order, so that the same vectors added the same way make the same graph.
+   */
+  addFlat(keys: BigUint64Array, flat: Float32Array): void {
+    const n = keys.length;
+    if (n === 0) return;
+    if (flat.length !== n * this.dims) throw new Error(`${flat.length} numbers for ${n} vectors of ${this.dims} dimensions`);
+    // usearch sets aside thread slots only when an add outgrows the capacity (room is reserved for that
+    // add's threads) or at a load (one per CPU), and an add on more threads than there are slots fails.
+    // So every add that reserves runs on all CPUs: a small batch then adds just one vector (one task: the
+    // order is kept), and the vectors up to the next reservation on one thread.
+    const sub = (from: number, to: number, threads: number) =>
+      this.inner.add(keys.subarray(from, to), flat.subarray(from * this.dims, to * this.dims), threads);
+    if (n >= PARALLEL_BATCH) {
+      const reserves = this.inner.size() + n >= this.inner.capacity();
+      sub(0, n, reserves ? CPUS : Math.max(1, Math.min(CPUS, this.slots)));
+      if (reserves) this.slots = CPUS;
+      return;
+    }
+    for (let done = 0; done < n; ) {
+      const room = this.inner.capacity() - this.inner.size() - 1;
+      if (room <= 0) {
+        sub(done, done + 1, CPUS);
+        this.slots = CPUS;
+        done += 1;
+      } else {
+        const take = Math.min(n - done, room);
+        sub(done, done + take, 1);
+        done += take;
+      }
+    }
   }
 
   remove(key: number): void {
@@ -128,6 +172,9 @@ export function indexFile(dir: string, baseName: string, model: string, quantiza
 }
 
 const sameVector = (v: Float32Array) => v.some((x) => x !== 0);
+
+/** Rows read from the database per query while (re)building: 10,000 × 384 dims is 15 MB. */
+const PULL_PAGE = 10_000;
 
 /**
  * Semantic search over the vectors of the configured embedder's model. Vectors of other models (before
@@ -196,7 +243,7 @@ export class VectorIndex implements SemanticIndex {
       if (ann.size !== keys.length - missing.length) throw new Error(`it holds ${ann.size} vectors where the database has ${keys.length - missing.length} of them`);
       this.ann = ann;
       // Vectors written after the file was saved: from the oldest one missing on.
-      this.lastSeq = missing.length > 0 ? Math.min(...missing.map((k) => k.seq)) - 1 : (keys.at(-1)?.seq ?? 0);
+      this.lastSeq = missing.length > 0 ? missing.reduce((m, k) => Math.min(m, k.seq), Infinity) - 1 : (keys.at(-1)?.seq ?? 0);
       await this.pull();
       this.origin = missing.length > 0 ? `loaded, ${missing.length} added` : 'loaded';
       if (missing.length > 0) this.opts.log(`semantic index: ${this.file} was ${missing.length} vectors behind the database; added them`);
@@ -215,34 +262,41 @@ export class VectorIndex implements SemanticIndex {
     }
   }
 
-  /** Adds the embeddings of the current model written after lastSeq; returns how many. */
+  /**
+   * Adds the embeddings of the current model written after lastSeq, PULL_PAGE rows per query and per
+   * call into usearch; returns how many.
+   */
   private async pull(): Promise<number> {
     let added = 0;
     for (;;) {
-      const rows = await embeddingsSince(this.database.db, this.modelId, this.lastSeq, 2000);
+      const rows = await embeddingsSince(this.database.db, this.modelId, this.lastSeq, PULL_PAGE);
       if (rows.length === 0) break;
       if (!this.ann) this.ann = new AnnIndex(rows[0]!.vector.length, this.opts.quantization);
-      const keys: number[] = [];
-      const vectors: Float32Array[] = [];
-      for (const r of rows) {
+      const ann = this.ann;
+      const dims = ann.dims;
+      const present = ann.contains(rows.map((r) => r.seq));
+      const keys = new BigUint64Array(rows.length);
+      const flat = new Float32Array(rows.length * dims);
+      let count = 0;
+      rows.forEach((r, i) => {
         this.lastSeq = r.seq;
-        if (r.vector.length !== this.ann.dims) continue;
+        if (r.vector.length !== dims) return;
         const old = this.paperToKey.get(r.paperId);
         if (old !== undefined && old !== r.seq) {
-          if (this.ann.contains([old])[0]) this.ann.remove(old);
+          if (ann.contains([old])[0]) ann.remove(old);
           this.keyToPaper.delete(old);
         }
         this.keyToPaper.set(r.seq, r.paperId);
         this.paperToKey.set(r.paperId, r.seq);
-        if (this.ann.contains([r.seq])[0]) continue;
         // A paper with no known word has a zero vector: nothing is near it.
-        if (!sameVector(r.vector)) continue;
-        keys.push(r.seq);
-        vectors.push(r.vector);
-      }
-      this.ann.add(keys, vectors);
-      added += keys.length;
-      if (rows.length < 2000) break;
+        if (present[i] || !sameVector(r.vector)) return;
+        keys[count] = BigInt(r.seq);
+        flat.set(r.vector, count * dims);
+        count++;
+      });
+      ann.addFlat(keys.subarray(0, count), flat.subarray(0, count * dims));
+      added += count;
+      if (rows.length < PULL_PAGE) break;
     }
     if (added > 0) this.dirty = true;
     return added;

@@ -126,4 +126,32 @@ describe('usearch wrapper', () => {
     assert.throws(() => AnnIndex.load(file, 4, 'i8'));
     assert.throws(() => AnnIndex.load(path.join(dir, 'missing.usearch'), 4, 'i8'));
   });
+
+  test('large batches on all CPUs, small ones on one thread, in any order, also after a load', () => {
+    // usearch fails an add on more threads than it set aside slots for: mix the two kinds of batches.
+    const dims = 64;
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296) - 0.5;
+    const batch = (from: number, n: number) => ({ keys: Array.from({ length: n }, (_, i) => from + i), vectors: Array.from({ length: n }, () => unit(Array.from({ length: dims }, rand))) });
+    const a = new AnnIndex(dims, 'i8');
+    let next = 1;
+    for (const n of [3, 1500, 5, 900, 1000, 900, 1000, 900, 1000, 900, 1000]) {
+      const b = batch(next, n);
+      a.add(b.keys, b.vectors);
+      next += n;
+      assert.equal(a.size, next - 1);
+      assert.ok(a.contains(b.keys).every(Boolean));
+      assert.ok(a.search(b.vectors[0]!, 1)[0]!.similarity > 0.98, 'a vector added finds itself (or its twin)');
+    }
+    const file = path.join(dir, 'big.usearch');
+    a.save(file);
+    const loaded = AnnIndex.load(file, dims, 'i8');
+    for (const n of [1000, 2, 3000]) {
+      const b = batch(next, n);
+      loaded.add(b.keys, b.vectors);
+      next += n;
+      assert.equal(loaded.size, next - 1);
+      assert.ok(loaded.contains(b.keys).every(Boolean));
+    }
+  });
 });

@@ -2,22 +2,34 @@
  * Paper embeddings: which papers still need one from a model, writing a batch of them, and reading them
  * back for the vector index (by `seq`, so that an index can pick up only what changed).
  */
+import { endianness } from 'node:os';
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../schema.ts';
 import { bumpDataVersion } from './papers.ts';
 
 type Db = Kysely<DB>;
 
+const littleEndian = endianness() === 'LE';
+
 /** Float32 little-endian bytes (what the `vector` column holds). */
 export function vectorToBytes(v: Float32Array): Buffer {
+  // A little-endian host's Float32Array already is those bytes: one copy.
+  if (littleEndian) return Buffer.from(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
   const b = Buffer.alloc(v.length * 4);
   for (let i = 0; i < v.length; i++) b.writeFloatLE(v[i]!, i * 4);
   return b;
 }
 
 export function bytesToVector(b: Uint8Array): Float32Array {
+  const n = Math.floor(b.byteLength / 4);
+  if (littleEndian) {
+    // Copied into a buffer of its own (aligned, and not a view of the driver's row buffer).
+    const v = new Float32Array(n);
+    new Uint8Array(v.buffer).set(b.subarray(0, n * 4));
+    return v;
+  }
   const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-  const v = new Float32Array(Math.floor(buf.length / 4));
+  const v = new Float32Array(n);
   for (let i = 0; i < v.length; i++) v[i] = buf.readFloatLE(i * 4);
   return v;
 }

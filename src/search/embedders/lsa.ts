@@ -89,48 +89,131 @@ export function trainLsa(allDocs: readonly LsaDocument[], options: Partial<LsaOp
   const docs = sample(allDocs, opts.maxTrainingDocs);
   if (docs.length < 2) throw new Error('the built-in embedder needs at least 2 papers with a title to train on');
 
-  // Document frequencies. Terms seen once are dropped from the count when it grows large (they cannot
-  // reach minDf 2 in the rest unless they recur, which a few will: an approximation that bounds memory).
-  const df = new Map<string, number>();
+  // Document frequencies, counted by term number (each term is numbered when first seen). Each document's
+  // terms and weights are kept as those numbers, so that the matrix below needs no second tokenization.
+  // Terms seen once are dropped from the count when it grows large (they cannot reach minDf 2 in the rest
+  // unless they recur, which a few will: an approximation that bounds memory); then the documents are
+  // tokenized again for the matrix, as a dropped term may since have come back under another number.
+  const ids = new Map<string, number>();
+  let df = new Int32Array(1 << 16);
+  let docTerms = new Int32Array(1 << 20);
+  let docWeights = new Float32Array(1 << 20);
+  const docStart = new Uint32Array(docs.length + 1);
+  let used = 0;
+  let pruned = false;
   docs.forEach((d, i) => {
-    for (const t of termWeights(d, opts).keys()) df.set(t, (df.get(t) ?? 0) + 1);
-    if (df.size > 4_000_000) for (const [t, n] of df) if (n < 2) df.delete(t);
+    const weights = termWeights(d, opts);
+    if (!pruned && used + weights.size > docTerms.length) {
+      const size = Math.max(docTerms.length * 2, used + weights.size);
+      const t = new Int32Array(size);
+      t.set(docTerms.subarray(0, used));
+      docTerms = t;
+      const w = new Float32Array(size);
+      w.set(docWeights.subarray(0, used));
+      docWeights = w;
+    }
+    for (const [t, w] of weights) {
+      let id = ids.get(t);
+      if (id === undefined) {
+        id = ids.size;
+        ids.set(t, id);
+        if (id >= df.length) {
+          const grown = new Int32Array(df.length * 2);
+          grown.set(df);
+          df = grown;
+        }
+      }
+      df[id]!++;
+      if (pruned) continue;
+      docTerms[used] = id;
+      docWeights[used++] = w;
+    }
+    docStart[i + 1] = used;
+    if (ids.size > 4_000_000) {
+      pruned = true;
+      docTerms = new Int32Array(0);
+      docWeights = new Float32Array(0);
+      for (const [t, id] of ids) if (df[id]! < 2) ids.delete(t);
+      // The survivors are numbered again from 0, in the same order.
+      const next = new Int32Array(Math.max(1 << 16, ids.size * 2));
+      let k = 0;
+      for (const [t, id] of ids) {
+        next[k] = df[id]!;
+        ids.set(t, k++);
+      }
+      df = next;
+    }
     if (i % 5000 === 0) onProgress?.({ phase: 'vocabulary', done: i, total: docs.length });
   });
   const n = docs.length;
   const maxDf = Math.max(opts.minDf, Math.floor(n * 0.5));
-  const chosen = [...df]
-    .filter(([, c]) => c >= opts.minDf && c <= maxDf)
-    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
-    .slice(0, opts.maxTerms);
+  const minDf = Math.max(1, opts.minDf);
+  const chosen: [string, number, number][] = [];
+  for (const [t, id] of ids) if (df[id]! >= minDf && df[id]! <= maxDf) chosen.push([t, df[id]!, id]);
+  chosen.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  chosen.length = Math.min(chosen.length, opts.maxTerms);
   if (chosen.length < 2) throw new Error('the papers share too few words to train the built-in embedder on');
   chosen.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const vocabulary = new Map(chosen.map(([t], i) => [t, i]));
   const idf = Float64Array.from(chosen, ([, c]) => Math.log((1 + n) / (1 + c)) + 1);
-  df.clear();
+  const column = new Int32Array(ids.size).fill(-1);
+  chosen.forEach(([, , id], j) => (column[id] = j));
+  ids.clear();
 
-  // The TF-IDF matrix, rows L2-normalised.
+  // The TF-IDF matrix, rows L2-normalised, columns in increasing order within a row.
   onProgress?.({ phase: 'matrix', done: 0, total: n });
   const indptr = new Uint32Array(n + 1);
-  const idx: number[] = [];
-  const val: number[] = [];
-  docs.forEach((d, i) => {
-    const row: [number, number][] = [];
-    for (const [t, w] of termWeights(d, opts)) {
-      const j = vocabulary.get(t);
-      if (j !== undefined) row.push([j, w * idf[j]!]);
+  let indices = new Uint32Array(pruned ? 1 << 20 : used);
+  let values = new Float32Array(indices.length);
+  let nnz = 0;
+  const rowValue = new Float64Array(vocabulary.size);
+  let rowColumns = new Int32Array(1024);
+  for (let i = 0; i < n; i++) {
+    let count = 0;
+    const put = (j: number, w: number) => {
+      if (count === rowColumns.length) {
+        const grown = new Int32Array(count * 2);
+        grown.set(rowColumns);
+        rowColumns = grown;
+      }
+      rowColumns[count++] = j;
+      rowValue[j] = w * idf[j]!;
+    };
+    if (pruned) {
+      for (const [t, w] of termWeights(docs[i]!, opts)) {
+        const j = vocabulary.get(t);
+        if (j !== undefined) put(j, w);
+      }
+    } else {
+      for (let p = docStart[i]!; p < docStart[i + 1]!; p++) {
+        const j = column[docTerms[p]!]!;
+        if (j >= 0) put(j, docWeights[p]!);
+      }
     }
-    row.sort((a, b) => a[0] - b[0]);
-    const norm = Math.hypot(...row.map((r) => r[1])) || 1;
-    for (const [j, w] of row) {
-      idx.push(j);
-      val.push(w / norm);
+    const cols = rowColumns.subarray(0, count).sort();
+    let sq = 0;
+    for (let c = 0; c < count; c++) sq += rowValue[cols[c]!]! ** 2;
+    const norm = Math.sqrt(sq) || 1;
+    if (nnz + count > indices.length) {
+      const size = Math.max(indices.length * 2, nnz + count);
+      const gi = new Uint32Array(size);
+      gi.set(indices.subarray(0, nnz));
+      indices = gi;
+      const gv = new Float32Array(size);
+      gv.set(values.subarray(0, nnz));
+      values = gv;
     }
-    indptr[i + 1] = idx.length;
-  });
-  const a: Csr = { rows: n, cols: vocabulary.size, indptr, indices: Uint32Array.from(idx), values: Float32Array.from(val) };
-  idx.length = 0;
-  val.length = 0;
+    for (let c = 0; c < count; c++) {
+      const j = cols[c]!;
+      indices[nnz] = j;
+      values[nnz++] = rowValue[j]! / norm;
+      rowValue[j] = 0;
+    }
+    indptr[i + 1] = nnz;
+  }
+  docTerms = new Int32Array(0);
+  docWeights = new Float32Array(0);
+  const a: Csr = { rows: n, cols: vocabulary.size, indptr, indices: indices.slice(0, nnz), values: values.slice(0, nnz) };
 
   onProgress?.({ phase: 'svd', done: 0, total: 1 });
   const { sigma, v } = randomizedSvd(a, opts.dims, { powerIterations: opts.powerIterations, seed: opts.seed });
@@ -164,13 +247,29 @@ function modelId(m: Omit<LsaModel, 'id'>): string {
 export function embedLsa(model: LsaModel, doc: LsaDocument): Float32Array {
   const { dims, projection, vocabulary } = model;
   const acc = new Float64Array(dims);
+  const rows: number[] = [];
+  const weights: number[] = [];
   for (const [t, w] of termWeights(doc, model.options)) {
     const j = vocabulary.get(t);
     if (j === undefined) continue;
-    const o = j * dims;
+    rows.push(j * dims);
+    weights.push(w);
+  }
+  // Four terms at a time: a quarter of the reads and writes of the accumulator.
+  let k = 0;
+  for (; k + 3 < rows.length; k += 4) {
+    const o0 = rows[k]!, o1 = rows[k + 1]!, o2 = rows[k + 2]!, o3 = rows[k + 3]!;
+    const w0 = weights[k]!, w1 = weights[k + 1]!, w2 = weights[k + 2]!, w3 = weights[k + 3]!;
+    for (let c = 0; c < dims; c++) acc[c]! += w0 * projection[o0 + c]! + w1 * projection[o1 + c]! + w2 * projection[o2 + c]! + w3 * projection[o3 + c]!;
+  }
+  for (; k < rows.length; k++) {
+    const o = rows[k]!;
+    const w = weights[k]!;
     for (let c = 0; c < dims; c++) acc[c]! += w * projection[o + c]!;
   }
-  const norm = Math.hypot(...acc);
+  let sq = 0;
+  for (let c = 0; c < dims; c++) sq += acc[c]! * acc[c]!;
+  const norm = Math.sqrt(sq);
   const out = new Float32Array(dims);
   if (norm > 0) for (let c = 0; c < dims; c++) out[c] = acc[c]! / norm;
   return out;
