@@ -11,14 +11,17 @@
  * round trip on the engine; embedding a query; a bare usearch query); peak RSS.
  *
  *   npm run bench:search-speed -- [HF_DAILY_DIR] [--papers 100000] [--engines sqlite,postgres]
- *        [--database-url postgres://…] [--queries 300] [--skip-semantic]
+ *        [--database-url postgres://…] [--queries 300] [--skip-semantic] [--work DIR]
  *
  * HF_DAILY_DIR defaults to ../shared/data/hf-daily. PostgreSQL: a fresh database `dailypapers_bench_PID`
  * on postgres://postgres@127.0.0.1:5432 (dropped afterwards), unless --database-url is given (then that
  * database is used as it is and must be empty). Files go to a temporary folder, removed at the end.
+ * With --work DIR, the corpus, the SQLite file, the model and the vector index files are kept in DIR and the
+ * PostgreSQL database `dailypapers_bench_work_N` is kept: a second run reuses whatever is there (no import,
+ * training or index build), to measure query changes quickly.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -43,6 +46,7 @@ const { values: args, positionals } = parseArgs({
     queries: { type: 'string', default: '300' },
     'skip-semantic': { type: 'boolean', default: false },
     warmup: { type: 'string', default: '50' },
+    work: { type: 'string' },
   },
 });
 const hfDir = path.resolve(positionals[0] ?? '../shared/data/hf-daily');
@@ -86,14 +90,19 @@ interface Row {
 }
 
 async function main(): Promise<void> {
-  const tmp = mkdtempSync(path.join(tmpdir(), 'dailypapers-search-speed-'));
+  const work = args.work ? path.resolve(args.work) : null;
+  if (work) mkdirSync(work, { recursive: true });
+  const tmp = work ?? mkdtempSync(path.join(tmpdir(), 'dailypapers-search-speed-'));
   const t0 = performance.now();
   try {
     const model = learnTextModel(hfDir);
     const corpus = path.join(tmp, `corpus-${nPapers}.jsonl`);
     let t = performance.now();
-    await writeCorpus(model, corpus, nPapers);
-    console.log(`corpus: ${nPapers} papers (${mb(fileSize(corpus))}) written in ${sec(performance.now() - t)}; text model from ${hfDir} (${model.vocabulary.length} words)`);
+    if (work && existsSync(corpus)) console.log(`corpus: ${corpus} reused`);
+    else {
+      await writeCorpus(model, corpus, nPapers);
+      console.log(`corpus: ${nPapers} papers (${mb(fileSize(corpus))}) written in ${sec(performance.now() - t)}; text model from ${hfDir} (${model.vocabulary.length} words)`);
+    }
     const queries = queryList(model, nQueries, 42);
     const warmup = queryList(model, Number(args.warmup), 7);
     let lsaFile: string | null = null;
@@ -107,24 +116,32 @@ async function main(): Promise<void> {
       else if (args['database-url']) url = args['database-url'];
       else {
         const admin = 'postgres://postgres@127.0.0.1:5432/postgres';
-        const name = `dailypapers_bench_${process.pid}`;
-        execFileSync('psql', [admin, '-qc', `create database ${name}`]);
+        const name = work ? `dailypapers_bench_work_${nPapers}` : `dailypapers_bench_${process.pid}`;
+        const exists = execFileSync('psql', [admin, '-tAc', `select 1 from pg_database where datname = '${name}'`]).toString().trim() === '1';
+        if (!exists) execFileSync('psql', [admin, '-qc', `create database ${name}`]);
         url = `postgres://postgres@127.0.0.1:5432/${name}`;
-        drop = () => execFileSync('psql', [admin, '-qc', `drop database if exists ${name} with (force)`]);
+        if (!work) drop = () => execFileSync('psql', [admin, '-qc', `drop database if exists ${name} with (force)`]);
       }
       const database = await openDatabase(parseDatabaseUrl(url));
       let index: VectorIndex | null = null;
       try {
         await migrate(database);
-        t = performance.now();
-        const r = await importFiles(database, [corpus], { format: 'arxiv-snapshot' });
-        if (r.rejected > 0) throw new Error(r.rejections[0]!.reason);
-        const importMs = performance.now() - t;
-        console.log(`import: ${r.new} papers in ${sec(importMs)} (${(r.new / (importMs / 1000)).toFixed(0)} papers/s, keyword index kept by triggers)`);
-        await keywordIndexFigures(database, tmp);
+        const have = Number((await sql<{ n: number }>`select count(*) as n from papers`.execute(database.db)).rows[0]!.n);
+        if (work && have === nPapers) console.log(`import: ${have} papers already in the kept database`);
+        else {
+          t = performance.now();
+          const r = await importFiles(database, [corpus], { format: 'arxiv-snapshot' });
+          if (r.rejected > 0) throw new Error(r.rejections[0]!.reason);
+          const importMs = performance.now() - t;
+          console.log(`import: ${r.new} papers in ${sec(importMs)} (${(r.new / (importMs / 1000)).toFixed(0)} papers/s, keyword index kept by triggers)`);
+          await keywordIndexFigures(database, tmp);
+        }
 
         if (!skipSemantic) {
-          if (!lsaFile) {
+          if (!lsaFile && work && existsSync(path.join(tmp, 'bench.lsa-model.bin'))) {
+            lsaFile = path.join(tmp, 'bench.lsa-model.bin');
+            console.log(`built-in embedder: ${lsaFile} reused`);
+          } else if (!lsaFile) {
             lsaFile = path.join(tmp, 'bench.lsa-model.bin');
             const trained = await trainBuiltinModel(database, lsaFile);
             console.log(`built-in embedder: trained on ${trained.papers} papers in ${sec(trained.ms)} (model file ${mb(fileSize(lsaFile))})`);
@@ -194,13 +211,13 @@ async function main(): Promise<void> {
         if (index) await index.close();
         await database.close();
         drop();
-        if (engine === 'sqlite') for (const x of ['', '-wal', '-shm']) rmSync(path.join(tmp, `bench.db${x}`), { force: true });
+        if (engine === 'sqlite' && !work) for (const x of ['', '-wal', '-shm']) rmSync(path.join(tmp, `bench.db${x}`), { force: true });
       }
     }
     console.log(`\n${nPapers} papers, ${nQueries} queries (1–5 words, ${nQueries / 5} each), limit ${PAGE}; total ${sec(performance.now() - t0)}; peak RSS ${rssMB().toFixed(0)} MB`);
     for (const [engine, rows] of tables) printTable(engine, rows, null);
   } finally {
-    rmSync(tmp, { recursive: true, force: true });
+    if (!work) rmSync(tmp, { recursive: true, force: true });
   }
 }
 

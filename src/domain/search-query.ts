@@ -254,7 +254,7 @@ export const highlightWords = (q: ParsedQuery): string[] => [...new Set([...q.te
 /** An FTS5 string: double-quoted, a double quote inside doubled. Its words form a phrase. */
 export const fts5String = (s: string): string => `"${s.replace(/"/g, '""')}"`;
 
-const fts5Term = (t: QueryTerm): string => fts5String(t.words.join(' ')) + (t.prefix ? ' *' : '');
+export const fts5Term = (t: QueryTerm): string => fts5String(t.words.join(' ')) + (t.prefix ? ' *' : '');
 
 /**
  * How the words and phrases of a query combine: `all` of them, `any` of them, or any but not all (the
@@ -265,14 +265,17 @@ export type TermsMode = 'all' | 'any' | 'anyNotAll';
 
 /**
  * The FTS5 MATCH expression of a query, built only from its tokens (each a quoted string), or null when
- * it has no words, phrases or authors.
+ * it has no words, phrases or authors. With `required`, only papers with at least one of those terms match.
  */
-export function sqliteMatch(q: Pick<ParsedQuery, 'terms' | 'excluded' | 'authors'>, mode: TermsMode = 'any'): string | null {
+export function sqliteMatch(q: Pick<ParsedQuery, 'terms' | 'excluded' | 'authors'>, mode: TermsMode = 'any', required?: readonly QueryTerm[]): string | null {
   const parts: string[] = [];
   if (q.terms.length > 0) {
     const all = `(${q.terms.map(fts5Term).join(' AND ')})`;
     const any = `(${q.terms.map(fts5Term).join(' OR ')})`;
     parts.push(mode === 'all' ? all : mode === 'any' ? any : `(${any} NOT ${all})`);
+    // Candidates restricted to papers with one of these terms (the rarer words of a broad query); every
+    // term still counts in the score.
+    if (required && required.length > 0 && required.length < q.terms.length) parts.push(`(${required.map(fts5Term).join(' OR ')})`);
   }
   for (const a of q.authors) {
     // The name's words close together in the authors column ("Geoffrey Hinton" finds "Geoffrey E. Hinton").

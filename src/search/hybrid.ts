@@ -13,17 +13,23 @@ export const SEARCH_MODES: readonly SearchMode[] = ['hybrid', 'keyword', 'semant
 export const SEARCH_SORTS: readonly SearchSort[] = ['relevance', 'date', 'upvotes'];
 
 /**
- * Reciprocal rank fusion: a paper's fused score is Σ weight / (RRF_K + rank) over the result lists it is
- * in (rank 1 = first). Cormack, Clarke and Büttcher (SIGIR 2009) use k = 60 and equal weights; measured
- * here on the real corpus (bench/search-quality.ts, 5,371 two-keyword known-item queries, keyword list
- * re-ranked by phrases), that fusion was worse than keyword search alone (0.77 vs 0.845 Recall@10): the
- * built-in semantic model is the weaker engine (0.65), and a large k lets its many near-misses crowd
- * out keyword hits. A smaller k keeps each engine's top ranks decisive, and half weight for the semantic
- * list lets it lift papers the keyword list ranks well but not first: k = 20 with weight 0.5 gave 0.848;
- * k = 10: 0.848, k = 60: 0.807. Re-measure when the embedder changes (a stronger model deserves more weight).
+ * Hybrid fusion (docs/decisions/0010-semantic-search.md): the candidates are the keyword results and the
+ * semantic ones (FUSION_DEPTH of each); a paper's score is
+ *
+ *   1 / (RRF_K + its keyword rank)  +  SEMANTIC_WEIGHT × cos(query, paper) / cos(query, nearest paper)
+ *
+ * the reciprocal-rank term of RRF for the keyword list (BM25 and ts_rank_cd scores do not compare across
+ * queries; ranks do), and for the semantic side the similarity itself, relative to the best match: a
+ * near-certain semantic match (a query that paraphrases one paper) then counts for more than a close
+ * call, which ranks alone cannot tell apart. Measured on the real corpus (bench/search-quality.ts;
+ * 5,371 two-keyword and 4,773 AI-summary known-item queries, Recall@10; keyword alone 0.847 / 0.983,
+ * semantic alone 0.649 / 0.995): plain RRF with Cormack et al.'s k = 60 and equal weights 0.773 / 0.995;
+ * the best plain RRF (k = 5–15, semantic weight 0.4–0.5) 0.851 / 0.996 at most, on a narrow ridge; this
+ * fusion 0.853 / 0.998 with k = 5 and weight 0.12, and above 0.85 / 0.995 for k 3–8 and weights 0.1–0.25.
+ * Re-measure when the embedder changes (a stronger model deserves more weight).
  */
-export const RRF_K = 20;
-export const SEMANTIC_WEIGHT = 0.5;
+export const RRF_K = 5;
+export const SEMANTIC_WEIGHT = 0.12;
 /** Candidates taken from each engine for fusion (more when a later page is asked for). */
 export const FUSION_DEPTH = 100;
 /** Deepest a fused or semantic result list goes (pages past it are empty). */
@@ -115,9 +121,12 @@ export async function search(deps: SearchDeps, req: SearchRequest): Promise<Sear
 
   const semantic = deps.semantic!;
   const depth = Math.min(MAX_FUSED, Math.max(FUSION_DEPTH, req.offset + req.limit));
+  const kw = mode === 'hybrid' ? await keywordSearch(deps.database, query, { filters, sort: 'relevance', limit: depth, offset: 0 }) : null;
+  const keywordIds = kw?.hits.map((h) => h.paperId) ?? [];
   // Filters cut semantic candidates after the fact: ask for more when there are filters.
   const restricted = formFilters || query.categories.length + query.organizations.length > 0 || query.year !== null || query.excluded.length > 0 || query.authors.length > 0;
-  const semanticRaw = await semantic.searchText(semanticText, restricted ? Math.min(MAX_FUSED, depth * 3) : depth);
+  const matches = await semantic.searchTextWith(semanticText, restricted ? Math.min(MAX_FUSED, depth * 3) : depth, keywordIds);
+  const semanticRaw = matches.nearest;
   let semanticHits = semanticRaw;
   if (restricted) {
     const keep = await filterPaperIds(deps.database, semanticRaw.map((h) => h.paperId), query, filters);
@@ -133,30 +142,32 @@ export async function search(deps: SearchDeps, req: SearchRequest): Promise<Sear
 
   let fused: SearchHit[];
   let corrected: [string, string][] = [];
-  if (mode === 'semantic') {
+  if (!kw) {
     fused = semanticHits.map((h, i) => ({ paperId: h.paperId, score: h.score, semanticRank: i + 1 }));
   } else {
-    const kw = await keywordSearch(deps.database, query, { filters, sort: 'relevance', limit: depth, offset: 0 });
     corrected = correctionNotice(kw, notices);
-    fused = reciprocalRankFusion(kw.hits.map((h) => h.paperId), semanticHits.map((h) => h.paperId));
+    fused = fuse(keywordIds, semanticHits.map((h) => h.paperId), matches.similarity);
   }
   if (sort !== 'relevance') fused = await sortHits(deps.database, fused, sort);
   return { ...base, hits: fused.slice(req.offset, req.offset + req.limit), total: fused.length, totalCapped: false, corrected };
 }
 
-/** Fuses ranked lists of paper ids (best first) by weighted reciprocal rank fusion (RRF_K, SEMANTIC_WEIGHT); ties keep keyword order. */
-export function reciprocalRankFusion(keyword: string[], semantic: string[]): SearchHit[] {
+/**
+ * Fuses the keyword and semantic lists of paper ids (best first) with the query's similarity to each
+ * paper (RRF_K, SEMANTIC_WEIGHT above); ties keep keyword order. A paper without a vector gets no
+ * semantic part.
+ */
+export function fuse(keyword: string[], semantic: string[], similarity: ReadonlyMap<string, number>): SearchHit[] {
   const hits = new Map<string, SearchHit>();
-  const add = (ids: string[], which: 'keywordRank' | 'semanticRank', weight: number) => {
-    ids.forEach((id, i) => {
-      const h = hits.get(id) ?? { paperId: id, score: 0, keywordRank: null, semanticRank: null };
-      h.score += weight / (RRF_K + i + 1);
-      h[which] = i + 1;
-      hits.set(id, h);
-    });
-  };
-  add(keyword, 'keywordRank', 1);
-  add(semantic, 'semanticRank', SEMANTIC_WEIGHT);
+  const hit = (id: string) => hits.get(id) ?? hits.set(id, { paperId: id, score: 0, keywordRank: null, semanticRank: null }).get(id)!;
+  keyword.forEach((id, i) => {
+    const h = hit(id);
+    h.keywordRank = i + 1;
+    h.score += 1 / (RRF_K + i + 1);
+  });
+  semantic.forEach((id, i) => (hit(id).semanticRank = i + 1));
+  const best = Math.max(0, ...semantic.map((id) => similarity.get(id) ?? 0));
+  if (best > 0) for (const h of hits.values()) h.score += (SEMANTIC_WEIGHT * (similarity.get(h.paperId) ?? 0)) / best;
   return [...hits.values()].sort((a, b) => b.score - a.score || (a.keywordRank ?? Infinity) - (b.keywordRank ?? Infinity) || (a.semanticRank ?? Infinity) - (b.semanticRank ?? Infinity));
 }
 

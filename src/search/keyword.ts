@@ -13,7 +13,7 @@ import { sql, type RawBuilder } from 'kysely';
 import type { Database } from '../db/connection.ts';
 import { addDays } from '../domain/dates.ts';
 import {
-  fts5String, hasTextCriteria, wordsOf, sqliteExcludedMatch, sqliteMatch, websearchText, type ParsedQuery, type QueryTerm, type TermsMode, type YearRange,
+  fts5String, fts5Term, hasTextCriteria, sqliteExcludedMatch, sqliteMatch, websearchText, type ParsedQuery, type QueryTerm, type TermsMode, type YearRange,
 } from '../domain/search-query.ts';
 import type { ScoredPaper } from './types.ts';
 
@@ -43,6 +43,16 @@ export const COUNT_CAP = 1000;
  * SQLite ranks them all inside FTS5 (cheap) and joins the best ones. See bench/search-speed.ts.
  */
 export const RANK_POOL = 1000;
+/**
+ * A broad second tier ("some of the words"): a query of common words matches most papers there, and
+ * ranking them all (bm25 and ts_rank_cd read every match's positions) was most of a search's time at
+ * 100k papers (bench/search-speed.ts). The tier's candidates are then the papers with one of the rarer
+ * words: words are taken rarest first while the papers they are in add up to at most TIER_BUDGET (the
+ * rarest is always taken); every word still counts in the score. What this leaves out are papers with
+ * only the common words and none of the rare ones, which BM25's idf ranks low anyway. At 100k papers:
+ * the tier's p95 from 38 to 15 ms.
+ */
+export const TIER_BUDGET = 5000;
 
 export type SearchSort = 'relevance' | 'date' | 'upvotes';
 
@@ -137,25 +147,35 @@ function pgTerm(t: QueryTerm): RawBuilder<unknown> {
 interface Plan {
   /**
    * SELECT columns FROM … WHERE … of the matching papers (alias p), with a `score` column when asked;
-   * with `pool`, only the first `pool` matches are scored (PostgreSQL: see RANK_POOL).
+   * with `pool`, only the best `pool` matches (SQLite) or the first `pool` ones (PostgreSQL: see
+   * RANK_POOL) are scored.
    */
   select: (columns: RawBuilder<unknown>, withScore: boolean, pool?: number | null) => RawBuilder<unknown>;
+  /** The number of matches, up to COUNT_CAP + 1. */
+  count: () => RawBuilder<{ n: number }>;
 }
 
-function plan(database: Database, query: ParsedQuery, conds: RawBuilder<unknown>[], mode: TermsMode): Plan {
+/** A tier's plan, made when the tier is reached (the broad tier looks up how common its words are first). */
+type LazyPlan = () => Promise<Plan>;
+
+function plan(database: Database, query: ParsedQuery, conds: RawBuilder<unknown>[], mode: TermsMode, required?: QueryTerm[]): Plan {
+  const counting = (select: Plan['select']) => () => sql<{ n: number }>`select count(*) as n from (${select(sql`p.id`, false)} limit ${COUNT_CAP + 1}) t`;
   if (database.engine === 'sqlite') {
-    const match = sqliteMatch(query, mode)!;
+    const match = sqliteMatch(query, mode, required)!;
     const w = SQLITE_BM25_WEIGHTS;
     const score = sql`-bm25(papers_fts, ${sql.lit(w.title)}, ${sql.lit(w.authors)}, ${sql.lit(w.abstract)}) as score`;
-    return {
-      select: (columns, withScore, pool) => pool && withScore && conds.length === 0
+    const select: Plan['select'] = (columns, withScore, pool) => pool && withScore && conds.length === 0
         // Without filters: rank inside FTS5 and join only the best `pool` (joining every match of a
         // common word to papers first was most of the time at 100k papers; bench/search-speed.ts).
         ? sql`select ${columns}, s.score from (select rowid, ${score} from papers_fts where papers_fts match ${match} order by score desc limit ${pool}) s
             join papers_fts_docs d on d.doc = s.rowid join papers p on p.id = d.paper_id`
         : sql`select ${columns}${withScore ? sql`, ${score}` : sql``}
         from papers_fts join papers_fts_docs d on d.doc = papers_fts.rowid join papers p on p.id = d.paper_id
-        where papers_fts match ${match} and ${and(conds)}`,
+        where papers_fts match ${match} and ${and(conds)}`;
+    return {
+      select,
+      // Without filters, the index alone counts (every indexed row is a paper).
+      count: conds.length > 0 ? counting(select) : () => sql<{ n: number }>`select count(*) as n from (select rowid from papers_fts where papers_fts match ${match} limit ${COUNT_CAP + 1}) t`,
     };
   }
   const parts: RawBuilder<unknown>[] = [];
@@ -163,6 +183,7 @@ function plan(database: Database, query: ParsedQuery, conds: RawBuilder<unknown>
     const all = sql`(${sql.join(query.terms.map(pgTerm), sql` && `)})`;
     const any = sql`(${sql.join(query.terms.map(pgTerm), sql` || `)})`;
     parts.push(mode === 'all' ? all : mode === 'any' ? any : sql`(${any} && !! ${all})`);
+    if (required && required.length > 0 && required.length < query.terms.length) parts.push(sql`(${sql.join(required.map(pgTerm), sql` || `)})`);
   }
   const authorQueries = query.authors.map((a) => sql`websearch_to_tsquery('english', ${a.join(' ')})`);
   parts.push(...authorQueries);
@@ -173,13 +194,55 @@ function plan(database: Database, query: ParsedQuery, conds: RawBuilder<unknown>
   const score = sql`ts_rank_cd(${PG_RANK_WEIGHTS}::float4[], s.document, q.query, ${sql.lit(PG_RANK_NORMALIZATION)}) as score`;
   const matches = sql`from (select ${tsq} as query) q join paper_search s on s.document @@ q.query join papers p on p.id = s.paper_id
       where ${and([...authorConds, ...conds])}`;
-  return {
-    select: (columns, withScore, pool) => pool && withScore
+  // Without filters, the index table alone (every row of it is a paper).
+  const indexOnly = sql`from (select ${tsq} as query) q join paper_search s on s.document @@ q.query where ${and(authorConds)}`;
+  const select: Plan['select'] = (columns, withScore, pool) => pool && withScore
       // The first `pool` matches (GIN order), then ranked: ts_rank_cd reads each paper's whole tsvector.
       ? sql`select ${columns}, ${score} from (select ${tsq} as query) q
-          join (select s.paper_id, s.document ${matches} limit ${pool}) s on true join papers p on p.id = s.paper_id`
-      : sql`select ${columns}${withScore ? sql`, ${score}` : sql``} ${matches}`,
+          join (select s.paper_id, s.document ${conds.length > 0 ? matches : indexOnly} limit ${Math.max(pool, RANK_POOL)}) s on true join papers p on p.id = s.paper_id`
+      : sql`select ${columns}${withScore ? sql`, ${score}` : sql``} ${matches}`;
+  return {
+    select,
+    count: conds.length > 0 ? counting(select) : () => sql<{ n: number }>`select count(*) as n from (select 1 ${indexOnly} limit ${COUNT_CAP + 1}) t`,
   };
+}
+
+/**
+ * The terms a broad tier's candidates must have one of (see TIER_BUDGET): rarest first while their
+ * papers add up to at most the budget. Every term when they all fit.
+ */
+async function rarerTerms(database: Database, terms: QueryTerm[]): Promise<QueryTerm[]> {
+  const counted = await Promise.all(terms.map(async (t) => ({ t, n: await documentFrequency(database, t) })));
+  counted.sort((a, b) => a.n - b.n);
+  const kept: QueryTerm[] = [];
+  let sum = 0;
+  for (const { t, n } of counted) {
+    if (kept.length > 0 && sum + n > TIER_BUDGET) break;
+    kept.push(t);
+    sum += n;
+  }
+  return kept;
+}
+
+/** How long a term's paper count is reused (it only steers which candidates are ranked). */
+const FREQUENCY_TTL_MS = 10 * 60 * 1000;
+const frequencies = new WeakMap<Database, Map<string, { n: number; at: number }>>();
+
+/** Papers with a term, counted up to TIER_BUDGET + 1 (cached for FREQUENCY_TTL_MS). */
+async function documentFrequency(database: Database, t: QueryTerm): Promise<number> {
+  let cache = frequencies.get(database);
+  if (!cache) frequencies.set(database, (cache = new Map()));
+  const key = fts5Term(t);
+  const hit = cache.get(key);
+  if (hit && Date.now() - hit.at < FREQUENCY_TTL_MS) return hit.n;
+  const limit = TIER_BUDGET + 1;
+  const r = database.engine === 'sqlite'
+    ? await sql<{ n: number }>`select count(*) as n from (select rowid from papers_fts where papers_fts match ${key} limit ${limit}) t`.execute(database.db)
+    : await sql<{ n: number }>`select count(*) as n from (select 1 from paper_search where document @@ ${pgTerm(t)} limit ${limit}) t`.execute(database.db);
+  if (cache.size >= 10_000) cache.clear();
+  const n = Number(r.rows[0]?.n ?? 0);
+  cache.set(key, { n, at: Date.now() });
+  return n;
 }
 
 /**
@@ -203,9 +266,10 @@ export async function keywordSearch(database: Database, query: ParsedQuery, opts
   }
   const several = query.terms.length > 1;
   let result: Omit<KeywordResult, 'corrected'>;
-  if (opts.all || !several) result = await tiers(database, [plan(database, query, conds, 'all')], sort, opts);
+  const now = (p: Plan): LazyPlan => async () => p;
+  if (opts.all || !several) result = await tiers(database, [now(plan(database, query, conds, 'all'))], sort, opts);
   else if (sort === 'relevance') {
-    const plans = [plan(database, query, conds, 'all'), plan(database, query, conds, 'anyNotAll')];
+    const plans = [now(plan(database, query, conds, 'all')), async () => plan(database, query, conds, 'anyNotAll', await rarerTerms(database, query.terms))];
     if (opts.offset + opts.limit > PHRASE_RERANK_DEPTH) result = await tiers(database, plans, sort, opts);
     else {
       const top = await tiers(database, plans, sort, { ...opts, limit: PHRASE_RERANK_DEPTH, offset: 0 });
@@ -214,8 +278,8 @@ export async function keywordSearch(database: Database, query: ParsedQuery, opts
     }
   }
   else {
-    result = await tiers(database, [plan(database, query, conds, 'all')], sort, opts);
-    if (result.total === 0) result = await tiers(database, [plan(database, query, conds, 'any')], sort, opts);
+    result = await tiers(database, [now(plan(database, query, conds, 'all'))], sort, opts);
+    if (result.total === 0) result = await tiers(database, [now(plan(database, query, conds, 'any'))], sort, opts);
   }
   if (result.total === 0 && opts.offset === 0 && !opts.noSpelling) {
     const corrected = await correctSpelling(database, query);
@@ -247,11 +311,13 @@ async function rerankByPhrases(database: Database, query: ParsedQuery, hits: Sco
   // Checked here on the candidates' text, not with a phrase query per pair: FTS5 evaluates a phrase over
   // the whole index before the candidates restrict it (4× slower at 100k papers).
   const rows = await database.db.selectFrom('papers').select(['id', 'title', 'abstract']).where('id', 'in', hits.map((h) => h.paperId)).execute();
+  const firsts = new Set([...pairs].map((p) => p.slice(0, p.indexOf(' '))));
   const matched = new Map<string, number>();
   for (const r of rows) {
-    const tokens = wordsOf(`${r.title} ${r.abstract ?? ''}`).map(phraseKey);
+    const tokens = phraseKeysOf(`${r.title} ${r.abstract ?? ''}`);
     const found = new Set<string>();
     for (let i = 0; i + 1 < tokens.length; i++) {
+      if (!firsts.has(tokens[i]!)) continue;
       const pair = `${tokens[i]} ${tokens[i + 1]}`;
       if (pairs.has(pair)) found.add(pair);
     }
@@ -267,19 +333,28 @@ async function rerankByPhrases(database: Database, query: ParsedQuery, hits: Sco
 /** A word as phrase re-ranking compares it: accents folded, a plural `s` dropped (`models` = `model`). */
 const phraseKey = (w: string): string => {
   const f = w.normalize('NFD').replace(/\p{M}/gu, '');
-  return f.length > 3 && f.endsWith('s') && !f.endsWith('ss') ? f.slice(0, -1) : f;
+  return depluralize(f);
 };
+const depluralize = (f: string): string => (f.length > 3 && f.endsWith('s') && !f.endsWith('ss') ? f.slice(0, -1) : f);
+
+/**
+ * The phrase keys of a text's words, as `phraseKey` would make them from `wordsOf`, with one folding pass
+ * over the whole text (per word it was most of the re-ranking's time).
+ */
+const phraseKeysOf = (text: string): string[] =>
+  (text.toLowerCase().normalize('NFD').replace(/\p{M}/gu, '').match(/[\p{L}\p{N}]+/gu) ?? []).map(depluralize);
 
 /** One page over tiers of matches shown one after the other, and their count (each counted up to the cap). */
-async function tiers(database: Database, plans: Plan[], sort: SearchSort, opts: KeywordOptions): Promise<Omit<KeywordResult, 'corrected'>> {
+async function tiers(database: Database, plans: LazyPlan[], sort: SearchSort, opts: KeywordOptions): Promise<Omit<KeywordResult, 'corrected'>> {
   const hits: ScoredPaper[] = [];
   let skip = opts.offset;
   let total = 0;
-  for (const p of plans) {
+  for (const lazy of plans) {
+    const p = await lazy();
     const need = opts.limit - hits.length;
     let n: number;
     if (need > 0) {
-      const pool = sort === 'relevance' ? Math.max(RANK_POOL, skip + need) : null;
+      const pool = sort === 'relevance' ? skip + need : null;
       const rows = await sql<{ id: string; score: number }>`${p.select(sql`p.id as id`, true, pool)} order by ${orderBy(sort)} limit ${need} offset ${skip}`.execute(database.db);
       for (const r of rows.rows) hits.push({ paperId: r.id, score: Number(r.score) });
       // A short first page is the whole tier: no need to count it.
@@ -293,7 +368,7 @@ async function tiers(database: Database, plans: Plan[], sort: SearchSort, opts: 
 }
 
 async function countOf(database: Database, p: Plan): Promise<number> {
-  const count = await sql<{ n: number }>`select count(*) as n from (${p.select(sql`p.id`, false)} limit ${COUNT_CAP + 1}) t`.execute(database.db);
+  const count = await p.count().execute(database.db);
   return Number(count.rows[0]?.n ?? 0);
 }
 

@@ -14,6 +14,17 @@ export interface SemanticIndex {
   readonly model: string;
   /** Papers nearest to a free-text query, best first. */
   searchText(text: string, k: number): Promise<ScoredPaper[]>;
+  /**
+   * The same, with the query's exact cosine similarity to each of those papers and to each of `candidates`
+   * that has a vector (hybrid search scores the keyword results by it).
+   */
+  searchTextWith(text: string, k: number, candidates: readonly string[]): Promise<TextMatches>;
   /** Papers nearest to this one, itself excluded, best first; [] when it has no vector yet. */
   similarTo(paperId: string, k: number): Promise<ScoredPaper[]>;
+}
+
+export interface TextMatches {
+  nearest: ScoredPaper[];
+  /** Paper id → cosine similarity to the query (papers without a vector of the model are absent). */
+  similarity: Map<string, number>;
 }

@@ -12,9 +12,9 @@ import { createRequire } from 'node:module';
 import { availableParallelism, cpus } from 'node:os';
 import path from 'node:path';
 import type { Database } from '../db/connection.ts';
-import { embeddingKeys, embeddingOf, embeddingsSince } from '../db/queries/embeddings.ts';
+import { embeddingKeys, embeddingOf, embeddingsOf, embeddingsSince } from '../db/queries/embeddings.ts';
 import type { Embedder } from './embedders/types.ts';
-import type { ScoredPaper, SemanticIndex } from './types.ts';
+import type { ScoredPaper, SemanticIndex, TextMatches } from './types.ts';
 
 // usearch's ESM entry recurses forever (getBuildDir); its CommonJS entry works.
 const usearch = createRequire(import.meta.url)('usearch') as typeof import('usearch');
@@ -334,11 +334,22 @@ export class VectorIndex implements SemanticIndex {
   }
 
   async searchText(text: string, k: number): Promise<ScoredPaper[]> {
+    return (await this.searchTextWith(text, k, [])).nearest;
+  }
+
+  async searchTextWith(text: string, k: number, candidates: readonly string[]): Promise<TextMatches> {
     await this.sync();
-    if (!this.ann || this.ann.size === 0 || !text.trim()) return [];
+    const none = { nearest: [], similarity: new Map<string, number>() };
+    if (!this.ann || this.ann.size === 0 || !text.trim()) return none;
     const v = await this.embedder.embedQuery(text);
-    if (!sameVector(v) || v.length !== this.ann.dims) return [];
-    return this.toPapers(this.ann.search(v, k), null, k);
+    if (!sameVector(v) || v.length !== this.ann.dims) return none;
+    const nearest = this.toPapers(this.ann.search(v, k), null, k);
+    if (candidates.length === 0) return { nearest, similarity: new Map(nearest.map((h) => [h.paperId, h.score])) };
+    // Exact cosines from the stored vectors (the index's are quantized), for the nearest and the candidates.
+    const vectors = await embeddingsOf(this.database.db, this.modelId, [...new Set([...nearest.map((h) => h.paperId), ...candidates])]);
+    const similarity = new Map<string, number>();
+    for (const [paperId, u] of vectors) if (u.length === v.length) similarity.set(paperId, cosine(v, u));
+    return { nearest, similarity };
   }
 
   async similarTo(paperId: string, k: number): Promise<ScoredPaper[]> {
@@ -397,4 +408,16 @@ export class VectorIndex implements SemanticIndex {
     rmSync(file, { force: true });
     rmSync(`${file}.json`, { force: true });
   }
+}
+
+function cosine(a: Float32Array, b: Float32Array): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!;
+    na += a[i]! * a[i]!;
+    nb += b[i]! * b[i]!;
+  }
+  return na > 0 && nb > 0 ? dot / Math.sqrt(na * nb) : 0;
 }

@@ -9,7 +9,7 @@ import type { Database } from '../../src/db/connection.ts';
 import { parseSearchQuery } from '../../src/domain/search-query.ts';
 import { importFiles } from '../../src/importers/import-files.ts';
 import { keywordSearch } from '../../src/search/keyword.ts';
-import type { ScoredPaper, SemanticIndex } from '../../src/search/types.ts';
+import type { ScoredPaper, SemanticIndex, TextMatches } from '../../src/search/types.ts';
 import { ENGINES, openTestDatabase } from '../helpers/db.ts';
 import { startTestServer, type TestServer } from '../helpers/http.ts';
 
@@ -81,6 +81,10 @@ class FixedSemanticIndex implements SemanticIndex {
   constructor(private readonly ranking: string[]) {}
   async searchText(_text: string, k: number): Promise<ScoredPaper[]> {
     return this.ranking.slice(0, k).map((paperId, i) => ({ paperId, score: 1 - i / 100 }));
+  }
+  async searchTextWith(text: string, k: number): Promise<TextMatches> {
+    const nearest = await this.searchText(text, k);
+    return { nearest, similarity: new Map(nearest.map((h) => [h.paperId, h.score])) };
   }
   async similarTo(): Promise<ScoredPaper[]> {
     return [];

@@ -132,6 +132,13 @@ for (const engine of ENGINES) {
       assert.deepEqual(await index.similarTo('9999.99999', 5), []);
       assert.deepEqual(await index.searchText('   ', 5), []);
       assert.deepEqual(await index.searchText('zzzqqq', 5), [], 'no known word');
+      // With candidates (hybrid search's keyword results): exact similarities for them and for the nearest.
+      const grasp = 'robots learning to grasp objects by imitating demonstrations';
+      const withCandidates = await index.searchTextWith(grasp, 2, ['2502.10004', '9999.99999']);
+      assert.deepEqual(withCandidates.nearest.map((h) => h.paperId), hits.slice(0, 2).map((h) => h.paperId));
+      assert.deepEqual(new Set(withCandidates.similarity.keys()), new Set([...hits.slice(0, 2).map((h) => h.paperId), '2502.10004']), 'unknown ids have none');
+      for (const h of withCandidates.nearest) assert.ok(Math.abs(withCandidates.similarity.get(h.paperId)! - h.score) < 0.05, 'exact ≈ the quantized index');
+      assert.ok(withCandidates.similarity.get('2502.10004')! < withCandidates.similarity.get(hits[0]!.paperId)!, 'a diffusion paper is further from a robotics query');
       seen.set(`${engine} results`, { hits: hits.map((h) => h.paperId), diffusion: diffusion.map((h) => h.paperId), similar: similar.map((s) => s.paperId) });
     });
 

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import {
   MAX_QUERY_CHARS, MAX_TERMS, normalizeCategory, parseSearchQuery, sqliteExcludedMatch, sqliteMatch, websearchText, type ParsedQuery,
 } from '../../src/domain/search-query.ts';
-import { reciprocalRankFusion, RRF_K, SEMANTIC_WEIGHT } from '../../src/search/hybrid.ts';
+import { fuse, RRF_K, SEMANTIC_WEIGHT } from '../../src/search/hybrid.ts';
 import { stemDistance } from '../../src/search/keyword.ts';
 import { abstractAroundMatch, crudeStem, highlightedMathText, highlightPattern, markText } from '../../src/http/views/highlight.ts';
 
@@ -82,6 +82,13 @@ describe('search query parser', () => {
     assert.equal(sqliteMatch(q, 'all'), '("attention" AND "long context") AND authors : NEAR("ada" "lovelace", 2) NOT "linear"');
     assert.equal(sqliteMatch(q, 'anyNotAll'), '((("attention" OR "long context") NOT ("attention" AND "long context"))) AND authors : NEAR("ada" "lovelace", 2) NOT "linear"'.replace('(((', '((').replace('))) AND', ')) AND'));
     assert.equal(sqliteExcludedMatch(q), '"linear"');
+    // A broad tier restricted to papers with one of its rarer terms; every term is still in the expression.
+    const broad = parseSearchQuery('model learning sparse');
+    assert.equal(
+      sqliteMatch(broad, 'anyNotAll', [broad.terms[2]!]),
+      '(("model" OR "learning" OR "sparse") NOT ("model" AND "learning" AND "sparse")) AND ("sparse")',
+    );
+    assert.equal(sqliteMatch(broad, 'anyNotAll', broad.terms), sqliteMatch(broad, 'anyNotAll'), 'all terms: no restriction');
     assert.equal(sqliteMatch(parseSearchQuery('cat:cs.CL')), null);
     assert.equal(websearchText(q.terms[1]!), '"long context"');
   });
@@ -111,17 +118,25 @@ describe('search query parser', () => {
 });
 
 describe('fusion and spelling', () => {
-  test('reciprocal rank fusion: a paper both engines rank well beats one ranked first by one', () => {
-    const fused = reciprocalRankFusion(['x', 'b', 'c'], ['b', 'd']);
+  test('fusion: a paper both engines rank well beats one ranked first by one', () => {
+    const similarity = new Map([['b', 0.9], ['d', 0.8], ['x', 0.1], ['c', 0.2]]);
+    const fused = fuse(['x', 'b', 'c'], ['b', 'd'], similarity);
     assert.deepEqual(fused.map((h) => h.paperId), ['b', 'x', 'c', 'd']);
-    assert.equal(fused[0]!.score, 1 / (RRF_K + 2) + SEMANTIC_WEIGHT / (RRF_K + 1));
+    // b: keyword rank 2, and the best semantic match (relative similarity 1).
+    assert.equal(fused[0]!.score, 1 / (RRF_K + 2) + SEMANTIC_WEIGHT);
     assert.deepEqual([fused[0]!.keywordRank, fused[0]!.semanticRank], [2, 1]);
     assert.equal(fused.find((h) => h.paperId === 'c')!.semanticRank, null);
+    // A keyword result the semantic list missed still gets its similarity: c is scored by 0.2 / 0.9.
+    assert.ok(Math.abs(fused.find((h) => h.paperId === 'c')!.score - (1 / (RRF_K + 3) + (SEMANTIC_WEIGHT * 0.2) / 0.9)) < 1e-12);
   });
 
-  test('reciprocal rank fusion: the keyword list weighs more than the semantic one', () => {
-    // Each first in one list: keyword's first wins (SEMANTIC_WEIGHT < 1).
-    assert.deepEqual(reciprocalRankFusion(['k'], ['s']).map((h) => h.paperId), ['k', 's']);
+  test('fusion: keyword first beats semantic first; a closer semantic match lifts a lower keyword result', () => {
+    assert.deepEqual(fuse(['k'], ['s'], new Map([['s', 0.7], ['k', 0]])).map((h) => h.paperId), ['k', 's']);
+    // Second and third in the keyword list: the one far closer to the query comes first.
+    const sims = new Map([['a', 0.1], ['b', 0.2], ['c', 0.9]]);
+    assert.deepEqual(fuse(['a', 'b', 'c'], ['c'], sims).map((h) => h.paperId), ['c', 'a', 'b']);
+    // No vectors at all: the keyword order.
+    assert.deepEqual(fuse(['a', 'b', 'c'], [], new Map()).map((h) => h.paperId), ['a', 'b', 'c']);
   });
 
   test('stem distance allows a stripped suffix', () => {

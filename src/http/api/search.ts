@@ -5,7 +5,7 @@
  */
 import type { Context } from 'hono';
 import { latestListingsOf, papersByIds, type Listing, type PaperWithOrg } from '../../db/queries/lists.ts';
-import { search, SEMANTIC_UNAVAILABLE, type SearchOutcome } from '../../search/hybrid.ts';
+import { RRF_K, search, SEMANTIC_UNAVAILABLE, SEMANTIC_WEIGHT, type SearchOutcome } from '../../search/hybrid.ts';
 import type { Deps } from '../context.ts';
 import { parseSearchParams } from '../search-params.ts';
 import { apiError } from './handlers.ts';
@@ -132,7 +132,7 @@ export function searchOpenApi() {
         get: {
           operationId: 'searchPapersHf',
           summary: 'Search papers (Hugging Face format)',
-          description: `Hybrid search (keyword + semantic by reciprocal rank fusion; keyword alone where semantic search is not set up), best first, as Hugging Face's GET /api/papers/search: each result has a \`paper\` object of the shape of GET /api/papers/{id}. ${syntax}`,
+          description: `Hybrid search (keyword rank fused with semantic similarity; keyword alone where semantic search is not set up), best first, as Hugging Face's GET /api/papers/search: each result has a \`paper\` object of the shape of GET /api/papers/{id}. ${syntax}`,
           parameters: [
             { name: 'q', in: 'query', required: true, description: `The query, at most ${HF_MAX_QUERY} characters.`, schema: { type: 'string', maxLength: HF_MAX_QUERY } },
             { name: 'limit', in: 'query', description: 'How many results.', schema: { type: 'integer', minimum: 1, maximum: HF_MAX_LIMIT, default: 50 } },
@@ -148,7 +148,7 @@ export function searchOpenApi() {
         get: {
           operationId: 'search',
           summary: 'Search papers, with every mode, filter and sort',
-          description: `Keyword (SQLite FTS5 BM25 / PostgreSQL ts_rank_cd over title, authors and abstract), semantic (embeddings) or hybrid (weighted reciprocal rank fusion of the two). ${syntax} Without words, the filters list papers newest first.`,
+          description: `Keyword (SQLite FTS5 BM25 / PostgreSQL ts_rank_cd over title, authors and abstract), semantic (embeddings) or hybrid (keyword rank fused with semantic similarity: 1/(${RRF_K} + keyword rank) + ${SEMANTIC_WEIGHT} × similarity relative to the best semantic match). ${syntax} Without words, the filters list papers newest first.`,
           parameters: [
             { name: 'q', in: 'query', description: 'The query (at most 1,000 characters). Optional when a filter is given.', schema: { type: 'string', maxLength: 1000 } },
             { name: 'mode', in: 'query', description: '`hybrid` falls back to keyword (and says so in `mode`) where semantic search is not set up; `semantic` is then a 400.', schema: { type: 'string', enum: ['hybrid', 'keyword', 'semantic'], default: 'hybrid' } },
@@ -188,7 +188,7 @@ export function searchOpenApi() {
                           type: 'object',
                           properties: {
                             id: { type: 'string' },
-                            score: { type: 'number', description: 'Higher is better, within one answer: BM25 or ts_rank_cd (keyword), similarity (semantic), RRF score (hybrid).' },
+                            score: { type: 'number', description: 'Higher is better, within one answer: BM25 or ts_rank_cd (keyword), similarity (semantic), fused score (hybrid).' },
                             keywordRank: { type: ['integer', 'null'] },
                             semanticRank: { type: ['integer', 'null'] },
                             paper: { $ref: '#/components/schemas/Paper' },
