@@ -122,8 +122,9 @@ export async function embeddingKeys(db: Db, model: string): Promise<{ paperId: s
 /** The vectors of these papers from `model` (papers without one are absent). */
 export async function embeddingsOf(db: Db, model: string, paperIds: readonly string[]): Promise<Map<string, Float32Array>> {
   if (paperIds.length === 0) return new Map();
-  const rows = await db.selectFrom('paper_embeddings').select(['paper_id', 'vector']).where('model', '=', model).where('paper_id', 'in', [...paperIds]).execute();
-  return new Map(rows.map((r) => [r.paper_id, bytesToVector(r.vector)]));
+  // By primary key only: with `model = ?` in the WHERE, SQLite chose the (model, seq) index and read every vector of the model.
+  const rows = await db.selectFrom('paper_embeddings').select(['paper_id', 'model', 'vector']).where('paper_id', 'in', [...paperIds]).execute();
+  return new Map(rows.filter((r) => r.model === model).map((r) => [r.paper_id, bytesToVector(r.vector)]));
 }
 
 export async function embeddingOf(db: Db, paperId: string): Promise<{ model: string; vector: Float32Array } | undefined> {
