@@ -1,0 +1,64 @@
+/**
+ * Broad keyword queries (src/search/keyword.ts, TIER_BUDGET): when a query's common words match more
+ * papers than one tier ranks, the "some words" tier is restricted to the papers with its rarer words,
+ * which are then all ranked, on both engines. (PostgreSQL ranks at most RANK_POOL matches of a tier: before
+ * the restriction it ranked the first 1,000 the index gave and missed a paper imported after them.)
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Database } from '../../src/db/connection.ts';
+import { parseSearchQuery } from '../../src/domain/search-query.ts';
+import { importFiles } from '../../src/importers/import-files.ts';
+import { keywordSearch, RANK_POOL } from '../../src/search/keyword.ts';
+import { ENGINES, openTestDatabase } from '../helpers/db.ts';
+
+const COMMON = RANK_POOL + 200;
+const TARGET = `2501.${String(COMMON).padStart(5, '0')}`;
+
+function dayFile(): string {
+  const entries = Array.from({ length: COMMON + 1 }, (_, i) => {
+    const id = `2501.${String(i).padStart(5, '0')}`;
+    // Every paper has the common word; the last one imported also has the rare one.
+    const title = id === TARGET ? 'Alpha methods meet the omega constraint' : `Alpha methods, study ${i}`;
+    const summary = id === TARGET ? 'An alpha study of the omega constraint.' : `An alpha study number ${i} of methods.`;
+    return {
+      paper: { id, title, summary, upvotes: 0, publishedAt: '2025-01-05T00:00:00.000Z', authors: [{ _id: `${id}-0`, name: 'Anon Author', hidden: false }] },
+      publishedAt: '2025-01-06T08:00:00.000Z', title, numComments: 0,
+    };
+  });
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'dp-broad-')), '2025-01-06.json');
+  writeFileSync(file, JSON.stringify(entries));
+  return file;
+}
+
+for (const engine of ENGINES) {
+  describe(`broad keyword queries on ${engine}`, () => {
+    let database: Database;
+    before(async () => {
+      database = await openTestDatabase(engine);
+      const r = await importFiles(database, [dayFile()]);
+      assert.equal(r.rejected, 0);
+      assert.equal(r.new, COMMON + 1);
+    });
+    after(async () => {
+      await database?.close();
+    });
+
+    test('the "some words" tier of a common word ranks the papers with the rarer word, wherever they are in the index', async () => {
+      // No paper has all three words; "alpha" is in every paper, "omega" in one, "zeta" in none.
+      const r = await keywordSearch(database, parseSearchQuery('alpha omega zeta'), { limit: 10, offset: 0 });
+      assert.equal(r.hits[0]?.paperId, TARGET, JSON.stringify(r.hits.slice(0, 3)));
+    });
+
+    test('a query of the common word alone still lists its papers, and counts stop at the cap', async () => {
+      const r = await keywordSearch(database, parseSearchQuery('alpha'), { limit: 10, offset: 0 });
+      assert.equal(r.hits.length, 10);
+      assert.equal(r.totalCapped, true);
+      const both = await keywordSearch(database, parseSearchQuery('alpha omega'), { limit: 10, offset: 0 });
+      assert.equal(both.hits[0]?.paperId, TARGET, 'every word: first');
+    });
+  });
+}
