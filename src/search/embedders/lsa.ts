@@ -103,25 +103,16 @@ export function trainLsa(allDocs: readonly LsaDocument[], options: Partial<LsaOp
   let pruned = false;
   docs.forEach((d, i) => {
     const weights = termWeights(d, opts);
-    if (!pruned && used + weights.size > docTerms.length) {
-      const size = Math.max(docTerms.length * 2, used + weights.size);
-      const t = new Int32Array(size);
-      t.set(docTerms.subarray(0, used));
-      docTerms = t;
-      const w = new Float32Array(size);
-      w.set(docWeights.subarray(0, used));
-      docWeights = w;
+    if (!pruned) {
+      docTerms = grown(docTerms, used, used + weights.size);
+      docWeights = grown(docWeights, used, used + weights.size);
     }
     for (const [t, w] of weights) {
       let id = ids.get(t);
       if (id === undefined) {
         id = ids.size;
         ids.set(t, id);
-        if (id >= df.length) {
-          const grown = new Int32Array(df.length * 2);
-          grown.set(df);
-          df = grown;
-        }
+        df = grown(df, df.length, id + 1);
       }
       df[id]!++;
       if (pruned) continue;
@@ -171,11 +162,7 @@ export function trainLsa(allDocs: readonly LsaDocument[], options: Partial<LsaOp
   for (let i = 0; i < n; i++) {
     let count = 0;
     const put = (j: number, w: number) => {
-      if (count === rowColumns.length) {
-        const grown = new Int32Array(count * 2);
-        grown.set(rowColumns);
-        rowColumns = grown;
-      }
+      rowColumns = grown(rowColumns, count, count + 1);
       rowColumns[count++] = j;
       rowValue[j] = w * idf[j]!;
     };
@@ -194,15 +181,8 @@ export function trainLsa(allDocs: readonly LsaDocument[], options: Partial<LsaOp
     let sq = 0;
     for (let c = 0; c < count; c++) sq += rowValue[cols[c]!]! ** 2;
     const norm = Math.sqrt(sq) || 1;
-    if (nnz + count > indices.length) {
-      const size = Math.max(indices.length * 2, nnz + count);
-      const gi = new Uint32Array(size);
-      gi.set(indices.subarray(0, nnz));
-      indices = gi;
-      const gv = new Float32Array(size);
-      gv.set(values.subarray(0, nnz));
-      values = gv;
-    }
+    indices = grown(indices, nnz, nnz + count);
+    values = grown(values, nnz, nnz + count);
     for (let c = 0; c < count; c++) {
       const j = cols[c]!;
       indices[nnz] = j;
@@ -241,6 +221,14 @@ function modelId(m: Omit<LsaModel, 'id'>): string {
   h.update([...m.vocabulary.keys()].join('\n'));
   h.update(new Uint8Array(m.projection.buffer, m.projection.byteOffset, m.projection.byteLength));
   return `builtin-lsa-${m.dims}@${h.digest('hex').slice(0, 12)}`;
+}
+
+/** `a` itself when it has room for `need` values, else a copy of its first `used` values in twice the room (at least `need`). */
+function grown<T extends Int32Array | Uint32Array | Float32Array>(a: T, used: number, need: number): T {
+  if (need <= a.length) return a;
+  const b = new (a.constructor as new (n: number) => T)(Math.max(a.length * 2, need));
+  b.set(a.subarray(0, used) as ArrayLike<number>);
+  return b;
 }
 
 /** The embedding of a document or a query (a query is a document with only a title... or only an abstract). */
