@@ -303,11 +303,11 @@ export async function keywordSearch(database: Database, query: ParsedQuery, opts
  * re-ranking the top 20 only gave 0.822, the top 50 0.840.
  */
 export const PHRASE_RERANK_DEPTH = 100;
-/** Word pairs looked up at most (one query each). */
+/** Adjacent word pairs of the query compared at most. */
 const MAX_PHRASE_PAIRS = 6;
 
 async function rerankByPhrases(database: Database, query: ParsedQuery, hits: ScoredPaper[]): Promise<ScoredPaper[]> {
-  const words = query.terms.flatMap((t) => t.words).map(phraseKey);
+  const words = phraseKeysOf(query.terms.flatMap((t) => t.words).join(' '));
   const pairs = new Set<string>();
   for (let i = 0; i + 1 < words.length && pairs.size < MAX_PHRASE_PAIRS; i++) if (words[i] !== words[i + 1]) pairs.add(`${words[i]} ${words[i + 1]}`);
   if (pairs.size === 0 || hits.length < 2) return hits;
@@ -333,19 +333,12 @@ async function rerankByPhrases(database: Database, query: ParsedQuery, hits: Sco
     .map((x) => ({ paperId: x.paperId, score: x.n + 1 / (2 + x.i) }));
 }
 
-/** A word as phrase re-ranking compares it: accents folded, a plural `s` dropped (`models` = `model`). */
-const phraseKey = (w: string): string => {
-  const f = w.normalize('NFD').replace(/\p{M}/gu, '');
-  return depluralize(f);
-};
-const depluralize = (f: string): string => (f.length > 3 && f.endsWith('s') && !f.endsWith('ss') ? f.slice(0, -1) : f);
-
 /**
- * The phrase keys of a text's words, as `phraseKey` would make them from `wordsOf`, with one folding pass
- * over the whole text (per word it was most of the re-ranking's time).
+ * The words of a text as phrase re-ranking compares them (the query's and the candidates' alike): lower
+ * case, accents folded, a plural `s` dropped (`models` = `model`); one folding pass over the whole text.
  */
 const phraseKeysOf = (text: string): string[] =>
-  (text.toLowerCase().normalize('NFD').replace(/\p{M}/gu, '').match(/[\p{L}\p{N}]+/gu) ?? []).map(depluralize);
+  (fold(text.toLowerCase()).match(/[\p{L}\p{N}]+/gu) ?? []).map((f) => (f.length > 3 && f.endsWith('s') && !f.endsWith('ss') ? f.slice(0, -1) : f));
 
 /** One page over tiers of matches shown one after the other, and their count (each counted up to the cap). */
 async function tiers(database: Database, plans: LazyPlan[], sort: SearchSort, opts: KeywordOptions): Promise<Omit<KeywordResult, 'corrected'>> {

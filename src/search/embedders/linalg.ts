@@ -374,6 +374,28 @@ export interface TruncatedSvd {
   v: Dense;
 }
 
+/** A · B for row-major A (n×m) and B (m×p): n×p (zeros in A skipped). */
+function multiply(a: Float64Array, n: number, m: number, b: Float64Array, p: number): Float64Array {
+  const out = new Float64Array(n * p);
+  for (let i = 0; i < n; i++) {
+    for (let q = 0; q < m; q++) {
+      const x = a[i * m + q]!;
+      if (x === 0) continue;
+      const bo = q * p;
+      const o = i * p;
+      for (let j = 0; j < p; j++) out[o + j]! += x * b[bo + j]!;
+    }
+  }
+  return out;
+}
+
+/** Aᵀ for row-major A (n×m): m×n. */
+function transpose(a: Float64Array, n: number, m: number): Float64Array {
+  const out = new Float64Array(m * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) out[j * n + i] = a[i * m + j]!;
+  return out;
+}
+
 /**
  * The k largest singular values and right singular vectors of a sparse n×m matrix, by randomized range
  * finding with `oversample` extra columns and `powerIterations` subspace iterations (Halko et al., alg. 4.4).
@@ -404,28 +426,7 @@ export function randomizedSvd(a: Csr, k: number, opts: { oversample?: number; po
   for (let row = 0; row < l; row++) for (let j = 0; j < r; j++) c[row * r + j] = gy.vectors[row * l + basis[j]!]! / Math.sqrt(gy.values[basis[j]!]!);
   const z = csrTimes(at, y);
   // M = Cᵀ (Z'ᵀ Z') C (r×r) = B Bᵀ = U Λ Uᵀ; then V = Bᵀ U Σ⁻¹ = Z' C U Σ⁻¹.
-  const gz = gram(z);
-  const gc = new Float64Array(l * r);
-  for (let p = 0; p < l; p++) {
-    const go = p * l;
-    const o = p * r;
-    for (let q = 0; q < l; q++) {
-      const g = gz[go + q]!;
-      if (g === 0) continue;
-      const co = q * r;
-      for (let j = 0; j < r; j++) gc[o + j]! += g * c[co + j]!;
-    }
-  }
-  const mm = new Float64Array(r * r);
-  for (let p = 0; p < l; p++) {
-    const co = p * r;
-    for (let i = 0; i < r; i++) {
-      const cpi = c[co + i]!;
-      if (cpi === 0) continue;
-      const mo = i * r;
-      for (let j = 0; j < r; j++) mm[mo + j]! += cpi * gc[co + j]!;
-    }
-  }
+  const mm = multiply(transpose(c, l, r), r, l, multiply(gram(z), l, l, c, r), r);
   for (let i = 0; i < r; i++) for (let j = 0; j < i; j++) mm[i * r + j] = mm[j * r + i] = (mm[i * r + j]! + mm[j * r + i]!) / 2;
   const { values, vectors } = symmetricEigen(mm, r);
   const top = values[0]! > 0 ? Math.sqrt(values[0]!) : 0;
@@ -437,15 +438,9 @@ export function randomizedSvd(a: Csr, k: number, opts: { oversample?: number; po
   const kk = kept.length;
   const sigma = new Float64Array(kept.map((j) => Math.sqrt(values[j]!)));
   // W = C U[:, kept] Σ⁻¹ (l×kk), then V = Z' W, eight term rows at a time (W is read once per eight).
-  const w = new Float64Array(l * kk);
-  for (let row = 0; row < l; row++) {
-    for (let i = 0; i < r; i++) {
-      const cri = c[row * r + i]!;
-      if (cri === 0) continue;
-      for (let j = 0; j < kk; j++) w[row * kk + j]! += cri * vectors[i * r + kept[j]!]!;
-    }
-    for (let j = 0; j < kk; j++) w[row * kk + j]! /= sigma[j]!;
-  }
+  const uk = new Float64Array(r * kk);
+  for (let i = 0; i < r; i++) for (let j = 0; j < kk; j++) uk[i * kk + j] = vectors[i * r + kept[j]!]! / sigma[j]!;
+  const w = multiply(c, l, r, uk, kk);
   const v = dense(a.cols, kk);
   const vd = v.data;
   const zd = z.data;
