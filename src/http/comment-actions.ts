@@ -111,7 +111,7 @@ async function mailMentions(deps: Deps, author: User, comment: CommentRecord, pa
   const link = `${deps.site.publicUrl}/papers/${comment.paperId}#comment-${comment.id}`;
   const title = paperTitle.replace(/\s+/g, ' ').trim();
   for (const m of notify) {
-    await deps.mailer.send(mentionMail(deps.site, m.email, { username: m.username, by: author.username, paperTitle: title, excerpt: excerpt(comment.body, 500), link }));
+    await deps.mailer.enqueue(mentionMail(deps.site, m.email, { username: m.username, by: author.username, paperTitle: title, excerpt: excerpt(comment.body, 500), link }));
   }
 }
 
