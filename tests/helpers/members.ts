@@ -26,6 +26,9 @@ export async function sessionMember(database: Database, base: () => string, user
     fetch(b + p, { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
   return {
     user,
+    /** The session cookie header and the session's CSRF token, for tests that forge requests. */
+    cookie,
+    csrf,
     /** Posts a form, with the CSRF token unless `withCsrf` is false. */
     form: (p: string, fields: Record<string, string> = {}, withCsrf = true) => post(base(), p, withCsrf ? { _csrf: csrf, ...fields } : fields),
     /** Posts a form with the CSRF token to another server. */
