@@ -60,14 +60,15 @@ program
     const jobs = jobDefinitions(config, { database, semantic });
     const scheduler = new Scheduler({ database, jobs, timezone: config.jobs.timezone, tickMs: config.jobs.tickMs });
     await scheduler.sync();
-    const server = await startServer(config, database, { jobs, semantic });
-    const where = config.database.engine === 'sqlite' ? config.database.path : 'PostgreSQL';
-    console.log(`Daily Papers on http://${config.host}:${config.port} (database: ${where}; background jobs ${config.jobs.enabled ? 'on' : 'off (JOBS_ENABLED=false)'})`);
+    // While the site has no admin, the operator (and only they: it is in this log) gets a one-time link to make one.
     const setupLink = await setupLinkIfNoAdmin(database, config.site.publicUrl);
     if (setupLink) {
       console.log(`This site has no admin yet. Open this one-time link within ${SETUP_TOKEN_HOURS} hours to become it (sign up there, or log in first): ${setupLink}`);
       console.log('Or make one with: dailypapers users create --email YOU@EXAMPLE.ORG --admin');
     }
+    const server = await startServer(config, database, { jobs, semantic });
+    const where = config.database.engine === 'sqlite' ? config.database.path : 'PostgreSQL';
+    console.log(`Daily Papers on http://${config.host}:${config.port} (database: ${where}; background jobs ${config.jobs.enabled ? 'on' : 'off (JOBS_ENABLED=false)'})`);
     if (config.jobs.enabled) await scheduler.start();
     let stopping = false;
     const stop = () => {

@@ -43,6 +43,8 @@ for (const engine of ENGINES) {
       const client = new TestClient(server.base);
       const r = await client.submit('/signup', '/signup', { username, email, password: PASSWORD });
       assert.equal(r.status, 303, `sign-up of ${username}`);
+      // Sign-up answers "check your mail" without a session (whether or not the address had an account): log in.
+      assert.equal((await client.submit('/login', '/login', { login: username, password: PASSWORD })).status, 303, `log-in of ${username}`);
       return client;
     }
     const login = (loginName: string, password = PASSWORD) => new TestClient(server.base).submit('/login', '/login', { login: loginName, password });
