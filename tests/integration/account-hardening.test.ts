@@ -11,6 +11,7 @@ import { hashPassword, newToken } from '../../src/auth/crypto.ts';
 import type { Database } from '../../src/db/connection.ts';
 import { createUser, markEmailVerified, setRole } from '../../src/db/queries/users.ts';
 import { setupLinkIfNoAdmin } from '../../src/http/handlers/setup.ts';
+import { afterResponseIdle } from '../../src/http/after-response.ts';
 import { importFiles, listInputFiles } from '../../src/importers/import-files.ts';
 import { TestClient } from '../helpers/client.ts';
 import { ENGINES, openTestDatabase } from '../helpers/db.ts';
@@ -288,6 +289,7 @@ for (const engine of ENGINES) {
         assert.equal(await known.text(), await unknown.text(), 'the same answer');
         const again = await c.submit('/signup', '/signup', { username: 'mia-two', email: 'mia@example.org', password: PASSWORD });
         assert.equal(again.status, 303);
+        await afterResponseIdle();
         const queued = await database.db.selectFrom('outbox').select(['to_address', 'subject', 'status']).orderBy('id').execute();
         assert.deepEqual(queued.map((r) => [r.to_address, r.status]), [['mia@example.org', 'queued'], ['mia@example.org', 'queued']], 'enqueued; nothing for the unknown address');
         sink.setStalled(false);

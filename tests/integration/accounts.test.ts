@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Database } from '../../src/db/connection.ts';
+import { afterResponseIdle } from '../../src/http/after-response.ts';
 import { TestClient } from '../helpers/client.ts';
 import { ENGINES, openTestDatabase } from '../helpers/db.ts';
 import { startTestServer, type TestServer } from '../helpers/http.ts';
@@ -31,8 +32,12 @@ for (const engine of ENGINES) {
       await database.close();
     });
 
-    const signup = (client: TestClient, username: string, email: string, password = PASSWORD, extra: Record<string, string> = {}) =>
-      client.submit('/signup', '/signup', { username, email, password, ...extra });
+    /** Signs up, and waits for what the form does after its answer (the account, the mail). */
+    const signup = async (client: TestClient, username: string, email: string, password = PASSWORD, extra: Record<string, string> = {}) => {
+      const res = await client.submit('/signup', '/signup', { username, email, password, ...extra });
+      await afterResponseIdle();
+      return res;
+    };
 
     test('sign up → check your mail → the link confirms and signs in; the first account is a plain member; sessions are stored hashed', async () => {
       const ada = new TestClient(server.base);

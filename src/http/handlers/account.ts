@@ -19,6 +19,7 @@ import { confirmEmailChangeMail, emailChangeNoticeMail, resetPasswordMail, signu
 import { createApiToken, listApiTokens, revokeApiToken, revokeUserApiTokens } from '../../db/queries/tokens.ts';
 import { CSRF_COOKIE, csrfToken, frame, htmlError, safeNext, secureCookies, SESSION_COOKIE, type Ctx, type Deps } from '../context.ts';
 import { getCookie } from 'hono/cookie';
+import { afterResponse } from '../after-response.ts';
 import { formPage } from '../views/forms.ts';
 import { oauthButtons } from '../views/oauth.ts';
 import { layout } from '../views/layout.ts';
@@ -86,9 +87,9 @@ export const signupPage = (deps: Deps) => (c: Ctx) => (c.get('viewer') ? c.redir
 /**
  * POST /signup. The answer does not tell whether an account uses the address: a new address gets an account and a
  * confirmation link, a known one a mail to its owner ("someone tried to sign up with your address"), and both
- * answers are the same redirect to "check your mail", with no session (the confirmation link signs in). The
- * password is hashed either way (argon2id is most of the time taken), and mail is only enqueued here.
- * Usernames are public (profiles): a taken one is said so.
+ * answers are the same redirect to "check your mail", with no session (the confirmation link signs in), at the
+ * same time: the password is hashed either way (argon2id: most of the time taken), and the lookup, the account
+ * and the mail come after the answer (afterResponse). Usernames are public (profiles): a taken one is said so.
  */
 export const signup = (deps: Deps) => async (c: Ctx) => {
   const body = await c.req.parseBody();
@@ -103,18 +104,17 @@ export const signup = (deps: Deps) => async (c: Ctx) => {
   const usernameTaken = () => c.html(signupForm(c, deps, values, { username: 'That username is taken.' }), 409);
   if (await findUserByUsername(db, values.username)) return usernameTaken();
   const passwordHash = await hashPassword(password);
-  const owner = await findUserByEmail(db, values.email);
-  if (owner) {
-    await deps.mailer.enqueue(signupAttemptMail(deps.site, owner.email, owner.username, `${deps.site.publicUrl}/reset`));
-  } else {
+  // The rest runs after the answer, so that its time does not tell a known address from a new one.
+  afterResponse(c, 'sign-up', async () => {
+    const owner = await findUserByEmail(db, values.email);
+    if (owner) return deps.mailer.enqueue(signupAttemptMail(deps.site, owner.email, owner.username, `${deps.site.publicUrl}/reset`));
     try {
       await sendVerification(deps, await createUser(db, { username: values.username, email: values.email, passwordHash }));
     } catch (e) {
+      // Taken a moment ago (a double click, a race for the name): nothing to do; the page said "check your mail".
       if (!(e instanceof DuplicateUserError)) throw e;
-      if (e.field === 'username') return usernameTaken();
-      // The address was taken meanwhile (by a deleted account's placeholder, or a sign-up a moment before): same answer.
     }
-  }
+  });
   return c.redirect('/signup/sent', 303);
 };
 
@@ -195,15 +195,17 @@ export const resetRequestPage = (deps: Deps) => (c: Ctx) =>
 export const resetRequest = (deps: Deps) => async (c: Ctx) => {
   const body = await c.req.parseBody();
   const email = normalizeEmail(field(body, 'email'));
-  const user = emailProblem(email) ? undefined : await findUserByEmail(deps.database.db, email);
-  // The same answer, and the same work up to two short writes, either way: this form does not tell who has an
-  // account. The mail is enqueued, and sent off the request (src/email/mailer.ts), so its relay's time does not show.
-  const token = newToken();
-  const tokenHash = hashToken(token);
-  if (user) {
-    const expires = new Date(deps.now().getTime() + RESET_TOKEN_MINUTES * 60_000);
-    await createUserToken(deps.database.db, { tokenHash, userId: user.id, purpose: 'reset', expiresAt: expires.toISOString() });
-    await deps.mailer.enqueue(resetPasswordMail(deps.site, user.email, `${deps.site.publicUrl}/reset/confirm?token=${token}`));
+  // The same answer at the same time either way: this form does not tell who has an account. The address is
+  // looked up, the token written and the mail enqueued after the answer (and the mail sent off the request).
+  if (!emailProblem(email)) {
+    afterResponse(c, 'password reset request', async () => {
+      const user = await findUserByEmail(deps.database.db, email);
+      if (!user) return;
+      const token = newToken();
+      const expires = new Date(deps.now().getTime() + RESET_TOKEN_MINUTES * 60_000);
+      await createUserToken(deps.database.db, { tokenHash: hashToken(token), userId: user.id, purpose: 'reset', expiresAt: expires.toISOString() });
+      await deps.mailer.enqueue(resetPasswordMail(deps.site, user.email, `${deps.site.publicUrl}/reset/confirm?token=${token}`));
+    });
   }
   return c.html(
     layout(frame(c, deps), { title: 'Check your mail', noindex: true }, html`<div class="form-page"><h1>Check your mail</h1><p>If an account uses that address, a link to reset its password is on its way. It works for ${RESET_TOKEN_MINUTES} minutes.</p></div>`),
