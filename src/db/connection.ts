@@ -152,14 +152,15 @@ async function openPostgres(url: string, budget: DatabaseBudget): Promise<Databa
   pool.on('error', lost);
   pool.on('connect', (client) => {
     client.on('error', lost);
-    // pg's query_timeout answers the caller but leaves the connection waiting for the lost answer; the next
-    // query on it would wait too. End it: the pool replaces it.
+    // pg's query_timeout answers the caller but leaves the connection waiting for the lost answer, and the pool
+    // would hand it out again: every later query on it would time out too. End it (with a query active, end()
+    // destroys the socket) before the caller releases it, so the pool drops it and opens a new one.
     const query = client.query.bind(client) as (...args: unknown[]) => unknown;
     (client as { query: unknown }).query = (...args: unknown[]) => {
       const result = query(...args);
       if (result instanceof Promise) {
         result.catch((e: Error) => {
-          if (e?.message === 'Query read timeout') (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+          if (e?.message === 'Query read timeout') client.end().catch(() => {});
         });
       }
       return result;

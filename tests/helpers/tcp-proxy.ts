@@ -1,8 +1,9 @@
 /**
  * A TCP proxy between the app and PostgreSQL that can fail the way networks and servers do, without
  * touching the shared server: drop every connection (a restart, a failover, an OOM kill), black-hole
- * (accept and forward nothing: a dead proxy, a peer gone without a reset), refuse (the server is down),
- * then work again.
+ * (accept and forward nothing: a dead proxy, a peer gone without a reset; the connections caught in it stay
+ * dead for good, as after a failover or a lost NAT entry, while new ones work once it clears), refuse (the
+ * server is down), then work again.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -15,7 +16,7 @@ export interface TcpProxy {
   url(target: string): string;
   /** Resets every open connection (both sides). */
   dropAll(): void;
-  /** forward (normal), blackhole (open connections and new ones carry nothing), refuse (new ones are reset at once). */
+  /** forward (normal), blackhole (open connections and new ones carry nothing, for good), refuse (all are reset, new ones at once). */
   setMode(mode: ProxyMode): void;
   /** Connections open now. */
   open(): number;
@@ -24,36 +25,42 @@ export interface TcpProxy {
 
 export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
   let mode: ProxyMode = 'forward';
-  const pairs = new Set<[Socket, Socket | null]>();
+  interface Pair {
+    client: Socket;
+    upstream: Socket | null;
+    /** Caught in a black hole: forwards nothing ever again. */
+    dead: boolean;
+  }
+  const pairs = new Set<Pair>();
   const server: Server = createServer((client) => {
     client.on('error', () => {});
     if (mode === 'refuse') {
       client.resetAndDestroy();
       return;
     }
-    const pair: [Socket, Socket | null] = [client, null];
+    const pair: Pair = { client, upstream: null, dead: mode === 'blackhole' };
     pairs.add(pair);
     client.on('close', () => {
       pairs.delete(pair);
-      pair[1]?.destroy();
+      pair.upstream?.destroy();
     });
-    if (mode === 'blackhole') return; // accepted, never forwarded
+    if (pair.dead) return; // accepted, never forwarded
     const upstream = connect(targetPort, targetHost);
-    pair[1] = upstream;
+    pair.upstream = upstream;
     upstream.on('error', () => client.destroy());
     upstream.on('close', () => client.destroy());
-    // Forward only in forward mode: a black hole swallows what is in flight both ways.
+    // A black hole swallows what is in flight both ways.
     client.on('data', (d) => {
-      if (mode === 'forward') upstream.write(d);
+      if (!pair.dead) upstream.write(d);
     });
     upstream.on('data', (d) => {
-      if (mode === 'forward') client.write(d);
+      if (!pair.dead) client.write(d);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   const dropAll = () => {
-    for (const [client, upstream] of pairs) {
+    for (const { client, upstream } of pairs) {
       client.resetAndDestroy();
       upstream?.resetAndDestroy();
     }
@@ -71,6 +78,7 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     setMode(m) {
       mode = m;
       if (m === 'refuse') dropAll();
+      if (m === 'blackhole') for (const pair of pairs) pair.dead = true;
     },
     open: () => pairs.size,
     close: () => {

@@ -16,6 +16,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import type { ChildProcess } from 'node:child_process';
 import { openDatabase, type Database } from '../../src/db/connection.ts';
+import { databaseFault } from '../../src/db/errors.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { importFiles, listInputFiles } from '../../src/importers/import-files.ts';
 import { freePort, runCli, startCli } from '../helpers/cli.ts';
@@ -120,11 +121,14 @@ describe('PostgreSQL faults under a running `dailypapers serve`', () => {
   });
 
   test('a black hole (connections accepted, nothing forwarded): 503 within the budget, /healthz 503, then 200 when it clears', async () => {
+    // A query in flight when its connection falls into the black hole: the answer never comes back.
+    const { response, release } = await inFlight('/papers/trending');
     proxy.setMode('blackhole');
     try {
-      const api = await get('/api/daily_papers?date=2025-11-04');
-      assert.equal(api.status, 503, api.body);
-      assert.match(api.body, /^\{"error":"/);
+      await release();
+      const r = await response;
+      assert.equal(r.status, 503, r.body);
+      assert.match(r.body, /The server is too busy to answer right now/);
       const h = await health();
       assert.equal(h.status, 503);
       assert.equal(JSON.parse(h.body).status, 'unavailable');
@@ -133,8 +137,32 @@ describe('PostgreSQL faults under a running `dailypapers serve`', () => {
       proxy.setMode('forward');
     }
     assert.equal((await until(15_000, health, (h) => h.status === 200)).status, 200);
-    assert.equal((await until(15_000, () => get('/api/daily_papers?date=2025-11-04'), (r) => r.status === 200)).status, 200);
+    // The connections that timed out were thrown away, not handed to the next requests (they would wait for an
+    // answer that never comes): every request succeeds now, even when they use every pooled connection at once.
+    const after = await Promise.all(Array.from({ length: 12 }, (_, i) => get(`/api/daily_papers?date=2025-11-04&limit=${i + 1}`).then((r) => r.status)));
+    assert.deepEqual(after, after.map(() => 200));
     alive();
+  });
+
+  test('a connection that went silent mid-query: the client-side timeout answers, and that connection is never reused', async () => {
+    const d = await openDatabase({ engine: 'postgres', url: proxy.url(t.url) }, { statementTimeoutMs: 3000, idleInTransactionTimeoutMs: 0, connectTimeoutMs: 2000 });
+    try {
+      const q = sql`select pg_sleep(2)`.execute(d.db).then(() => null, (e: Error) => e);
+      const running = await until(5000, async () => (await admin.query("select count(*)::int as n from pg_stat_activity where datname = $1 and query like 'select pg_sleep(2)%'", [dbName()])).rows[0].n as number, (n) => n > 0);
+      assert.ok(running > 0);
+      proxy.setMode('blackhole');
+      let err: Error | null;
+      try {
+        err = await q;
+      } finally {
+        proxy.setMode('forward');
+      }
+      assert.equal(databaseFault(err)?.kind, 'timeout', String(err));
+      // pg would hand that connection out again, still waiting for the lost answer: every later query would time out.
+      for (let i = 0; i < 3; i++) await sql`select 1`.execute(d.db);
+    } finally {
+      await d.close();
+    }
   });
 
   test('a server that refuses connections for a while (a restart): 503 and /healthz 503, then 200 without restarting serve', async () => {
@@ -143,6 +171,10 @@ describe('PostgreSQL faults under a running `dailypapers serve`', () => {
       const r = await get('/papers/date/2025-11-04');
       assert.equal(r.status, 503, r.body);
       assert.doesNotMatch(r.body, STACK);
+      const api = await get('/api/daily_papers?date=2025-11-04');
+      assert.equal(api.status, 503);
+      assert.equal(api.retryAfter, '5');
+      assert.deepEqual(JSON.parse(api.body), { error: 'The database is unavailable for a moment. Please try again shortly.' });
       assert.deepEqual(JSON.parse((await health()).body).status, 'unavailable');
       alive();
     } finally {
