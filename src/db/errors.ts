@@ -14,6 +14,7 @@ export interface DatabaseFault {
 
 /** PostgreSQL SQLSTATE classes and codes that mean the server or the connection, not the query. */
 const PG_UNAVAILABLE_CLASSES = ['08', '57P', '53']; // connection exception; operator intervention (shutdown, terminate); insufficient resources
+const PG_DISK_FULL = '53100';
 const PG_TIMEOUT_CODES = new Set(['57014', '25P03', '55P03']); // statement_timeout; idle_in_transaction_session_timeout; lock_timeout
 
 /** Errors of the pg driver and of Node's sockets that carry no SQLSTATE. */
@@ -50,6 +51,7 @@ export function databaseFault(e: unknown): DatabaseFault | null {
   if (PG_TIMEOUT_CODES.has(code) || e.message === 'Query read timeout' || /timeout exceeded when trying to connect|connection timeout/i.test(e.message)) {
     return { kind: 'timeout', detail };
   }
+  if (code === PG_DISK_FULL) return { kind: 'disk-full', detail };
   if (/^[0-9A-Z]{5}$/.test(code) && PG_UNAVAILABLE_CLASSES.some((p) => code.startsWith(p))) return { kind: 'unavailable', detail };
   if (SOCKET_CODES.has(code) || PG_CLIENT_MESSAGES.some((re) => re.test(e.message))) return { kind: 'unavailable', detail };
   // Errors wrapped by another (AggregateError of a connect to several addresses, `cause`).
