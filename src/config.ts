@@ -9,6 +9,15 @@ import { readFileSync } from 'node:fs';
 import { DEFAULT_DAILY_DAYS, formatDigestDays, parseDigestDays } from './domain/digest.ts';
 import type { DkimConfig } from './email/mailer.ts';
 import { cronProblem, JOB_NAMES, type JobName } from './domain/jobs.ts';
+import { CONNECT_TIMEOUT_MS, WEB_IDLE_IN_TRANSACTION_TIMEOUT_MS, WEB_STATEMENT_TIMEOUT_MS, type DatabaseBudget } from './db/connection.ts';
+
+/**
+ * The commands' long writers: a migration building an index over a million papers, a file imported in one
+ * transaction. An hour ends a statement that is stuck, not one that is slow.
+ */
+export const CLI_STATEMENT_TIMEOUT_MS = 3_600_000;
+/** Between two batches of an import the transaction waits only for the file being read. */
+export const CLI_IDLE_IN_TRANSACTION_TIMEOUT_MS = 600_000;
 
 export type DatabaseConfig =
   | { engine: 'sqlite'; path: string }
@@ -16,6 +25,8 @@ export type DatabaseConfig =
 
 export interface Config {
   database: DatabaseConfig;
+  /** PostgreSQL's timeouts: `web` for `serve`, `cli` for the commands' long writers (import, migrate, embeddings…). */
+  databaseBudgets: { web: DatabaseBudget; cli: DatabaseBudget };
   port: number;
   host: string;
   site: SiteConfig;
@@ -154,8 +165,13 @@ const oauthBase = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL'
 const bool = z.enum(['true', 'false', '1', '0'], { error: 'expected true or false' });
 const isTrue = (v: string | undefined) => v === 'true' || v === '1';
 
+const seconds = (max: number) => z.coerce.number({ error: 'expected a number of seconds' }).min(0, 'expected 0 (no limit) or more seconds').max(max, `expected at most ${max} seconds`);
+
 const EnvSchema = z.object({
   DATABASE_URL: z.string().default(DEFAULT_DATABASE_URL),
+  DATABASE_STATEMENT_TIMEOUT_SECONDS: seconds(3600).default(WEB_STATEMENT_TIMEOUT_MS / 1000),
+  DATABASE_CLI_STATEMENT_TIMEOUT_SECONDS: seconds(86_400).default(CLI_STATEMENT_TIMEOUT_MS / 1000),
+  DATABASE_CONNECT_TIMEOUT_SECONDS: seconds(600).min(0.1, 'expected more than 0 seconds').default(CONNECT_TIMEOUT_MS / 1000),
   PORT: port.default(3000),
   HOST: z.string().min(1, 'expected a host name or address').default('127.0.0.1'),
   SITE_NAME: z.string().max(80, 'expected at most 80 characters').default('Daily Papers'),
@@ -284,6 +300,10 @@ function dkimConfig(e: { DKIM_DOMAIN?: string | undefined; DKIM_SELECTOR?: strin
 
 /** Reads the configuration from an environment (process.env by default). Throws ConfigError. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Set but empty is a mistake (a missing secret in a deployment), not "use the local default file".
+  if (env.DATABASE_URL !== undefined && env.DATABASE_URL.trim() === '') {
+    throw new ConfigError('invalid configuration:\n  DATABASE_URL: set but empty; expected sqlite:PATH or postgres://USER@HOST:PORT/DB (unset it for the default sqlite:./data/dailypapers.db)');
+  }
   const blankAsUnset = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = EnvSchema.safeParse(blankAsUnset);
   if (!parsed.success) {
@@ -300,6 +320,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const huggingface = oauthClient(env, 'HF_CLIENT_ID', 'HF_CLIENT_SECRET', 'Hugging Face', { id: e.HF_CLIENT_ID, secret: e.HF_CLIENT_SECRET, baseUrl: e.HF_OAUTH_BASE, apiUrl: e.HF_OAUTH_BASE });
   return {
     database: parseDatabaseUrl(e.DATABASE_URL),
+    databaseBudgets: {
+      web: { statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_SECONDS * 1000, idleInTransactionTimeoutMs: WEB_IDLE_IN_TRANSACTION_TIMEOUT_MS, connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_SECONDS * 1000 },
+      cli: { statementTimeoutMs: e.DATABASE_CLI_STATEMENT_TIMEOUT_SECONDS * 1000, idleInTransactionTimeoutMs: CLI_IDLE_IN_TRANSACTION_TIMEOUT_MS, connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_SECONDS * 1000 },
+    },
     port: e.PORT,
     host: e.HOST,
     site: {

@@ -432,6 +432,8 @@ export interface SchemaMigrationsTable {
   version: number;
   name: string;
   applied_at: string;
+  /** The migration's `compatibleWith` (the oldest schema version whose code runs with it applied); null: none older. */
+  compatible_with: number | null;
 }
 
 export interface DB {

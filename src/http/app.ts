@@ -5,7 +5,6 @@
 import { Hono, type Context } from 'hono';
 import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
-import { countPapers } from '../db/queries/papers.ts';
 import { apiDocsPage } from './api/docs.ts';
 import { dailyPapers, paperById, apiError } from './api/handlers.ts';
 import { openApiDocument } from './api/openapi.ts';
@@ -13,6 +12,7 @@ import { assetsByPath } from './assets.ts';
 import { htmlError, type AppDeps, type AppEnv, type Deps } from './context.ts';
 import { categoryFeed, collectionFeed, listFeed, organizationFeed } from './feeds/feeds.ts';
 import { rankingPage } from './handlers/about.ts';
+import { DiskFaults, live, onError, readiness } from './handlers/health.ts';
 import * as subscriptions from './handlers/subscriptions.ts';
 import * as savedSearches from './handlers/saved-searches.ts';
 import { mailPreview } from './handlers/mail-preview.ts';
@@ -82,10 +82,10 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   // another site need a personal access token.
   app.use('/api/*', cors({ origin: '*', allowMethods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE', 'OPTIONS'], allowHeaders: ['Authorization', 'Content-Type', 'If-None-Match'], maxAge: 86400 }));
 
-  app.get('/healthz', async (c) => {
-    await countPapers(deps.database.db); // ready means the database answers
-    return c.json({ status: 'ok' });
-  });
+  // Liveness (the process answers) and readiness (the database does): src/http/handlers/health.ts.
+  const diskFaults = new DiskFaults();
+  app.get('/healthz/live', live);
+  app.get('/healthz', readiness(deps, diskFaults));
   app.get('/static/:file', (c) => {
     const asset = assetsByPath.get(c.req.path);
     if (!asset) return c.text('not found', 404);
@@ -338,9 +338,7 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
       ? apiError(c, 404, `no such endpoint: ${c.req.method} ${c.req.path}`)
       : htmlError(c, deps, 404, 'Page not found', 'There is nothing at this address. The lists start at the home page.'),
   );
-  app.onError((err, c) => {
-    console.error(err);
-    return isApi(c) ? c.json({ error: 'internal error' }, 500) : c.html('<!doctype html><title>Error</title><h1>Something went wrong on our side</h1>', 500);
-  });
+  // A database fault (down, timed out, disk full) is a 503 with Retry-After; anything else a 500.
+  app.onError(onError(deps, diskFaults));
   return app;
 }
