@@ -21,10 +21,10 @@ test('memory stays within its cap under a flood of distinct keys; a busy key kee
     m.hit(`flood:${i}`, 60_000, i);
     max = Math.max(max, m.size);
   }
-  assert.equal(max, cap);
-  // The flood evicts the oldest windows first: a key hit now is the newest and survives the next hits.
+  assert.ok(max <= cap && max >= cap / 2, `held at most ${max} keys`);
+  // The flood forgets the oldest windows first: the newest cap/2 are kept.
   for (let i = 0; i < 5; i++) m.hit('victim', 60_000, 50_000);
-  for (let i = 0; i < cap - 1; i++) m.hit(`more:${i}`, 60_000, 50_001);
+  for (let i = 0; i < cap / 2 - 1; i++) m.hit(`more:${i}`, 60_000, 50_001);
   assert.equal(m.hit('victim', 60_000, 50_002).count, 6);
   assert.ok(m.size <= cap);
 });

@@ -26,46 +26,62 @@ export interface SharedStore {
 
 /**
  * Keys kept per window length in memory. A key costs ~150 bytes (the key, its window, the map's slot), so the
- * cap is ~15 MB per tier: room for every client a large site sees in one window. Past it the oldest window is
+ * cap is ~15 MB per tier: room for every client a large site sees in one window. Past it the oldest windows are
  * forgotten: a flood of distinct addresses makes the limits forgetful, never the process large.
  */
 export const MEMORY_MAX_KEYS = 100_000;
-/** Ended windows dropped from the front per hit: more than one, so that the map shrinks when traffic does. */
-const EXPIRED_DROPPED_PER_HIT = 2;
+
+/** Two generations of windows of one length: `current` takes new windows, `previous` is dropped whole. */
+interface Generations {
+  current: Map<string, Count>;
+  previous: Map<string, Count>;
+  rotatedAt: number;
+}
 
 /**
- * Fixed windows in memory, with a hard cap and O(1) work per hit. One Map per window length: a window is
- * (re)inserted when it starts, so each map is in order of window end, and its first entries are the ones
- * to drop, ended or (at the cap) oldest. Nothing ever walks the whole map.
+ * Fixed windows in memory, with a hard cap and O(1) work per hit, never a walk over the keys. Per window length,
+ * two maps: new windows go into `current`; when a window length has passed, or `current` holds half the cap,
+ * `current` becomes `previous` and the old `previous` is dropped whole. A time rotation drops only windows that
+ * have ended (they started more than one window length before it); a size rotation (a flood) drops the oldest
+ * ones, never one of the newest cap/2. A window found in `previous` moves back to `current`.
  */
 export class MemoryStore {
-  private byWindow = new Map<number, Map<string, Count>>();
+  private byWindow = new Map<number, Generations>();
 
   constructor(private readonly maxKeys = MEMORY_MAX_KEYS) {}
 
   hit(key: string, windowMs: number, nowMs: number): Count {
-    let windows = this.byWindow.get(windowMs);
-    if (!windows) this.byWindow.set(windowMs, (windows = new Map()));
-    for (let i = 0; i < EXPIRED_DROPPED_PER_HIT; i++) {
-      const first = windows.entries().next().value;
-      if (!first || first[1].resetAt > nowMs) break;
-      windows.delete(first[0]);
+    let g = this.byWindow.get(windowMs);
+    if (!g) this.byWindow.set(windowMs, (g = { current: new Map(), previous: new Map(), rotatedAt: nowMs }));
+    if (nowMs - g.rotatedAt >= windowMs) this.rotate(g, nowMs, nowMs - g.rotatedAt >= 2 * windowMs);
+    let w = g.current.get(key);
+    if (!w) {
+      w = g.previous.get(key);
+      if (w) {
+        g.previous.delete(key);
+        if (w.resetAt > nowMs) this.put(g, key, w, nowMs);
+      }
     }
-    let w = windows.get(key);
-    if (!w || w.resetAt <= nowMs) {
-      windows.delete(key); // re-inserted at the end: the map stays in order of window end
-      if (windows.size >= this.maxKeys) windows.delete(windows.keys().next().value!);
-      w = { count: 0, resetAt: nowMs + windowMs };
-      windows.set(key, w);
-    }
+    if (!w || w.resetAt <= nowMs) this.put(g, key, (w = { count: 0, resetAt: nowMs + windowMs }), nowMs);
     w.count++;
     return { count: w.count, resetAt: w.resetAt };
+  }
+
+  private put(g: Generations, key: string, w: Count, nowMs: number): void {
+    if (g.current.size >= this.maxKeys / 2 && !g.current.has(key)) this.rotate(g, nowMs, false);
+    g.current.set(key, w);
+  }
+
+  private rotate(g: Generations, nowMs: number, both: boolean): void {
+    g.previous = both ? new Map() : g.current;
+    g.current = new Map();
+    g.rotatedAt = nowMs;
   }
 
   /** Keys held (all window lengths). */
   get size(): number {
     let n = 0;
-    for (const m of this.byWindow.values()) n += m.size;
+    for (const g of this.byWindow.values()) n += g.current.size + g.previous.size;
     return n;
   }
 }
