@@ -18,6 +18,7 @@ import { CONNECT_TIMEOUT_MS, WEB_IDLE_IN_TRANSACTION_TIMEOUT_MS, WEB_STATEMENT_T
 export const CLI_STATEMENT_TIMEOUT_MS = 3_600_000;
 /** Between two batches of an import the transaction waits only for the file being read. */
 export const CLI_IDLE_IN_TRANSACTION_TIMEOUT_MS = 600_000;
+import { parseTrustProxy, type TrustProxy } from './domain/client-address.ts';
 
 export type DatabaseConfig =
   | { engine: 'sqlite'; path: string }
@@ -33,8 +34,10 @@ export interface Config {
   mail: { smtpUrl: string | null; from: string; dkim: DkimConfig | null };
   /** Email digests: the weekdays of the daily digest (0 = Sunday), from DIGEST_DAILY_DAYS. */
   digest: { dailyDays: number[] };
-  /** Behind a reverse proxy, take the client's address from X-Forwarded-For (else the socket's). */
-  trustProxy: boolean;
+  /** TRUST_PROXY: which X-Forwarded-For hop is the client (none: the socket's address). */
+  trustProxy: TrustProxy;
+  /** REDIS_URL: rate limits counted in Redis (all tiers) instead of the database (auth, write) and memory (read). */
+  redisUrl: string | null;
   /** The arXiv API's query endpoint, for papers members submit that are not in the database yet. */
   arxivApiUrl: string;
   submissions: SubmissionRules;
@@ -188,7 +191,14 @@ const EnvSchema = z.object({
   DKIM_PRIVATE_KEY: z.string().optional(),
   DKIM_PRIVATE_KEY_FILE: z.string().optional(),
   DIGEST_DAILY_DAYS: z.string().refine((v) => parseDigestDays(v) !== null, 'expected weekdays separated by commas, e.g. sun,mon,tue,wed,thu').default(formatDigestDays(DEFAULT_DAILY_DAYS)),
-  TRUST_PROXY: z.enum(['true', 'false', '1', '0'], { error: 'expected true or false' }).default('false'),
+  TRUST_PROXY: z
+    .string()
+    .superRefine((v, ctx) => {
+      const t = parseTrustProxy(v);
+      if ('error' in t) ctx.addIssue({ code: 'custom', message: `expected false, the number of proxies in front (1, 2…), or the trusted proxies' addresses or CIDR ranges (e.g. 10.0.0.0/8, ::1): ${t.error}` });
+    })
+    .default('false'),
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'expected redis://[:password@]host:port[/db] or rediss://…' }).optional(),
   ARXIV_API_URL: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).default('https://export.arxiv.org/api/query'),
   SUBMIT_WHO: z.enum(['verified', 'claimed', 'editors'], { error: 'expected verified, claimed or editors' }).default(DEFAULT_RULES.who),
   SUBMIT_MAX_AGE_DAYS: z.coerce.number({ error: 'expected a number of days' }).int('expected a whole number of days').min(0, 'expected 0 or more days').default(DEFAULT_RULES.maxPaperAgeDays),
@@ -308,7 +318,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = EnvSchema.safeParse(blankAsUnset);
   if (!parsed.success) {
     // Secrets are named, never echoed: the message ends up in logs.
-    const got = (name: string) => (/_SECRET$|_TOKEN$|_API_KEY$/.test(name) ? 'a value, not shown' : `"${env[name]}"`);
+    const got = (name: string) => (/_SECRET$|_TOKEN$|_API_KEY$|^REDIS_URL$/.test(name) ? 'a value, not shown' : `"${env[name]}"`);
     const msgs = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message} (got ${got(String(i.path[0]))})`);
     throw new ConfigError(`invalid configuration:\n  ${msgs.join('\n  ')}`);
   }
@@ -333,7 +343,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     mail: { smtpUrl: e.SMTP_URL ?? null, from: e.MAIL_FROM ?? `${e.SITE_NAME} <noreply@${new URL(e.PUBLIC_URL ?? 'http://localhost').hostname}>`, dkim: dkimConfig(e) },
     digest: { dailyDays: parseDigestDays(e.DIGEST_DAILY_DAYS)! },
-    trustProxy: e.TRUST_PROXY === 'true' || e.TRUST_PROXY === '1',
+    trustProxy: parseTrustProxy(e.TRUST_PROXY) as TrustProxy,
+    redisUrl: e.REDIS_URL ?? null,
     arxivApiUrl: e.ARXIV_API_URL,
     submissions: {
       who: e.SUBMIT_WHO, maxPaperAgeDays: e.SUBMIT_MAX_AGE_DAYS, dailyCap: e.SUBMIT_DAILY_CAP,

@@ -428,6 +428,14 @@ export interface SavedSearchMatchesTable {
   matched_at: string;
 }
 
+/** Rate-limit counters (migration 0016): one row per key and fixed window. */
+export interface RateLimitsTable {
+  key: string;
+  count: number;
+  /** The window's end, in ms since the epoch. */
+  reset_at: number;
+}
+
 export interface SchemaMigrationsTable {
   version: number;
   name: string;
@@ -469,5 +477,6 @@ export interface DB {
   github_repos: GithubReposTable;
   saved_searches: SavedSearchesTable;
   saved_search_matches: SavedSearchMatchesTable;
+  rate_limits: RateLimitsTable;
   schema_migrations: SchemaMigrationsTable;
 }

@@ -29,7 +29,8 @@ import { responseCache } from './middleware/response-cache.ts';
 import { DEFAULT_RULES } from '../domain/submission-rules.ts';
 import { csrfProtection } from './middleware/csrf.ts';
 import { limitBody, MAX_REQUEST_BYTES } from './middleware/body-limit.ts';
-import { AUTH_TIER, rateLimit, RateLimiter, READ_TIER, WRITE_TIER, type Tier } from './middleware/rate-limit.ts';
+import { rateLimit, RateLimiter } from './middleware/rate-limit.ts';
+import { databaseStore } from './middleware/rate-limit-stores.ts';
 import { loadViewer } from './middleware/session.ts';
 import * as account from './handlers/account.ts';
 import * as collections from './handlers/member-collections.ts';
@@ -55,11 +56,11 @@ const OLD_ID = ':archive{[a-z]+(?:-[a-z]+)*(?:\\.[A-Za-z]{2})?}/:number{[0-9]{7}
 
 export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   const deps: Deps = {
-    trustProxy: false, now: () => new Date(), rateLimits: {}, arxivApiUrl: 'https://export.arxiv.org/api/query', submissionRules: DEFAULT_RULES, oauth: {}, collectionLimits: DEFAULT_COLLECTION_LIMITS, semantic: null, jobs: [],
+    trustProxy: { mode: 'none' }, now: () => new Date(), rateLimits: {}, arxivApiUrl: 'https://export.arxiv.org/api/query', submissionRules: DEFAULT_RULES, oauth: {}, collectionLimits: DEFAULT_COLLECTION_LIMITS, semantic: null, jobs: [],
     ...appDeps,
+    rateLimiter: appDeps.rateLimiter ?? new RateLimiter(databaseStore(appDeps.database)),
   };
   const app = new Hono<AppEnv>();
-  const limiter = new RateLimiter();
   const isApi = (c: Context) => c.req.path.startsWith('/api/');
 
   app.use(
@@ -103,8 +104,7 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   app.use('*', loadViewer(deps));
   // /subscribe mails any address it is given: the auth tier keeps it from being used to flood a mailbox.
   const AUTH_PATHS = new Set(['/login', '/signup', '/reset', '/reset/confirm', '/settings/email', '/settings/delete', '/subscribe']);
-  const tier = (name: 'read' | 'write' | 'auth', fallback: Tier) => rateLimit(deps, limiter, deps.rateLimits[name] ?? fallback);
-  const tiers = { read: tier('read', READ_TIER), write: tier('write', WRITE_TIER), auth: tier('auth', AUTH_TIER) };
+  const tiers = { read: rateLimit(deps, 'read'), write: rateLimit(deps, 'write'), auth: rateLimit(deps, 'auth') };
   app.use('*', (c, next) => {
     // An OAuth callback calls the provider twice: it counts as a log-in.
     if (c.req.method === 'GET' && /^\/auth\/[^/]+\/callback$/.test(c.req.path)) return tiers.auth(c, next);

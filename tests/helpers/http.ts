@@ -29,6 +29,10 @@ export interface TestServerOptions {
   semantic?: AppDeps['semantic'];
   /** Background job definitions, for /admin/jobs. */
   jobs?: AppDeps['jobs'];
+  /** TRUST_PROXY (src/domain/client-address.ts). */
+  trustProxy?: AppDeps['trustProxy'];
+  /** Where rate-limit counts are kept (the database by default). */
+  rateLimiter?: AppDeps['rateLimiter'];
 }
 
 export async function startTestServer(database: Database, opts: TestServerOptions = {}): Promise<TestServer> {
@@ -36,7 +40,7 @@ export async function startTestServer(database: Database, opts: TestServerOption
   const site: SiteConfig = { name: 'Daily Papers', curators: 'AK', publicUrl: 'http://papers.test' };
   const mailer = createMailer(database, { smtpUrl: opts.smtpUrl ?? null, from: 'Daily Papers <papers@papers.test>' });
   const generous = { limit: 100_000, windowSeconds: 60 };
-  const rateLimits = opts.rateLimits ?? { read: { name: 'read', ...generous }, write: { name: 'write', ...generous }, auth: { name: 'auth', ...generous } };
+  const rateLimits = opts.rateLimits ?? { read: { name: 'read', ...generous }, write: { name: 'write', ...generous }, auth: { name: 'auth', ...generous }, login: { name: 'login', ...generous } };
   const app = createApp({
     database, site, mailer, now, rateLimits,
     arxivApiUrl: opts.arxivApiUrl ?? 'http://127.0.0.1:9/api/query',
@@ -45,6 +49,8 @@ export async function startTestServer(database: Database, opts: TestServerOption
     ...(opts.oauth ? { oauth: opts.oauth } : {}),
     ...(opts.semantic ? { semantic: opts.semantic } : {}),
     ...(opts.jobs ? { jobs: opts.jobs } : {}),
+    ...(opts.trustProxy ? { trustProxy: opts.trustProxy } : {}),
+    ...(opts.rateLimiter ? { rateLimiter: opts.rateLimiter } : {}),
   });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
