@@ -72,7 +72,7 @@ for (const engine of ENGINES) {
       server = await startTestServer(database);
       const ada = await sessionMember(database, () => server.base, 'ada');
       for (const [i, id] of IDS.entries()) {
-        const fields = i === 0 ? { new_name: NAME, collection: '' } : { collection: String((await database.db.selectFrom('collections').select('id').executeTakeFirstOrThrow()).id) };
+        const fields: Record<string, string> = i === 0 ? { new_name: NAME, collection: '' } : { collection: String((await database.db.selectFrom('collections').select('id').executeTakeFirstOrThrow()).id) };
         assert.equal((await ada.form('/collections/add', { paper: id, note: EVIL(`note ${id}`), ...fields })).status, 303);
       }
       const col = await database.db.selectFrom('collections').select(['id', 'slug']).executeTakeFirstOrThrow();
