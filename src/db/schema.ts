@@ -434,6 +434,19 @@ export interface SchemaMigrationsTable {
   applied_at: string;
 }
 
+/** The earliest time the next call to an upstream may start (migration 21). */
+export interface ThrottleSlotsTable {
+  name: string;
+  next_at: string;
+}
+
+/** A call to the arXiv API made for a member's submission (migration 21), for the per-member cap. */
+export interface ArxivFetchesTable {
+  id: Generated<number>;
+  user_id: number;
+  fetched_at: string;
+}
+
 export interface DB {
   papers: PapersTable;
   paper_embeddings: PaperEmbeddingsTable;
@@ -466,6 +479,8 @@ export interface DB {
   harvest_state: HarvestStateTable;
   github_repos: GithubReposTable;
   saved_searches: SavedSearchesTable;
+  throttle_slots: ThrottleSlotsTable;
+  arxiv_fetches: ArxivFetchesTable;
   saved_search_matches: SavedSearchMatchesTable;
   schema_migrations: SchemaMigrationsTable;
 }

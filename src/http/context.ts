@@ -17,6 +17,7 @@ import { newToken } from '../auth/crypto.ts';
 import type { Tier } from './middleware/rate-limit.ts';
 import type { JobDefinition } from '../jobs/types.ts';
 import type { SubmissionRules } from '../domain/submission-rules.ts';
+import type { ArxivThrottle } from '../domain/arxiv-throttle.ts';
 import { errorPage, type Frame } from './views/layout.ts';
 
 export interface AppDeps {
@@ -29,6 +30,8 @@ export interface AppDeps {
   /** The arXiv API endpoint for submitted papers not in the database (tests point it at a local server). */
   arxivApiUrl?: string;
   submissionRules?: SubmissionRules;
+  /** Pacing of the arXiv API calls submissions make (DEFAULT_ARXIV_THROTTLE in src/domain/arxiv-throttle.ts). */
+  arxivThrottle?: ArxivThrottle;
   /** Rate-limit tiers, to override the defaults (src/http/middleware/rate-limit.ts). */
   rateLimits?: Partial<Record<'read' | 'write' | 'auth', Tier>>;
   /** Caps on members' collections (DEFAULT_COLLECTION_LIMITS in src/domain/collections.ts). */

@@ -9,8 +9,10 @@ import { hasApprovedClaim } from '../../db/queries/claims.ts';
 import { addEntry, isListedOn, removeEntry, setFeatured, submissionsOn } from '../../db/queries/submissions.ts';
 import type { User } from '../../db/queries/users.ts';
 import { parseArxivReference } from '../../domain/arxiv-id.ts';
+import type { ImportRecord } from '../../domain/paper.ts';
 import { parseDay } from '../../domain/dates.ts';
-import { submissionRefusal } from '../../domain/submission-rules.ts';
+import { paperRefusal, submitterRefusal } from '../../domain/submission-rules.ts';
+import { arxivFetchesSince, recordArxivFetch, takeSlot } from '../../db/queries/throttles.ts';
 import { ArxivUnavailableError, fetchArxivPaper } from '../../importers/arxiv-atom/fetch.ts';
 import { csrfToken, frame, htmlError, safeNext, type Ctx, type Deps } from '../context.ts';
 import { formPage } from '../views/forms.ts';
@@ -21,9 +23,14 @@ export const SUBMISSION_COMMENT_MAX = 500;
 
 const isEditor = (u: User) => u.role === 'editor' || u.role === 'moderator' || u.role === 'admin';
 
-type Outcome = { ok: true; paperId: string; day: string } | { ok: false; status: 400 | 403 | 404 | 409 | 503; reason: string };
+type Outcome =
+  | { ok: true; paperId: string; day: string }
+  | { ok: false; status: 400 | 403 | 404 | 409 | 429 | 503; reason: string; retryAfterSeconds?: number };
 
-/** The whole submission, shared by the form and the API. */
+/**
+ * The whole submission, shared by the form and the API. Who may submit is settled before anything
+ * else happens: a refused account makes no arXiv call and writes nothing.
+ */
 async function submitPaper(deps: Deps, viewer: User, reference: string, comment: string): Promise<Outcome> {
   const ref = parseArxivReference(reference.slice(0, 300));
   if (!ref) return { ok: false, status: 400, reason: 'That is not an arXiv id or link. Paste something like 2401.01234 or https://arxiv.org/abs/2401.01234.' };
@@ -31,30 +38,53 @@ async function submitPaper(deps: Deps, viewer: User, reference: string, comment:
   const { db } = deps.database;
   const now = deps.now();
   const day = now.toISOString().slice(0, 10);
+  const refusal = submitterRefusal(deps.submissionRules, {
+    role: viewer.role, emailVerified: viewer.emailVerified, suspended: viewer.suspended, day,
+    hasClaim: deps.submissionRules.who === 'claimed' && (await hasApprovedClaim(db, viewer.id)),
+    submissionsToday: await submissionsOn(db, viewer.id, day),
+  });
+  if (refusal) return { ok: false, status: 403, reason: refusal };
   let paper = await getPaper(db, ref.id);
   if (!paper) {
-    let fetched;
-    try {
-      fetched = await fetchArxivPaper(deps.arxivApiUrl, ref.id);
-    } catch (e) {
-      if (!(e instanceof ArxivUnavailableError)) throw e;
-      return { ok: false, status: 503, reason: `${ref.id} is not in our database yet, and ${e.message} Try again later.` };
-    }
-    if (!fetched) return { ok: false, status: 404, reason: `arXiv has no paper ${ref.id}.` };
-    await db.transaction().execute((trx) => applyRecords(trx, [fetched], deps.database.maxParams));
+    const fetched = await fetchForSubmission(deps, viewer, ref.id);
+    if (!fetched.ok) return fetched;
+    await db.transaction().execute((trx) => applyRecords(trx, [fetched.record], deps.database.maxParams));
     paper = (await getPaper(db, ref.id))!;
   }
-  const refusal = submissionRefusal(deps.submissionRules, {
-    role: viewer.role, emailVerified: viewer.emailVerified, suspended: viewer.suspended,
-    hasClaim: deps.submissionRules.who === 'claimed' && (await hasApprovedClaim(db, viewer.id)),
-    paperPublishedAt: paper.publishedAt, day, now,
-    submissionsToday: await submissionsOn(db, viewer.id, day), alreadyListed: await isListedOn(db, paper.id, day),
-  });
-  if (refusal) return { ok: false, status: refusal.includes('already') ? 409 : 403, reason: refusal };
+  const paperRefused = paperRefusal(deps.submissionRules, { role: viewer.role, paperPublishedAt: paper.publishedAt, now, alreadyListed: await isListedOn(db, paper.id, day) });
+  if (paperRefused) return { ok: false, status: paperRefused.includes('already') ? 409 : 403, reason: paperRefused };
   const added = await addEntry(db, { paperId: paper.id, day, userId: viewer.id, comment: comment.trim() || null, now });
   if (!added) return { ok: false, status: 409, reason: 'This paper is already on today’s list.' };
   return { ok: true, paperId: paper.id, day };
 }
+
+/** A paper from the arXiv API, within the member's cap and the site's pacing (src/domain/arxiv-throttle.ts). */
+async function fetchForSubmission(deps: Deps, viewer: User, id: string): Promise<{ ok: true; record: ImportRecord } | Extract<Outcome, { ok: false }>> {
+  const { db } = deps.database;
+  const t = deps.arxivThrottle;
+  const now = deps.now();
+  const since = new Date(now.getTime() - t.periodMs);
+  if (!isEditor(viewer) && (await arxivFetchesSince(db, viewer.id, since)) >= t.perMember) {
+    return { ok: false, status: 429, reason: `${id} is not in our database yet, and you have had us fetch ${t.perMember} papers from arXiv lately, the most we fetch for one member. Try again tomorrow.` };
+  }
+  const turn = await takeSlot(db, 'arxiv', t, now);
+  if (!turn.ok) {
+    const retryAfterSeconds = Math.max(1, Math.ceil(turn.retryAfterMs / 1000));
+    return { ok: false, status: 503, retryAfterSeconds, reason: `${id} is not in our database yet, and we are fetching other papers from arXiv (it asks us to go slowly). Try again in ${retryAfterSeconds} seconds.` };
+  }
+  await recordArxivFetch(db, viewer.id, now, since);
+  const wait = turn.startMs - now.getTime();
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  try {
+    const record = await fetchArxivPaper(deps.arxivApiUrl, id);
+    return record ? { ok: true, record } : { ok: false, status: 404, reason: `arXiv has no paper ${id}.` };
+  } catch (e) {
+    if (!(e instanceof ArxivUnavailableError)) throw e;
+    return { ok: false, status: 503, reason: `${id} is not in our database yet, and ${e.message} Try again later.` };
+  }
+}
+
+const retryAfter = (r: Extract<Outcome, { ok: false }>): Record<string, string> => (r.retryAfterSeconds ? { 'Retry-After': String(r.retryAfterSeconds) } : {});
 
 function submitForm(c: Context, deps: Deps, values: { paper?: string; comment?: string } = {}, error: string | null = null) {
   return formPage(frame(c, deps), {
@@ -89,7 +119,7 @@ export const submit = (deps: Deps) => async (c: Ctx) => {
   const body = await c.req.parseBody();
   const values = { paper: String(body.paper ?? '').slice(0, 300), comment: String(body.comment ?? '').slice(0, 2000) };
   const r = await submitPaper(deps, viewer, values.paper, values.comment);
-  if (!r.ok) return c.html(submitForm(c, deps, values, r.reason), r.status);
+  if (!r.ok) return c.html(submitForm(c, deps, values, r.reason), r.status, retryAfter(r));
   return c.redirect(`/papers/date/${r.day}#paper-${r.paperId}`, 303);
 };
 
@@ -107,7 +137,7 @@ export const submitApi = (deps: Deps) => async (c: Ctx) => {
   if (typeof b.paper !== 'string') return c.json({ error: 'paper: expected an arXiv id or link' }, 400);
   if (b.comment !== undefined && typeof b.comment !== 'string') return c.json({ error: 'comment: expected a string' }, 400);
   const r = await submitPaper(deps, viewer, b.paper, (b.comment as string | undefined) ?? '');
-  if (!r.ok) return c.json({ error: r.reason }, r.status);
+  if (!r.ok) return c.json({ error: r.reason }, r.status, retryAfter(r));
   return c.json({ paper: r.paperId, day: r.day }, 201);
 };
 
