@@ -6,7 +6,10 @@ import type { Context } from 'hono';
 import { html } from 'hono/html';
 import { applyRecords, getPaper } from '../../db/queries/papers.ts';
 import { hasApprovedClaim } from '../../db/queries/claims.ts';
-import { addEntry, isListedOn, removeEntry, setFeatured, submissionsOn } from '../../db/queries/submissions.ts';
+import { addEntry, entryOn, isListedOn, removeEntry, setFeatured, submissionsOn } from '../../db/queries/submissions.ts';
+import { removeSubmission } from '../../db/queries/moderation.ts';
+import { reasonProblem } from '../../domain/moderation.ts';
+import { can, mayActOn } from '../../domain/permissions.ts';
 import type { User } from '../../db/queries/users.ts';
 import { parseArxivReference } from '../../domain/arxiv-id.ts';
 import type { ImportRecord } from '../../domain/paper.ts';
@@ -20,8 +23,6 @@ import { idFromPath } from './paper.ts';
 
 /** A submission's optional comment, at most this long. */
 export const SUBMISSION_COMMENT_MAX = 500;
-
-const isEditor = (u: User) => u.role === 'editor' || u.role === 'moderator' || u.role === 'admin';
 
 type Outcome =
   | { ok: true; paperId: string; day: string }
@@ -64,7 +65,7 @@ async function fetchForSubmission(deps: Deps, viewer: User, id: string): Promise
   const t = deps.arxivThrottle;
   const now = deps.now();
   const since = new Date(now.getTime() - t.periodMs);
-  if (!isEditor(viewer) && (await arxivFetchesSince(db, viewer.id, since)) >= t.perMember) {
+  if (!can(viewer, 'editor') && (await arxivFetchesSince(db, viewer.id, since)) >= t.perMember) {
     return { ok: false, status: 429, reason: `${id} is not in our database yet, and you have had us fetch ${t.perMember} papers from arXiv lately, the most we fetch for one member. Try again tomorrow.` };
   }
   const turn = await takeSlot(db, 'arxiv', t, now);
@@ -141,12 +142,19 @@ export const submitApi = (deps: Deps) => async (c: Ctx) => {
   return c.json({ paper: r.paperId, day: r.day }, 201);
 };
 
-/** Editors: POST /papers/:id/list|unlist|feature|unfeature with `day` (any day). */
+/**
+ * Editors: POST /papers/:id/list|unlist|feature|unfeature with `day` (any day). Taking someone else's
+ * entry off a list needs a reason and writes a moderation log row in the same transaction; an editor
+ * acts on members' entries and imported ones, not on those of moderators or admins (src/domain/permissions.ts).
+ */
 export const editorAction = (deps: Deps, action: 'list' | 'unlist' | 'feature' | 'unfeature') => async (c: Ctx) => {
   const viewer = c.get('viewer');
   if (!viewer) return c.redirect('/login', 303);
-  if (!isEditor(viewer)) return htmlError(c, deps, 403, 'Editors only', 'Only editors change other days’ lists.');
-  if (viewer.suspended) return htmlError(c, deps, 403, 'Your account is suspended', 'Suspended editors cannot change the lists.');
+  if (!can(viewer, 'editor')) {
+    return viewer.suspended
+      ? htmlError(c, deps, 403, 'Your account is suspended', 'Suspended editors cannot change the lists.')
+      : htmlError(c, deps, 403, 'Editors only', 'Only editors change other days’ lists.');
+  }
   const ref = idFromPath(c);
   const body = await c.req.parseBody();
   const day = parseDay(String(body.day ?? ''));
@@ -154,12 +162,23 @@ export const editorAction = (deps: Deps, action: 'list' | 'unlist' | 'feature' |
   const { db } = deps.database;
   if (!(await getPaper(db, ref.id))) return htmlError(c, deps, 404, 'Paper not found', `There is no paper ${ref.id} here.`);
   const now = deps.now();
-  const done =
-    action === 'list'
-      ? await addEntry(db, { paperId: ref.id, day, userId: viewer.id, comment: null, now })
-      : action === 'unlist'
-        ? await removeEntry(db, ref.id, day, now)
-        : await setFeatured(db, ref.id, day, action === 'feature', now);
-  if (!done && action !== 'list') return htmlError(c, deps, 404, 'Not on that list', `${ref.id} is not on the list of ${day}.`);
+  const notListed = () => htmlError(c, deps, 404, 'Not on that list', `${ref.id} is not on the list of ${day}.`);
+  let done: boolean;
+  if (action === 'list') done = await addEntry(db, { paperId: ref.id, day, userId: viewer.id, comment: null, now });
+  else if (action !== 'unlist') done = await setFeatured(db, ref.id, day, action === 'feature', now);
+  else {
+    const entry = await entryOn(db, ref.id, day);
+    if (!entry) return notListed();
+    if (entry.userId === viewer.id) done = await removeEntry(db, ref.id, day, now);
+    else {
+      const reason = typeof body.reason === 'string' ? body.reason : '';
+      const problem = reasonProblem('remove-submission', reason);
+      if (problem) return htmlError(c, deps, 400, 'Give a reason', `Someone else put this paper on the list. ${problem}`);
+      const r = await removeSubmission(db, { moderatorId: viewer.id, paperId: ref.id, day, reason, now, mayAct: (owner) => mayActOn(viewer, owner) });
+      if (!r.ok && r.problem === 'forbidden') return htmlError(c, deps, 403, 'Not allowed', 'A moderator or an admin put this paper on the list: only an admin or a moderator above them takes it off.');
+      done = r.ok;
+    }
+  }
+  if (!done && action !== 'list') return notListed();
   return c.redirect(safeNext(typeof body.next === 'string' ? body.next : `/papers/date/${day}`), 303);
 };
