@@ -238,6 +238,8 @@ export interface CommentMentionsTable {
   comment_id: number;
   user_id: number;
   created_at: string;
+  /** When the mention was mailed; null when the recipient's cap was reached (migration 21). */
+  mailed_at: Generated<string | null>;
 }
 
 /** A member's flag on a comment or a submission (daily-list entry); open while resolved_at is null. */

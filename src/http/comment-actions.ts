@@ -107,11 +107,17 @@ function prepare(text: string): Outcome<{ body: string; bodyHtml: string; render
   return { ok: true, body, bodyHtml: html, renderVersion: RENDER_VERSION, mentions };
 }
 
+/**
+ * Enqueues a mail to each member to notify (already capped per comment and per recipient, see
+ * recordMentions); the deliver-outbox job sends them, so a comment never waits on the relay. Once
+ * per comment and member (the dedupe key), whatever its edits.
+ */
 async function mailMentions(deps: Deps, author: User, comment: CommentRecord, paperTitle: string, notify: Mentioned[]): Promise<void> {
   const link = `${deps.site.publicUrl}/papers/${comment.paperId}#comment-${comment.id}`;
   const title = paperTitle.replace(/\s+/g, ' ').trim();
   for (const m of notify) {
-    await deps.mailer.send(mentionMail(deps.site, m.email, { username: m.username, by: author.username, paperTitle: title, excerpt: excerpt(comment.body, 500), link }));
+    const mail = mentionMail(deps.site, m.email, { username: m.username, by: author.username, paperTitle: title, excerpt: excerpt(comment.body, 500), link });
+    await deps.mailer.enqueue({ ...mail, kind: 'mention', dedupeKey: `mention.${comment.id}.${m.id}` });
   }
 }
 
