@@ -2,6 +2,7 @@
  * Who may put which paper on a day's list. Each rule is a named constant with its default, set by
  * configuration (SUBMIT_* variables); each refusal carries the reason shown to the member.
  */
+import { can } from './permissions.ts';
 
 export type SubmitterPolicy = 'verified' | 'claimed' | 'editors';
 
@@ -45,7 +46,8 @@ export interface PaperContext {
 
 export type SubmissionContext = SubmitterContext & PaperContext;
 
-const isEditor = (role: string) => role === 'editor' || role === 'moderator' || role === 'admin';
+/** Editors (and up) skip the limits; suspension is checked before (submitterRefusal). */
+const isEditor = (role: string) => can({ role, suspended: false }, 'editor');
 
 /**
  * Why this member may not submit today, or null. Checked before any arXiv call or write: an account
