@@ -36,6 +36,15 @@ export function mayActOn(actor: Pick<Account, 'id' | 'role'>, target: Pick<Accou
 }
 
 /**
+ * Whether `actor` may undo what someone did (lift a suspension, restore a hidden comment): they need at
+ * least the rank of whoever did it (`doneBy`; unknown counts as an admin), so a moderator does not undo
+ * an admin's decision.
+ */
+export function mayUndo(actor: Pick<Account, 'role'>, doneBy: { role: string } | null | undefined): boolean {
+  return rank(actor.role) >= rank(doneBy?.role ?? 'admin');
+}
+
+/**
  * Why `actor` may not suspend (or unsuspend) `target`, or null when they may. The same rules both ways:
  * moderators act on members and editors, admins also on moderators; admins are never suspended from
  * the site (their role is changed with the command line first); nobody acts on themselves. Lifting a
@@ -53,6 +62,6 @@ export function suspensionProblem(
   if (target.role === 'admin') return 'Admins are not suspended from the site: change their role with `dailypapers users set-role` first.';
   if (rank(actor.role) <= rank(target.role)) return `Only admins suspend or unsuspend ${target.role}s.`;
   // The actor is a moderator or an admin here, so only an admin's suspension is out of a moderator's reach.
-  if (action === 'unsuspend' && rank(actor.role) < rank(suspendedBy?.role ?? 'admin')) return 'An admin suspended this member: only an admin lifts it.';
+  if (action === 'unsuspend' && !mayUndo(actor, suspendedBy)) return 'An admin suspended this member: only an admin lifts it.';
   return null;
 }

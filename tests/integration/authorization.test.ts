@@ -89,6 +89,17 @@ for (const engine of ENGINES) {
       }
       assert.equal((await admin.form(`/comments/${modComment}/hide`, { reason: 'off-topic' })).status, 303);
 
+      // What an admin hid, a moderator does not restore; what a moderator hid, another moderator may.
+      const ada = await member();
+      const adaComment = await say(ada, 'Buy watches');
+      assert.equal((await admin.form(`/comments/${adaComment}/hide`, { reason: 'spam' })).status, 303);
+      assert.equal((await mod.form(`/comments/${adaComment}/restore`, {})).status, 403);
+      assert.notEqual((await database.db.selectFrom('comments').select('hidden_at').where('id', '=', adaComment).executeTakeFirstOrThrow()).hidden_at, null);
+      assert.equal((await otherMod.form(`/comments/${adaComment}/restore`, {})).status, 403, 'nor does a moderator');
+      assert.equal((await admin.form(`/comments/${adaComment}/restore`, {})).status, 303);
+      assert.equal((await mod.form(`/comments/${adaComment}/hide`, { reason: 'spam again' })).status, 303);
+      assert.equal((await otherMod.form(`/comments/${adaComment}/restore`, {})).status, 303);
+
       await addEntry(database.db, { paperId: OTHER, day: DAY, userId: otherMod.user.id, comment: null, now: NOW });
       assert.equal((await mod.form(`/papers/${OTHER}/remove-submission`, { day: DAY, reason: 'x' })).status, 403);
       assert.equal(await listed(OTHER), 1);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { can, mayActOn, ROLE_RANK, suspensionProblem, type Role } from '../../src/domain/permissions.ts';
+import { can, mayActOn, mayUndo, ROLE_RANK, suspensionProblem, type Role } from '../../src/domain/permissions.ts';
 
 const ROLES = Object.keys(ROLE_RANK) as Role[];
 const account = (id: number, role: Role, suspended = false) => ({ id, role, suspended });
@@ -53,4 +53,12 @@ test('suspension: who may suspend X is who may unsuspend X, and a lift needs the
   assert.equal(suspensionProblem(mod, account(3, 'member'), 'unsuspend', { role: 'moderator' }), null);
   assert.match(suspensionProblem(mod, account(3, 'member'), 'unsuspend', null)!, /admin/, 'an unknown suspender counts as an admin');
   assert.equal(suspensionProblem(admin, account(3, 'member'), 'unsuspend', null), null);
+});
+
+test('mayUndo: at least the rank of whoever did it; unknown counts as an admin', () => {
+  assert.equal(mayUndo({ role: 'moderator' }, { role: 'moderator' }), true);
+  assert.equal(mayUndo({ role: 'moderator' }, { role: 'admin' }), false);
+  assert.equal(mayUndo({ role: 'admin' }, { role: 'moderator' }), true);
+  assert.equal(mayUndo({ role: 'moderator' }, null), false);
+  assert.equal(mayUndo({ role: 'admin' }, undefined), true);
 });

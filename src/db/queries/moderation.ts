@@ -252,18 +252,18 @@ export async function setSuspended(db: Db, a: ActionInput & { userId: number; us
   });
 }
 
-/** Who imposed a member's current suspension (the latest suspend-user row), with their role now; null when unknown. */
-export async function suspendedBy(db: Db, userId: number): Promise<{ id: number; role: string } | null> {
-  const row = await db
+/**
+ * Who last did `action` (with their role now): on a member (`suspend-user`, by user id) or on a comment
+ * (`hide-comment`, by its id); null when the log has no such row.
+ */
+export async function lastDoneBy(db: Db, action: 'suspend-user' | 'hide-comment', target: { userId: number } | { commentId: number }): Promise<{ id: number; role: string } | null> {
+  let q = db
     .selectFrom('moderation_log as l')
     .innerJoin('users as u', 'u.id', 'l.moderator_id')
     .select(['u.id', 'u.role'])
-    .where('l.user_id', '=', userId)
-    .where('l.action', '=', 'suspend-user')
-    .orderBy('l.id', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  return row ?? null;
+    .where('l.action', '=', action);
+  q = 'userId' in target ? q.where('l.user_id', '=', target.userId) : q.where('l.target_type', '=', 'comment').where('l.target_id', '=', String(target.commentId));
+  return (await q.orderBy('l.id', 'desc').limit(1).executeTakeFirst()) ?? null;
 }
 
 /** Closes one open flag without acting on its item. */

@@ -5,9 +5,9 @@
  * Each action is a ModeratorStep: the form (moderatorAction) and the JSON API (api/community.ts) run the same one.
  */
 import { findProfile } from '../../db/queries/profiles.ts';
-import { dismissFlag, removeSubmission, setCommentHidden, setSuspended, setThreadLocked, suspendedBy } from '../../db/queries/moderation.ts';
+import { dismissFlag, removeSubmission, setCommentHidden, setSuspended, setThreadLocked, lastDoneBy } from '../../db/queries/moderation.ts';
 import { parseDay } from '../../domain/dates.ts';
-import { mayActOn, suspensionProblem } from '../../domain/permissions.ts';
+import { mayActOn, mayUndo, suspensionProblem } from '../../domain/permissions.ts';
 import { parseCommentId as parseId } from '../comment-actions.ts'; // any row id: a positive integer in range
 import type { Ctx, Deps } from '../context.ts';
 import { moderatorAction, type ActionOutcome, type ModeratorStep } from './moderation.ts';
@@ -23,6 +23,10 @@ export const commentVisibilityStep = (deps: Deps, hidden: boolean): ModeratorSte
   run: async (c, moderator, reason) => {
     const id = parseId(c.req.param('cid'));
     if (id === null) return notFound('There is no such comment.');
+    // Restoring also needs the rank of whoever hid it (a moderator does not undo an admin's removal);
+    // no log row: the comment is not hidden, which setCommentHidden answers.
+    const hiddenBy = hidden ? null : await lastDoneBy(deps.database.db, 'hide-comment', { commentId: id });
+    if (!hidden && hiddenBy && !mayUndo(moderator, hiddenBy)) return forbidden('An admin removed this comment: only an admin restores it.');
     const r = await setCommentHidden(deps.database.db, { moderatorId: moderator.id, commentId: id, hidden, reason, now: deps.now(), mayAct: (owner) => mayActOn(moderator, owner) });
     if (!r.ok) {
       if (r.problem === 'forbidden') return forbidden(`Only admins ${hidden ? 'hide' : 'restore'} comments of moderators and admins.`);
@@ -66,7 +70,7 @@ export const suspensionStep = (deps: Deps, suspended: boolean): ModeratorStep =>
   run: async (c, moderator, reason) => {
     const member = await findProfile(deps.database.db, c.req.param('username') ?? '');
     if (!member) return notFound('There is no such member.');
-    const problem = suspensionProblem(moderator, member, suspended ? 'suspend' : 'unsuspend', suspended ? null : await suspendedBy(deps.database.db, member.id));
+    const problem = suspensionProblem(moderator, member, suspended ? 'suspend' : 'unsuspend', suspended ? null : await lastDoneBy(deps.database.db, 'suspend-user', { userId: member.id }));
     if (problem) return forbidden(problem);
     const r = await setSuspended(deps.database.db, { moderatorId: moderator.id, userId: member.id, username: member.username, suspended, reason, now: deps.now() });
     if (!r.ok) return unchanged(suspended ? `${member.username} is suspended already.` : `${member.username} is not suspended.`);

@@ -3,7 +3,7 @@ import { claimsOfUser } from '../../db/queries/claims.ts';
 import { commentsOf, findProfile, submissionsOf } from '../../db/queries/profiles.ts';
 import { PROFILE_LIST_LIMIT } from '../../domain/claims.ts';
 import { can, suspensionProblem } from '../../domain/permissions.ts';
-import { suspendedBy } from '../../db/queries/moderation.ts';
+import { lastDoneBy } from '../../db/queries/moderation.ts';
 import { csrfToken, frame, htmlError, type Ctx, type Deps } from '../context.ts';
 import { profilePage } from '../views/profile.ts';
 
@@ -14,7 +14,7 @@ export const profile = (deps: Deps) => async (c: Ctx) => {
   const viewer = c.get('viewer');
   const own = viewer?.id === p.id ? { csrf: csrfToken(c, deps) } : null;
   const moderator = viewer && can(viewer, 'moderator')
-    ? { csrf: csrfToken(c, deps), problem: suspensionProblem(viewer, p, p.suspended ? 'unsuspend' : 'suspend', p.suspended ? await suspendedBy(db, p.id) : null) }
+    ? { csrf: csrfToken(c, deps), problem: suspensionProblem(viewer, p, p.suspended ? 'unsuspend' : 'suspend', p.suspended ? await lastDoneBy(db, 'suspend-user', { userId: p.id }) : null) }
     : null;
   const [claims, submissions, comments] = await Promise.all([
     claimsOfUser(db, p.id, { all: own !== null, limit: PROFILE_LIST_LIMIT }),
