@@ -238,6 +238,8 @@ export interface CommentMentionsTable {
   comment_id: number;
   user_id: number;
   created_at: string;
+  /** When the mention was mailed; null when the recipient's cap was reached (migration 21). */
+  mailed_at: Generated<string | null>;
 }
 
 /** A member's flag on a comment or a submission (daily-list entry); open while resolved_at is null. */
@@ -444,6 +446,19 @@ export interface SchemaMigrationsTable {
   compatible_with: number | null;
 }
 
+/** The earliest time the next call to an upstream may start (migration 21). */
+export interface ThrottleSlotsTable {
+  name: string;
+  next_at: string;
+}
+
+/** A call to the arXiv API made for a member's submission (migration 21), for the per-member cap. */
+export interface ArxivFetchesTable {
+  id: Generated<number>;
+  user_id: number;
+  fetched_at: string;
+}
+
 export interface DB {
   papers: PapersTable;
   paper_embeddings: PaperEmbeddingsTable;
@@ -476,6 +491,8 @@ export interface DB {
   harvest_state: HarvestStateTable;
   github_repos: GithubReposTable;
   saved_searches: SavedSearchesTable;
+  throttle_slots: ThrottleSlotsTable;
+  arxiv_fetches: ArxivFetchesTable;
   saved_search_matches: SavedSearchMatchesTable;
   rate_limits: RateLimitsTable;
   schema_migrations: SchemaMigrationsTable;

@@ -48,6 +48,7 @@ import * as community from './api/community.ts';
 import { profile } from './handlers/profiles.ts';
 import * as organizations from './handlers/organizations-admin.ts';
 
+import { DEFAULT_ARXIV_THROTTLE } from '../domain/arxiv-throttle.ts';
 export type { AppDeps } from './context.ts';
 
 // Old-style arXiv ids (`hep-th/9901001`) take two path segments.
@@ -56,7 +57,7 @@ const OLD_ID = ':archive{[a-z]+(?:-[a-z]+)*(?:\\.[A-Za-z]{2})?}/:number{[0-9]{7}
 
 export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   const deps: Deps = {
-    trustProxy: { mode: 'none' }, now: () => new Date(), rateLimits: {}, arxivApiUrl: 'https://export.arxiv.org/api/query', submissionRules: DEFAULT_RULES, oauth: {}, collectionLimits: DEFAULT_COLLECTION_LIMITS, semantic: null, jobs: [],
+    trustProxy: { mode: 'none' }, now: () => new Date(), rateLimits: {}, arxivApiUrl: 'https://export.arxiv.org/api/query', submissionRules: DEFAULT_RULES, arxivThrottle: DEFAULT_ARXIV_THROTTLE, oauth: {}, collectionLimits: DEFAULT_COLLECTION_LIMITS, semantic: null, jobs: [],
     ...appDeps,
     rateLimiter: appDeps.rateLimiter ?? new RateLimiter(databaseStore(appDeps.database)),
   };

@@ -18,6 +18,7 @@ import type { RateLimiter, Tier, TierName } from './middleware/rate-limit.ts';
 import type { TrustProxy } from '../domain/client-address.ts';
 import type { JobDefinition } from '../jobs/types.ts';
 import type { SubmissionRules } from '../domain/submission-rules.ts';
+import type { ArxivThrottle } from '../domain/arxiv-throttle.ts';
 import { errorPage, type Frame } from './views/layout.ts';
 
 export interface AppDeps {
@@ -30,6 +31,8 @@ export interface AppDeps {
   /** The arXiv API endpoint for submitted papers not in the database (tests point it at a local server). */
   arxivApiUrl?: string;
   submissionRules?: SubmissionRules;
+  /** Pacing of the arXiv API calls submissions make (DEFAULT_ARXIV_THROTTLE in src/domain/arxiv-throttle.ts). */
+  arxivThrottle?: ArxivThrottle;
   /** Rate-limit tiers, to override the defaults (src/http/middleware/rate-limit.ts). */
   rateLimits?: Partial<Record<TierName, Tier>>;
   /** Where the counts are kept (server.ts: Redis when REDIS_URL is set); by default the database, reads in memory. */

@@ -19,6 +19,8 @@ export interface TestServerOptions {
   smtpUrl?: string;
   arxivApiUrl?: string;
   submissionRules?: AppDeps['submissionRules'];
+  /** arXiv API pacing; tests get none unless they test it. */
+  arxivThrottle?: AppDeps['arxivThrottle'];
   /** Rate limits; tests get generous ones unless they test the limits. */
   rateLimits?: AppDeps['rateLimits'];
   /** Caps on members' collections (small ones to test them). */
@@ -45,6 +47,7 @@ export async function startTestServer(database: Database, opts: TestServerOption
     database, site, mailer, now, rateLimits,
     arxivApiUrl: opts.arxivApiUrl ?? 'http://127.0.0.1:9/api/query',
     ...(opts.submissionRules ? { submissionRules: opts.submissionRules } : {}),
+    arxivThrottle: opts.arxivThrottle ?? { minIntervalMs: 0, maxWaitMs: 0, perMember: 100_000, periodMs: 86_400_000 },
     ...(opts.collectionLimits ? { collectionLimits: opts.collectionLimits } : {}),
     ...(opts.oauth ? { oauth: opts.oauth } : {}),
     ...(opts.semantic ? { semantic: opts.semantic } : {}),
