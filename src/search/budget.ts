@@ -8,7 +8,8 @@
  *   transaction: the pooled connection goes back as it was).
  * - Both engines: no statement starts once the budget is spent (a Kysely plugin checks the deadline
  *   before each one), so a search of many quick statements stops too. better-sqlite3 cannot interrupt a
- *   statement that has started; there, the caps and LIMITs are what bound one statement.
+ *   statement that has started; there, the caps and LIMITs are what bound one statement, and the event
+ *   loop runs between statements (DeadlinePlugin).
  *
  * Either way the search ends with SearchTooSlow, which the page and the API answer with a 503 and a
  * message to simplify the query.
@@ -37,14 +38,20 @@ export class SearchTooSlow extends Error {
 /** PostgreSQL's SQLSTATE for a statement cancelled by statement_timeout (query_canceled). */
 const QUERY_CANCELED = '57014';
 
-/** Refuses to start a statement once the deadline has passed. */
+/**
+ * Refuses to start a statement once the deadline has passed. With `yieldAfter` (SQLite), lets the event
+ * loop run after each statement: better-sqlite3 runs a statement synchronously, and Kysely chains a
+ * search's statements through promises alone, so without it a whole search (dozens of statements for a
+ * long query) held the event loop; with it, only its longest statement does.
+ */
 class DeadlinePlugin implements KyselyPlugin {
-  constructor(private readonly deadline: number) {}
+  constructor(private readonly deadline: number, private readonly yieldAfter: boolean) {}
   transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
     if (performance.now() > this.deadline) throw new SearchTooSlow();
     return args.node;
   }
   async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    if (this.yieldAfter) await new Promise((r) => setImmediate(r));
     return args.result;
   }
 }
@@ -60,7 +67,7 @@ export const baseDatabase = (database: Database): Database => bases.get(database
 export async function withSearchBudget<T>(database: Database, fn: (budgeted: Database) => Promise<T>, budgetMs = SEARCH_BUDGET_MS): Promise<T> {
   const base = baseDatabase(database);
   const deadline = performance.now() + budgetMs;
-  const plugin = new DeadlinePlugin(deadline);
+  const plugin = new DeadlinePlugin(deadline, database.engine === 'sqlite');
   try {
     if (database.engine !== 'postgres') {
       // No transaction on SQLite: Kysely's one connection would be held (and every other request wait)
