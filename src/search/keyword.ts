@@ -98,6 +98,12 @@ export interface KeywordResult {
 // --- Filters ----------------------------------------------------------------------------------------
 
 /**
+ * Most papers of several categories passed as a list of ids on SQLite (see filterConditions): a list is
+ * a hash lookup per match; past this a correlated count per match is cheaper than the list's parameters.
+ */
+const CATEGORY_LIST_MAX = 1000;
+
+/**
  * Every restriction on papers (alias `p`) from the query and the form, as SQL conditions (both engines).
  * One condition per kind of filter, however many the query has: organizations are looked up into ids
  * first, and the categories are one subquery (one EXISTS per operator made PostgreSQL plan a join per
@@ -112,13 +118,21 @@ export async function filterConditions(database: Database, query: Pick<ParsedQue
   const cats = [...new Set([...query.categories, ...(f.category ? [f.category] : [])])];
   // A paper in every category: one condition however many (the key is paper and category, so counting
   // a paper's rows among them says "all of them"). The engines' planners want different shapes: PostgreSQL
-  // hashes the set of papers in them all (a correlated count per match was 8× slower at 30k papers);
-  // SQLite must keep the full-text index driving, so there it is correlated (an `in (select …)` made it
-  // match the full-text expression once per paper of the category: 70 s for a common word).
+  // hashes the set of papers in them all (a correlated count per match was 8× slower at 30k papers).
+  // SQLite must keep the full-text index driving (an `in (select …)` made it match the full-text
+  // expression once per paper of the category: 70 s for a common word), so there the set is read first:
+  // none (categories no paper has together) is no match at all, a few are a list, more a correlated count.
   if (cats.length === 1) out.push(sql`exists (select 1 from paper_categories c where c.paper_id = p.id and c.category = ${cats[0]})`);
-  else if (cats.length > 1 && database.engine === 'postgres') {
-    out.push(sql`p.id in (select c.paper_id from paper_categories c where c.category in (${sql.join(cats)}) group by c.paper_id having count(*) = ${cats.length})`);
-  } else if (cats.length > 1) out.push(sql`(select count(*) from paper_categories c where c.paper_id = p.id and c.category in (${sql.join(cats)})) = ${cats.length}`);
+  else if (cats.length > 1) {
+    const inAll = sql`select c.paper_id from paper_categories c where c.category in (${sql.join(cats)}) group by c.paper_id having count(*) = ${cats.length}`;
+    if (database.engine === 'postgres') out.push(sql`p.id in (${inAll})`);
+    else {
+      const ids = (await sql<{ paper_id: string }>`${inAll} limit ${CATEGORY_LIST_MAX + 1}`.execute(database.db)).rows.map((r) => r.paper_id);
+      // `+` keeps SQLite from reading papers by id and matching the full-text expression per paper.
+      if (ids.length <= CATEGORY_LIST_MAX) out.push(ids.length === 0 ? sql`1 = 0` : sql`+p.id in (${sql.join(ids)})`);
+      else out.push(sql`(select count(*) from paper_categories c where c.paper_id = p.id and c.category in (${sql.join(cats)})) = ${cats.length}`);
+    }
+  }
   const orgs = [...new Set([...query.organizations, ...(f.organization ? [f.organization] : [])])];
   if (orgs.length > 0) {
     const ids = await organizationIdsNamedByAll(database.db, orgs);

@@ -150,7 +150,7 @@ for (const engine of ENGINES) {
       const conds = await filterConditions(database, q, { category: 'cs.SE', organization: 'lab0' });
       assert.equal(conds.length, 2);
       const compiled = conds.map((c) => c.compile(database.db).sql).join(' ');
-      assert.equal(compiled.match(/select/gi)?.length, 1, compiled);
+      assert.ok((compiled.match(/select/gi)?.length ?? 0) <= 1, compiled);
     });
 
     test('a long list of misspelt words and authors: at most MAX_SPELLING_WORDS are corrected', async () => {
