@@ -79,7 +79,7 @@ export const frame = (c: Context, deps: Deps): Frame => {
 };
 
 /** A 4xx page (HTML) that says what is wrong. */
-export function htmlError(c: Context, deps: Deps, status: 400 | 403 | 404 | 409 | 413 | 429, heading: string, message: string) {
+export function htmlError(c: Context, deps: Deps, status: 400 | 403 | 404 | 409 | 413 | 429 | 503, heading: string, message: string) {
   return c.html(errorPage(frame(c, deps), status, heading, message), status);
 }
 
