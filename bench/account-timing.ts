@@ -105,7 +105,7 @@ for (let i = 0; i < N; i++) {
   await mailer.send(mail);
   inline.push(performance.now() - start);
   start = performance.now();
-  await mailer.enqueue(mail);
+  await mailer.sendInBackground(mail);
   queued.push(performance.now() - start);
   await mailer.idle();
 }

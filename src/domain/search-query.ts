@@ -21,8 +21,31 @@ import { ARXIV_CATEGORY, parseArxivReference } from './arxiv-id.ts';
 
 /** Longest query parsed (characters); the rest is ignored, with a notice. The HF-compatible API allows 250. */
 export const MAX_QUERY_CHARS = 1000;
-/** Most words and phrases used from one query (each costs a full-text lookup). */
+
+/*
+ * Caps on the operators of one query (docs/decisions/0014-search-budget.md). Every operator costs the
+ * engines work (a full-text term, a filter, a spelling lookup), and 1,000 characters hold a hundred of
+ * them; past a cap the rest are dropped and a notice says so ("only the first N … were used"). The values
+ * are far above what a person types: the real corpus's titles have ~10 words, the known-item benchmark's
+ * longest queries (AI summaries) are cut at 32 words already, and a paper has 1–3 categories and one
+ * organization, so more than a few of those filters (which must all hold) can only match nothing.
+ */
+/** Words and phrases to find (each a full-text term; all of them are ranked together). */
 export const MAX_TERMS = 32;
+/** Of those, phrases (quoted, or hyphenated words): each reads word positions, dearer than a word. */
+export const MAX_PHRASES = 16;
+/** Words in one phrase (a whole title pasted in quotes still fits). */
+export const MAX_PHRASE_WORDS = 32;
+/** Words in one author: name ("Maria del Carmen García López" has five). */
+export const MAX_AUTHOR_WORDS = 8;
+/** -excluded words and phrases. */
+export const MAX_EXCLUDED = 16;
+/** author: names (each must match: two or three co-authors is the most a person narrows by). */
+export const MAX_AUTHORS = 4;
+/** cat: filters (a paper has 1–3 categories, and every cat: must hold). */
+export const MAX_CATEGORIES = 4;
+/** org: filters (a paper has one organization; each org: must name it, by short or full name). */
+export const MAX_ORGANIZATIONS = 2;
 /** Longest single word kept: nothing in a title is longer; a longer run is noise. */
 const MAX_WORD_CHARS = 64;
 
@@ -183,58 +206,89 @@ export function parseSearchQuery(input: string): ParsedQuery {
       return q;
     }
   }
-  let dropped = 0;
+  // Operators past a cap are dropped; `over` counts them per kind, for one notice each.
+  const over = new Map<string, number>();
+  const drop = (kind: string) => over.set(kind, (over.get(kind) ?? 0) + 1);
+  // A message about a malformed operator is given for its first occurrence only.
+  const once = (kind: string, notice: string) => {
+    if (!over.has(kind)) q.notices.push(notice);
+    over.set(kind, 0);
+  };
   let stopWords = 0;
   const addTerm = (list: QueryTerm[], words: string[], phrase: boolean) => {
     if (words.length === 0) return;
-    if (q.terms.length + q.excluded.length >= MAX_TERMS) {
-      dropped++;
-      return;
+    if (words.length > MAX_PHRASE_WORDS) {
+      drop('phraseWords');
+      words = words.slice(0, MAX_PHRASE_WORDS);
     }
     const key = words.join(' ');
     if (list.some((t) => t.words.join(' ') === key)) return;
-    list.push({ words, phrase: phrase || words.length > 1 });
+    const isPhrase = phrase || words.length > 1;
+    if (list === q.excluded) {
+      if (list.length >= MAX_EXCLUDED) return void drop('excluded');
+    } else if (list.length >= MAX_TERMS) return void drop('terms');
+    else if (isPhrase && list.filter((t) => t.phrase).length >= MAX_PHRASES) return void drop('phrases');
+    list.push({ words, phrase: isPhrase });
   };
   for (const p of pieces(text)) {
     if (p.operator === 'author') {
       const words = wordsOf(p.value);
-      if (words.length > 0 && !p.negated) q.authors.push(words.slice(0, 8));
-      else if (words.length > 0) q.notices.push(`-author: is not supported; author:${p.value} was ignored.`);
+      if (words.length === 0) continue;
+      if (p.negated) once('negatedAuthor', `-author: is not supported; author:${p.value.slice(0, 40)} was ignored.`);
+      else if (q.authors.some((a) => a.join(' ') === words.join(' '))) continue;
+      else if (q.authors.length >= MAX_AUTHORS) drop('authors');
+      else {
+        if (words.length > MAX_AUTHOR_WORDS) drop('authorWords');
+        q.authors.push(words.slice(0, MAX_AUTHOR_WORDS));
+      }
       continue;
     }
     if (p.operator === 'cat' || p.operator === 'category') {
       const cat = normalizeCategory(p.value);
-      if (cat && !p.negated) {
-        if (!q.categories.includes(cat)) q.categories.push(cat);
-      } else q.notices.push(`“${p.value.slice(0, 40)}” is not an arXiv category (for example cat:cs.CL); it was ignored.`);
+      if (!cat || p.negated) once('badCategory', `“${p.value.slice(0, 40)}” is not an arXiv category (for example cat:cs.CL); it was ignored.`);
+      else if (q.categories.includes(cat)) continue;
+      else if (q.categories.length >= MAX_CATEGORIES) drop('categories');
+      else q.categories.push(cat);
       continue;
     }
     if (p.operator === 'org') {
       const name = p.value.trim().slice(0, 100);
-      if (name !== '' && !p.negated) {
-        if (!q.organizations.includes(name)) q.organizations.push(name);
-      }
+      if (name === '' || p.negated || q.organizations.includes(name)) continue;
+      if (q.organizations.length >= MAX_ORGANIZATIONS) drop('organizations');
+      else q.organizations.push(name);
       continue;
     }
     if (p.operator === 'year') {
       const year = parseYear(p.value);
-      if (year && !p.negated) q.year = year;
-      else q.notices.push(`“${p.value.slice(0, 20)}” is not a year (for example year:2024 or year:2022-2024); it was ignored.`);
+      if (!year || p.negated) once('badYear', `“${p.value.slice(0, 20)}” is not a year (for example year:2024 or year:2022-2024); it was ignored.`);
+      else if (q.year && (q.year.from !== year.from || q.year.to !== year.to)) drop('years');
+      else q.year = year;
       continue;
     }
     if (p.quoted) {
-      addTerm(p.negated ? q.excluded : q.terms, wordsOf(p.value).slice(0, MAX_TERMS), true);
+      addTerm(p.negated ? q.excluded : q.terms, wordsOf(p.value), true);
       continue;
     }
     // A bare word: punctuation inside it splits it (a hyphenated word or `cs.CL` is a phrase).
-    const words = wordsOf(p.value).slice(0, MAX_TERMS);
+    const words = wordsOf(p.value);
     if (words.length === 1 && STOP_WORDS.has(words[0]!)) {
       stopWords++;
       continue;
     }
     addTerm(p.negated ? q.excluded : q.terms, words, false);
   }
-  if (dropped > 0) q.notices.push(`Only the first ${MAX_TERMS} words and phrases of the query were used.`);
+  const capNotices: [string, string][] = [
+    ['terms', `Only the first ${MAX_TERMS} words and phrases of the query were used.`],
+    ['phrases', `Only the first ${MAX_PHRASES} phrases of the query were used.`],
+    ['phraseWords', `Only the first ${MAX_PHRASE_WORDS} words of a phrase were used.`],
+    ['excluded', `Only the first ${MAX_EXCLUDED} -excluded words and phrases were used.`],
+    ['authors', `Only the first ${MAX_AUTHORS} author: names were used.`],
+    ['authorWords', `Only the first ${MAX_AUTHOR_WORDS} words of an author: name were used.`],
+    ['categories', `Only the first ${MAX_CATEGORIES} cat: filters were used.`],
+    ['organizations', `Only the first ${MAX_ORGANIZATIONS} org: filters were used.`],
+    ['years', 'Only the first year: filter was used.'],
+  ];
+  for (const [kind, notice] of capNotices) if ((over.get(kind) ?? 0) > 0) q.notices.push(notice);
   q.stopWordsOnly = stopWords > 0 && q.terms.length === 0 && q.authors.length === 0;
   return q;
 }

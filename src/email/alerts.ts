@@ -133,6 +133,8 @@ export async function runSavedSearchAlerts(database: Database, opts: RunAlertsOp
           { database, semantic: opts.semantic },
           { q: s.query, mode: alertMode(s.mode, opts.semantic !== null), filters, sort: 'date', limit: ALERT_SEARCH_LIMIT, offset: 0 },
         );
+        // Out of time: checked again next run (not marked, so no paper is skipped).
+        if (outcome.kind === 'too-slow') continue;
         const ids = outcome.kind === 'results' ? await newUnalerted(db, s.id, outcome.hits.map((h) => h.paperId), s.alertedUntil) : [];
         if (ids.length > 0) found.push({ search: s, paperIds: ids, mark });
         else checked.push({ savedSearchId: s.id, mark });

@@ -1,11 +1,12 @@
 /**
  * Sending mail. Every message is written to the outbox table first (the queue: docs/decisions/0009-email-delivery.md).
- * `enqueue` is for mail asked for on a request (a confirmation link, a reset link, a notice): it writes the row,
- * already claimed by this process, and tries the relay in the background, off the request, so that the answer
- * takes the same time whether or not a mail was sent (docs/decisions/0015-account-hardening.md); a failure leaves
- * it queued with a retry time, for `deliverOutbox` (src/email/delivery.ts, the deliver-outbox job) to retry with
- * backoff. `send` does the same but waits for the relay (the CLI). Bulk mail (digests) is enqueued by its run and
- * left to `deliverOutbox`. Without a relay (no SMTP_URL) mail stays in the outbox for admins to read (/admin/outbox).
+ * `send` is for mail a person is waiting for (a confirmation link): it enqueues the row already claimed by this
+ * process and tries the relay at once; a failure leaves it queued with a retry time, for `deliverOutbox`
+ * (src/email/delivery.ts) to retry with backoff. `sendInBackground` does the same without waiting for the relay:
+ * for request paths, whose answer must not take the relay's time (nor tell by it whether a mail was sent:
+ * docs/decisions/0015-account-hardening.md). Bulk mail (digests) and notifications (`enqueue`: mentions) are
+ * enqueued and left to `deliverOutbox`.
+ * Without a relay (no SMTP_URL) mail stays in the outbox for admins to read in the app (/admin/outbox).
  */
 import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
 import type { Database } from '../db/connection.ts';
@@ -61,9 +62,11 @@ export interface SendResult {
 export interface Mailer {
   /** Records the mail and, with a relay, sends it now. Never throws for a relay failure (the mail is retried later). */
   send(mail: Mail): Promise<SendResult>;
-  /** Records the mail and, with a relay, starts sending it without waiting: for request paths. */
-  enqueue(mail: Mail): Promise<{ id: number; duplicate?: boolean }>;
-  /** Resolves when the sends `enqueue` started have ended (shutdown, tests). */
+  /** Records the mail for the deliver-outbox job (notifications nobody waits for): nothing is sent here. */
+  enqueue(mail: Mail): Promise<SendResult>;
+  /** Records the mail and, with a relay, starts sending it without waiting: for mail asked for on a request. */
+  sendInBackground(mail: Mail): Promise<void>;
+  /** Resolves when the sends `sendInBackground` started have ended (tests, benchmarks). */
   idle(): Promise<void>;
   /** The From header. */
   readonly from: string;
@@ -91,60 +94,59 @@ export function createMailer(database: Database, config: MailConfig): Mailer {
   const workerId = newWorkerId();
   const relay: Relay | null = transport && { sendMail: (m) => transport.sendMail(m), close: () => transport.close() };
   const { db } = database;
-  const inFlight = new Set<Promise<unknown>>();
-  return {
-    from: config.from,
-    hasRelay: transport !== null,
-    openRelay(opts = {}) {
-      const t = makeTransport(opts.pool ?? true, opts.maxConnections);
-      return t && { sendMail: (m) => t.sendMail(m), close: () => t.close() };
-    },
-    close: () => transport?.close(),
-    async enqueue(mail) {
-      const { row, duplicate } = await insert(mail);
-      if (relay && row) {
-        const pending: Promise<unknown> = attempt(row)
-          .catch((e: unknown) => console.error(`mail to ${mail.to} not sent: ${(e as Error).message}`))
-          .finally(() => inFlight.delete(pending));
-        inFlight.add(pending);
-      }
-      return { id: row?.id ?? duplicate!, ...(row ? {} : { duplicate: true }) };
-    },
-    async idle() {
-      while (inFlight.size > 0) await Promise.all([...inFlight]);
-    },
-    async send(mail) {
-      const { row, duplicate } = await insert(mail);
-      if (!row) return { id: duplicate!, sent: false, duplicate: true };
-      if (!relay) return { id: row.id, sent: false };
-      return attempt(row);
-    },
-  };
-
-  /** Writes the row (claimed by this process when it will send it at once); `duplicate` is the id of the row a dedupe key already has. */
-  async function insert(mail: Mail): Promise<{ row?: OutboxRow; duplicate?: number }> {
-    const now = new Date();
+  /** Writes the outbox row (claimed by this process when `claim`), or returns the id of the one with its dedupe key. */
+  const insert = async (mail: Mail, now: Date, claim: boolean) => {
     const row = await db
       .insertInto('outbox')
       .values({
         to_address: mail.to, subject: mail.subject, text_body: mail.text, html_body: mail.html ?? null, created_at: now.toISOString(),
         kind: mail.kind ?? 'account', status: 'queued', dedupe_key: mail.dedupeKey ?? null, next_attempt_at: now.toISOString(),
         headers: mail.headers ? JSON.stringify(mail.headers) : null, subscriber_id: mail.subscriberId ?? null,
-        // Claimed by this process at once, so that a background sender does not take it while it is sent here.
-        claimed_by: relay ? workerId : null, claimed_until: relay ? new Date(now.getTime() + LEASE_SECONDS * 1000).toISOString() : null,
+        claimed_by: claim ? workerId : null, claimed_until: claim ? new Date(now.getTime() + LEASE_SECONDS * 1000).toISOString() : null,
       })
       .onConflict((oc) => oc.column('dedupe_key').doNothing())
       .returningAll()
       .executeTakeFirst();
-    if (row) return { row };
-    const existing = await db.selectFrom('outbox').select('id').where('dedupe_key', '=', mail.dedupeKey ?? '').executeTakeFirstOrThrow();
-    return { duplicate: existing.id };
-  }
-
-  async function attempt(row: OutboxRow): Promise<SendResult> {
-    const outcome: AttemptOutcome = await attemptRow(database, relay!, config.from, row, new Date());
+    return row ?? (await db.selectFrom('outbox').select('id').where('dedupe_key', '=', mail.dedupeKey ?? '').executeTakeFirstOrThrow()).id;
+  };
+  const inFlight = new Set<Promise<unknown>>();
+  const attempt = async (row: OutboxRow, now: Date): Promise<SendResult> => {
+    const outcome: AttemptOutcome = await attemptRow(database, relay!, config.from, row, now);
     if (outcome.kind === 'sent') return { id: row.id, sent: true };
     console.error(`mail to ${row.to_address} not sent: ${outcome.error}`);
     return { id: row.id, sent: false, error: outcome.error };
-  }
+  };
+  return {
+    from: config.from,
+    async enqueue(mail) {
+      const row = await insert(mail, new Date(), false);
+      return typeof row === 'number' ? { id: row, sent: false, duplicate: true } : { id: row.id, sent: false };
+    },
+    hasRelay: transport !== null,
+    openRelay(opts = {}) {
+      const t = makeTransport(opts.pool ?? true, opts.maxConnections);
+      return t && { sendMail: (m) => t.sendMail(m), close: () => t.close() };
+    },
+    close: () => transport?.close(),
+    async send(mail) {
+      const now = new Date();
+      // Claimed by this process at once, so that a background sender does not take it while it is sent here.
+      const row = await insert(mail, now, relay !== null);
+      if (typeof row === 'number') return { id: row, sent: false, duplicate: true };
+      if (!relay) return { id: row.id, sent: false };
+      return attempt(row, now);
+    },
+    async sendInBackground(mail) {
+      const now = new Date();
+      const row = await insert(mail, now, relay !== null);
+      if (typeof row === 'number' || !relay) return;
+      const pending: Promise<unknown> = attempt(row, now)
+        .catch((e: unknown) => console.error(`mail to ${mail.to} not sent: ${(e as Error).message}`))
+        .finally(() => inFlight.delete(pending));
+      inFlight.add(pending);
+    },
+    async idle() {
+      while (inFlight.size > 0) await Promise.all([...inFlight]);
+    },
+  };
 }

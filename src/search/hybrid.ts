@@ -5,6 +5,7 @@
 import { sql } from 'kysely';
 import type { Database } from '../db/connection.ts';
 import { hasAnyCriteria, parseSearchQuery, type ParsedQuery } from '../domain/search-query.ts';
+import { SEARCH_BUDGET_MS, SearchTooSlow, withSearchBudget } from './budget.ts';
 import { filterPaperIds, keywordSearch, type KeywordResult, type SearchFilters, type SearchSort } from './keyword.ts';
 import type { SemanticIndex } from './types.ts';
 
@@ -69,6 +70,8 @@ export type SearchOutcome =
   | { kind: 'empty'; query: ParsedQuery }
   /** The query cannot be searched (only common words, only punctuation…), or semantic search is not set up: a message. */
   | { kind: 'invalid'; message: string; query: ParsedQuery }
+  /** The search ran out of its time budget (src/search/budget.ts): a message (a 503). */
+  | { kind: 'too-slow'; message: string; query: ParsedQuery }
   | {
       kind: 'results';
       query: ParsedQuery;
@@ -87,9 +90,21 @@ export type SearchOutcome =
       model: string | null;
     };
 
-/** Searches (never throws for any text; database errors still propagate). */
-export async function search(deps: SearchDeps, req: SearchRequest): Promise<SearchOutcome> {
+/**
+ * Searches (never throws for any text; database errors still propagate), within the time budget of
+ * src/search/budget.ts (`budgetMs`, SEARCH_BUDGET_MS by default).
+ */
+export async function search(deps: SearchDeps, req: SearchRequest, budgetMs = SEARCH_BUDGET_MS): Promise<SearchOutcome> {
   const query = parseSearchQuery(req.q);
+  try {
+    return await withSearchBudget(deps.database, (database) => searchParsed({ ...deps, database }, req, query), budgetMs);
+  } catch (e) {
+    if (e instanceof SearchTooSlow) return { kind: 'too-slow', query, message: e.message };
+    throw e;
+  }
+}
+
+async function searchParsed(deps: SearchDeps, req: SearchRequest, query: ParsedQuery): Promise<SearchOutcome> {
   const filters = req.filters ?? {};
   const sort = req.sort ?? 'relevance';
   if (query.arxivId) return { kind: 'redirect', paperId: query.arxivId, query };

@@ -11,10 +11,12 @@
  */
 import { sql, type RawBuilder } from 'kysely';
 import type { Database } from '../db/connection.ts';
+import { organizationIdsNamedByAll } from '../db/queries/organizations.ts';
 import { addDays } from '../domain/dates.ts';
 import {
   fts5String, fts5Term, hasTextCriteria, sqliteExcludedMatch, sqliteMatch, websearchText, type ParsedQuery, type QueryTerm, type TermsMode, type YearRange,
 } from '../domain/search-query.ts';
+import { baseDatabase } from './budget.ts';
 import type { ScoredPaper } from './types.ts';
 
 /**
@@ -95,18 +97,48 @@ export interface KeywordResult {
 
 // --- Filters ----------------------------------------------------------------------------------------
 
-/** Every restriction on papers (alias `p`) from the query and the form, as SQL conditions (both engines). */
-export function filterConditions(query: Pick<ParsedQuery, 'categories' | 'organizations' | 'year'>, f: SearchFilters = {}): RawBuilder<unknown>[] {
+/**
+ * Most papers of several categories passed as a list of ids on SQLite (see filterConditions): a list is
+ * a hash lookup per match; past this a correlated count per match is cheaper than the list's parameters.
+ */
+const CATEGORY_LIST_MAX = 1000;
+
+/**
+ * Every restriction on papers (alias `p`) from the query and the form, as SQL conditions (both engines).
+ * One condition per kind of filter, however many the query has: organizations are looked up into ids
+ * first, and the categories are one subquery (one EXISTS per operator made PostgreSQL plan a join per
+ * operator: 140 of them took a minute and gigabytes; docs/decisions/0014-search-budget.md).
+ */
+export async function filterConditions(database: Database, query: Pick<ParsedQuery, 'categories' | 'organizations' | 'year'>, f: SearchFilters = {}): Promise<RawBuilder<unknown>[]> {
   const out: RawBuilder<unknown>[] = [];
   const year: YearRange | null = query.year;
   if (f.from) out.push(sql`p.published_at >= ${f.from}`);
   if (f.to) out.push(sql`p.published_at < ${addDays(f.to, 1)}`);
   if (year) out.push(sql`p.published_at >= ${`${year.from}-01-01`} and p.published_at < ${`${year.to + 1}-01-01`}`);
-  for (const cat of new Set([...query.categories, ...(f.category ? [f.category] : [])])) {
-    out.push(sql`exists (select 1 from paper_categories c where c.paper_id = p.id and c.category = ${cat})`);
+  const cats = [...new Set([...query.categories, ...(f.category ? [f.category] : [])])];
+  // A paper in every category: one condition however many (the key is paper and category, so counting
+  // a paper's rows among them says "all of them"). The engines' planners want different shapes: PostgreSQL
+  // hashes the set of papers in them all (a correlated count per match was 8× slower at 30k papers).
+  // SQLite must keep the full-text index driving (an `in (select …)` made it match the full-text
+  // expression once per paper of the category: 70 s for a common word), so there the set is read first:
+  // none (categories no paper has together) is no match at all, a few are a list, more a correlated count.
+  if (cats.length === 1) out.push(sql`exists (select 1 from paper_categories c where c.paper_id = p.id and c.category = ${cats[0]})`);
+  else if (cats.length > 1) {
+    const inAll = sql`select c.paper_id from paper_categories c where c.category in (${sql.join(cats)}) group by c.paper_id having count(*) = ${cats.length}`;
+    if (database.engine === 'postgres') out.push(sql`p.id in (${inAll})`);
+    else {
+      const ids = (await sql<{ paper_id: string }>`${inAll} limit ${CATEGORY_LIST_MAX + 1}`.execute(database.db)).rows.map((r) => r.paper_id);
+      // `+` keeps SQLite from reading papers by id and matching the full-text expression per paper.
+      if (ids.length <= CATEGORY_LIST_MAX) out.push(ids.length === 0 ? sql`1 = 0` : sql`+p.id in (${sql.join(ids)})`);
+      else out.push(sql`(select count(*) from paper_categories c where c.paper_id = p.id and c.category in (${sql.join(cats)})) = ${cats.length}`);
+    }
   }
-  for (const org of new Set([...query.organizations, ...(f.organization ? [f.organization] : [])])) {
-    out.push(sql`exists (select 1 from organizations o where o.id = p.organization_id and (lower(o.name) = lower(${org}) or lower(o.fullname) = lower(${org})))`);
+  const orgs = [...new Set([...query.organizations, ...(f.organization ? [f.organization] : [])])];
+  if (orgs.length > 0) {
+    const ids = await organizationIdsNamedByAll(database.db, orgs);
+    // `+` keeps SQLite from reading papers through their organization index and matching the full-text
+    // expression per paper (an `in` over papers instead of the index took a minute on a common word).
+    out.push(ids.length === 0 ? sql`1 = 0` : sql`+p.organization_id in (${sql.join(ids)})`);
   }
   if (f.hasCode) out.push(sql`p.github_repo is not null and p.github_repo <> ''`);
   if (f.listed) out.push(sql`exists (select 1 from daily_entries e where e.paper_id = p.id)`);
@@ -124,7 +156,7 @@ function orderBy(sort: SearchSort): RawBuilder<unknown> {
 /** The ids among `ids` that pass the query's and the form's filters (for semantic candidates). */
 export async function filterPaperIds(database: Database, ids: string[], query: Pick<ParsedQuery, 'categories' | 'organizations' | 'year' | 'excluded'>, filters: SearchFilters = {}): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
-  const conds = filterConditions(query, filters);
+  const conds = await filterConditions(database, query, filters);
   if (query.excluded.length > 0) conds.push(sql`not ${excludedCondition(database, query)}`);
   if (conds.length === 0) return new Set(ids);
   const rows = await sql<{ id: string }>`select p.id from papers p where p.id in (${sql.join(ids)}) and ${and(conds)}`.execute(database.db);
@@ -233,8 +265,9 @@ const frequencies = new WeakMap<Database, Map<string, { n: number; at: number }>
 
 /** Papers with a term, counted up to the tier budget + 1 (cached for FREQUENCY_TTL_MS). */
 async function documentFrequency(database: Database, t: QueryTerm): Promise<number> {
-  let cache = frequencies.get(database);
-  if (!cache) frequencies.set(database, (cache = new Map()));
+  const base = baseDatabase(database);
+  let cache = frequencies.get(base);
+  if (!cache) frequencies.set(base, (cache = new Map()));
   const key = fts5Term(t);
   const hit = cache.get(key);
   if (hit && Date.now() - hit.at < FREQUENCY_TTL_MS) return hit.n;
@@ -257,7 +290,7 @@ async function documentFrequency(database: Database, t: QueryTerm): Promise<numb
  */
 export async function keywordSearch(database: Database, query: ParsedQuery, opts: KeywordOptions): Promise<KeywordResult> {
   const sort = opts.sort ?? 'relevance';
-  const conds = filterConditions(query, opts.filters);
+  const conds = await filterConditions(database, query, opts.filters);
   const { db } = database;
   if (!hasTextCriteria(query)) {
     // Filters only: newest first (there is no relevance without words).
@@ -380,42 +413,87 @@ const maxEdits = (len: number) => (len >= 8 ? 2 : 1);
 const MAX_SUFFIX = 4;
 /** How long a PostgreSQL vocabulary (ts_stat over the index, a full scan) is reused before it is read again. */
 const PG_VOCABULARY_TTL_MS = 60 * 60 * 1000;
+/*
+ * The spelling fallback's work is bounded (docs/decisions/0014-search-budget.md): it runs on the event
+ * loop (the edit distances; on SQLite the vocabulary reads too), and a query of many misspelt words took
+ * half a second of it per request, during which the server answered nothing else.
+ */
+/** Words looked at per query (in order: the words, then the authors' names); the rest stay as typed. */
+export const MAX_SPELLING_WORDS = 8;
+/**
+ * Candidate terms compared with one word, the most common first: a word's neighbours (same first letter,
+ * a close length) numbered a few thousand in the real corpus's vocabulary; a correction to a term rarer
+ * than the 2,000th such candidate would find a paper or two at best.
+ */
+export const MAX_SPELLING_CANDIDATES = 2000;
+/**
+ * Synchronous time the fallback may spend on one query: past it, the remaining words stay as typed.
+ * Between words it yields to the event loop. 50 ms is a few words' work at 100k papers, and short enough
+ * that other requests hardly notice it.
+ */
+export const SPELLING_BUDGET_MS = 50;
+/** How long a word's correction (or the lack of one) is reused; it changes only as the vocabulary grows. */
+const SPELLING_TTL_MS = 10 * 60 * 1000;
+/** Words whose corrections are remembered, per database (bounded memory; the cache is cleared past it). */
+const SPELLING_CACHE_SIZE = 10_000;
 
 interface VocabEntry {
   term: string;
   docs: number;
 }
 
-const pgVocabularies = new WeakMap<Database, { at: number; terms: Promise<VocabEntry[]> | null; ready: VocabEntry[] | null }>();
+/** PostgreSQL's vocabulary in memory, by first letter, each list the most common term first. */
+type Vocabulary = Map<string, VocabEntry[]>;
+const pgVocabularies = new WeakMap<Database, { at: number; terms: Promise<Vocabulary> | null; ready: Vocabulary | null }>();
 
-/** Indexed terms starting with `first` whose length is in [min, max]: SQLite reads fts5vocab; PostgreSQL a cached ts_stat. */
+function byFirstLetter(entries: VocabEntry[]): Vocabulary {
+  const out: Vocabulary = new Map();
+  for (const e of entries.sort((a, b) => b.docs - a.docs)) {
+    const first = String.fromCodePoint(e.term.codePointAt(0)!);
+    if (!out.has(first)) out.set(first, []);
+    out.get(first)!.push(e);
+  }
+  return out;
+}
+
+/**
+ * Indexed terms starting with `first` whose length is in [min, max], the most common first, at most
+ * MAX_SPELLING_CANDIDATES: SQLite reads fts5vocab; PostgreSQL a cached ts_stat.
+ */
 async function vocabulary(database: Database, first: string, min: number, max: number): Promise<VocabEntry[]> {
   if (database.engine === 'sqlite') {
     const next = String.fromCodePoint(first.codePointAt(0)! + 1);
-    const rows = await sql<VocabEntry>`select term, doc as docs from papers_fts_vocab where term >= ${first} and term < ${next} and length(term) between ${min} and ${max}`.execute(database.db);
+    const rows = await sql<VocabEntry>`select term, doc as docs from papers_fts_vocab where term >= ${first} and term < ${next} and length(term) between ${min} and ${max}
+      order by doc desc limit ${MAX_SPELLING_CANDIDATES}`.execute(database.db);
     return rows.rows;
   }
-  // A full ts_stat is too slow to run in a request at 100k papers: it runs in the background, and
-  // until it is there (and then for an hour) the fallback uses what it has.
-  let v = pgVocabularies.get(database);
+  // A full ts_stat is too slow to run in a request at 100k papers: it runs in the background (outside
+  // the search's budget and transaction), and until it is there (and then for an hour) the fallback uses
+  // what it has.
+  const base = baseDatabase(database);
+  let v = pgVocabularies.get(base);
   if (!v || (Date.now() - v.at > PG_VOCABULARY_TTL_MS && v.terms === null)) {
-    const entry: { at: number; terms: Promise<VocabEntry[]> | null; ready: VocabEntry[] | null } = { at: Date.now(), terms: null, ready: v?.ready ?? null };
+    const entry: { at: number; terms: Promise<Vocabulary> | null; ready: Vocabulary | null } = { at: Date.now(), terms: null, ready: v?.ready ?? null };
     entry.terms = sql<VocabEntry>`select word as term, ndoc as docs from ts_stat('select document from paper_search') where ndoc >= 1`
-      .execute(database.db)
+      .execute(base.db)
       .then((r) => {
-        entry.ready = r.rows.sort((a, b) => (a.term < b.term ? -1 : 1));
+        entry.ready = byFirstLetter(r.rows);
         entry.terms = null;
         return entry.ready;
       })
       .catch(() => {
         entry.terms = null;
-        return [];
+        return new Map();
       });
-    pgVocabularies.set(database, entry);
+    pgVocabularies.set(base, entry);
     v = entry;
   }
-  const all = v.ready ?? (await Promise.race([v.terms ?? Promise.resolve([]), new Promise<VocabEntry[]>((r) => setTimeout(() => r([]), 250))]));
-  return all.filter((e) => e.term.startsWith(first) && e.term.length >= min && e.term.length <= max);
+  const all = v.ready ?? (await Promise.race([v.terms ?? Promise.resolve(new Map()), new Promise<Vocabulary>((r) => setTimeout(() => r(new Map()), 250))]));
+  const out: VocabEntry[] = [];
+  for (const e of all.get(first) ?? []) {
+    if (e.term.length >= min && e.term.length <= max && out.push(e) >= MAX_SPELLING_CANDIDATES) break;
+  }
+  return out;
 }
 
 /**
@@ -452,39 +530,74 @@ async function indexed(database: Database, word: string): Promise<boolean> {
   return r.rows.length > 0;
 }
 
-/** The closest indexed term to a word the index does not have: fewest edits, then the most papers; null when none is close. */
-async function closestTerm(database: Database, word: string): Promise<string | null> {
+/** Words the fallback tries to correct: long enough, without digits. */
+const correctable = (w: string) => Array.from(w).length >= MIN_CORRECTABLE && !/\d/.test(w);
+
+/**
+ * The closest indexed term to a word the index does not have: fewest edits, then the most papers; null
+ * when none is close. `clock.spent` grows by the event loop's time it took (the distances; on SQLite,
+ * whose reads are synchronous, the vocabulary read too).
+ */
+async function closestTerm(database: Database, word: string, clock: { spent: number }): Promise<string | null> {
   const w = fold(word);
   const len = Array.from(w).length;
-  if (len < MIN_CORRECTABLE || /\d/.test(w)) return null;
+  if (!correctable(w)) return null;
   if (await indexed(database, word)) return null;
   const limit = maxEdits(len);
+  let t = performance.now();
   const candidates = await vocabulary(database, w[0]!, Math.max(2, len - MAX_SUFFIX - limit), len + limit);
+  if (database.engine === 'sqlite') clock.spent += performance.now() - t;
+  t = performance.now();
   let best: { term: string; d: number; docs: number } | null = null;
   for (const c of candidates) {
     const d = stemDistance(w, c.term, limit);
     if (d <= limit && (!best || d < best.d || (d === best.d && c.docs > best.docs))) best = { term: c.term, d, docs: c.docs };
   }
+  clock.spent += performance.now() - t;
   return best?.term ?? null;
 }
 
-/** The query with misspelt single words replaced by their closest indexed stem (prefix-matched), or null. */
+const spellingCaches = new WeakMap<Database, Map<string, { fix: string | null; at: number }>>();
+
+/** closestTerm, remembered for SPELLING_TTL_MS per database. */
+async function cachedClosestTerm(database: Database, word: string, clock: { spent: number }): Promise<string | null> {
+  const base = baseDatabase(database);
+  let cache = spellingCaches.get(base);
+  if (!cache) spellingCaches.set(base, (cache = new Map()));
+  const hit = cache.get(word);
+  if (hit && Date.now() - hit.at < SPELLING_TTL_MS) return hit.fix;
+  const fix = await closestTerm(database, word, clock);
+  if (cache.size >= SPELLING_CACHE_SIZE) cache.clear();
+  cache.set(word, { fix, at: Date.now() });
+  return fix;
+}
+
+/**
+ * The query with misspelt single words replaced by their closest indexed stem (prefix-matched), or null.
+ * At most MAX_SPELLING_WORDS words are looked at, within SPELLING_BUDGET_MS of the event loop's time;
+ * the rest stay as typed.
+ */
 async function correctSpelling(database: Database, query: ParsedQuery): Promise<KeywordResult['corrected']> {
   const replacements: [string, string][] = [];
+  let looked = 0;
+  const clock = { spent: 0 };
+  const fix = async (word: string): Promise<string | null> => {
+    if (!correctable(fold(word)) || looked >= MAX_SPELLING_WORDS || clock.spent > SPELLING_BUDGET_MS) return null;
+    // Let other requests in between words (the work is synchronous on SQLite).
+    if (looked++ > 0) await new Promise((r) => setImmediate(r));
+    const f = await cachedClosestTerm(database, word, clock);
+    if (f) replacements.push([word, f]);
+    return f;
+  };
   const terms: QueryTerm[] = [];
   for (const t of query.terms) {
-    const fix = t.words.length === 1 ? await closestTerm(database, t.words[0]!) : null;
-    if (fix) replacements.push([t.words[0]!, fix]);
-    terms.push(fix ? { words: [fix], phrase: false, prefix: true } : t);
+    const f = t.words.length === 1 ? await fix(t.words[0]!) : null;
+    terms.push(f ? { words: [f], phrase: false, prefix: true } : t);
   }
   const authors: string[][] = [];
   for (const a of query.authors) {
     const words: string[] = [];
-    for (const w of a) {
-      const fix = await closestTerm(database, w);
-      if (fix) replacements.push([w, fix]);
-      words.push(fix ?? w);
-    }
+    for (const w of a) words.push((await fix(w)) ?? w);
     authors.push(words);
   }
   return replacements.length === 0 ? null : { query: { ...query, terms, authors }, replacements };

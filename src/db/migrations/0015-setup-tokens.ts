@@ -7,6 +7,8 @@ import type { Migration } from './index.ts';
 export const setupTokens: Migration = {
   version: 15,
   name: 'setup-tokens',
+  // A new table: older code runs on as before.
+  compatibleWith: 14,
   async up(db) {
     await db.schema
       .createTable('setup_tokens')

@@ -146,3 +146,22 @@ export async function setPaperOrganization(db: Db, paperId: string, organization
     return true;
   });
 }
+
+/**
+ * The ids of the organizations that every one of `names` names (each a short or full name, any case):
+ * a search's org: filters, looked up once so that the search has one `organization_id in (…)` condition
+ * (one subquery per name made PostgreSQL plan a join per name: docs/decisions/0014-search-budget.md).
+ */
+export async function organizationIdsNamedByAll(db: Db, names: readonly string[]): Promise<number[]> {
+  if (names.length === 0) return [];
+  const wanted = sql.join(names.map((n, i) => sql`select ${sql.lit(i)} as k, lower(${n}) as name`), sql` union all `);
+  const rows = await sql<{ id: number; k: number }>`
+    select o.id, n.k from organizations o join (${wanted}) n on lower(o.name) = n.name or lower(o.fullname) = n.name`.execute(db);
+  const namedBy = new Map<number, Set<number>>();
+  for (const r of rows.rows) {
+    const id = Number(r.id);
+    if (!namedBy.has(id)) namedBy.set(id, new Set());
+    namedBy.get(id)!.add(Number(r.k));
+  }
+  return [...namedBy].filter(([, ks]) => ks.size === names.length).map(([id]) => id);
+}

@@ -9,7 +9,7 @@ import { trendingListings } from '../handlers/trending.ts';
 import { hfDailyPaper, hfPaper } from './hf-format.ts';
 
 /** `{"error": "…"}` with a status: what every API failure looks like. */
-export const apiError = (c: Context, status: 400 | 404 | 405 | 429, message: string) => c.json({ error: message }, status);
+export const apiError = (c: Context, status: 400 | 404 | 405 | 429 | 503, message: string) => c.json({ error: message }, status);
 
 const ALL_DAYS: DayRange = { from: '0000-01-01', to: '9999-12-31' };
 export const MAX_LIMIT = 100;

@@ -61,6 +61,7 @@ export const hfSearch = (deps: Deps) => async (c: Context) => {
   if (typeof limit === 'string') return apiError(c, 400, limit);
   const outcome = await search(deps, { q, mode: 'hybrid', sort: 'relevance', limit, offset: 0 });
   if (outcome.kind === 'invalid') return apiError(c, 400, `q: ${outcome.message}`);
+  if (outcome.kind === 'too-slow') return apiError(c, 503, outcome.message);
   const ids = idsOf(outcome);
   const { papers, listings } = await load(deps, ids);
   return c.json(ids.flatMap((id) => (papers.has(id) ? [hfResult(papers.get(id)!, listings.get(id))] : [])));
@@ -80,6 +81,7 @@ export const searchApi = (deps: Deps) => async (c: Context) => {
   const outcome = await search(deps, { q: p.q, mode: p.mode, sort: p.sort, filters: p.filters, limit, offset });
   if (outcome.kind === 'empty') return apiError(c, 400, 'q: give a query (or a filter: from, to, cat, org, code, listed)');
   if (outcome.kind === 'invalid') return apiError(c, 400, outcome.message === SEMANTIC_UNAVAILABLE ? `mode: ${outcome.message}` : `q: ${outcome.message}`);
+  if (outcome.kind === 'too-slow') return apiError(c, 503, outcome.message);
   const ids = idsOf(outcome);
   const { papers, listings } = await load(deps, ids);
   const paperOf = (id: string) => {
@@ -141,6 +143,7 @@ export function searchOpenApi() {
             200: { description: 'Results, best first.', content: { 'application/json': { schema: { type: 'array', items: { $ref: '#/components/schemas/DailyPaper' } } } } },
             304: { description: 'Not modified.' },
             400: errorResponse('q missing, too long, or with nothing to search for (only common words); limit out of range. The message names the parameter.'),
+            503: errorResponse('The search took too long and was stopped: simplify the query.'),
           },
         },
       },
@@ -179,7 +182,7 @@ export function searchOpenApi() {
                       totalCapped: { type: 'boolean', description: 'Counting stopped at `total`: there are more.' },
                       limit: { type: 'integer' },
                       offset: { type: 'integer' },
-                      notices: { type: 'array', items: { type: 'string' }, description: 'Parts of the query ignored, spelling corrections, fallbacks.' },
+                      notices: { type: 'array', items: { type: 'string' }, description: 'Parts of the query ignored (operators past the caps on one query: "Only the first 2 org: filters were used."), spelling corrections, fallbacks.' },
                       corrected: { type: 'array', items: { type: 'object', properties: { from: { type: 'string' }, to: { type: 'string' } } } },
                       model: { type: ['string', 'null'], description: 'The embedding model used (semantic and hybrid).' },
                       results: {
@@ -202,6 +205,7 @@ export function searchOpenApi() {
             },
             304: { description: 'Not modified.' },
             400: errorResponse('A parameter is malformed, the query has nothing to search for, or semantic search is not set up; the message names the parameter.'),
+            503: errorResponse('The search took too long and was stopped: simplify the query.'),
           },
         },
       },

@@ -20,6 +20,7 @@ import { createApiToken, listApiTokens, revokeApiToken, revokeUserApiTokens } fr
 import { CSRF_COOKIE, csrfToken, frame, htmlError, safeNext, secureCookies, SESSION_COOKIE, type Ctx, type Deps } from '../context.ts';
 import { getCookie } from 'hono/cookie';
 import { afterResponse } from '../after-response.ts';
+import { throttleLogin } from '../middleware/rate-limit.ts';
 import { formPage } from '../views/forms.ts';
 import { oauthButtons } from '../views/oauth.ts';
 import { layout } from '../views/layout.ts';
@@ -59,7 +60,7 @@ export async function sendVerification(deps: Deps, user: User): Promise<void> {
   const token = newToken();
   const expires = new Date(deps.now().getTime() + VERIFY_TOKEN_HOURS * 3_600_000);
   await createUserToken(deps.database.db, { tokenHash: hashToken(token), userId: user.id, purpose: 'verify', expiresAt: expires.toISOString() });
-  await deps.mailer.enqueue(verifyEmailMail(deps.site, user.email, user.username, `${deps.site.publicUrl}/verify?token=${token}`));
+  await deps.mailer.sendInBackground(verifyEmailMail(deps.site, user.email, user.username, `${deps.site.publicUrl}/verify?token=${token}`));
 }
 
 // ---- sign up
@@ -107,7 +108,7 @@ export const signup = (deps: Deps) => async (c: Ctx) => {
   // The rest runs after the answer, so that its time does not tell a known address from a new one.
   afterResponse(c, 'sign-up', async () => {
     const owner = await findUserByEmail(db, values.email);
-    if (owner) return deps.mailer.enqueue(signupAttemptMail(deps.site, owner.email, owner.username, `${deps.site.publicUrl}/reset`));
+    if (owner) return deps.mailer.sendInBackground(signupAttemptMail(deps.site, owner.email, owner.username, `${deps.site.publicUrl}/reset`));
     try {
       await sendVerification(deps, await createUser(db, { username: values.username, email: values.email, passwordHash }));
     } catch (e) {
@@ -164,6 +165,9 @@ export const login = (deps: Deps) => async (c: Ctx) => {
   const loginName = field(body, 'login').trim();
   const password = field(body, 'password');
   const found = loginName ? await findLogin(deps.database.db, loginName) : undefined;
+  // Per account, from any address (src/http/middleware/rate-limit.ts LOGIN_TIER).
+  const throttled = await throttleLogin(c, deps, found ? `user:${found.user.id}` : `name:${loginName.toLowerCase()}`);
+  if (throttled) return c.html(loginForm(c, deps, loginName, throttled), 429);
   // The same work whether or not the account exists: timing does not tell which addresses have one.
   const ok = await verifyPassword(found?.passwordHash ?? DUMMY_HASH, password);
   if (!found || !ok) return c.html(loginForm(c, deps, loginName, 'That email or username and password do not match an account.'), 401);
@@ -204,7 +208,7 @@ export const resetRequest = (deps: Deps) => async (c: Ctx) => {
       const token = newToken();
       const expires = new Date(deps.now().getTime() + RESET_TOKEN_MINUTES * 60_000);
       await createUserToken(deps.database.db, { tokenHash: hashToken(token), userId: user.id, purpose: 'reset', expiresAt: expires.toISOString() });
-      await deps.mailer.enqueue(resetPasswordMail(deps.site, user.email, `${deps.site.publicUrl}/reset/confirm?token=${token}`));
+      await deps.mailer.sendInBackground(resetPasswordMail(deps.site, user.email, `${deps.site.publicUrl}/reset/confirm?token=${token}`));
     });
   }
   return c.html(
@@ -400,8 +404,8 @@ export const changeEmail = (deps: Deps) => async (c: Ctx) => {
   const token = newToken();
   const expires = new Date(deps.now().getTime() + EMAIL_CHANGE_TOKEN_HOURS * 3_600_000);
   await createUserToken(deps.database.db, { tokenHash: hashToken(token), userId: viewer.id, purpose: 'email', expiresAt: expires.toISOString(), newEmail: email });
-  await deps.mailer.enqueue(confirmEmailChangeMail(deps.site, email, viewer.username, `${deps.site.publicUrl}/settings/email/confirm?token=${token}`));
-  await deps.mailer.enqueue(emailChangeNoticeMail(deps.site, viewer.email, viewer.username, email, `${deps.site.publicUrl}/settings`));
+  await deps.mailer.sendInBackground(confirmEmailChangeMail(deps.site, email, viewer.username, `${deps.site.publicUrl}/settings/email/confirm?token=${token}`));
+  await deps.mailer.sendInBackground(emailChangeNoticeMail(deps.site, viewer.email, viewer.username, email, `${deps.site.publicUrl}/settings`));
   return c.redirect('/settings?notice=email-sent', 303);
 };
 

@@ -118,6 +118,7 @@ export const saveSearch = (deps: Deps) => async (c: Ctx) => {
   if (outcome.kind === 'empty') return htmlError(c, deps, 400, 'This search cannot be saved', 'Type words to search for (or choose a filter) first.');
   if (outcome.kind === 'redirect') return htmlError(c, deps, 400, 'This search cannot be saved', 'An arXiv id names one paper: there will be no new ones to alert you of.');
   if (outcome.kind === 'invalid') return htmlError(c, deps, 400, 'This search cannot be saved', outcome.message);
+  if (outcome.kind === 'too-slow') return htmlError(c, deps, 503, 'This search cannot be saved', outcome.message);
   const { db } = deps.database;
   const created = await createSavedSearch(db, {
     userId: m.viewer.id, name: savedSearchName(str(body, 'name', 500), p.q, p.filters), query: p.q.trim(), filters: p.filters, mode: p.mode,

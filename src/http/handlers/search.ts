@@ -24,6 +24,7 @@ export const searchPage = (deps: Deps) => async (c: Ctx) => {
   const params = parsed.params;
   const outcome = await search(deps, { q: params.q, mode: params.mode, sort: params.sort, filters: params.filters, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
   if (outcome.kind === 'redirect') return c.redirect(`/papers/${outcome.paperId}`, 302);
+  if (outcome.kind === 'too-slow') return htmlError(c, deps, 503, 'Search took too long', outcome.message);
   const model = { params, semanticAvailable: deps.semantic !== null, now: deps.now() };
   if (outcome.kind !== 'results') {
     const state = outcome.kind === 'empty' ? { kind: 'empty' as const } : { kind: 'message' as const, message: outcome.message };
@@ -60,6 +61,7 @@ export const searchFeed = (deps: Deps) => async (c: Context) => {
   const params = { ...parsed.params, sort: 'date' as const };
   const outcome = await search(deps, { q: params.q, mode: params.mode, sort: 'date', filters: params.filters, limit: FEED_SIZE, offset: 0 });
   if (outcome.kind === 'redirect') return c.redirect(`/papers/${outcome.paperId}`, 302);
+  if (outcome.kind === 'too-slow') return c.json({ error: outcome.message }, 503);
   if (outcome.kind !== 'results') return c.json({ error: outcome.kind === 'empty' ? 'q: give a query (or a filter) to follow' : outcome.message }, 400);
   const papers = await papersByIds(deps.database.db, outcome.hits.map((h) => h.paperId));
   const items: FeedItem[] = outcome.hits.flatMap((h) => {
