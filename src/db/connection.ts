@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type QueryResult } from 'kysely';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config.ts';
 import type { DB } from './schema.ts';
@@ -33,6 +33,32 @@ export class DatabaseError extends Error {
   override name = 'DatabaseError';
 }
 
+/**
+ * SQLite: another process held the write lock for longer than SQLITE_BUSY_BUDGET_MS. Nothing of the
+ * statement or transaction was written; the site answers 503 (try again), the CLI stops with a message.
+ */
+export class DatabaseBusyError extends DatabaseError {
+  override name = 'DatabaseBusyError';
+}
+
+/**
+ * SQLite's own wait for a lock (busy_timeout). better-sqlite3 is synchronous, so this wait blocks the
+ * whole event loop: it stays short, and longer waits are retried asynchronously (the loop runs meanwhile).
+ * 20 ms: a vote's write transaction (~1 ms) is usually waited out here without a retry, and a blocked
+ * loop for 20 ms is not noticed by readers.
+ */
+export const SQLITE_BUSY_TIMEOUT_MS = 20;
+/**
+ * How long a write waits in all for other processes' writers (one at a time, each transaction short:
+ * an import batch is ~100 ms) before it gives up with DatabaseBusyError. 5 s: far above any healthy
+ * writer, below the 10-30 s after which people and proxies give up on a request.
+ */
+export const SQLITE_BUSY_BUDGET_MS = 5000;
+/** Pauses between retries grow from 5 ms to this, with jitter, so that waiting writers do not retry in step. */
+const SQLITE_BUSY_MAX_PAUSE_MS = 100;
+
+const isBusy = (e: unknown) => typeof (e as { code?: unknown }).code === 'string' && (e as { code: string }).code.startsWith('SQLITE_BUSY');
+
 // PostgreSQL returns BIGINT (COUNT, SUM) as text by default; our counts fit in a double.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
@@ -52,8 +78,8 @@ function openSqlite(file: string): Database {
   // NORMAL is durable across application crashes in WAL mode; only a power loss may drop the last commits.
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+  sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+  const db = new Kysely<DB>({ dialect: new OneWriterSqliteDialect(sqlite) });
   let versionStatement: SQLite.Statement<[], { value: number }> | undefined;
   const readDataVersion = async () => {
     versionStatement ??= sqlite.prepare(VERSION_SQL);
@@ -61,6 +87,62 @@ function openSqlite(file: string): Database {
   };
   // SQLite's default limit since 3.32 is 32,766 bound parameters.
   return { db, engine: 'sqlite', maxParams: 32_000, readDataVersion, close: () => db.destroy() };
+}
+
+/**
+ * SQLite with several processes on one file (`serve` and a CLI import): one writer at a time by
+ * design. Every transaction starts with BEGIN IMMEDIATE, so it takes the write lock first and never
+ * fails half-way with SQLITE_BUSY_SNAPSHOT (a deferred one that read before writing does). A
+ * statement outside a transaction, or the BEGIN, that finds the lock taken is retried with backoff
+ * up to SQLITE_BUSY_BUDGET_MS, without holding this process's connection meanwhile (other queries of
+ * this process go on), then fails with DatabaseBusyError.
+ */
+class OneWriterSqliteDialect extends SqliteDialect {
+  constructor(private readonly sqlite: SQLite.Database) {
+    super({ database: sqlite });
+  }
+  override createDriver(): Driver {
+    return new OneWriterSqliteDriver(this.sqlite);
+  }
+}
+
+class OneWriterSqliteDriver extends SqliteDriver {
+  #connection: DatabaseConnection | undefined;
+  constructor(private readonly sqlite: SQLite.Database) {
+    super({ database: sqlite });
+  }
+
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    const inner = await super.acquireConnection();
+    this.#connection ??= {
+      // Inside a transaction the write lock is already ours (BEGIN IMMEDIATE): nothing to wait for.
+      executeQuery: <R>(q: CompiledQuery) => (this.sqlite.inTransaction ? inner.executeQuery<R>(q) : this.#retryingBusy(inner, q)),
+      streamQuery: <R>(q: CompiledQuery, chunkSize?: number) => inner.streamQuery<R>(q, chunkSize),
+    };
+    return this.#connection;
+  }
+
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+
+  async #retryingBusy<R>(inner: DatabaseConnection, q: CompiledQuery): Promise<QueryResult<R>> {
+    const deadline = Date.now() + SQLITE_BUSY_BUDGET_MS;
+    for (let pause = 5; ; pause = Math.min(pause * 2, SQLITE_BUSY_MAX_PAUSE_MS)) {
+      try {
+        return await inner.executeQuery<R>(q);
+      } catch (e) {
+        if (!isBusy(e)) throw e;
+        if (Date.now() + pause > deadline) {
+          throw new DatabaseBusyError(`the SQLite database stayed locked by another writer for more than ${SQLITE_BUSY_BUDGET_MS / 1000} s`);
+        }
+        // Let this process's other queries use the connection while we wait.
+        await super.releaseConnection();
+        await new Promise((r) => setTimeout(r, pause * (0.5 + Math.random() / 2)));
+        await super.acquireConnection();
+      }
+    }
+  }
 }
 
 async function openPostgres(url: string): Promise<Database> {

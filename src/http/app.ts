@@ -6,6 +6,7 @@ import { Hono, type Context } from 'hono';
 import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
 import { countPapers } from '../db/queries/papers.ts';
+import { DatabaseBusyError } from '../db/connection.ts';
 import { apiDocsPage } from './api/docs.ts';
 import { dailyPapers, paperById, apiError } from './api/handlers.ts';
 import { openApiDocument } from './api/openapi.ts';
@@ -339,6 +340,12 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
       : htmlError(c, deps, 404, 'Page not found', 'There is nothing at this address. The lists start at the home page.'),
   );
   app.onError((err, c) => {
+    if (err instanceof DatabaseBusyError) {
+      // Another process (an import) held SQLite's write lock too long: nothing was written; try again.
+      console.error(`${c.req.method} ${c.req.path}: ${err.message}`);
+      c.header('Retry-After', '5');
+      return isApi(c) ? c.json({ error: 'the site is busy, try again in a few seconds' }, 503) : c.html('<!doctype html><title>Busy</title><h1>The site is busy</h1><p>Nothing was changed. Try again in a few seconds.</p>', 503);
+    }
     console.error(err);
     return isApi(c) ? c.json({ error: 'internal error' }, 500) : c.html('<!doctype html><title>Error</title><h1>Something went wrong on our side</h1>', 500);
   });

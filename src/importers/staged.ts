@@ -1,0 +1,125 @@
+/**
+ * Big imports in short transactions (docs/decisions/0017-imports-in-short-batches.md). A file's
+ * records are first staged (parsed and validated, nothing visible; a malformed file's stage is
+ * discarded), then merged into the papers BATCH_SIZE at a time, each batch its own short transaction,
+ * so votes and other writers never wait long. A run cut short while applying is finished by the next
+ * `import` or by `serve` at start (finishInterruptedImports); one cut short while staging is discarded.
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Database } from '../db/connection.ts';
+import {
+  applyStaged, createRun, deleteRun, discardStaged, listRuns, markReady, nextStaged, stageRecords, takeOver, type ImportRun,
+} from '../db/queries/import-runs.ts';
+import { applyRecords, type BatchCounts } from '../db/queries/papers.ts';
+import type { ImportRecord } from '../domain/paper.ts';
+
+/**
+ * Records per write transaction (staging and applying). Measured (bench/writers.ts, SQLite, arXiv
+ * snapshot records): applying 500 takes ~60-90 ms, so a vote waits at most about that long for the
+ * write lock; bigger batches gain little throughput (the per-transaction cost is small next to the merge).
+ */
+export const BATCH_SIZE = 500;
+
+/**
+ * How long a run stays its owner's without a sign of life (every batch renews it). A batch takes well
+ * under a second; a minute also covers long GC pauses. A process on the same host that has died is
+ * noticed at once (its pid is gone); one on another host after the lease runs out.
+ */
+export const IMPORT_LEASE_MS = 60_000;
+
+const leaseUntil = () => new Date(Date.now() + IMPORT_LEASE_MS).toISOString();
+const newOwner = () => `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+
+/** Whether the process that owns a run is gone: its lease ran out, or it ran on this host and has exited. */
+export function ownerIsGone(run: Pick<ImportRun, 'owner' | 'lease_until'>, now: Date, isAlive: (pid: number) => boolean = pidIsAlive): boolean {
+  if (run.lease_until < now.toISOString()) return true;
+  const [host, pid] = run.owner.split(':');
+  return host === hostname() && Number(pid) !== process.pid && !isAlive(Number(pid));
+}
+
+function pidIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Writes a file's records, given in batches (a batch that throws, e.g. a malformed line, rejects the
+ * file). A file of one batch is merged in one transaction; a bigger one is staged, then applied.
+ */
+export async function writeBatches(database: Database, file: string, format: string, batches: AsyncIterable<ImportRecord[]>): Promise<BatchCounts> {
+  const { db, maxParams } = database;
+  const it = batches[Symbol.asyncIterator]();
+  const first = await it.next();
+  if (first.done) return { new: 0, updated: 0, unchanged: 0 };
+  let next = await it.next();
+  if (next.done) {
+    return db.transaction().execute((trx) => applyRecords(trx, first.value, maxParams));
+  }
+  const owner = newOwner();
+  const runId = await createRun(db, { file, format, owner, leaseUntil: leaseUntil(), now: new Date().toISOString() });
+  try {
+    let seq = 0;
+    for (const batch of [first.value, next.value]) {
+      await stageRecords(db, runId, owner, leaseUntil(), seq, batch);
+      seq += batch.length;
+    }
+    for (next = await it.next(); !next.done; next = await it.next()) {
+      await stageRecords(db, runId, owner, leaseUntil(), seq, next.value);
+      seq += next.value.length;
+    }
+    await markReady(db, runId, owner, leaseUntil());
+  } catch (e) {
+    // Nothing of the file is visible; its stage goes (if the database is unreachable, the next run discards it).
+    await discardRun(database, runId).catch(() => {});
+    throw e;
+  }
+  return applyRun(database, runId, owner, { new: 0, updated: 0, unchanged: 0 });
+}
+
+/** Applies a ready run's staged records batch by batch, then deletes the run. */
+async function applyRun(database: Database, runId: number, owner: string, counts: BatchCounts): Promise<BatchCounts> {
+  for (;;) {
+    const batch = await nextStaged(database.db, runId, BATCH_SIZE);
+    if (batch.length === 0) break;
+    const c = await applyStaged(database.db, runId, owner, leaseUntil(), batch, database.maxParams);
+    counts.new += c.new;
+    counts.updated += c.updated;
+    counts.unchanged += c.unchanged;
+  }
+  await deleteRun(database.db, runId);
+  return counts;
+}
+
+async function discardRun(database: Database, runId: number): Promise<void> {
+  while ((await discardStaged(database.db, runId, BATCH_SIZE * 10)) > 0);
+  await deleteRun(database.db, runId);
+}
+
+export interface FinishedRun extends BatchCounts {
+  file: string;
+}
+
+/**
+ * Finishes the runs whose process is gone: a ready one is applied to the end (reported), one still
+ * staging is discarded (its file was not read whole). Runs of live processes are left to them.
+ */
+export async function finishInterruptedImports(database: Database): Promise<FinishedRun[]> {
+  const finished: FinishedRun[] = [];
+  const owner = newOwner();
+  for (const run of await listRuns(database.db)) {
+    if (!ownerIsGone(run, new Date())) continue;
+    if (!(await takeOver(database.db, run, owner, leaseUntil()))) continue;
+    if (run.status === 'staging') {
+      await discardRun(database, run.id);
+      continue;
+    }
+    const counts = await applyRun(database, run.id, owner, { new: run.new, updated: run.updated, unchanged: run.unchanged });
+    finished.push({ file: run.file, ...counts });
+  }
+  return finished;
+}
