@@ -14,7 +14,7 @@ import { migrate, SchemaTooNewError } from './db/migrate.ts';
 import { startServer } from './http/server.ts';
 import { FORMATS, type Format } from './importers/formats.ts';
 import { importFiles, listInputFiles } from './importers/import-files.ts';
-import { finishInterruptedImports, type FinishedRun } from './importers/staged.ts';
+import { finishInterruptedImports, IMPORT_LEASE_MS, type FinishedRun } from './importers/staged.ts';
 import { SHUTDOWN_GRACE_MS } from './domain/jobs.ts';
 import { registerJobsCommands } from './jobs/cli.ts';
 import { jobDefinitions } from './jobs/registry.ts';
@@ -62,8 +62,10 @@ program
     const scheduler = new Scheduler({ database, jobs, timezone: config.jobs.timezone, tickMs: config.jobs.tickMs });
     await scheduler.sync();
     const server = await startServer(config, database, { jobs, semantic });
-    // An import cut short (a killed `dailypapers import`) is finished in the background.
-    finishInterruptedImports(database).then(reportFinished, (e: Error) => console.error(`finishing an interrupted import: ${e.message}`));
+    // An import cut short (a killed `dailypapers import`) is finished in the background: at start, then once a lease.
+    const finishImports = () => finishInterruptedImports(database).then(reportFinished, (e: Error) => console.error(`finishing an interrupted import: ${e.message}`));
+    void finishImports();
+    const importWatch = setInterval(() => void finishImports(), IMPORT_LEASE_MS);
     const where = config.database.engine === 'sqlite' ? config.database.path : 'PostgreSQL';
     console.log(`Daily Papers on http://${config.host}:${config.port} (database: ${where}; background jobs ${config.jobs.enabled ? 'on' : 'off (JOBS_ENABLED=false)'})`);
     if (config.jobs.enabled) await scheduler.start();
@@ -71,6 +73,7 @@ program
     const stop = () => {
       if (stopping) return;
       stopping = true;
+      clearInterval(importWatch);
       // Stop taking requests and claiming jobs; running jobs get SHUTDOWN_GRACE_MS, then their leases are released.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();

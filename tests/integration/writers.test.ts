@@ -17,7 +17,7 @@ import type { Database } from '../../src/db/connection.ts';
 import { countPapers } from '../../src/db/queries/papers.ts';
 import { importFiles } from '../../src/importers/import-files.ts';
 import { BATCH_SIZE } from '../../src/importers/staged.ts';
-import { lastJsonLine, runCli, startCli } from '../helpers/cli.ts';
+import { freePort, lastJsonLine, runCli, startCli } from '../helpers/cli.ts';
 import { ENGINES, openTestDatabase } from '../helpers/db.ts';
 import { startTestServer, type TestServer } from '../helpers/http.ts';
 import { sessionMember, type SessionMember } from '../helpers/members.ts';
@@ -127,14 +127,11 @@ for (const engine of ENGINES) {
       );
     });
 
-    test('an import killed while applying is finished by the next one: counts exact, nothing duplicated', async () => {
-      const from = SEEDED + BIG;
-      const big = snapshot(`crash-${engine}.json`, from, from + BIG);
+    /** Starts a child import of `file` and SIGKILLs it once its run is ready and some, not all, batches are applied. */
+    async function killMidApply(file: string): Promise<void> {
       const before = await countPapers(database.db);
-      const categoriesBefore = await count(database, 'paper_categories');
-      const child = startCli(['import', big.file, '--json'], { DATABASE_URL: database.url });
+      const child = startCli(['import', file, '--json'], { DATABASE_URL: database.url });
       const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
-      // Kill it once the run is ready and some, not all, of its batches are applied.
       let killedAt = -1;
       while (killedAt < 0) {
         const run = await database.db.selectFrom('import_runs').select(['status', 'new']).executeTakeFirst();
@@ -146,6 +143,14 @@ for (const engine of ENGINES) {
       await exited;
       const visible = (await countPapers(database.db)) - before;
       assert.ok(visible >= killedAt && visible < BIG, `killed mid-apply: ${visible} of ${BIG} papers visible`);
+    }
+
+    test('an import killed while applying is finished by the next one: counts exact, nothing duplicated', async () => {
+      const from = SEEDED + BIG;
+      const big = snapshot(`crash-${engine}.json`, from, from + BIG);
+      const before = await countPapers(database.db);
+      const categoriesBefore = await count(database, 'paper_categories');
+      await killMidApply(big.file);
 
       const again = await runCli(['import', big.file, '--json'], { DATABASE_URL: database.url });
       assert.equal(again.code, 0, again.stderr);
@@ -154,6 +159,29 @@ for (const engine of ENGINES) {
       assert.equal(await countPapers(database.db), before + BIG);
       assert.equal(await count(database, 'paper_categories'), categoriesBefore + big.categories);
       assert.equal(await count(database, 'import_staging'), 0);
+      assert.equal(await count(database, 'import_runs'), 0);
+    });
+
+    test('an import killed while applying is finished by `serve` at start', async () => {
+      const from = SEEDED + 3 * BIG;
+      const big = snapshot(`crash-serve-${engine}.json`, from, from + BIG);
+      const before = await countPapers(database.db);
+      await killMidApply(big.file);
+      const serve = startCli(['serve'], { DATABASE_URL: database.url, PORT: String(await freePort()), JOBS_ENABLED: 'false', EMBEDDER: 'none' });
+      let stderr = '';
+      serve.stderr!.on('data', (d) => (stderr += d));
+      const exited = new Promise<void>((resolve) => serve.on('close', () => resolve()));
+      try {
+        while (!/finished the interrupted import/.test(stderr)) {
+          assert.equal(serve.exitCode, null, stderr);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      } finally {
+        serve.kill('SIGTERM');
+        await exited;
+      }
+      assert.match(stderr, new RegExp(`finished the interrupted import of .*crash-serve-${engine}\\.json: new ${BIG}, updated 0, unchanged 0`));
+      assert.equal(await countPapers(database.db), before + BIG);
       assert.equal(await count(database, 'import_runs'), 0);
     });
 
