@@ -1,10 +1,13 @@
 /**
  * Writers benchmark (docs/decisions/0017-imports-in-short-batches.md): import throughput (papers/s) of a
  * child `dailypapers import`, alone and while 25 voters and 25 readers hit the site over HTTP on the same
- * database, on each engine; and, in-process, how long one write transaction lasts per batch size, against
+ * database, on each engine, with the same load alone (after the import, same data) as the readers' baseline; and, in-process, how long one write transaction lasts per batch size, against
  * the former design (one transaction for the whole file) measured in the same run.
  *
  *   npm run bench:writers -- [--lines 20000] [--file SNAPSHOT.jsonl] [--engines sqlite,postgres] [--sizes 250,500,1000,2000]
+ *
+ * No real snapshot is big enough in ../shared/data (arxiv-kaggle has 200 lines): --file takes the full
+ * Kaggle arxiv-metadata-oai-snapshot.json (or a head of it) when you have it.
  *
  * PostgreSQL: fresh databases on BENCH_DATABASE_URL or TEST_DATABASE_URL (default the local server).
  */
