@@ -11,6 +11,7 @@ import cliProgress from 'cli-progress';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { DatabaseBusyError, DatabaseError, openDatabase, type Database } from './db/connection.ts';
 import { migrate, SchemaTooNewError } from './db/migrate.ts';
+import { databaseFault, OPERATOR_HINT } from './db/errors.ts';
 import { startServer } from './http/server.ts';
 import { FORMATS, type Format } from './importers/formats.ts';
 import { importFiles, listInputFiles } from './importers/import-files.ts';
@@ -29,13 +30,22 @@ class UsageError extends Error {}
 
 async function withDatabase<T>(fn: (config: Config, database: Database) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  const database = await openDatabase(config.database);
+  const database = await openDatabase(config.database, config.databaseBudgets.cli);
   try {
-    await migrate(database);
+    await migrateAndSay(database);
     return await fn(config, database);
   } finally {
     await database.close();
   }
+}
+
+/** Migrates; on a database a newer release migrated compatibly, says so (migrate refuses an incompatible one). */
+async function migrateAndSay(database: Database) {
+  const r = await migrate(database);
+  if (r.version > r.codeVersion) {
+    console.error(`dailypapers: the database is at schema version ${r.version}, migrated by a newer release; this release (schema ${r.codeVersion}) runs on it because the newer migrations are compatible with it`);
+  }
+  return r;
 }
 
 function reportFinished(runs: FinishedRun[]): void {
@@ -53,8 +63,14 @@ program
   .description('migrate the database, then serve the site on HOST:PORT (default 127.0.0.1:3000)')
   .action(async () => {
     const config = loadConfig();
-    const database = await openDatabase(config.database);
-    await migrate(database);
+    // Migrations may build indexes for minutes: they run under the commands' budget, the site under its own.
+    const migrating = await openDatabase(config.database, config.databaseBudgets.cli);
+    try {
+      await migrateAndSay(migrating);
+    } finally {
+      await migrating.close();
+    }
+    const database = await openDatabase(config.database, config.databaseBudgets.web);
     // Background jobs (src/jobs): their rows are written even when this instance does not run them, for /admin/jobs.
     // One semantic index for the pages and the jobs (digests' personal picks, saved-search alerts); null when none is set up.
     const semantic = await openSemanticIndex(database, config);
@@ -92,9 +108,9 @@ program
   .description('apply pending database migrations and print the schema version')
   .action(async () => {
     const config = loadConfig();
-    const database = await openDatabase(config.database);
+    const database = await openDatabase(config.database, config.databaseBudgets.cli);
     try {
-      const r = await migrate(database);
+      const r = await migrateAndSay(database);
       for (const m of r.applied) console.log(`applied ${m.version} ${m.name}`);
       console.log(`schema version ${r.version}${r.applied.length === 0 ? ' (up to date)' : ''}`);
     } finally {
@@ -240,6 +256,11 @@ try {
     process.exitCode = 1;
   } else if (e instanceof DatabaseError || e instanceof SchemaTooNewError || e instanceof EmbedderError) {
     console.error(`dailypapers: ${e.message}`);
+    process.exitCode = 1;
+  } else if (databaseFault(e)) {
+    // The database went away, timed out or filled its disk mid-command: one line and what to check, no stack.
+    const fault = databaseFault(e)!;
+    console.error(`dailypapers: database ${fault.kind}: ${fault.detail}; ${OPERATOR_HINT[fault.kind]}`);
     process.exitCode = 1;
   } else {
     throw e;

@@ -9,6 +9,16 @@ import { readFileSync } from 'node:fs';
 import { DEFAULT_DAILY_DAYS, formatDigestDays, parseDigestDays } from './domain/digest.ts';
 import type { DkimConfig } from './email/mailer.ts';
 import { cronProblem, JOB_NAMES, type JobName } from './domain/jobs.ts';
+import { CONNECT_TIMEOUT_MS, WEB_IDLE_IN_TRANSACTION_TIMEOUT_MS, WEB_STATEMENT_TIMEOUT_MS, type DatabaseBudget } from './db/connection.ts';
+
+/**
+ * The commands' long writers: a migration building an index over a million papers, a file imported in one
+ * transaction. An hour ends a statement that is stuck, not one that is slow.
+ */
+export const CLI_STATEMENT_TIMEOUT_MS = 3_600_000;
+/** Between two batches of an import the transaction waits only for the file being read. */
+export const CLI_IDLE_IN_TRANSACTION_TIMEOUT_MS = 600_000;
+import { parseTrustProxy, type TrustProxy } from './domain/client-address.ts';
 
 export type DatabaseConfig =
   | { engine: 'sqlite'; path: string }
@@ -16,14 +26,18 @@ export type DatabaseConfig =
 
 export interface Config {
   database: DatabaseConfig;
+  /** PostgreSQL's timeouts: `web` for `serve`, `cli` for the commands' long writers (import, migrate, embeddings…). */
+  databaseBudgets: { web: DatabaseBudget; cli: DatabaseBudget };
   port: number;
   host: string;
   site: SiteConfig;
   mail: { smtpUrl: string | null; from: string; dkim: DkimConfig | null };
   /** Email digests: the weekdays of the daily digest (0 = Sunday), from DIGEST_DAILY_DAYS. */
   digest: { dailyDays: number[] };
-  /** Behind a reverse proxy, take the client's address from X-Forwarded-For (else the socket's). */
-  trustProxy: boolean;
+  /** TRUST_PROXY: which X-Forwarded-For hop is the client (none: the socket's address). */
+  trustProxy: TrustProxy;
+  /** REDIS_URL: rate limits counted in Redis (all tiers) instead of the database (auth, write) and memory (read). */
+  redisUrl: string | null;
   /** The arXiv API's query endpoint, for papers members submit that are not in the database yet. */
   arxivApiUrl: string;
   submissions: SubmissionRules;
@@ -154,8 +168,13 @@ const oauthBase = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL'
 const bool = z.enum(['true', 'false', '1', '0'], { error: 'expected true or false' });
 const isTrue = (v: string | undefined) => v === 'true' || v === '1';
 
+const seconds = (max: number) => z.coerce.number({ error: 'expected a number of seconds' }).min(0, 'expected 0 (no limit) or more seconds').max(max, `expected at most ${max} seconds`);
+
 const EnvSchema = z.object({
   DATABASE_URL: z.string().default(DEFAULT_DATABASE_URL),
+  DATABASE_STATEMENT_TIMEOUT_SECONDS: seconds(3600).default(WEB_STATEMENT_TIMEOUT_MS / 1000),
+  DATABASE_CLI_STATEMENT_TIMEOUT_SECONDS: seconds(86_400).default(CLI_STATEMENT_TIMEOUT_MS / 1000),
+  DATABASE_CONNECT_TIMEOUT_SECONDS: seconds(600).min(0.1, 'expected more than 0 seconds').default(CONNECT_TIMEOUT_MS / 1000),
   PORT: port.default(3000),
   HOST: z.string().min(1, 'expected a host name or address').default('127.0.0.1'),
   SITE_NAME: z.string().max(80, 'expected at most 80 characters').default('Daily Papers'),
@@ -172,7 +191,14 @@ const EnvSchema = z.object({
   DKIM_PRIVATE_KEY: z.string().optional(),
   DKIM_PRIVATE_KEY_FILE: z.string().optional(),
   DIGEST_DAILY_DAYS: z.string().refine((v) => parseDigestDays(v) !== null, 'expected weekdays separated by commas, e.g. sun,mon,tue,wed,thu').default(formatDigestDays(DEFAULT_DAILY_DAYS)),
-  TRUST_PROXY: z.enum(['true', 'false', '1', '0'], { error: 'expected true or false' }).default('false'),
+  TRUST_PROXY: z
+    .string()
+    .superRefine((v, ctx) => {
+      const t = parseTrustProxy(v);
+      if ('error' in t) ctx.addIssue({ code: 'custom', message: `expected false, the number of proxies in front (1, 2…), or the trusted proxies' addresses or CIDR ranges (e.g. 10.0.0.0/8, ::1): ${t.error}` });
+    })
+    .default('false'),
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'expected redis://[:password@]host:port[/db] or rediss://…' }).optional(),
   ARXIV_API_URL: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).default('https://export.arxiv.org/api/query'),
   SUBMIT_WHO: z.enum(['verified', 'claimed', 'editors'], { error: 'expected verified, claimed or editors' }).default(DEFAULT_RULES.who),
   SUBMIT_MAX_AGE_DAYS: z.coerce.number({ error: 'expected a number of days' }).int('expected a whole number of days').min(0, 'expected 0 or more days').default(DEFAULT_RULES.maxPaperAgeDays),
@@ -284,11 +310,15 @@ function dkimConfig(e: { DKIM_DOMAIN?: string | undefined; DKIM_SELECTOR?: strin
 
 /** Reads the configuration from an environment (process.env by default). Throws ConfigError. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Set but empty is a mistake (a missing secret in a deployment), not "use the local default file".
+  if (env.DATABASE_URL !== undefined && env.DATABASE_URL.trim() === '') {
+    throw new ConfigError('invalid configuration:\n  DATABASE_URL: set but empty; expected sqlite:PATH or postgres://USER@HOST:PORT/DB (unset it for the default sqlite:./data/dailypapers.db)');
+  }
   const blankAsUnset = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = EnvSchema.safeParse(blankAsUnset);
   if (!parsed.success) {
     // Secrets are named, never echoed: the message ends up in logs.
-    const got = (name: string) => (/_SECRET$|_TOKEN$|_API_KEY$/.test(name) ? 'a value, not shown' : `"${env[name]}"`);
+    const got = (name: string) => (/_SECRET$|_TOKEN$|_API_KEY$|^REDIS_URL$/.test(name) ? 'a value, not shown' : `"${env[name]}"`);
     const msgs = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message} (got ${got(String(i.path[0]))})`);
     throw new ConfigError(`invalid configuration:\n  ${msgs.join('\n  ')}`);
   }
@@ -300,6 +330,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const huggingface = oauthClient(env, 'HF_CLIENT_ID', 'HF_CLIENT_SECRET', 'Hugging Face', { id: e.HF_CLIENT_ID, secret: e.HF_CLIENT_SECRET, baseUrl: e.HF_OAUTH_BASE, apiUrl: e.HF_OAUTH_BASE });
   return {
     database: parseDatabaseUrl(e.DATABASE_URL),
+    databaseBudgets: {
+      web: { statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_SECONDS * 1000, idleInTransactionTimeoutMs: WEB_IDLE_IN_TRANSACTION_TIMEOUT_MS, connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_SECONDS * 1000 },
+      cli: { statementTimeoutMs: e.DATABASE_CLI_STATEMENT_TIMEOUT_SECONDS * 1000, idleInTransactionTimeoutMs: CLI_IDLE_IN_TRANSACTION_TIMEOUT_MS, connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_SECONDS * 1000 },
+    },
     port: e.PORT,
     host: e.HOST,
     site: {
@@ -309,7 +343,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     mail: { smtpUrl: e.SMTP_URL ?? null, from: e.MAIL_FROM ?? `${e.SITE_NAME} <noreply@${new URL(e.PUBLIC_URL ?? 'http://localhost').hostname}>`, dkim: dkimConfig(e) },
     digest: { dailyDays: parseDigestDays(e.DIGEST_DAILY_DAYS)! },
-    trustProxy: e.TRUST_PROXY === 'true' || e.TRUST_PROXY === '1',
+    trustProxy: parseTrustProxy(e.TRUST_PROXY) as TrustProxy,
+    redisUrl: e.REDIS_URL ?? null,
     arxivApiUrl: e.ARXIV_API_URL,
     submissions: {
       who: e.SUBMIT_WHO, maxPaperAgeDays: e.SUBMIT_MAX_AGE_DAYS, dailyCap: e.SUBMIT_DAILY_CAP,

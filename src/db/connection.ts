@@ -18,6 +18,8 @@ const VERSION_SQL = "select value from site_state where key = 'data_version'";
 export interface Database {
   db: Kysely<DB>;
   engine: Engine;
+  /** Where it is, for the operator's log lines: the SQLite file, or PostgreSQL's host:port/database. */
+  where: string;
   /** Largest number of bound parameters one statement may carry on this engine. */
   maxParams: number;
   /**
@@ -39,6 +41,8 @@ export class DatabaseError extends Error {
  */
 export class DatabaseBusyError extends DatabaseError {
   override name = 'DatabaseBusyError';
+  /** So that src/db/errors.ts classifies it like SQLite's own busy error: a timeout, 503 with Retry-After. */
+  readonly code = 'SQLITE_BUSY';
 }
 
 /**
@@ -66,23 +70,64 @@ const isBusy = (e: unknown) => typeof (e as { code?: unknown }).code === 'string
 // PostgreSQL returns BIGINT (COUNT, SUM) as text by default; our counts fit in a double.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
-export async function openDatabase(config: DatabaseConfig): Promise<Database> {
-  return config.engine === 'sqlite' ? openSqlite(config.path) : openPostgres(config.url);
+/**
+ * How long one statement, one idle transaction and one connection attempt may take (PostgreSQL). The web
+ * process and the CLI's long writers get different ones (src/config.ts; docs/decisions/0013-budgets-and-faults.md).
+ */
+export interface DatabaseBudget {
+  /** Server-side statement_timeout; 0 = none. */
+  statementTimeoutMs: number;
+  /** Server-side idle_in_transaction_session_timeout: a transaction left open this long is ended (its locks freed); 0 = none. */
+  idleInTransactionTimeoutMs: number;
+  /** Longest wait to open a connection or to get one from a full pool. */
+  connectTimeoutMs: number;
+}
+
+/** A page's queries take milliseconds (the slowest measured, a broad search, well under a second): 30 s is a bug or an overload, and ends before a reverse proxy's usual 60 s so the visitor gets our 503, not its 504. */
+export const WEB_STATEMENT_TIMEOUT_MS = 30_000;
+/** A web transaction never waits on anything but its own statements; one idle this long holds locks others need. */
+export const WEB_IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000;
+/** A server that answers at all answers a connection within a second; 10 s rides out a busy moment, not an outage. */
+export const CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * The client gives up on an answer this long after the server's own statement_timeout would have ended the
+ * statement: only a connection that no longer delivers anything (a black hole: a dead proxy, a peer gone
+ * without a reset) gets there, and then the connection is thrown away.
+ */
+export const QUERY_TIMEOUT_GRACE_MS = 2_000;
+
+export const DEFAULT_BUDGET: DatabaseBudget = {
+  statementTimeoutMs: WEB_STATEMENT_TIMEOUT_MS,
+  idleInTransactionTimeoutMs: WEB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+  connectTimeoutMs: CONNECT_TIMEOUT_MS,
+};
+
+export async function openDatabase(config: DatabaseConfig, budget: DatabaseBudget = DEFAULT_BUDGET): Promise<Database> {
+  return config.engine === 'sqlite' ? openSqlite(config.path) : openPostgres(config.url, budget);
 }
 
 function openSqlite(file: string): Database {
-  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
   let sqlite: SQLite.Database;
   try {
+    if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
     sqlite = new SQLite(file);
   } catch (e) {
-    throw new DatabaseError(`cannot open SQLite database ${file}: ${(e as Error).message}`);
+    throw new DatabaseError(`cannot open SQLite database ${file}: ${(e as Error).message}; check that its folder exists and this user may write there (DATABASE_URL)`);
   }
-  sqlite.pragma('journal_mode = WAL');
-  // NORMAL is durable across application crashes in WAL mode; only a power loss may drop the last commits.
-  sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+  try {
+    sqlite.pragma('journal_mode = WAL');
+    // NORMAL is durable across application crashes in WAL mode; only a power loss may drop the last commits.
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+  } catch (e) {
+    sqlite.close();
+    const code = (e as { code?: string }).code;
+    const why = code === 'SQLITE_NOTADB' ? 'it is not a SQLite database (DATABASE_URL names another kind of file?)'
+      : code?.startsWith('SQLITE_READONLY') || code?.startsWith('SQLITE_CANTOPEN') ? 'it or its folder is not writable by this user (the -wal and -shm files are created beside it)'
+      : (e as Error).message;
+    throw new DatabaseError(`cannot open SQLite database ${file}: ${why}`);
+  }
   const db = new Kysely<DB>({ dialect: new OneWriterSqliteDialect(sqlite) });
   let versionStatement: SQLite.Statement<[], { value: number }> | undefined;
   const readDataVersion = async () => {
@@ -90,7 +135,7 @@ function openSqlite(file: string): Database {
     return Number(versionStatement.get()?.value ?? 0);
   };
   // SQLite's default limit since 3.32 is 32,766 bound parameters.
-  return { db, engine: 'sqlite', maxParams: 32_000, readDataVersion, close: () => db.destroy() };
+  return { db, engine: 'sqlite', where: file, maxParams: 32_000, readDataVersion, close: () => db.destroy() };
 }
 
 /**
@@ -130,6 +175,15 @@ class OneWriterSqliteDriver extends SqliteDriver {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
   }
 
+  /**
+   * On some errors (SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM) SQLite rolls the transaction back itself, and
+   * Kysely's ROLLBACK then fails with "cannot rollback - no transaction is active", which replaces the real
+   * error (a full disk looked like a bug). Roll back only a transaction that is still open.
+   */
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    if (this.sqlite.inTransaction) await super.rollbackTransaction(connection);
+  }
+
   async #retryingBusy<R>(inner: DatabaseConnection, q: CompiledQuery): Promise<QueryResult<R>> {
     const deadline = Date.now() + SQLITE_BUSY_BUDGET_MS;
     for (let pause = 2; ; pause = Math.min(pause * 2, SQLITE_BUSY_MAX_PAUSE_MS)) {
@@ -149,23 +203,61 @@ class OneWriterSqliteDriver extends SqliteDriver {
   }
 }
 
-async function openPostgres(url: string): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
-  // An idle connection that the server drops (a restart, a terminated backend) must not crash the
-  // process: the pool discards it and opens a new one when needed.
-  pool.on('error', (err) => console.error(`PostgreSQL connection lost: ${err.message}`));
+async function openPostgres(url: string, budget: DatabaseBudget): Promise<Database> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    connectionTimeoutMillis: budget.connectTimeoutMs,
+    // A peer that vanished without a reset (a crashed host, a proxy that dropped the flow) is found by the
+    // kernel's probes instead of never.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+    // Sent at connect: the server ends a statement or an idle transaction past its budget (57014, 25P03).
+    ...(budget.statementTimeoutMs > 0 ? { statement_timeout: budget.statementTimeoutMs, query_timeout: budget.statementTimeoutMs + QUERY_TIMEOUT_GRACE_MS } : {}),
+    ...(budget.idleInTransactionTimeoutMs > 0 ? { idle_in_transaction_session_timeout: budget.idleInTransactionTimeoutMs } : {}),
+  });
+  const where = new URL(url);
+  const server = `${where.host}${where.pathname}`;
+  // A connection that the server drops (a restart, a failover, a terminated backend, a proxy's idle timeout)
+  // must not crash the process. The pool listens on idle clients only; every client gets its own listener, so
+  // a drop costs at most the queries in flight (they fail, then 503) and the pool opens new connections.
+  let lastLoss = 0;
+  const lost = (err: Error) => {
+    // One line per burst: ten pooled connections dropping together are one event for the operator.
+    if (Date.now() - lastLoss > 1000) console.error(`PostgreSQL connection to ${server} lost: ${err.message}; the pool reconnects on demand`);
+    lastLoss = Date.now();
+  };
+  pool.on('error', lost);
+  pool.on('connect', (client) => {
+    client.on('error', lost);
+    // pg's query_timeout answers the caller but leaves the connection waiting for the lost answer, and the pool
+    // would hand it out again: every later query on it would time out too. End it (with a query active, end()
+    // destroys the socket) before the caller releases it, so the pool drops it and opens a new one.
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    (client as { query: unknown }).query = (...args: unknown[]) => {
+      const result = query(...args);
+      if (result instanceof Promise) {
+        result.catch((e: Error) => {
+          if (e?.message === 'Query read timeout') client.end().catch(() => {});
+        });
+      }
+      return result;
+    };
+  });
   try {
     const client = await pool.connect();
     client.release();
   } catch (e) {
     await pool.end().catch(() => {});
-    const where = new URL(url);
+    const timedOut = /timeout/i.test((e as Error).message);
     throw new DatabaseError(
-      `cannot connect to PostgreSQL at ${where.host}${where.pathname}: ${(e as Error).message}`,
+      timedOut
+        ? `cannot connect to PostgreSQL at ${server}: no answer within ${budget.connectTimeoutMs / 1000} s; check that the server is up, that HOST:PORT in DATABASE_URL is PostgreSQL's, and that no firewall drops the connection (DATABASE_CONNECT_TIMEOUT_SECONDS)`
+        : `cannot connect to PostgreSQL at ${server}: ${(e as Error).message}; check that the server is up and DATABASE_URL (host, port, user, database)`,
     );
   }
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   const readDataVersion = async () => Number((await pool.query<{ value: number }>(VERSION_SQL)).rows[0]?.value ?? 0);
   // The wire protocol allows 65,535 parameters per statement.
-  return { db, engine: 'postgres', maxParams: 60_000, readDataVersion, close: () => db.destroy() };
+  return { db, engine: 'postgres', where: server, maxParams: 60_000, readDataVersion, close: () => db.destroy() };
 }

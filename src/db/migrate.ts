@@ -1,6 +1,8 @@
 /**
- * Applies pending migrations in order, each in its own transaction, and refuses a database that a
- * newer version of the code has migrated (its schema may not be what this code expects).
+ * Applies pending migrations in order, each in its own transaction. A database that a newer version of
+ * the code has migrated is accepted when every newer migration declares it compatible with this code's
+ * schema (`compatibleWith`, recorded in schema_migrations.compatible_with: a rolling upgrade, where an
+ * older instance restarts after a newer one migrated), and refused otherwise.
  * Several app instances may start at once: on PostgreSQL an advisory lock lets one migrate while
  * the others wait; on SQLite the write lock does the same.
  */
@@ -17,7 +19,10 @@ const MIGRATION_LOCK_KEY = 7_231_975;
 
 export interface MigrateResult {
   applied: { version: number; name: string }[];
+  /** The database's schema version (above codeVersion when a newer release migrated it compatibly). */
   version: number;
+  /** The last migration this code knows. */
+  codeVersion: number;
 }
 
 export async function migrate(database: Database, migrations: readonly Migration[] = allMigrations): Promise<MigrateResult> {
@@ -32,7 +37,9 @@ export async function migrate(database: Database, migrations: readonly Migration
     .addColumn('version', 'integer', (c) => c.primaryKey())
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('applied_at', 'text', (c) => c.notNull())
+    .addColumn('compatible_with', 'integer')
     .execute();
+  await addCompatibilityColumn(db);
 
   const applied: MigrateResult['applied'] = [];
   const codeVersion = migrations.at(-1)?.version ?? 0;
@@ -42,24 +49,52 @@ export async function migrate(database: Database, migrations: readonly Migration
       if (engine === 'postgres') await sql`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`.execute(trx);
       const current = await currentVersion(trx);
       if (current > codeVersion) {
-        throw new SchemaTooNewError(
-          `the database is at schema version ${current}, but this version of Daily Papers knows only up to ${codeVersion}: ` +
-            'it was migrated by a newer release. Upgrade Daily Papers (or restore a backup made before the upgrade).',
-        );
+        await refuseIncompatible(trx, current, codeVersion);
+        return true;
       }
       const next = migrations.find((m) => m.version > current);
       if (!next) return true;
       await next.up(trx, ctx);
       await trx
         .insertInto('schema_migrations')
-        .values({ version: next.version, name: next.name, applied_at: new Date().toISOString() })
+        .values({ version: next.version, name: next.name, applied_at: new Date().toISOString(), compatible_with: next.compatibleWith ?? null })
         .execute();
       applied.push({ version: next.version, name: next.name });
       return false;
     });
     if (done) break;
   }
-  return { applied, version: await currentVersion(db) };
+  return { applied, version: await currentVersion(db), codeVersion };
+}
+
+/** Throws SchemaTooNewError unless every migration past this code's declares this code's schema compatible. */
+async function refuseIncompatible(db: Kysely<any>, current: number, codeVersion: number): Promise<void> {
+  const newer = await db
+    .selectFrom('schema_migrations')
+    .select(['version', 'name', 'compatible_with'])
+    .where('version', '>', codeVersion)
+    .orderBy('version')
+    .execute();
+  const breaking = newer.find((m) => m.compatible_with === null || Number(m.compatible_with) > codeVersion);
+  if (!breaking) return;
+  throw new SchemaTooNewError(
+    `the database is at schema version ${current}, but this version of Daily Papers knows only up to ${codeVersion}, ` +
+      `and migration ${breaking.version} (${breaking.name}) of a newer release changed the schema in a way this version cannot use. ` +
+      'Upgrade Daily Papers (or restore a backup made before the upgrade).',
+  );
+}
+
+/**
+ * Databases migrated before rolling upgrades have no compatible_with column. Adding it is safe while other
+ * instances run: nullable, no default to write, and an older instance never selects it. Two instances adding
+ * it at once: one wins, the other sees "duplicate column" / "already exists" and goes on.
+ */
+async function addCompatibilityColumn(db: Kysely<any>): Promise<void> {
+  const has = await db.selectFrom('schema_migrations').select('compatible_with').limit(1).execute().then(() => true, () => false);
+  if (has) return;
+  await db.schema.alterTable('schema_migrations').addColumn('compatible_with', 'integer').execute().catch((e: Error) => {
+    if (!/duplicate column|already exists/i.test(e.message)) throw e;
+  });
 }
 
 async function currentVersion(db: Kysely<any>): Promise<number> {

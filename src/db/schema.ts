@@ -238,6 +238,8 @@ export interface CommentMentionsTable {
   comment_id: number;
   user_id: number;
   created_at: string;
+  /** When the mention was mailed; null when the recipient's cap was reached (migration 21). */
+  mailed_at: Generated<string | null>;
 }
 
 /** A member's flag on a comment or a submission (daily-list entry); open while resolved_at is null. */
@@ -428,10 +430,33 @@ export interface SavedSearchMatchesTable {
   matched_at: string;
 }
 
+/** Rate-limit counters (migration 0016): one row per key and fixed window. */
+export interface RateLimitsTable {
+  key: string;
+  count: number;
+  /** The window's end, in ms since the epoch. */
+  reset_at: number;
+}
+
 export interface SchemaMigrationsTable {
   version: number;
   name: string;
   applied_at: string;
+  /** The migration's `compatibleWith` (the oldest schema version whose code runs with it applied); null: none older. */
+  compatible_with: number | null;
+}
+
+/** The earliest time the next call to an upstream may start (migration 21). */
+export interface ThrottleSlotsTable {
+  name: string;
+  next_at: string;
+}
+
+/** A call to the arXiv API made for a member's submission (migration 21), for the per-member cap. */
+export interface ArxivFetchesTable {
+  id: Generated<number>;
+  user_id: number;
+  fetched_at: string;
 }
 
 export interface DB {
@@ -466,7 +491,10 @@ export interface DB {
   harvest_state: HarvestStateTable;
   github_repos: GithubReposTable;
   saved_searches: SavedSearchesTable;
+  throttle_slots: ThrottleSlotsTable;
+  arxiv_fetches: ArxivFetchesTable;
   saved_search_matches: SavedSearchMatchesTable;
+  rate_limits: RateLimitsTable;
   schema_migrations: SchemaMigrationsTable;
   import_runs: ImportRunsTable;
   import_staging: ImportStagingTable;

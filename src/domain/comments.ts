@@ -19,6 +19,14 @@ export const MAX_DEPTH_SHOWN = 6;
 /** At most this many members are mailed for the mentions of one comment: a comment is not a mailing list. */
 export const MAX_MENTIONS_PER_COMMENT = 10;
 
+/**
+ * At most this many mention mails reach one member per MENTION_MAIL_PERIOD_HOURS, whoever mentions them:
+ * a busy thread (or a few accounts taking turns) cannot flood an inbox; past it, mentions are recorded
+ * and shown on the site, not mailed.
+ */
+export const MENTION_MAILS_PER_RECIPIENT = 5;
+export const MENTION_MAIL_PERIOD_HOURS = 24;
+
 /** z for 80% confidence: Reddit's and Lobsters' choice for comment ranking. */
 export const WILSON_Z = 1.281551565545;
 

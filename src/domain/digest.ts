@@ -232,6 +232,18 @@ export function shortAbstract(s: string, n = DIGEST_ABSTRACT_CHARS): string {
   return `${(space > n * 0.6 ? cut.slice(0, space) : cut).replace(/[\s,;:.]+$/, '')}…`;
 }
 
+/**
+ * Topics as a confirmation (mail or page) may show them, before the address has said yes: only the
+ * validated arXiv category codes, and how many keywords and organizations were typed. The typed text
+ * itself would let anyone put their words in a mail we send to any address.
+ */
+export function describeTopicsUnconfirmed(t: TopicChoice): string {
+  if (t === 'all') return 'everything';
+  const typed = t.keywords.length + t.organizations.length;
+  const parts = [t.categories.join(', '), typed > 0 ? `${typed} keyword${typed === 1 ? '' : 's'} or organization${typed === 1 ? '' : 's'} (shown once you confirm)` : ''].filter(Boolean);
+  return parts.join(' · ');
+}
+
 /** A readable summary of topics ("cs.CL, cs.LG · “diffusion” · Meta"), or "everything". */
 export function describeTopics(t: TopicChoice): string {
   if (t === 'all') return 'everything';

@@ -53,21 +53,7 @@ export const REASON_REQUIRED: ReadonlySet<ModerationAction> = new Set([
   'hide-comment', 'lock-thread', 'remove-submission', 'suspend-user', 'deny-claim',
 ]);
 
-/** Moderators and admins moderate; a suspended one does not. */
-export const isModeratorRole = (role: string): boolean => role === 'moderator' || role === 'admin';
-export const isModerator = (u: { role: string; suspended: boolean } | null | undefined): boolean => !!u && !u.suspended && isModeratorRole(u.role);
-
-/**
- * Who may suspend whom: nobody themselves; admins are never suspended from the site (an admin
- * changes another admin's role with the command line first); moderators suspend members and editors,
- * admins also moderators. Null when allowed, else the reason.
- */
-export function suspensionProblem(actor: { id: number; role: string }, target: { id: number; role: string }): string | null {
-  if (actor.id === target.id) return 'Moderators cannot suspend themselves.';
-  if (target.role === 'admin') return 'Admins cannot be suspended from the site: change their role with `dailypapers users set-role` first.';
-  if (target.role === 'moderator' && actor.role !== 'admin') return 'Only admins suspend moderators.';
-  return null;
-}
+/** Who moderates and who may act on whom: src/domain/permissions.ts (`can`, `mayActOn`, `suspensionProblem`). */
 
 /** A flag's reason and details as a form sends them: what is wrong, or null. */
 export function flagProblem(reason: string, details: string): string | null {

@@ -4,7 +4,7 @@
  * alerts, a member's personal picks) without changing this file's callers.
  */
 import type { SiteConfig } from '../config.ts';
-import { describeTopics, shortAbstract, type DigestPeriod, type TopicChoice } from '../domain/digest.ts';
+import { describeTopics, describeTopicsUnconfirmed, shortAbstract, type DigestPeriod, type TopicChoice } from '../domain/digest.ts';
 import { escapeHtml } from '../http/views/text.ts';
 import type { Mail } from './mailer.ts';
 
@@ -82,8 +82,9 @@ export interface ConfirmationDetails {
   topics: TopicChoice;
 }
 
+/** The choices, without anything the requester typed (`describeTopicsUnconfirmed`): the address has not said yes yet. */
 const choiceLine = (d: ConfirmationDetails) =>
-  `${d.frequency === 'daily' ? 'Daily, on the evenings arXiv announces new papers' : 'Weekly'}: up to ${plural(d.maxPapers, 'paper')} about ${describeTopics(d.topics)}.`;
+  `${d.frequency === 'daily' ? 'Daily, on the evenings arXiv announces new papers' : 'Weekly'}: up to ${plural(d.maxPapers, 'paper')} about ${describeTopicsUnconfirmed(d.topics)}.`;
 
 /** Double opt-in: nothing else is sent to the address until this link is opened and confirmed. */
 export function subscriptionConfirmMail(site: SiteConfig, to: string, link: string, d: ConfirmationDetails): Mail {

@@ -2,7 +2,8 @@
  * Sending mail. Every message is written to the outbox table first (the queue: docs/decisions/0009-email-delivery.md).
  * `send` is for mail a person is waiting for (a confirmation link): it enqueues the row already claimed by this
  * process and tries the relay at once; a failure leaves it queued with a retry time, for `deliverOutbox`
- * (src/email/delivery.ts) to retry with backoff. Bulk mail (digests) is enqueued and left to `deliverOutbox`.
+ * (src/email/delivery.ts) to retry with backoff. Bulk mail (digests) and notifications (`enqueue`: mentions) are
+ * enqueued and left to `deliverOutbox`.
  * Without a relay (no SMTP_URL) mail stays in the outbox for admins to read in the app (/admin/outbox).
  */
 import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
@@ -59,6 +60,8 @@ export interface SendResult {
 export interface Mailer {
   /** Records the mail and, with a relay, sends it now. Never throws for a relay failure (the mail is retried later). */
   send(mail: Mail): Promise<SendResult>;
+  /** Records the mail for the deliver-outbox job (notifications nobody waits for): nothing is sent here. */
+  enqueue(mail: Mail): Promise<SendResult>;
   /** The From header. */
   readonly from: string;
   /** Whether an SMTP relay is configured (else mail is held in the outbox). */
@@ -85,8 +88,27 @@ export function createMailer(database: Database, config: MailConfig): Mailer {
   const workerId = newWorkerId();
   const relay: Relay | null = transport && { sendMail: (m) => transport.sendMail(m), close: () => transport.close() };
   const { db } = database;
+  /** Writes the outbox row (claimed by this process when `claim`), or returns the id of the one with its dedupe key. */
+  const insert = async (mail: Mail, now: Date, claim: boolean) => {
+    const row = await db
+      .insertInto('outbox')
+      .values({
+        to_address: mail.to, subject: mail.subject, text_body: mail.text, html_body: mail.html ?? null, created_at: now.toISOString(),
+        kind: mail.kind ?? 'account', status: 'queued', dedupe_key: mail.dedupeKey ?? null, next_attempt_at: now.toISOString(),
+        headers: mail.headers ? JSON.stringify(mail.headers) : null, subscriber_id: mail.subscriberId ?? null,
+        claimed_by: claim ? workerId : null, claimed_until: claim ? new Date(now.getTime() + LEASE_SECONDS * 1000).toISOString() : null,
+      })
+      .onConflict((oc) => oc.column('dedupe_key').doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    return row ?? (await db.selectFrom('outbox').select('id').where('dedupe_key', '=', mail.dedupeKey ?? '').executeTakeFirstOrThrow()).id;
+  };
   return {
     from: config.from,
+    async enqueue(mail) {
+      const row = await insert(mail, new Date(), false);
+      return typeof row === 'number' ? { id: row, sent: false, duplicate: true } : { id: row.id, sent: false };
+    },
     hasRelay: transport !== null,
     openRelay(opts = {}) {
       const t = makeTransport(opts.pool ?? true, opts.maxConnections);
@@ -95,22 +117,9 @@ export function createMailer(database: Database, config: MailConfig): Mailer {
     close: () => transport?.close(),
     async send(mail) {
       const now = new Date();
-      const row = await db
-        .insertInto('outbox')
-        .values({
-          to_address: mail.to, subject: mail.subject, text_body: mail.text, html_body: mail.html ?? null, created_at: now.toISOString(),
-          kind: mail.kind ?? 'account', status: 'queued', dedupe_key: mail.dedupeKey ?? null, next_attempt_at: now.toISOString(),
-          headers: mail.headers ? JSON.stringify(mail.headers) : null, subscriber_id: mail.subscriberId ?? null,
-          // Claimed by this process at once, so that a background sender does not take it while it is sent here.
-          claimed_by: relay ? workerId : null, claimed_until: relay ? new Date(now.getTime() + LEASE_SECONDS * 1000).toISOString() : null,
-        })
-        .onConflict((oc) => oc.column('dedupe_key').doNothing())
-        .returningAll()
-        .executeTakeFirst();
-      if (!row) {
-        const existing = await db.selectFrom('outbox').select('id').where('dedupe_key', '=', mail.dedupeKey ?? '').executeTakeFirstOrThrow();
-        return { id: existing.id, sent: false, duplicate: true };
-      }
+      // Claimed by this process at once, so that a background sender does not take it while it is sent here.
+      const row = await insert(mail, now, relay !== null);
+      if (typeof row === 'number') return { id: row, sent: false, duplicate: true };
       if (!relay) return { id: row.id, sent: false };
       const outcome: AttemptOutcome = await attemptRow(database, relay, config.from, row, now);
       if (outcome.kind === 'sent') return { id: row.id, sent: true };

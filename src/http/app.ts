@@ -5,8 +5,6 @@
 import { Hono, type Context } from 'hono';
 import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
-import { countPapers } from '../db/queries/papers.ts';
-import { DatabaseBusyError } from '../db/connection.ts';
 import { apiDocsPage } from './api/docs.ts';
 import { dailyPapers, paperById, apiError } from './api/handlers.ts';
 import { openApiDocument } from './api/openapi.ts';
@@ -14,6 +12,7 @@ import { assetsByPath } from './assets.ts';
 import { htmlError, type AppDeps, type AppEnv, type Deps } from './context.ts';
 import { categoryFeed, collectionFeed, listFeed, organizationFeed } from './feeds/feeds.ts';
 import { rankingPage } from './handlers/about.ts';
+import { DiskFaults, live, onError, readiness } from './handlers/health.ts';
 import * as subscriptions from './handlers/subscriptions.ts';
 import * as savedSearches from './handlers/saved-searches.ts';
 import { mailPreview } from './handlers/mail-preview.ts';
@@ -30,7 +29,8 @@ import { responseCache } from './middleware/response-cache.ts';
 import { DEFAULT_RULES } from '../domain/submission-rules.ts';
 import { csrfProtection } from './middleware/csrf.ts';
 import { limitBody, MAX_REQUEST_BYTES } from './middleware/body-limit.ts';
-import { AUTH_TIER, rateLimit, RateLimiter, READ_TIER, WRITE_TIER, type Tier } from './middleware/rate-limit.ts';
+import { rateLimit, RateLimiter } from './middleware/rate-limit.ts';
+import { databaseStore } from './middleware/rate-limit-stores.ts';
 import { loadViewer } from './middleware/session.ts';
 import * as account from './handlers/account.ts';
 import * as collections from './handlers/member-collections.ts';
@@ -48,6 +48,7 @@ import * as community from './api/community.ts';
 import { profile } from './handlers/profiles.ts';
 import * as organizations from './handlers/organizations-admin.ts';
 
+import { DEFAULT_ARXIV_THROTTLE } from '../domain/arxiv-throttle.ts';
 export type { AppDeps } from './context.ts';
 
 // Old-style arXiv ids (`hep-th/9901001`) take two path segments.
@@ -56,11 +57,11 @@ const OLD_ID = ':archive{[a-z]+(?:-[a-z]+)*(?:\\.[A-Za-z]{2})?}/:number{[0-9]{7}
 
 export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   const deps: Deps = {
-    trustProxy: false, now: () => new Date(), rateLimits: {}, arxivApiUrl: 'https://export.arxiv.org/api/query', submissionRules: DEFAULT_RULES, oauth: {}, collectionLimits: DEFAULT_COLLECTION_LIMITS, semantic: null, jobs: [],
+    trustProxy: { mode: 'none' }, now: () => new Date(), rateLimits: {}, arxivApiUrl: 'https://export.arxiv.org/api/query', submissionRules: DEFAULT_RULES, arxivThrottle: DEFAULT_ARXIV_THROTTLE, oauth: {}, collectionLimits: DEFAULT_COLLECTION_LIMITS, semantic: null, jobs: [],
     ...appDeps,
+    rateLimiter: appDeps.rateLimiter ?? new RateLimiter(databaseStore(appDeps.database)),
   };
   const app = new Hono<AppEnv>();
-  const limiter = new RateLimiter();
   const isApi = (c: Context) => c.req.path.startsWith('/api/');
 
   app.use(
@@ -83,10 +84,10 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   // another site need a personal access token.
   app.use('/api/*', cors({ origin: '*', allowMethods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE', 'OPTIONS'], allowHeaders: ['Authorization', 'Content-Type', 'If-None-Match'], maxAge: 86400 }));
 
-  app.get('/healthz', async (c) => {
-    await countPapers(deps.database.db); // ready means the database answers
-    return c.json({ status: 'ok' });
-  });
+  // Liveness (the process answers) and readiness (the database does): src/http/handlers/health.ts.
+  const diskFaults = new DiskFaults();
+  app.get('/healthz/live', live);
+  app.get('/healthz', readiness(deps, diskFaults));
   app.get('/static/:file', (c) => {
     const asset = assetsByPath.get(c.req.path);
     if (!asset) return c.text('not found', 404);
@@ -104,8 +105,7 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   app.use('*', loadViewer(deps));
   // /subscribe mails any address it is given: the auth tier keeps it from being used to flood a mailbox.
   const AUTH_PATHS = new Set(['/login', '/signup', '/reset', '/reset/confirm', '/settings/email', '/settings/delete', '/subscribe']);
-  const tier = (name: 'read' | 'write' | 'auth', fallback: Tier) => rateLimit(deps, limiter, deps.rateLimits[name] ?? fallback);
-  const tiers = { read: tier('read', READ_TIER), write: tier('write', WRITE_TIER), auth: tier('auth', AUTH_TIER) };
+  const tiers = { read: rateLimit(deps, 'read'), write: rateLimit(deps, 'write'), auth: rateLimit(deps, 'auth') };
   app.use('*', (c, next) => {
     // An OAuth callback calls the provider twice: it counts as a log-in.
     if (c.req.method === 'GET' && /^\/auth\/[^/]+\/callback$/.test(c.req.path)) return tiers.auth(c, next);
@@ -339,15 +339,7 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
       ? apiError(c, 404, `no such endpoint: ${c.req.method} ${c.req.path}`)
       : htmlError(c, deps, 404, 'Page not found', 'There is nothing at this address. The lists start at the home page.'),
   );
-  app.onError((err, c) => {
-    if (err instanceof DatabaseBusyError) {
-      // Another process (an import) held SQLite's write lock too long: nothing was written; try again.
-      console.error(`${c.req.method} ${c.req.path}: ${err.message}`);
-      c.header('Retry-After', '5');
-      return isApi(c) ? c.json({ error: 'the site is busy, try again in a few seconds' }, 503) : c.html('<!doctype html><title>Busy</title><h1>The site is busy</h1><p>Nothing was changed. Try again in a few seconds.</p>', 503);
-    }
-    console.error(err);
-    return isApi(c) ? c.json({ error: 'internal error' }, 500) : c.html('<!doctype html><title>Error</title><h1>Something went wrong on our side</h1>', 500);
-  });
+  // A database fault (down, timed out, disk full) is a 503 with Retry-After; anything else a 500.
+  app.onError(onError(deps, diskFaults));
   return app;
 }

@@ -12,7 +12,7 @@ import type { User } from '../db/queries/users.ts';
 import {
   commentBodyProblem, normalizeCommentBody, orderThread, withinEditWindow, EDIT_WINDOW_MINUTES, type CommentSort,
 } from '../domain/comments.ts';
-import { isModerator } from '../domain/moderation.ts';
+import { can } from '../domain/permissions.ts';
 import { isThreadLocked } from '../db/queries/moderation.ts';
 import { mentionMail } from '../email/templates.ts';
 import type { Deps } from './context.ts';
@@ -107,11 +107,17 @@ function prepare(text: string): Outcome<{ body: string; bodyHtml: string; render
   return { ok: true, body, bodyHtml: html, renderVersion: RENDER_VERSION, mentions };
 }
 
+/**
+ * Enqueues a mail to each member to notify (already capped per comment and per recipient, see
+ * recordMentions); the deliver-outbox job sends them, so a comment never waits on the relay. Once
+ * per comment and member (the dedupe key), whatever its edits.
+ */
 async function mailMentions(deps: Deps, author: User, comment: CommentRecord, paperTitle: string, notify: Mentioned[]): Promise<void> {
   const link = `${deps.site.publicUrl}/papers/${comment.paperId}#comment-${comment.id}`;
   const title = paperTitle.replace(/\s+/g, ' ').trim();
   for (const m of notify) {
-    await deps.mailer.send(mentionMail(deps.site, m.email, { username: m.username, by: author.username, paperTitle: title, excerpt: excerpt(comment.body, 500), link }));
+    const mail = mentionMail(deps.site, m.email, { username: m.username, by: author.username, paperTitle: title, excerpt: excerpt(comment.body, 500), link });
+    await deps.mailer.enqueue({ ...mail, kind: 'mention', dedupeKey: `mention.${comment.id}.${m.id}` });
   }
 }
 
@@ -120,7 +126,7 @@ export async function createComment(deps: Deps, viewer: User | null, paperId: st
   if (denied) return denied;
   const prepared = prepare(text);
   if (!prepared.ok) return prepared;
-  const r = await insertComment(deps.database.db, { ...prepared, paperId, userId: viewer!.id, parentId, now: deps.now(), overrideLock: isModerator(viewer) });
+  const r = await insertComment(deps.database.db, { ...prepared, paperId, userId: viewer!.id, parentId, now: deps.now(), overrideLock: can(viewer, 'moderator') });
   if (!r.ok) {
     if (r.problem === 'no-paper') return fail(404, `paper ${paperId} not found`);
     if (r.problem === 'locked') return fail(409, LOCKED);
@@ -147,7 +153,7 @@ export async function editComment(deps: Deps, viewer: User | null, id: number, t
   if (!own.ok) return own;
   if (own.record.deletedAt !== null) return fail(409, 'this comment is deleted');
   if (!withinEditWindow(own.record.createdAt, deps.now())) return fail(409, `comments can be edited for ${EDIT_WINDOW_MINUTES} minutes after posting; this one can no longer be`);
-  if (!isModerator(viewer) && (await isThreadLocked(deps.database.db, own.record.paperId))) return fail(409, LOCKED);
+  if (!can(viewer, 'moderator') && (await isThreadLocked(deps.database.db, own.record.paperId))) return fail(409, LOCKED);
   const prepared = prepare(text);
   if (!prepared.ok) return prepared;
   const r = await updateComment(deps.database.db, { ...prepared, id, now: deps.now() });

@@ -14,23 +14,29 @@ import type { CollectionLimits } from '../domain/collections.ts';
 import type { Voting } from './views/cards.ts';
 import type { Mailer } from '../email/mailer.ts';
 import { newToken } from '../auth/crypto.ts';
-import type { Tier } from './middleware/rate-limit.ts';
+import type { RateLimiter, Tier, TierName } from './middleware/rate-limit.ts';
+import type { TrustProxy } from '../domain/client-address.ts';
 import type { JobDefinition } from '../jobs/types.ts';
 import type { SubmissionRules } from '../domain/submission-rules.ts';
+import type { ArxivThrottle } from '../domain/arxiv-throttle.ts';
 import { errorPage, type Frame } from './views/layout.ts';
 
 export interface AppDeps {
   database: Database;
   site: SiteConfig;
   mailer: Mailer;
-  /** Take the client address from X-Forwarded-For (only behind a reverse proxy you run). */
-  trustProxy?: boolean;
+  /** Which X-Forwarded-For hop is the client (TRUST_PROXY; src/domain/client-address.ts); by default none. */
+  trustProxy?: TrustProxy;
   now?: () => Date;
   /** The arXiv API endpoint for submitted papers not in the database (tests point it at a local server). */
   arxivApiUrl?: string;
   submissionRules?: SubmissionRules;
+  /** Pacing of the arXiv API calls submissions make (DEFAULT_ARXIV_THROTTLE in src/domain/arxiv-throttle.ts). */
+  arxivThrottle?: ArxivThrottle;
   /** Rate-limit tiers, to override the defaults (src/http/middleware/rate-limit.ts). */
-  rateLimits?: Partial<Record<'read' | 'write' | 'auth', Tier>>;
+  rateLimits?: Partial<Record<TierName, Tier>>;
+  /** Where the counts are kept (server.ts: Redis when REDIS_URL is set); by default the database, reads in memory. */
+  rateLimiter?: RateLimiter;
   /** Caps on members' collections (DEFAULT_COLLECTION_LIMITS in src/domain/collections.ts). */
   collectionLimits?: CollectionLimits;
   /** Sign-in with GitHub / Hugging Face: the providers turned on, and where they are (none by default). */

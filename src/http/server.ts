@@ -6,16 +6,25 @@ import { createMailer } from '../email/mailer.ts';
 import { createApp, type AppDeps } from './app.ts';
 import { openSemanticIndex } from '../search/semantic.ts';
 import type { VectorIndex } from '../search/vectors.ts';
+import { describeTrustProxy } from '../domain/client-address.ts';
+import { RateLimiter } from './middleware/rate-limit.ts';
+import { databaseStore, redisStore } from './middleware/rate-limit-stores.ts';
 
 /** `extra`: what the command adds (the background jobs, for /admin/jobs; the semantic index it shares with them). */
 export async function startServer(config: Config, database: Database, extra: Pick<AppDeps, 'jobs'> & { semantic?: VectorIndex | null } = {}): Promise<ServerType> {
   // Semantic search and similar papers: null (with a log line saying why) when no embedder is set up.
   const semantic = extra.semantic !== undefined ? extra.semantic : await openSemanticIndex(database, config);
-  const app = createApp({ database, site: config.site, mailer: createMailer(database, config.mail), trustProxy: config.trustProxy, arxivApiUrl: config.arxivApiUrl, submissionRules: config.submissions, oauth: config.oauth, semantic, ...extra });
+  // Rate limits: counted in Redis when REDIS_URL is set, else in the database (auth, write) and memory (read).
+  const rateLimiter = new RateLimiter(config.redisUrl ? await redisStore(config.redisUrl) : databaseStore(database));
+  console.log(`${describeTrustProxy(config.trustProxy)}; rate limits counted in ${config.redisUrl ? 'Redis' : 'the database (log-in, writes) and memory (reads)'}`);
+  const app = createApp({ database, site: config.site, mailer: createMailer(database, config.mail), trustProxy: config.trustProxy, rateLimiter, arxivApiUrl: config.arxivApiUrl, submissionRules: config.submissions, oauth: config.oauth, semantic, ...extra });
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(server));
     server.once('error', reject);
     // The index file gets what was added since it was last saved.
-    server.once('close', () => void semantic?.close());
+    server.once('close', () => {
+      void semantic?.close();
+      void rateLimiter.close();
+    });
   });
 }

@@ -1,15 +1,19 @@
 /** Small text helpers shared by the importers: whitespace, dates, author lists, TeX accents. */
 import type { Author } from '../domain/paper.ts';
+import { withoutControlChars } from '../domain/text.ts';
 
 /** Collapses runs of white space (arXiv wraps long titles and names over lines) and trims. */
 export function collapseWhitespace(s: string): string {
-  return s.replace(/\s+/g, ' ').trim();
+  return withoutControlChars(s).replace(/\s+/g, ' ').trim();
 }
 
-/** A trimmed string, or undefined for null, undefined or blank: sources write "no value" many ways. */
+/**
+ * A trimmed string without control characters (src/domain/text.ts), or undefined for null, undefined
+ * or blank: sources write "no value" many ways.
+ */
 export function optionalText(v: unknown): string | undefined {
   if (typeof v !== 'string') return undefined;
-  const t = v.trim();
+  const t = withoutControlChars(v).trim();
   return t === '' ? undefined : t;
 }
 

@@ -1,12 +1,13 @@
 /**
  * cleanup: deletes what has served its purpose: expired sessions, account links (confirmation, reset,
  * email change) a week after they expired, mail sent more than OUTBOX_KEEP_DAYS ago, and job runs beyond
- * the newest JOB_RUNS_KEPT per job or older than JOB_RUNS_MAX_AGE_DAYS. Each step is its own statement:
+ * the newest JOB_RUNS_KEPT per job or older than JOB_RUNS_MAX_AGE_DAYS, rate-limit counters whose window has ended. Each step is its own statement:
  * one that fails does not stop the others, and the run reports it.
  */
 import type { Database } from '../db/connection.ts';
 import { pruneRuns } from '../db/queries/jobs.ts';
 import { JOB_RUNS_KEPT } from '../domain/jobs.ts';
+import { deleteExpiredRateLimits } from '../db/queries/rate-limits.ts';
 
 /** An expired link is kept this long, so that a late click still finds it and says "expired". */
 export const EXPIRED_TOKENS_KEEP_DAYS = 7;
@@ -37,6 +38,7 @@ export async function cleanup(database: Database, now: Date): Promise<Record<str
   await step('sentMail', async () =>
     Number((await db.deleteFrom('outbox').where('sent_at', 'is not', null).where('sent_at', '<', daysBefore(now, OUTBOX_KEEP_DAYS)).executeTakeFirst()).numDeletedRows),
   );
+  await step('rateLimits', () => deleteExpiredRateLimits(db, now.getTime()));
   await step('jobRuns', async () => {
     let n = Number((await db.deleteFrom('job_runs').where('started_at', '<', daysBefore(now, JOB_RUNS_MAX_AGE_DAYS)).where('status', '<>', 'running').executeTakeFirst()).numDeletedRows);
     for (const { name } of await db.selectFrom('job_runs').select('name').distinct().execute()) n += await pruneRuns(db, name, JOB_RUNS_KEPT);

@@ -19,6 +19,8 @@ export interface TestServerOptions {
   smtpUrl?: string;
   arxivApiUrl?: string;
   submissionRules?: AppDeps['submissionRules'];
+  /** arXiv API pacing; tests get none unless they test it. */
+  arxivThrottle?: AppDeps['arxivThrottle'];
   /** Rate limits; tests get generous ones unless they test the limits. */
   rateLimits?: AppDeps['rateLimits'];
   /** Caps on members' collections (small ones to test them). */
@@ -29,6 +31,10 @@ export interface TestServerOptions {
   semantic?: AppDeps['semantic'];
   /** Background job definitions, for /admin/jobs. */
   jobs?: AppDeps['jobs'];
+  /** TRUST_PROXY (src/domain/client-address.ts). */
+  trustProxy?: AppDeps['trustProxy'];
+  /** Where rate-limit counts are kept (the database by default). */
+  rateLimiter?: AppDeps['rateLimiter'];
 }
 
 export async function startTestServer(database: Database, opts: TestServerOptions = {}): Promise<TestServer> {
@@ -36,15 +42,18 @@ export async function startTestServer(database: Database, opts: TestServerOption
   const site: SiteConfig = { name: 'Daily Papers', curators: 'AK', publicUrl: 'http://papers.test' };
   const mailer = createMailer(database, { smtpUrl: opts.smtpUrl ?? null, from: 'Daily Papers <papers@papers.test>' });
   const generous = { limit: 100_000, windowSeconds: 60 };
-  const rateLimits = opts.rateLimits ?? { read: { name: 'read', ...generous }, write: { name: 'write', ...generous }, auth: { name: 'auth', ...generous } };
+  const rateLimits = opts.rateLimits ?? { read: { name: 'read', ...generous }, write: { name: 'write', ...generous }, auth: { name: 'auth', ...generous }, login: { name: 'login', ...generous } };
   const app = createApp({
     database, site, mailer, now, rateLimits,
     arxivApiUrl: opts.arxivApiUrl ?? 'http://127.0.0.1:9/api/query',
     ...(opts.submissionRules ? { submissionRules: opts.submissionRules } : {}),
+    arxivThrottle: opts.arxivThrottle ?? { minIntervalMs: 0, maxWaitMs: 0, perMember: 100_000, periodMs: 86_400_000 },
     ...(opts.collectionLimits ? { collectionLimits: opts.collectionLimits } : {}),
     ...(opts.oauth ? { oauth: opts.oauth } : {}),
     ...(opts.semantic ? { semantic: opts.semantic } : {}),
     ...(opts.jobs ? { jobs: opts.jobs } : {}),
+    ...(opts.trustProxy ? { trustProxy: opts.trustProxy } : {}),
+    ...(opts.rateLimiter ? { rateLimiter: opts.rateLimiter } : {}),
   });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));

@@ -9,6 +9,8 @@ import { importFiles, listInputFiles } from '../../src/importers/import-files.ts
 import { ENGINES, openTestDatabase } from '../helpers/db.ts';
 import { startTestServer, type TestServer } from '../helpers/http.ts';
 import { startTestSmtp, type TestSmtp } from '../helpers/smtp.ts';
+import { createMailer } from '../../src/email/mailer.ts';
+import { deliverOutbox } from '../../src/email/delivery.ts';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../fixtures');
 const PAPER = '2511.01678'; // listed on 2025-11-04 with 1 comment counted on Hugging Face
@@ -55,6 +57,16 @@ for (const engine of ENGINES) {
       await smtp.close();
       await database.close();
     });
+
+    /** Runs the deliver-outbox job once. */
+    const deliver = async () => {
+      const mailer = createMailer(database, { smtpUrl: smtp.url, from: 'Daily Papers <papers@papers.test>' });
+      try {
+        await deliverOutbox(database, mailer);
+      } finally {
+        mailer.close();
+      }
+    };
 
     /** A member with a session and a CSRF token, made directly in the database; posts forms and calls the API. */
     async function member(username: string, opts: { verified?: boolean } = {}) {
@@ -317,6 +329,7 @@ for (const engine of ENGINES) {
       await member('nomail', { verified: false });
       const before = smtp.messages.length;
       const c = await say(ada, 'Thoughts, @frank? And @Frank again, @ada (myself), @nomail, @nobody-here, `@grace`.');
+      await deliver(); // mentions are enqueued for the deliver-outbox job, not sent inline
       const mail = await smtp.waitFor((m) => JSON.stringify(m.to).includes('frank@example.org'));
       assert.equal(mail.subject, 'ada mentioned you on Daily Papers');
       assert.match(mail.text ?? '', new RegExp(`http://papers\\.test/papers/${PAPER}#comment-${c.id}`));
@@ -324,6 +337,7 @@ for (const engine of ENGINES) {
       assert.equal(smtp.messages.length, before + 1, 'one mail: frank once; not ada, not an unconfirmed address, not from code');
       // An edit that adds a mention mails the new member only.
       assert.equal((await ada.api('PATCH', `/api/comments/${c.id}`, { body: 'Thoughts, @frank and @grace?' })).status, 200);
+      await deliver();
       await smtp.waitFor((m) => JSON.stringify(m.to).includes('grace@example.org'));
       assert.equal(smtp.messages.length, before + 2);
       assert.ok(grace.user.id > 0);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  dailyPeriod, defaultDigestDay, maxPapersFrom, parseDigestDays, rankCandidates, rankingFor, selectForSubscriber, shortAbstract,
+  describeTopicsUnconfirmed, dailyPeriod, defaultDigestDay, maxPapersFrom, parseDigestDays, rankCandidates, rankingFor, selectForSubscriber, shortAbstract,
   topicMatcher, topicsFrom, weeklyPeriod, type DigestCandidate,
 } from '../../src/domain/digest.ts';
 import { isPermanentRecipientError, messageIdFor, retryDelaySeconds, RETRY_MAX_SECONDS } from '../../src/email/delivery.ts';
@@ -93,4 +93,12 @@ test('delivery rules: backoff, permanent failures, Message-IDs from the dedupe k
   assert.ok(!isPermanentRecipientError({ responseCode: 535, command: 'AUTH PLAIN' }), 'our credentials, not the address');
   assert.ok(!isPermanentRecipientError({ code: 'ECONNECTION' }));
   assert.equal(messageIdFor({ id: 7, dedupe_key: 'digest:daily:2025-11-20:42', created_at: '2025-11-20T00:00:00Z' }, 'Daily Papers <papers@example.org>'), '<digest.daily.2025-11-20.42@example.org>');
+});
+
+test('topics before confirmation: category codes and a count, never the typed words', () => {
+  assert.equal(describeTopicsUnconfirmed('all'), 'everything');
+  assert.equal(describeTopicsUnconfirmed({ categories: ['cs.CL', 'cs.LG'], keywords: [], organizations: [] }), 'cs.CL, cs.LG');
+  const typed = describeTopicsUnconfirmed({ categories: ['cs.CL'], keywords: ['call 555 now'], organizations: ['evil.example'] });
+  assert.equal(typed, 'cs.CL · 2 keywords or organizations (shown once you confirm)');
+  assert.equal(describeTopicsUnconfirmed({ categories: [], keywords: ['x'], organizations: [] }), '1 keyword or organization (shown once you confirm)');
 });

@@ -2,28 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { authorLinks, authorPosition, sameAuthorName } from '../../src/domain/claims.ts';
 import {
-  FLAG_DETAILS_MAX, flagProblem, isModerator, MODERATION_REASON_MAX, reasonProblem, suspensionProblem,
+  FLAG_DETAILS_MAX, flagProblem, MODERATION_REASON_MAX, reasonProblem,
 } from '../../src/domain/moderation.ts';
-
-test('who moderates: moderators and admins, unless suspended', () => {
-  assert.equal(isModerator({ role: 'moderator', suspended: false }), true);
-  assert.equal(isModerator({ role: 'admin', suspended: false }), true);
-  assert.equal(isModerator({ role: 'editor', suspended: false }), false);
-  assert.equal(isModerator({ role: 'member', suspended: false }), false);
-  assert.equal(isModerator({ role: 'moderator', suspended: true }), false);
-  assert.equal(isModerator(null), false);
-});
-
-test('who suspends whom', () => {
-  const mod = { id: 1, role: 'moderator' };
-  const admin = { id: 2, role: 'admin' };
-  assert.equal(suspensionProblem(mod, { id: 3, role: 'member' }), null);
-  assert.equal(suspensionProblem(mod, { id: 3, role: 'editor' }), null);
-  assert.match(suspensionProblem(mod, { id: 3, role: 'moderator' })!, /Only admins/);
-  assert.equal(suspensionProblem(admin, { id: 3, role: 'moderator' }), null);
-  assert.match(suspensionProblem(admin, { id: 4, role: 'admin' })!, /Admins cannot be suspended/);
-  assert.match(suspensionProblem(mod, mod)!, /themselves/);
-});
 
 test('flag reasons and details; moderator reasons', () => {
   assert.equal(flagProblem('spam', ''), null);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULT_RULES, submissionRefusal, type SubmissionContext } from '../../src/domain/submission-rules.ts';
+import { takeTurn } from '../../src/domain/arxiv-throttle.ts';
+import { DEFAULT_RULES, paperRefusal, submissionRefusal, submitterRefusal, type SubmissionContext } from '../../src/domain/submission-rules.ts';
 
 const base: SubmissionContext = {
   role: 'member', emailVerified: true, suspended: false, hasClaim: false, paperPublishedAt: '2025-11-01T00:00:00.000Z',
@@ -30,4 +31,24 @@ test('editors skip the limits but not the duplicate check', () => {
   const editor = { ...base, role: 'editor', submissionsToday: 50, paperPublishedAt: '2001-01-01T00:00:00.000Z' };
   assert.equal(submissionRefusal({ ...DEFAULT_RULES, who: 'editors' }, editor), null);
   assert.match(submissionRefusal(DEFAULT_RULES, { ...editor, alreadyListed: true })!, /already/);
+});
+
+test('arXiv pacing: a turn starts at the later of now and the next free start; too far ahead is refused', () => {
+  const t = { minIntervalMs: 3000, maxWaitMs: 9000, perMember: 10, periodMs: 86_400_000 };
+  assert.deepEqual(takeTurn(t, 0, 10_000), { ok: true, startMs: 10_000, nextAtMs: 13_000 });
+  assert.deepEqual(takeTurn(t, 13_000, 10_000), { ok: true, startMs: 13_000, nextAtMs: 16_000 }, 'waits 3 s');
+  assert.deepEqual(takeTurn(t, 19_000, 10_000), { ok: true, startMs: 19_000, nextAtMs: 22_000 }, 'waits the longest allowed');
+  assert.deepEqual(takeTurn(t, 22_000, 10_000), { ok: false, retryAfterMs: 3000 });
+});
+
+test('who may submit is decided without the paper; the paper is judged apart', () => {
+  const who = { role: 'member', emailVerified: true, suspended: false, hasClaim: false, day: '2025-01-06', submissionsToday: 0 };
+  assert.equal(submitterRefusal(DEFAULT_RULES, who), null);
+  assert.match(submitterRefusal(DEFAULT_RULES, { ...who, role: 'admin', suspended: true })!, /suspended/, 'a suspended admin is refused too');
+  assert.match(submitterRefusal(DEFAULT_RULES, { ...who, emailVerified: false })!, /confirm/);
+  assert.match(submitterRefusal({ ...DEFAULT_RULES, who: 'editors' }, who)!, /only editors/);
+  assert.equal(submitterRefusal({ ...DEFAULT_RULES, who: 'editors' }, { ...who, role: 'editor' }), null);
+  const now = new Date('2025-01-06T12:00:00Z');
+  assert.match(paperRefusal(DEFAULT_RULES, { role: 'member', paperPublishedAt: '2024-01-01T00:00:00Z', now, alreadyListed: false })!, /days ago/);
+  assert.equal(paperRefusal(DEFAULT_RULES, { role: 'editor', paperPublishedAt: '2024-01-01T00:00:00Z', now, alreadyListed: false }), null);
 });

@@ -9,6 +9,8 @@ import type { Migration } from './index.ts';
 export const importStaging: Migration = {
   version: 17,
   name: 'import-staging',
+  // Two new tables: code of schema 16 runs on it unchanged.
+  compatibleWith: 16,
   async up(db, { id }) {
     await db.schema
       .createTable('import_runs')

@@ -18,7 +18,9 @@ import { embeddings } from './0011-embeddings.ts';
 import { subscriptions } from './0012-subscriptions.ts';
 import { jobs } from './0013-jobs.ts';
 import { savedSearches } from './0014-saved-searches.ts';
+import { rateLimits } from './0016-rate-limits.ts';
 import { importStaging } from './0017-import-staging.ts';
+import { throttles } from './0021-throttles.ts';
 
 export interface MigrationContext {
   engine: Engine;
@@ -31,6 +33,12 @@ export interface Migration {
   name: string;
   // The schema builder works on any Kysely instance; migrations do not use the table types.
   up(db: Kysely<any>, ctx: MigrationContext): Promise<void>;
+  /**
+   * Rolling upgrades: the oldest schema version whose code still runs correctly once this migration is applied
+   * (an added table, column or index leaves older code working: `version - 1` or less). Omitted: older code
+   * cannot, and an older release refuses to start on the database (src/db/migrate.ts).
+   */
+  compatibleWith?: number;
 }
 
-export const migrations: readonly Migration[] = [papers, accounts, tokensAndSubmissions, comments, moderation, collections, oauth, organizations, removedEntries, searchIndex, embeddings, subscriptions, jobs, savedSearches, importStaging];
+export const migrations: readonly Migration[] = [papers, accounts, tokensAndSubmissions, comments, moderation, collections, oauth, organizations, removedEntries, searchIndex, embeddings, subscriptions, jobs, savedSearches, rateLimits, importStaging, throttles];

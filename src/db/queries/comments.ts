@@ -4,7 +4,7 @@
  * counter only moves when a row really changed, so counts stay exact under concurrency.
  */
 import type { Kysely } from 'kysely';
-import { MAX_MENTIONS_PER_COMMENT } from '../../domain/comments.ts';
+import { MAX_MENTIONS_PER_COMMENT, MENTION_MAIL_PERIOD_HOURS, MENTION_MAILS_PER_RECIPIENT } from '../../domain/comments.ts';
 import { DELETED_ACCOUNT } from '../../domain/accounts.ts';
 import type { DB } from '../schema.ts';
 import { bumpDataVersion } from './papers.ts';
@@ -88,7 +88,8 @@ export async function votedCommentsOnPaper(db: Db, userId: number, paperId: stri
 /**
  * Records the mentions of a comment that are new (members who exist, have a confirmed address, are
  * not suspended and are not the author), at most MAX_MENTIONS_PER_COMMENT per comment over all its
- * edits, and returns them: the members to mail.
+ * edits, and returns the members to mail: those who have had fewer than MENTION_MAILS_PER_RECIPIENT
+ * mention mails in the last MENTION_MAIL_PERIOD_HOURS (their rows get `mailed_at`).
  */
 async function recordMentions(db: Db, commentId: number, authorId: number, usernames: string[], now: Date): Promise<Mentioned[]> {
   if (usernames.length === 0) return [];
@@ -118,7 +119,21 @@ async function recordMentions(db: Db, commentId: number, authorId: number, usern
     .returning('user_id')
     .execute();
   const ids = new Set(inserted.map((r) => r.user_id));
-  return wanted.filter((u) => ids.has(u.id));
+  if (ids.size === 0) return [];
+  const since = new Date(now.getTime() - MENTION_MAIL_PERIOD_HOURS * 3_600_000).toISOString();
+  const mailedLately = await db
+    .selectFrom('comment_mentions')
+    .select(['user_id', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('user_id', 'in', [...ids])
+    .where('mailed_at', '>', since)
+    .groupBy('user_id')
+    .execute();
+  const counts = new Map(mailedLately.map((r) => [r.user_id, Number(r.n)]));
+  const mail = wanted.filter((u) => ids.has(u.id) && (counts.get(u.id) ?? 0) < MENTION_MAILS_PER_RECIPIENT);
+  if (mail.length > 0) {
+    await db.updateTable('comment_mentions').set({ mailed_at: now.toISOString() }).where('comment_id', '=', commentId).where('user_id', 'in', mail.map((u) => u.id)).execute();
+  }
+  return mail;
 }
 
 export type InsertCommentResult =

@@ -136,7 +136,7 @@ export async function countOpenFlags(db: Db): Promise<number> {
 
 // ---- moderator actions
 
-export type ActionResult<T = object> = ({ ok: true } & T) | { ok: false; problem: 'not-found' | 'unchanged' };
+export type ActionResult<T = object> = ({ ok: true } & T) | { ok: false; problem: 'not-found' | 'unchanged' | 'forbidden' };
 
 interface ActionInput {
   moderatorId: number;
@@ -144,13 +144,30 @@ interface ActionInput {
   now: Date;
 }
 
+/** The member whose comment or entry an action touches (null: nobody's, an imported entry). */
+export type Owner = { id: number; role: string } | null;
+
+/**
+ * Whether the actor may act on what this owner wrote (src/domain/permissions.ts `mayActOn`), asked
+ * inside the action's transaction, once the owner is read.
+ */
+export type OwnerCheck = (owner: Owner) => boolean;
+
+async function ownerOf(trx: Transaction<DB>, userId: number | null): Promise<Owner> {
+  if (userId === null) return null;
+  return (await trx.selectFrom('users').select(['id', 'role']).where('id', '=', userId).executeTakeFirst()) ?? null;
+}
+
 /**
  * Hides or restores a comment. A hidden comment leaves papers.comments_count as a deleted one does
  * (the count is what readers can read), and comes back into it when restored unless its author
  * deleted it meanwhile. Hiding answers the comment's open flags.
  */
-export async function setCommentHidden(db: Db, a: ActionInput & { commentId: number; hidden: boolean }): Promise<ActionResult<{ paperId: string }>> {
+export async function setCommentHidden(db: Db, a: ActionInput & { commentId: number; hidden: boolean; mayAct: OwnerCheck }): Promise<ActionResult<{ paperId: string }>> {
   return db.transaction().execute(async (trx) => {
+    const comment = await trx.selectFrom('comments').select(['user_id', 'hidden_at']).where('id', '=', a.commentId).executeTakeFirst();
+    if (!comment) return { ok: false, problem: 'not-found' };
+    if (!a.mayAct(await ownerOf(trx, comment.user_id))) return { ok: false, problem: 'forbidden' };
     const changed = await trx
       .updateTable('comments')
       .set({ hidden_at: a.hidden ? a.now.toISOString() : null })
@@ -158,10 +175,7 @@ export async function setCommentHidden(db: Db, a: ActionInput & { commentId: num
       .where('hidden_at', a.hidden ? 'is' : 'is not', null)
       .returning(['paper_id', 'user_id', 'deleted_at'])
       .executeTakeFirst();
-    if (!changed) {
-      const exists = await trx.selectFrom('comments').select('id').where('id', '=', a.commentId).executeTakeFirst();
-      return { ok: false, problem: exists ? 'unchanged' : 'not-found' };
-    }
+    if (!changed) return { ok: false, problem: 'unchanged' };
     if (changed.deleted_at === null) {
       await trx.updateTable('papers').set((eb) => ({ comments_count: eb('comments_count', a.hidden ? '-' : '+', 1) })).where('id', '=', changed.paper_id).execute();
     }
@@ -200,11 +214,15 @@ export async function isThreadLocked(db: Db, paperId: string): Promise<boolean> 
   return r?.comments_locked_at != null;
 }
 
-/** Takes a paper off a day's list, answering the entry's open flags. */
-export async function removeSubmission(db: Db, a: ActionInput & { paperId: string; day: string }): Promise<ActionResult> {
+/**
+ * Takes a paper off a day's list, answering the entry's open flags: a moderator's action, or an
+ * editor's on someone else's entry (both logged with their reason).
+ */
+export async function removeSubmission(db: Db, a: ActionInput & { paperId: string; day: string; mayAct: OwnerCheck }): Promise<ActionResult> {
   return db.transaction().execute(async (trx) => {
     const entry = await trx.selectFrom('daily_entries').select(['id', 'user_id']).where('paper_id', '=', a.paperId).where('day', '=', a.day).executeTakeFirst();
     if (!entry) return { ok: false, problem: 'not-found' };
+    if (!a.mayAct(await ownerOf(trx, entry.user_id))) return { ok: false, problem: 'forbidden' };
     await resolveFlags(trx, { entryId: entry.id }, a.moderatorId, a.now);
     await trx.deleteFrom('daily_entries').where('id', '=', entry.id).execute();
     await markRemoved(trx, a.paperId, a.day, a.now);
@@ -232,6 +250,20 @@ export async function setSuspended(db: Db, a: ActionInput & { userId: number; us
     await logAction(trx, { ...a, action: a.suspended ? 'suspend-user' : 'unsuspend-user', targetType: 'user', targetId: a.username, userId: a.userId });
     return { ok: true };
   });
+}
+
+/**
+ * Who last did `action` (with their role now): on a member (`suspend-user`, by user id) or on a comment
+ * (`hide-comment`, by its id); null when the log has no such row.
+ */
+export async function lastDoneBy(db: Db, action: 'suspend-user' | 'hide-comment', target: { userId: number } | { commentId: number }): Promise<{ id: number; role: string } | null> {
+  let q = db
+    .selectFrom('moderation_log as l')
+    .innerJoin('users as u', 'u.id', 'l.moderator_id')
+    .select(['u.id', 'u.role'])
+    .where('l.action', '=', action);
+  q = 'userId' in target ? q.where('l.user_id', '=', target.userId) : q.where('l.target_type', '=', 'comment').where('l.target_id', '=', String(target.commentId));
+  return (await q.orderBy('l.id', 'desc').limit(1).executeTakeFirst()) ?? null;
 }
 
 /** Closes one open flag without acting on its item. */

@@ -14,6 +14,12 @@ export async function isListedOn(db: Db, paperId: string, day: string): Promise<
   return !!(await db.selectFrom('daily_entries').select('id').where('paper_id', '=', paperId).where('day', '=', day).executeTakeFirst());
 }
 
+/** A paper's entry on a day's list and who put it there (null: an imported entry), or undefined. */
+export async function entryOn(db: Db, paperId: string, day: string): Promise<{ userId: number | null } | undefined> {
+  const r = await db.selectFrom('daily_entries').select('user_id').where('paper_id', '=', paperId).where('day', '=', day).executeTakeFirst();
+  return r && { userId: r.user_id };
+}
+
 /** Puts a paper on a day's list; false when it was there already (two clicks, two members at once). */
 export async function addEntry(db: Db, e: { paperId: string; day: string; userId: number; comment: string | null; now: Date }): Promise<boolean> {
   const now = e.now.toISOString();

@@ -17,8 +17,9 @@ import { latestDayOfPaper } from '../../db/queries/submissions.ts';
 import type { User } from '../../db/queries/users.ts';
 import { parseDay } from '../../domain/dates.ts';
 import {
-  FLAG_DETAILS_MAX, FLAG_QUEUE_LIMIT, FLAG_REASON_KEYS, flagProblem, isModerator, MODERATION_LOG_PAGE_SIZE, MODERATION_REASON_MAX, reasonProblem,
+  FLAG_DETAILS_MAX, FLAG_QUEUE_LIMIT, FLAG_REASON_KEYS, flagProblem, MODERATION_LOG_PAGE_SIZE, MODERATION_REASON_MAX, reasonProblem,
 } from '../../domain/moderation.ts';
+import { can } from '../../domain/permissions.ts';
 import { participationProblem, parseCommentId, type Failure } from '../comment-actions.ts';
 import { pageParam, type Ctx, type Deps } from '../context.ts';
 import { CLAIM_PROBLEMS } from '../handlers/claims.ts';
@@ -76,7 +77,7 @@ function member(c: Ctx): User | Response {
 function moderator(c: Ctx): User | Response {
   const viewer = c.get('viewer');
   if (!viewer) return error(c, 401, NO_MEMBER);
-  if (!isModerator(viewer)) return error(c, 403, viewer.suspended ? 'your account is suspended' : 'only moderators and admins do this');
+  if (!can(viewer, 'moderator')) return error(c, 403, viewer.suspended ? 'your account is suspended' : 'only moderators and admins do this');
   return viewer;
 }
 

@@ -1,11 +1,10 @@
 /**
- * Feeds of the lists in RSS 2.0, Atom 1.0 and JSON Feed 1.1 (the `feed` library writes all three):
+ * Feeds of the lists in RSS 2.0, Atom 1.0 and JSON Feed 1.1, written here (./xml.ts escapes the text):
  * the latest daily list, the latest weekly list, trending, an organization's and a category's papers.
  * URLs: /feeds/daily.rss, /feeds/weekly.atom, /feeds/trending.json, /feeds/organizations/NAME.rss,
  * /feeds/categories/CAT.atom, /feeds/users/NAME/collections/SLUG.json (public collections).
  */
 import type { Context } from 'hono';
-import { Feed } from 'feed';
 import { getOrganization, latestListingDay, listingsInRange, papersOfCategory, papersOfOrganization } from '../../db/queries/lists.ts';
 import { ARXIV_CATEGORY } from '../../domain/arxiv-id.ts';
 import type { Paper } from '../../domain/merge.ts';
@@ -15,44 +14,129 @@ import { trendingListings } from '../handlers/trending.ts';
 import { collectionBySlug, papersOfCollection } from '../../db/queries/collections.ts';
 import { SLUG_PATTERN } from '../../domain/collections.ts';
 import { collectionFeedPath, collectionUrl } from '../views/member-collections.ts';
-import { excerpt } from '../views/text.ts';
+import { escapeHtml, excerpt } from '../views/text.ts';
+import { element, xmlChars, xmlText } from './xml.ts';
 
 /** Items in a feed: a day's list is rarely longer; readers poll often. */
 export const FEED_SIZE = 50;
 
+/** A feed, written in the three formats by the functions below (plain text everywhere; escaped once, when written). */
+export interface Feed {
+  id: string;
+  title: string;
+  description: string;
+  link: string;
+  links: Record<Format, string>;
+  updated: Date;
+  items: {
+    id: string;
+    title: string;
+    /** Plain text: the note and the abstract's start. */
+    summary: string;
+    /** Plain text: the whole abstract. */
+    content?: string;
+    authors: string[];
+    categories: string[];
+    date: Date;
+    published?: Date;
+  }[];
+}
+
 const FORMATS = {
-  rss: { type: 'application/rss+xml; charset=utf-8', render: (f: Feed) => f.rss2() },
-  atom: { type: 'application/atom+xml; charset=utf-8', render: (f: Feed) => f.atom1() },
+  rss: { type: 'application/rss+xml; charset=utf-8', render: rss2 },
+  atom: { type: 'application/atom+xml; charset=utf-8', render: atom1 },
   json: { type: 'application/feed+json; charset=utf-8', render: jsonFeed11 },
 } as const;
+export type Format = keyof typeof FORMATS;
+
+const COPYRIGHT = 'Metadata from arXiv (CC0); abstracts under their authors’ licences';
 
 /**
- * JSON Feed 1.1 (https://jsonfeed.org/version/1.1). The feed library writes version 1, whose single
- * `author` 1.1 replaced with `authors`; the structure is small enough to write from its data here.
+ * RSS 2.0. `<description>` is HTML by the spec, so the plain text is HTML-escaped, then XML-escaped;
+ * `<title>` and `<dc:creator>` are plain text (what readers show as is).
  */
+function rss2(f: Feed): string {
+  const items = f.items.map((i) =>
+    [
+      '<item>',
+      element('title', i.title),
+      element('link', i.id),
+      element('guid', i.id, { isPermaLink: 'true' }),
+      element('pubDate', (i.published ?? i.date).toUTCString()),
+      element('description', escapeHtml(i.summary)),
+      i.content ? element('content:encoded', escapeHtml(i.content)) : '',
+      ...i.authors.map((a) => element('dc:creator', a)),
+      ...i.categories.map((c) => element('category', c)),
+      '</item>',
+    ].join(''),
+  );
+  return `<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:atom="http://www.w3.org/2005/Atom"><channel>${[
+    element('title', f.title),
+    element('link', f.link),
+    element('description', f.description),
+    element('lastBuildDate', f.updated.toUTCString()),
+    element('language', 'en'),
+    element('copyright', COPYRIGHT),
+    `<atom:link href="${xmlText(f.links.rss)}" rel="self" type="application/rss+xml"/>`,
+    ...items,
+  ].join('\n')}</channel></rss>
+`;
+}
+
+/** Atom 1.0: every text construct is `type="text"`, so readers show the text as is. */
+function atom1(f: Feed): string {
+  const entries = f.items.map((i) =>
+    [
+      '<entry>',
+      element('title', i.title, { type: 'text' }),
+      element('id', i.id),
+      `<link href="${xmlText(i.id)}"/>`,
+      element('updated', i.date.toISOString()),
+      i.published ? element('published', i.published.toISOString()) : '',
+      element('summary', i.summary, { type: 'text' }),
+      i.content ? element('content', i.content, { type: 'text' }) : '',
+      ...i.authors.map((a) => `<author>${element('name', a)}</author>`),
+      ...i.categories.map((c) => `<category term="${xmlText(c)}"/>`),
+      '</entry>',
+    ].join(''),
+  );
+  return `<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom">${[
+    element('id', f.id),
+    element('title', f.title, { type: 'text' }),
+    element('subtitle', f.description, { type: 'text' }),
+    element('updated', f.updated.toISOString()),
+    `<link rel="alternate" href="${xmlText(f.link)}"/>`,
+    `<link rel="self" href="${xmlText(f.links.atom)}"/>`,
+    element('rights', COPYRIGHT, { type: 'text' }),
+    ...entries,
+  ].join('\n')}</feed>
+`;
+}
+
+/** JSON Feed 1.1 (https://jsonfeed.org/version/1.1); the same characters dropped as in XML, for one behaviour. */
 function jsonFeed11(f: Feed): string {
-  const o = f.options;
   return JSON.stringify({
     version: 'https://jsonfeed.org/version/1.1',
-    title: o.title,
-    home_page_url: o.link,
-    feed_url: o.feedLinks?.json,
-    description: o.description,
-    language: o.language,
+    title: xmlChars(f.title),
+    home_page_url: f.link,
+    feed_url: f.links.json,
+    description: xmlChars(f.description),
+    language: 'en',
     items: f.items.map((i) => ({
-      id: i.id ?? i.link,
-      url: i.link,
-      title: i.title,
-      summary: i.description,
-      content_text: i.content ?? i.description ?? '',
+      id: i.id,
+      url: i.id,
+      title: xmlChars(i.title),
+      summary: xmlChars(i.summary),
+      content_text: xmlChars(i.content ?? i.summary),
       date_published: (i.published ?? i.date).toISOString(),
       date_modified: i.date.toISOString(),
-      authors: (i.author ?? []).map((a) => ({ name: a.name })),
-      tags: (i.category ?? []).map((c) => c.name),
+      authors: i.authors.map((a) => ({ name: xmlChars(a) })),
+      tags: i.categories.map(xmlChars),
     })),
   });
 }
-export type Format = keyof typeof FORMATS;
 
 export interface FeedItem {
   paper: Paper;
@@ -65,32 +149,24 @@ export interface FeedItem {
 /** `query`: a query string after the feed's extension and the page path (search feeds: `?q=…`). */
 export function buildFeed(deps: Deps, path: string, title: string, description: string, pagePath: string, items: FeedItem[], query = ''): Feed {
   const base = deps.site.publicUrl;
-  const feed = new Feed({
+  return {
     id: `${base}${pagePath}${query}`,
     link: `${base}${pagePath}${query}`,
     title: `${title} · ${deps.site.name}`,
     description,
-    language: 'en',
-    generator: deps.site.name,
-    copyright: 'Metadata from arXiv (CC0); abstracts under their authors’ licences',
     updated: new Date(items.reduce((max, i) => (i.date > max ? i.date : max), '1970-01-01T00:00:00.000Z')),
-    feedLinks: { rss: `${base}${path}.rss${query}`, atom: `${base}${path}.atom${query}`, json: `${base}${path}.json${query}` },
-  });
-  for (const { paper: p, date, note } of items) {
-    const link = `${base}/papers/${p.id}`;
-    feed.addItem({
+    links: { rss: `${base}${path}.rss${query}`, atom: `${base}${path}.atom${query}`, json: `${base}${path}.json${query}` },
+    items: items.map(({ paper: p, date, note }) => ({
+      id: `${base}/papers/${p.id}`,
       title: p.title.replace(/\s+/g, ' ').trim(),
-      id: link,
-      link,
-      description: note ? `${note}\n\n${excerpt(p.abstract ?? '', 300)}`.trim() : excerpt(p.abstract ?? '', 500),
-      content: p.abstract?.replace(/\s+/g, ' ').trim(),
-      author: p.authors.map((a) => ({ name: a.name })),
+      summary: note ? `${note}\n\n${excerpt(p.abstract ?? '', 300)}`.trim() : excerpt(p.abstract ?? '', 500),
+      content: p.abstract?.replace(/\s+/g, ' ').trim() || undefined,
+      authors: p.authors.map((a) => a.name),
+      categories: p.categories,
       date: new Date(date),
       published: p.publishedAt ? new Date(p.publishedAt) : undefined,
-      category: p.categories.map((name) => ({ name })),
-    });
-  }
-  return feed;
+    })),
+  };
 }
 
 /** Splits `daily.rss` into its name and a known format. */

@@ -20,6 +20,7 @@ import { resetPasswordMail, verifyEmailMail } from '../../email/templates.ts';
 import { createApiToken, listApiTokens, revokeApiToken } from '../../db/queries/tokens.ts';
 import { CSRF_COOKIE, csrfToken, frame, htmlError, safeNext, secureCookies, SESSION_COOKIE, type Ctx, type Deps } from '../context.ts';
 import { getCookie } from 'hono/cookie';
+import { throttleLogin } from '../middleware/rate-limit.ts';
 import { formPage } from '../views/forms.ts';
 import { oauthButtons } from '../views/oauth.ts';
 import { layout } from '../views/layout.ts';
@@ -143,6 +144,9 @@ export const login = (deps: Deps) => async (c: Ctx) => {
   const loginName = field(body, 'login').trim();
   const password = field(body, 'password');
   const found = loginName ? await findLogin(deps.database.db, loginName) : undefined;
+  // Per account, from any address (src/http/middleware/rate-limit.ts LOGIN_TIER).
+  const throttled = await throttleLogin(c, deps, found ? `user:${found.user.id}` : `name:${loginName.toLowerCase()}`);
+  if (throttled) return c.html(loginForm(c, deps, loginName, throttled), 429);
   // The same work whether or not the account exists: timing does not tell which addresses have one.
   const ok = await verifyPassword(found?.passwordHash ?? DUMMY_HASH, password);
   if (!found || !ok) return c.html(loginForm(c, deps, loginName, 'That email or username and password do not match an account.'), 401);

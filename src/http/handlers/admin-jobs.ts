@@ -9,6 +9,7 @@ import { listHarvestStates } from '../../db/queries/harvest.ts';
 import type { JobDefinition } from '../../jobs/types.ts';
 import { csrfToken, frame, htmlError, type Ctx, type Deps } from '../context.ts';
 import { layout } from '../views/layout.ts';
+import { can } from '../../domain/permissions.ts';
 
 /** Runs listed under the table. */
 export const RECENT_RUNS_SHOWN = 30;
@@ -21,7 +22,7 @@ const duration = (ms: number | null) => (ms === null ? '–' : ms < 1000 ? `${ms
 function refuse(c: Ctx, deps: Deps): Response | Promise<Response> | null {
   const viewer = c.get('viewer');
   if (!viewer) return c.redirect('/login?next=%2Fadmin%2Fjobs', 303);
-  if (viewer.role !== 'admin' || viewer.suspended) return htmlError(c, deps, 403, 'Admins only', 'Background jobs are run by admins.');
+  if (!can(viewer, 'admin')) return htmlError(c, deps, 403, 'Admins only', 'Background jobs are run by admins.');
   return null;
 }
 

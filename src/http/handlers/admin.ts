@@ -3,6 +3,7 @@ import { html } from 'hono/html';
 import { recentMail, type OutboxMail } from '../../db/queries/outbox.ts';
 import { frame, htmlError, type Ctx, type Deps } from '../context.ts';
 import { layout } from '../views/layout.ts';
+import { can } from '../../domain/permissions.ts';
 
 /** How a mail stands: sent, held (with why, and when it is tried again), failed for good, or cancelled. */
 function outboxState(m: OutboxMail): string {
@@ -18,7 +19,8 @@ export const OUTBOX_PAGE_SIZE = 100;
 export const outboxPage = (deps: Deps) => async (c: Ctx) => {
   const viewer = c.get('viewer');
   if (!viewer) return c.redirect('/login?next=%2Fadmin%2Foutbox', 303);
-  if (viewer.role !== 'admin') return htmlError(c, deps, 403, 'Admins only', 'The outbox holds members’ mail; only admins read it.');
+  // It holds live password-reset and confirmation links: a suspended admin holds no privilege.
+  if (!can(viewer, 'admin')) return htmlError(c, deps, 403, 'Admins only', 'The outbox holds members’ mail; only admins read it.');
   c.header('Cache-Control', 'private, no-store');
   const mails = await recentMail(deps.database.db, OUTBOX_PAGE_SIZE);
   return c.html(

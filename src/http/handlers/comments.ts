@@ -11,7 +11,7 @@ import {
 } from '../comment-actions.ts';
 import { getComment } from '../../db/queries/comments.ts';
 import { isThreadLocked } from '../../db/queries/moderation.ts';
-import { isModerator } from '../../domain/moderation.ts';
+import { can } from '../../domain/permissions.ts';
 import { csrfToken, frame, htmlError, safeNext, type Ctx, type Deps } from '../context.ts';
 import { commentFormPage, discussion } from '../views/comments.ts';
 import { idFromPath } from './paper.ts';
@@ -40,7 +40,7 @@ export async function discussionFor(c: Ctx, deps: Deps, paperId: string, counts:
           : !viewer.emailVerified
             ? 'Please confirm your email address to take part in the discussion: use the link we mailed you, or ask for a new one in your settings.'
             : null,
-        moderator: isModerator(viewer),
+        moderator: can(viewer, 'moderator'),
       }
     : null;
   const comments = await loadThread(deps, paperId, viewer, sort);

@@ -13,6 +13,7 @@ import { alertMail, alreadySubscribedMail, digestMail, subscriberLinks, subscrip
 import type { Mail } from '../../email/mailer.ts';
 import { frame, htmlError, type Ctx, type Deps } from '../context.ts';
 import { layout } from '../views/layout.ts';
+import { can } from '../../domain/permissions.ts';
 
 export const PREVIEW_KINDS = {
   confirmation: 'Subscription confirmation (double opt-in)',
@@ -61,7 +62,7 @@ async function previewMail(deps: Deps, kind: Kind): Promise<Mail> {
 export const mailPreview = (deps: Deps) => async (c: Ctx) => {
   const viewer = c.get('viewer');
   if (!viewer) return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`, 303);
-  if (viewer.role !== 'admin') return htmlError(c, deps, 403, 'Admins only', 'Mail previews are for admins.');
+  if (!can(viewer, 'admin')) return htmlError(c, deps, 403, 'Admins only', 'Mail previews are for admins.');
   c.header('Cache-Control', 'private, no-store');
   const kind = c.req.param('kind');
   if (kind === undefined) {

@@ -12,12 +12,14 @@ import {
 import { findUserByUsername, type User } from '../../db/queries/users.ts';
 import { parseArxivId } from '../../domain/arxiv-id.ts';
 import { collectionNameProblem, noteProblem, normalizeCollectionName, normalizeNote, SLUG_PATTERN } from '../../domain/collections.ts';
+import { withoutControlChars } from '../../domain/text.ts';
 import { csrfToken, frame, htmlError, PAGE_SIZE, pageParam, safeNext, votingFor, type Ctx, type Deps } from '../context.ts';
 import { collectionPage, collectionsListPage, collectionUrl } from '../views/member-collections.ts';
 
+/** A form field, without the control characters nobody types (src/domain/text.ts). */
 const text = (body: Record<string, unknown>, name: string): string => {
   const v = body[name];
-  return typeof v === 'string' ? v : '';
+  return typeof v === 'string' ? withoutControlChars(v) : '';
 };
 
 /** A collection id from the path: a positive whole number that fits an integer column, else null. */

@@ -5,9 +5,9 @@
  * Each action is a ModeratorStep: the form (moderatorAction) and the JSON API (api/community.ts) run the same one.
  */
 import { findProfile } from '../../db/queries/profiles.ts';
-import { dismissFlag, removeSubmission, setCommentHidden, setSuspended, setThreadLocked } from '../../db/queries/moderation.ts';
+import { dismissFlag, removeSubmission, setCommentHidden, setSuspended, setThreadLocked, lastDoneBy } from '../../db/queries/moderation.ts';
 import { parseDay } from '../../domain/dates.ts';
-import { suspensionProblem } from '../../domain/moderation.ts';
+import { mayActOn, mayUndo, suspensionProblem } from '../../domain/permissions.ts';
 import { parseCommentId as parseId } from '../comment-actions.ts'; // any row id: a positive integer in range
 import type { Ctx, Deps } from '../context.ts';
 import { moderatorAction, type ActionOutcome, type ModeratorStep } from './moderation.ts';
@@ -15,6 +15,7 @@ import { idFromPath } from './paper.ts';
 
 const notFound = (message: string): ActionOutcome => ({ ok: false, status: 404, message });
 const unchanged = (message: string): ActionOutcome => ({ ok: false, status: 409, message });
+const forbidden = (message: string): ActionOutcome => ({ ok: false, status: 403, message });
 
 /** POST /comments/:cid/hide and /restore (reason) */
 export const commentVisibilityStep = (deps: Deps, hidden: boolean): ModeratorStep => ({
@@ -22,8 +23,15 @@ export const commentVisibilityStep = (deps: Deps, hidden: boolean): ModeratorSte
   run: async (c, moderator, reason) => {
     const id = parseId(c.req.param('cid'));
     if (id === null) return notFound('There is no such comment.');
-    const r = await setCommentHidden(deps.database.db, { moderatorId: moderator.id, commentId: id, hidden, reason, now: deps.now() });
-    if (!r.ok) return r.problem === 'not-found' ? notFound('There is no such comment.') : unchanged(hidden ? 'That comment is hidden already.' : 'That comment is not hidden.');
+    // Restoring also needs the rank of whoever hid it (a moderator does not undo an admin's removal);
+    // no log row: the comment is not hidden, which setCommentHidden answers.
+    const hiddenBy = hidden ? null : await lastDoneBy(deps.database.db, 'hide-comment', { commentId: id });
+    if (!hidden && hiddenBy && !mayUndo(moderator, hiddenBy)) return forbidden('An admin removed this comment: only an admin restores it.');
+    const r = await setCommentHidden(deps.database.db, { moderatorId: moderator.id, commentId: id, hidden, reason, now: deps.now(), mayAct: (owner) => mayActOn(moderator, owner) });
+    if (!r.ok) {
+      if (r.problem === 'forbidden') return forbidden(`Only admins ${hidden ? 'hide' : 'restore'} comments of moderators and admins.`);
+      return r.problem === 'not-found' ? notFound('There is no such comment.') : unchanged(hidden ? 'That comment is hidden already.' : 'That comment is not hidden.');
+    }
     return { ok: true, next: `/papers/${r.paperId}#comment-${id}` };
   },
 });
@@ -49,8 +57,8 @@ export const removeFromListStep = (deps: Deps): ModeratorStep => ({
     const ref = idFromPath(c);
     const day = parseDay(typeof form.day === 'string' ? form.day : '');
     if (!ref || !day) return { ok: false, status: 400, message: 'Give an arXiv id and a day (YYYY-MM-DD).' };
-    const r = await removeSubmission(deps.database.db, { moderatorId: moderator.id, paperId: ref.id, day, reason, now: deps.now() });
-    if (!r.ok) return notFound(`${ref.id} is not on the list of ${day}.`);
+    const r = await removeSubmission(deps.database.db, { moderatorId: moderator.id, paperId: ref.id, day, reason, now: deps.now(), mayAct: (owner) => mayActOn(moderator, owner) });
+    if (!r.ok) return r.problem === 'forbidden' ? forbidden('Only admins remove submissions of moderators and admins.') : notFound(`${ref.id} is not on the list of ${day}.`);
     return { ok: true, next: `/papers/${ref.id}` };
   },
 });
@@ -62,8 +70,8 @@ export const suspensionStep = (deps: Deps, suspended: boolean): ModeratorStep =>
   run: async (c, moderator, reason) => {
     const member = await findProfile(deps.database.db, c.req.param('username') ?? '');
     if (!member) return notFound('There is no such member.');
-    const problem = suspended ? suspensionProblem(moderator, member) : null;
-    if (problem) return { ok: false, status: 403, message: problem };
+    const problem = suspensionProblem(moderator, member, suspended ? 'suspend' : 'unsuspend', suspended ? null : await lastDoneBy(deps.database.db, 'suspend-user', { userId: member.id }));
+    if (problem) return forbidden(problem);
     const r = await setSuspended(deps.database.db, { moderatorId: moderator.id, userId: member.id, username: member.username, suspended, reason, now: deps.now() });
     if (!r.ok) return unchanged(suspended ? `${member.username} is suspended already.` : `${member.username} is not suspended.`);
     return { ok: true, next: `/users/${member.username}` };

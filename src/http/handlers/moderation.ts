@@ -7,8 +7,9 @@ import { pendingClaims } from '../../db/queries/claims.ts';
 import { countOpenFlags, moderationLog, openFlags, suspendedMembers } from '../../db/queries/moderation.ts';
 import type { User } from '../../db/queries/users.ts';
 import {
-  FLAG_QUEUE_LIMIT, isModerator, MODERATION_LOG_PAGE_SIZE, reasonProblem, type ModerationAction,
+  FLAG_QUEUE_LIMIT, MODERATION_LOG_PAGE_SIZE, reasonProblem, type ModerationAction,
 } from '../../domain/moderation.ts';
+import { can } from '../../domain/permissions.ts';
 import { csrfToken, frame, htmlError, pageParam, safeNext, type Ctx, type Deps } from '../context.ts';
 import { logPage, queuePage } from '../views/moderation.ts';
 
@@ -16,7 +17,7 @@ import { logPage, queuePage } from '../views/moderation.ts';
 export async function moderatorOr(c: Ctx, deps: Deps, back: string): Promise<User | Response> {
   const viewer = c.get('viewer');
   if (!viewer) return c.redirect(`/login?next=${encodeURIComponent(back)}`, 303);
-  if (!isModerator(viewer)) {
+  if (!can(viewer, 'moderator')) {
     return htmlError(c, deps, 403, 'Moderators only', viewer.suspended ? 'Your account is suspended.' : 'Only moderators and admins do this.');
   }
   return viewer;

@@ -16,6 +16,7 @@ import { findUserByUsername, type User } from '../../db/queries/users.ts';
 import { csrfToken, frame, htmlError, safeNext, type Ctx, type Deps } from '../context.ts';
 import { layout } from '../views/layout.ts';
 import { idFromPath } from './paper.ts';
+import { can } from '../../domain/permissions.ts';
 
 /** An organization's name is its address: letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit. */
 export const ORGANIZATION_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9])?$/;
@@ -54,8 +55,8 @@ export function organizationNameProblem(name: string): string | null {
   return ORGANIZATION_NAME.test(name) ? null : 'The name is 1 to 64 letters, digits, “-”, “_” or “.”, starting and ending with a letter or digit (it becomes the address /organizations/NAME).';
 }
 
-const isAdmin = (u: User) => u.role === 'admin' && !u.suspended;
-const isEditor = (u: User) => !u.suspended && (u.role === 'editor' || u.role === 'moderator' || u.role === 'admin');
+const isAdmin = (u: User) => can(u, 'admin');
+const isEditor = (u: User) => can(u, 'editor');
 const shownName = (o: { name: string; fullname: string | null }) => o.fullname?.trim() || o.name;
 const orgPath = (name: string) => `/admin/organizations/${encodeURIComponent(name)}`;
 

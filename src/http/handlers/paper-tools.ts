@@ -8,7 +8,7 @@ import type { Listing } from '../../db/queries/lists.ts';
 import { isThreadLocked } from '../../db/queries/moderation.ts';
 import { authorLinks } from '../../domain/claims.ts';
 import type { Paper } from '../../domain/merge.ts';
-import { isModerator } from '../../domain/moderation.ts';
+import { can } from '../../domain/permissions.ts';
 import { participationProblem } from '../comment-actions.ts';
 import { csrfToken, type Ctx, type Deps } from '../context.ts';
 import { paperTools } from '../views/paper-tools.ts';
@@ -27,7 +27,7 @@ export async function communityFor(c: Ctx, deps: Deps, paper: Paper, listings: L
     ? { csrf: csrfToken(c, deps), canAct: participationProblem(viewer) === null, claim: await latestClaimOnPaper(db, viewer.id, paper.id), username: viewer.username }
     : null;
   const tools = paperTools({
-    paperId: paper.id, authors: paper.authors, taken: new Set(links.keys()), member, moderator: isModerator(viewer),
+    paperId: paper.id, authors: paper.authors, taken: new Set(links.keys()), member, moderator: can(viewer, 'moderator'),
     locked: viewer ? await isThreadLocked(db, paper.id) : false,
     listings: listings.map((l) => ({ day: l.entry.day, submitter: l.submitter?.username ?? null })),
   });

@@ -2,7 +2,8 @@
 import { claimsOfUser } from '../../db/queries/claims.ts';
 import { commentsOf, findProfile, submissionsOf } from '../../db/queries/profiles.ts';
 import { PROFILE_LIST_LIMIT } from '../../domain/claims.ts';
-import { isModerator, suspensionProblem } from '../../domain/moderation.ts';
+import { can, suspensionProblem } from '../../domain/permissions.ts';
+import { lastDoneBy } from '../../db/queries/moderation.ts';
 import { csrfToken, frame, htmlError, type Ctx, type Deps } from '../context.ts';
 import { profilePage } from '../views/profile.ts';
 
@@ -12,7 +13,9 @@ export const profile = (deps: Deps) => async (c: Ctx) => {
   if (!p) return htmlError(c, deps, 404, 'Member not found', 'There is no member with that name here.');
   const viewer = c.get('viewer');
   const own = viewer?.id === p.id ? { csrf: csrfToken(c, deps) } : null;
-  const moderator = viewer && isModerator(viewer) ? { csrf: csrfToken(c, deps), canSuspend: suspensionProblem(viewer, p) } : null;
+  const moderator = viewer && can(viewer, 'moderator')
+    ? { csrf: csrfToken(c, deps), problem: suspensionProblem(viewer, p, p.suspended ? 'unsuspend' : 'suspend', p.suspended ? await lastDoneBy(db, 'suspend-user', { userId: p.id }) : null) }
+    : null;
   const [claims, submissions, comments] = await Promise.all([
     claimsOfUser(db, p.id, { all: own !== null, limit: PROFILE_LIST_LIMIT }),
     submissionsOf(db, p.id, PROFILE_LIST_LIMIT),

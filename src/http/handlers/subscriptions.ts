@@ -12,8 +12,9 @@ import {
   type Preferences, type Subscriber,
 } from '../../db/queries/subscribers.ts';
 import { emailProblem, normalizeEmail } from '../../domain/accounts.ts';
-import { describeTopics, maxPapersFrom, topicsFrom, type Frequency } from '../../domain/digest.ts';
+import { describeTopicsUnconfirmed, maxPapersFrom, topicsFrom, type Frequency } from '../../domain/digest.ts';
 import { alreadySubscribedMail, subscriberLinks, subscriptionConfirmMail } from '../../email/digest-templates.ts';
+import type { User } from '../../db/queries/users.ts';
 import { csrfToken, frame, htmlError, type Ctx, type Deps } from '../context.ts';
 import { layout } from '../views/layout.ts';
 import { DEFAULT_VALUES, messagePage, subscriptionForm, type SubscriptionValues } from '../views/subscription.ts';
@@ -128,7 +129,7 @@ export const confirmPage = (deps: Deps) => async (c: Ctx) => {
   const s = await pendingFor(deps, token);
   if (!s) return badConfirmLink(c, deps);
   const csrf = csrfToken(c, deps);
-  return c.html(messagePage(frame(c, deps), 'Confirm your subscription', `Send the ${s.frequency} digest (up to ${s.maxPapers} papers about ${describeTopics(s.topics)}) to ${s.email}?`,
+  return c.html(messagePage(frame(c, deps), 'Confirm your subscription', `Send the ${s.frequency} digest (up to ${s.maxPapers} papers about ${describeTopicsUnconfirmed(s.topics)}) to ${s.email}?`,
     html`<form method="post" action="/subscribe/confirm"><input type="hidden" name="_csrf" value="${csrf}"><input type="hidden" name="token" value="${token}"><button class="button" type="submit">Yes, subscribe me</button></form>`));
 };
 
@@ -215,17 +216,24 @@ export const oneClickUnsubscribe = (deps: Deps) => async (c: Ctx) => {
 
 // ---- members: /settings/subscription
 
+/**
+ * The subscription this account manages: only once its address is confirmed. Anyone can sign up with
+ * someone else's address; until they prove it is theirs, its subscription is not theirs to see or change.
+ */
+const managedSubscription = (deps: Deps, viewer: User): Promise<Subscriber | undefined> =>
+  viewer.emailVerified ? findSubscriberForUser(deps.database.db, viewer.id, viewer.email) : Promise.resolve(undefined);
+
 export const settingsSubscriptionPage = (deps: Deps) => async (c: Ctx) => {
   const viewer = c.get('viewer');
   if (!viewer) return c.redirect('/login?next=%2Fsettings%2Fsubscription', 303);
-  const s = await findSubscriberForUser(deps.database.db, viewer.id, viewer.email);
+  const s = await managedSubscription(deps, viewer);
   return c.html(memberView(c, deps, s, s ? { frequency: s.frequency, maxPapers: s.maxPapers, topics: s.topics } : DEFAULT_VALUES, null, notice(c)));
 };
 
 const NOTICES: Record<string, string> = {
   subscribed: 'You are subscribed.',
   saved: 'Saved.',
-  'confirm-sent': 'We sent a link to your address: the digest starts when you open it (or confirm your account’s email address).',
+  'confirm-sent': 'We sent a link to your address: the digest starts when you open it.',
   unsubscribed: 'You are unsubscribed.',
 };
 const notice = (c: Ctx) => NOTICES[c.req.query('notice') ?? ''] ?? null;
@@ -249,7 +257,7 @@ export const settingsSubscribe = (deps: Deps) => async (c: Ctx) => {
   if (!viewer) return c.redirect('/login?next=%2Fsettings%2Fsubscription', 303);
   const parsed = parseForm(await c.req.parseBody(), false);
   const { db } = deps.database;
-  const existing = await findSubscriberForUser(db, viewer.id, viewer.email);
+  const existing = await managedSubscription(deps, viewer);
   if ('problem' in parsed) return c.html(memberView(c, deps, existing, parsed.values, parsed.problem, null), 400);
   if (existing?.status === 'active') {
     await updatePreferences(db, existing.id, parsed.prefs, deps.now());
@@ -260,14 +268,16 @@ export const settingsSubscribe = (deps: Deps) => async (c: Ctx) => {
     await activateSubscription(db, viewer.email, parsed.prefs, deps.now(), viewer.id);
     return c.redirect('/settings/subscription?notice=subscribed', 303);
   }
-  await requestByMail(deps, viewer.email, parsed.prefs, viewer.id);
+  // As /subscribe does for anyone: the mail goes to the address, and the subscription is bound to no account.
+  await requestByMail(deps, viewer.email, parsed.prefs, null);
   return c.redirect('/settings/subscription?notice=confirm-sent', 303);
 };
 
 export const settingsUnsubscribe = (deps: Deps) => async (c: Ctx) => {
   const viewer = c.get('viewer');
   if (!viewer) return c.redirect('/login?next=%2Fsettings%2Fsubscription', 303);
-  const s = await findSubscriberForUser(deps.database.db, viewer.id, viewer.email);
+  if (!viewer.emailVerified) return htmlError(c, deps, 403, 'Confirm your email address first', 'Use the link we mailed you; or the unsubscribe link in any digest.');
+  const s = await managedSubscription(deps, viewer);
   if (s) await unsubscribe(deps.database.db, s.id, deps.now());
   return c.redirect('/settings/subscription?notice=unsubscribed', 303);
 };

@@ -3,11 +3,12 @@ import { html, raw } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import type { SiteConfig } from '../../config.ts';
 import { ASSETS } from '../assets.ts';
+import { can } from '../../domain/permissions.ts';
 
 /** What the frame of every page shows about the request: the site, and who is looking. */
 export interface Frame {
   site: SiteConfig;
-  viewer: { username: string; role: string; emailVerified: boolean } | null;
+  viewer: { username: string; role: string; emailVerified: boolean; suspended: boolean } | null;
   /** The CSRF token for forms in the frame (log out); null for anonymous pages, which have none. */
   csrf: string | null;
 }
@@ -73,7 +74,7 @@ ${(meta.feeds ?? []).map(
     ${meta.noSearchBox ? '' : html`<form class="site-search" action="/papers/search" method="get" role="search"><label class="visually-hidden" for="site-q">Search papers</label><input type="search" id="site-q" name="q" placeholder="Search papers ( / )" maxlength="1000"></form>`}
     <div class="account">
       ${viewer
-        ? html`${viewer.role === 'moderator' || viewer.role === 'admin' ? html`<a href="/moderation">Moderation</a> ` : ''}<a href="/submit" class="button small">Submit a paper</a> <a href="/settings" class="me">${viewer.username}</a>
+        ? html`${can(viewer, 'moderator') ? html`<a href="/moderation">Moderation</a> ` : ''}<a href="/submit" class="button small">Submit a paper</a> <a href="/settings" class="me">${viewer.username}</a>
       <form method="post" action="/logout"><input type="hidden" name="_csrf" value="${frame.csrf}"><button type="submit" class="link">Log out</button></form>`
         : html`<a href="/login">Log in</a> <a class="button small" href="/signup">Sign up</a>`}
     </div>

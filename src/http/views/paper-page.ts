@@ -9,6 +9,7 @@ import { layout, type Frame } from './layout.ts';
 import { voteControl, type Voting } from './cards.ts';
 import { collectControl } from './collect.ts';
 import { excerpt, mathText, paragraphs } from './text.ts';
+import { can } from '../../domain/permissions.ts';
 
 /** Only http(s) links from imported data become hrefs (no `javascript:`). */
 export const safeUrl = (u: string | null): string | null => (u && /^https?:\/\/[^\s"'<>]+$/i.test(u) ? u : null);
@@ -41,6 +42,7 @@ function editorTools(id: string, csrf: string, now: Date) {
   <strong>Editor</strong>
   <input type="hidden" name="_csrf" value="${csrf}"><input type="hidden" name="next" value="/papers/${id}">
   <label for="editor-day">Day</label><input id="editor-day" type="date" name="day" value="${today}" required>
+  <label for="editor-reason">Reason</label><input id="editor-reason" name="reason" maxlength="500" placeholder="to remove someone else’s submission">
   <span class="actions">${button('list', 'Add to list')} · ${button('unlist', 'Remove')} · ${button('feature', 'Feature')} · ${button('unfeature', 'Unfeature')}</span>
 </form>`;
 }
@@ -144,7 +146,7 @@ ${p.publishedAt ? html`<meta property="article:published_time" content="${p.publ
     </dl>
     ${frame.viewer ? html`<p class="meta-line" style="margin-top:14px"><a href="/submit?paper=${encodeURIComponent(p.id)}">Submit to today’s list</a></p>` : ''}
     ${voting.member?.collect ? collectControl(p.id, voting.member.csrf, voting.member.collect, canonical, { note: true }) : ''}
-    ${frame.viewer && ['editor', 'moderator', 'admin'].includes(frame.viewer.role) && frame.csrf ? editorTools(p.id, frame.csrf, now) : ''}
+    ${can(frame.viewer, 'editor') && frame.csrf ? editorTools(p.id, frame.csrf, now) : ''}
     ${tools ?? ''}
   </aside>
 </article>`;

@@ -21,7 +21,8 @@ export interface ProfileModel {
   comments: ProfileComment[];
   /** The viewer is this member (their CSRF token), or a moderator (theirs), or neither. */
   own: { csrf: string } | null;
-  moderator: { csrf: string; canSuspend: string | null } | null;
+  /** `problem`: why this moderator may not suspend (or unsuspend) the member, or null. */
+  moderator: { csrf: string; problem: string | null } | null;
   now: Date;
 }
 
@@ -54,11 +55,11 @@ export function profilePage(frame: Frame, m: ProfileModel) {
 <h1>${name}${p.displayName ? html` <span class="meta-line">@${p.username}</span>` : ''}</h1>
 <p class="meta-line">Member since ${formatLongDay(p.createdAt.slice(0, 10))}${p.role !== 'member' ? ` · ${p.role}` : ''}${mod && p.suspended ? ' · suspended' : ''}</p>
 ${mod
-  ? html`<div class="mod-tools"><strong>Moderator</strong> ${p.suspended
-      ? reasonForm({ action: `${here}/unsuspend`, csrf: mod.csrf, id: 'unsuspend', summary: 'Unsuspend', submit: 'Unsuspend', next: here, required: false })
-      : mod.canSuspend === null
-        ? reasonForm({ action: `${here}/suspend`, csrf: mod.csrf, id: 'suspend', summary: 'Suspend', submit: 'Suspend the member', next: here, required: true })
-        : html`<span class="meta-line">${mod.canSuspend}</span>`}</div>`
+  ? html`<div class="mod-tools"><strong>Moderator</strong> ${mod.problem !== null
+      ? html`<span class="meta-line">${mod.problem}</span>`
+      : p.suspended
+        ? reasonForm({ action: `${here}/unsuspend`, csrf: mod.csrf, id: 'unsuspend', summary: 'Unsuspend', submit: 'Unsuspend', next: here, required: false })
+        : reasonForm({ action: `${here}/suspend`, csrf: mod.csrf, id: 'suspend', summary: 'Suspend', submit: 'Suspend the member', next: here, required: true })}</div>`
   : ''}
 <h2 id="papers">Papers</h2>
 ${m.claims.length === 0 ? html`<p class="meta-line">No papers${m.own ? ': claim authorship from a paper’s page (“I am this author”).' : '.'}</p>` : html`<ul class="profile-list">${m.claims.map((c) => paperItem(c, m))}</ul>`}

@@ -16,6 +16,7 @@ import type {
   SubmitterInput,
 } from '../../domain/paper.ts';
 import { ImportError } from '../errors.ts';
+import { withoutControlChars } from '../../domain/text.ts';
 import { collapseWhitespace, dropUndefined, optionalText, toIsoTimestamp } from '../text.ts';
 
 type Obj = Record<string, unknown>;
@@ -182,7 +183,8 @@ function organization(v: unknown): OrganizationInput | undefined {
 
 function parseJson(text: string): unknown {
   try {
-    return JSON.parse(text.replace(/^\uFEFF/, ''));
+    // Fields are kept as given (the API gives them back), but for control characters (src/domain/text.ts).
+    return JSON.parse(text.replace(/^\uFEFF/, ''), (_key, v: unknown) => (typeof v === 'string' ? withoutControlChars(v) : v));
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     const m = /at position (\d+)/.exec(msg);
