@@ -5,7 +5,6 @@
  * so votes and other writers never wait long. A run cut short while applying is finished by the next
  * `import` or by `serve` at start (finishInterruptedImports); one cut short while staging is discarded.
  */
-import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Database } from '../db/connection.ts';
 import {
@@ -13,6 +12,7 @@ import {
 } from '../db/queries/import-runs.ts';
 import { applyRecords, type BatchCounts } from '../db/queries/papers.ts';
 import type { ImportRecord } from '../domain/paper.ts';
+import { newWorkerId, processAlive } from '../email/delivery.ts';
 
 /**
  * Records per write transaction (staging and applying). Measured (bench/writers.ts, synthetic snapshot
@@ -40,22 +40,12 @@ export const IMPORT_LEASE_MS = 60_000;
 export const SQLITE_WRITER_GAP_MS = 30;
 
 const leaseUntil = () => new Date(Date.now() + IMPORT_LEASE_MS).toISOString();
-const newOwner = () => `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
 
 /** Whether the process that owns a run is gone: its lease ran out, or it ran on this host and has exited. */
-export function ownerIsGone(run: Pick<ImportRun, 'owner' | 'lease_until'>, now: Date, isAlive: (pid: number) => boolean = pidIsAlive): boolean {
+export function ownerIsGone(run: Pick<ImportRun, 'owner' | 'lease_until'>, now: Date, isAlive: (pid: number) => boolean = processAlive): boolean {
   if (run.lease_until < now.toISOString()) return true;
   const [host, pid] = run.owner.split(':');
   return host === hostname() && Number(pid) !== process.pid && !isAlive(Number(pid));
-}
-
-function pidIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**
@@ -71,7 +61,7 @@ export async function writeBatches(database: Database, file: string, format: str
   if (next.done) {
     return db.transaction().execute((trx) => applyRecords(trx, first.value, maxParams));
   }
-  const owner = newOwner();
+  const owner = newWorkerId();
   const runId = await createRun(db, { file, format, owner, leaseUntil: leaseUntil(), now: new Date().toISOString() });
   const stage = async (seq: number, batch: ImportRecord[]) => {
     await stageRecords(db, runId, owner, leaseUntil(), seq, batch);
@@ -130,7 +120,7 @@ export interface FinishedRun extends BatchCounts {
  */
 export async function finishInterruptedImports(database: Database): Promise<FinishedRun[]> {
   const finished: FinishedRun[] = [];
-  const owner = newOwner();
+  const owner = newWorkerId();
   for (const run of await listRuns(database.db)) {
     if (!ownerIsGone(run, new Date())) continue;
     if (!(await takeOver(database.db, run, owner, leaseUntil()))) continue;
