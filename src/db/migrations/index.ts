@@ -19,6 +19,7 @@ import { subscriptions } from './0012-subscriptions.ts';
 import { jobs } from './0013-jobs.ts';
 import { savedSearches } from './0014-saved-searches.ts';
 import { rateLimits } from './0016-rate-limits.ts';
+import { importStaging } from './0017-import-staging.ts';
 import { throttles } from './0021-throttles.ts';
 
 export interface MigrationContext {
@@ -40,4 +41,4 @@ export interface Migration {
   compatibleWith?: number;
 }
 
-export const migrations: readonly Migration[] = [papers, accounts, tokensAndSubmissions, comments, moderation, collections, oauth, organizations, removedEntries, searchIndex, embeddings, subscriptions, jobs, savedSearches, rateLimits, throttles];
+export const migrations: readonly Migration[] = [papers, accounts, tokensAndSubmissions, comments, moderation, collections, oauth, organizations, removedEntries, searchIndex, embeddings, subscriptions, jobs, savedSearches, rateLimits, importStaging, throttles];
