@@ -13,12 +13,13 @@ import type { Role } from './db/schema.ts';
 import { emailProblem, normalizeEmail, passwordProblem, SETUP_TOKEN_HOURS, usernameProblem } from './domain/accounts.ts';
 import cliProgress from 'cli-progress';
 import { ConfigError, loadConfig, type Config } from './config.ts';
-import { DatabaseError, openDatabase, type Database } from './db/connection.ts';
+import { DatabaseBusyError, DatabaseError, openDatabase, type Database } from './db/connection.ts';
 import { migrate, SchemaTooNewError } from './db/migrate.ts';
 import { databaseFault, OPERATOR_HINT } from './db/errors.ts';
 import { startServer } from './http/server.ts';
 import { FORMATS, type Format } from './importers/formats.ts';
 import { importFiles, listInputFiles } from './importers/import-files.ts';
+import { finishInterruptedImports, IMPORT_LEASE_MS, type FinishedRun } from './importers/staged.ts';
 import { SHUTDOWN_GRACE_MS } from './domain/jobs.ts';
 import { registerJobsCommands } from './jobs/cli.ts';
 import { jobDefinitions } from './jobs/registry.ts';
@@ -49,6 +50,10 @@ async function migrateAndSay(database: Database) {
     console.error(`dailypapers: the database is at schema version ${r.version}, migrated by a newer release; this release (schema ${r.codeVersion}) runs on it because the newer migrations are compatible with it`);
   }
   return r;
+}
+
+function reportFinished(runs: FinishedRun[]): void {
+  for (const r of runs) console.error(`finished the interrupted import of ${r.file}: new ${r.new}, updated ${r.updated}, unchanged ${r.unchanged}`);
 }
 
 const program = new Command()
@@ -83,6 +88,10 @@ program
       console.log('Or make one with: dailypapers users create --email YOU@EXAMPLE.ORG --admin');
     }
     const server = await startServer(config, database, { jobs, semantic });
+    // An import cut short (a killed `dailypapers import`) is finished in the background: at start, then once a lease.
+    const finishImports = () => finishInterruptedImports(database).then(reportFinished, (e: Error) => console.error(`finishing an interrupted import: ${e.message}`));
+    void finishImports();
+    const importWatch = setInterval(() => void finishImports(), IMPORT_LEASE_MS);
     const where = config.database.engine === 'sqlite' ? config.database.path : 'PostgreSQL';
     console.log(`Daily Papers on http://${config.host}:${config.port} (database: ${where}; background jobs ${config.jobs.enabled ? 'on' : 'off (JOBS_ENABLED=false)'})`);
     if (config.jobs.enabled) await scheduler.start();
@@ -90,6 +99,7 @@ program
     const stop = () => {
       if (stopping) return;
       stopping = true;
+      clearInterval(importWatch);
       // Stop taking requests and claiming jobs; running jobs get SHUTDOWN_GRACE_MS, then their leases are released.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
@@ -139,6 +149,7 @@ program
           )
         : null;
       const mb = (b: number) => Math.round(b / 1e5) / 10;
+      reportFinished(await finishInterruptedImports(database));
       bar?.start(1, 0);
       try {
         return await importFiles(database, files, {
@@ -248,6 +259,12 @@ try {
   } else if (e instanceof UsageError || e instanceof ConfigError || e instanceof InvalidArgumentError) {
     console.error(`dailypapers: ${e.message}`);
     process.exitCode = 2;
+  } else if (e instanceof DatabaseBusyError) {
+    console.error(
+      `dailypapers: ${e.message}. Nothing was left half-written: run the command again once the other writer is done ` +
+        '(an import cut short is finished or discarded by the next import or by serve).',
+    );
+    process.exitCode = 1;
   } else if (e instanceof DatabaseError || e instanceof SchemaTooNewError || e instanceof EmbedderError) {
     console.error(`dailypapers: ${e.message}`);
     process.exitCode = 1;

@@ -505,4 +505,28 @@ export interface DB {
   saved_search_matches: SavedSearchMatchesTable;
   rate_limits: RateLimitsTable;
   schema_migrations: SchemaMigrationsTable;
+  import_runs: ImportRunsTable;
+  import_staging: ImportStagingTable;
+}
+
+/** An import of one big file in progress (docs/decisions/0017-imports-in-short-batches.md). */
+export interface ImportRunsTable {
+  id: Generated<number>;
+  file: string;
+  format: string;
+  status: 'staging' | 'ready';
+  owner: string;
+  lease_until: string;
+  staged: Generated<number>;
+  new: Generated<number>;
+  updated: Generated<number>;
+  unchanged: Generated<number>;
+  created_at: string;
+}
+
+/** A parsed record of an import run, waiting to be applied. */
+export interface ImportStagingTable {
+  run_id: number;
+  seq: number;
+  record: string;
 }

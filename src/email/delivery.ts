@@ -241,7 +241,8 @@ async function releaseDeadLocalWorkers(database: Database, now: Date): Promise<v
   }
 }
 
-function processAlive(pid: number): boolean {
+/** Whether a process of this host is running (a worker id's pid; also used for import runs). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -1,15 +1,16 @@
 /**
- * `dailypapers import`: files and folders in, papers out. Each file is parsed (pure), validated and
- * written in ONE transaction: a file that fails anywhere is rejected whole, with its name, the
- * position and the reason, and nothing of it is written; the other files go on. A crash mid-file
- * leaves nothing of that file, and a re-run completes it (writes are idempotent merges).
+ * `dailypapers import`: files and folders in, papers out. Each file is parsed (pure) and validated
+ * whole before any of it is visible: a file that fails anywhere is rejected whole, with its name, the
+ * position and the reason, and nothing of it is written; the other files go on. Writes happen in short
+ * transactions (staged.ts), so the site's writers never wait long; a crash mid-file is finished by the
+ * next import or by `serve`, and a re-run completes it (writes are idempotent merges).
  */
 import { createReadStream } from 'node:fs';
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Database } from '../db/connection.ts';
-import { applyRecords, type BatchCounts } from '../db/queries/papers.ts';
+import type { BatchCounts } from '../db/queries/papers.ts';
 import type { ImportRecord } from '../domain/paper.ts';
 import { parseArxivAtom } from './arxiv-atom/parse.ts';
 import { parseOaiPmh } from './arxiv-oai/parse.ts';
@@ -18,9 +19,8 @@ import { parseSnapshotLine } from './arxiv-snapshot/parse.ts';
 import { ImportError } from './errors.ts';
 import { detectFormat, HEAD_BYTES, type Format } from './formats.ts';
 import { parseHfDaily } from './hf-daily/parse.ts';
+import { BATCH_SIZE, writeBatches } from './staged.ts';
 
-/** Records written per statement batch: large enough to amortize round trips, small enough to keep memory flat. */
-export const BATCH_SIZE = 1000;
 
 export interface ImportSummary {
   read: number;
@@ -89,7 +89,10 @@ export async function importFiles(database: Database, files: string[], opts: Imp
   return result;
 }
 
-/** Imports one file in one transaction. Throws ImportError (nothing written) when it cannot. */
+/**
+ * Imports one file, whole or not at all (a big one staged, then applied in short batches: staged.ts).
+ * Throws ImportError (nothing of the file written) when it cannot.
+ */
 export async function importFile(
   database: Database,
   file: string,
@@ -102,23 +105,16 @@ export async function importFile(
       'not a format Daily Papers imports (expected a Hugging Face daily_papers JSON array, an arXiv OAI-PMH page, an arXiv API Atom feed or arXiv snapshot JSON lines)',
     );
   }
-  const counts: BatchCounts = { new: 0, updated: 0, unchanged: 0 };
-  const write = async (db: Database['db'], batch: ImportRecord[]) => {
-    const c = await applyRecords(db, batch, database.maxParams);
-    counts.new += c.new;
-    counts.updated += c.updated;
-    counts.unchanged += c.unchanged;
-  };
-  await database.db.transaction().execute(async (trx) => {
-    if (fmt === 'arxiv-snapshot' || fmt === 'arxiv-listing') {
-      const parseLine = fmt === 'arxiv-snapshot' ? parseSnapshotLine : parseListingLine;
-      for await (const batch of lineBatches(file, parseLine, onBytes)) await write(trx, batch);
-      return;
-    }
-    const records = parseWholeFile(fmt, await readFile(file, 'utf8'), file);
-    for (let i = 0; i < records.length; i += BATCH_SIZE) await write(trx, records.slice(i, i + BATCH_SIZE));
-  });
-  return counts;
+  return writeBatches(database, file, fmt, recordBatches(fmt, file, onBytes));
+}
+
+async function* recordBatches(fmt: Format, file: string, onBytes?: (bytes: number) => void): AsyncGenerator<ImportRecord[]> {
+  if (fmt === 'arxiv-snapshot' || fmt === 'arxiv-listing') {
+    yield* lineBatches(file, fmt === 'arxiv-snapshot' ? parseSnapshotLine : parseListingLine, onBytes);
+    return;
+  }
+  const records = parseWholeFile(fmt, await readFile(file, 'utf8'), file);
+  for (let i = 0; i < records.length; i += BATCH_SIZE) yield records.slice(i, i + BATCH_SIZE);
 }
 
 function parseWholeFile(fmt: Exclude<Format, 'arxiv-snapshot' | 'arxiv-listing'>, text: string, file: string): ImportRecord[] {

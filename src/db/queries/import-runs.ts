@@ -1,0 +1,117 @@
+/**
+ * Import runs (docs/decisions/0017-imports-in-short-batches.md): a big file's records are staged, then
+ * applied to the papers in short transactions. Each run has an owner and a lease, renewed by every
+ * batch; another process takes a run over only when its owner is gone.
+ */
+import type { Kysely, Selectable } from 'kysely';
+import type { ImportRecord } from '../../domain/paper.ts';
+import { DatabaseError } from '../connection.ts';
+import type { DB, ImportRunsTable } from '../schema.ts';
+import { applyRecords, type BatchCounts } from './papers.ts';
+
+type Db = Kysely<DB>;
+export type ImportRun = Selectable<ImportRunsTable>;
+
+/** The run's owner changed under it (its lease ran out and another process took it over). */
+export class LostLeaseError extends DatabaseError {
+  override name = 'LostLeaseError';
+}
+
+export async function createRun(db: Db, run: { file: string; format: string; owner: string; leaseUntil: string; now: string }): Promise<number> {
+  const r = await db
+    .insertInto('import_runs')
+    .values({ file: run.file, format: run.format, status: 'staging', owner: run.owner, lease_until: run.leaseUntil, created_at: run.now })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return r.id;
+}
+
+/** Stages records (numbered from `firstSeq`) and renews the lease, in one short transaction. */
+export async function stageRecords(db: Db, runId: number, owner: string, leaseUntil: string, firstSeq: number, records: ImportRecord[]): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await renewLease(trx, runId, owner, leaseUntil, { staged: records.length });
+    await trx
+      .insertInto('import_staging')
+      .values(records.map((r, i) => ({ run_id: runId, seq: firstSeq + i, record: JSON.stringify(r) })))
+      .execute();
+  });
+}
+
+/** The whole file is staged and valid: from now on the run is finished, by its owner or, if it dies, by another. */
+export async function markReady(db: Db, runId: number, owner: string, leaseUntil: string): Promise<void> {
+  await renewLease(db, runId, owner, leaseUntil, { status: 'ready' });
+}
+
+/** Every run, oldest first. */
+export function listRuns(db: Db): Promise<ImportRun[]> {
+  return db.selectFrom('import_runs').selectAll().orderBy('id').execute();
+}
+
+/** Takes a run over from an owner that is gone; false when someone else did first. */
+export async function takeOver(db: Db, run: ImportRun, owner: string, leaseUntil: string): Promise<boolean> {
+  const r = await db
+    .updateTable('import_runs')
+    .set({ owner, lease_until: leaseUntil })
+    .where('id', '=', run.id)
+    .where('owner', '=', run.owner)
+    .where('lease_until', '=', run.lease_until)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** The next staged records of a run, in file order. */
+export async function nextStaged(db: Db, runId: number, limit: number): Promise<{ seq: number; record: ImportRecord }[]> {
+  const rows = await db.selectFrom('import_staging').select(['seq', 'record']).where('run_id', '=', runId).orderBy('seq').limit(limit).execute();
+  return rows.map((r) => ({ seq: r.seq, record: JSON.parse(r.record) as ImportRecord }));
+}
+
+/**
+ * Merges staged records into the papers, drops them from the stage and adds their counts to the run,
+ * in one short transaction. Throws LostLeaseError (nothing written) if the run is no longer ours.
+ */
+export async function applyStaged(db: Db, runId: number, owner: string, leaseUntil: string, batch: { seq: number; record: ImportRecord }[], maxParams: number): Promise<BatchCounts> {
+  return db.transaction().execute(async (trx) => {
+    // The lease first: on PostgreSQL this locks the run's row, so two appliers cannot both apply a batch.
+    await renewLease(trx, runId, owner, leaseUntil);
+    const counts = await applyRecords(trx, batch.map((b) => b.record), maxParams);
+    await trx.deleteFrom('import_staging').where('run_id', '=', runId).where('seq', '<=', batch.at(-1)!.seq).execute();
+    await trx
+      .updateTable('import_runs')
+      .set((eb) => ({ new: eb('new', '+', counts.new), updated: eb('updated', '+', counts.updated), unchanged: eb('unchanged', '+', counts.unchanged) }))
+      .where('id', '=', runId)
+      .execute();
+    return counts;
+  });
+}
+
+/** Deletes up to `limit` staged records of a run; returns how many. Called until 0, then deleteRun. */
+export async function discardStaged(db: Db, runId: number, limit: number): Promise<number> {
+  const seqs = await db.selectFrom('import_staging').select('seq').where('run_id', '=', runId).orderBy('seq').limit(limit).execute();
+  if (seqs.length === 0) return 0;
+  await db.deleteFrom('import_staging').where('run_id', '=', runId).where('seq', '<=', seqs.at(-1)!.seq).execute();
+  return seqs.length;
+}
+
+export async function deleteRun(db: Db, runId: number): Promise<void> {
+  await db.deleteFrom('import_runs').where('id', '=', runId).execute();
+}
+
+async function renewLease(
+  db: Db,
+  runId: number,
+  owner: string,
+  leaseUntil: string,
+  extra: { status?: 'ready'; staged?: number } = {},
+): Promise<void> {
+  const r = await db
+    .updateTable('import_runs')
+    .set((eb) => ({
+      lease_until: leaseUntil,
+      ...(extra.status ? { status: extra.status } : {}),
+      ...(extra.staged ? { staged: eb('staged', '+', extra.staged) } : {}),
+    }))
+    .where('id', '=', runId)
+    .where('owner', '=', owner)
+    .executeTakeFirst();
+  if (Number(r.numUpdatedRows) !== 1) throw new LostLeaseError(`import run ${runId} was taken over by another process`);
+}
