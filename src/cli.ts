@@ -4,9 +4,13 @@
  */
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { hashPassword, newToken } from './auth/crypto.ts';
+import { randomBytes } from 'node:crypto';
 import { createUser, DuplicateUserError, listUsers, setRole } from './db/queries/users.ts';
+import { usernameTaken } from './db/queries/oauth.ts';
+import { freeUsername } from './domain/usernames.ts';
+import { setupLinkIfNoAdmin } from './http/handlers/setup.ts';
 import type { Role } from './db/schema.ts';
-import { emailProblem, normalizeEmail, passwordProblem, usernameProblem } from './domain/accounts.ts';
+import { emailProblem, normalizeEmail, passwordProblem, SETUP_TOKEN_HOURS, usernameProblem } from './domain/accounts.ts';
 import cliProgress from 'cli-progress';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { DatabaseBusyError, DatabaseError, openDatabase, type Database } from './db/connection.ts';
@@ -77,6 +81,12 @@ program
     const jobs = jobDefinitions(config, { database, semantic });
     const scheduler = new Scheduler({ database, jobs, timezone: config.jobs.timezone, tickMs: config.jobs.tickMs });
     await scheduler.sync();
+    // While the site has no admin, the operator (and only they: it is in this log) gets a one-time link to make one.
+    const setupLink = await setupLinkIfNoAdmin(database, config.site.publicUrl);
+    if (setupLink) {
+      console.log(`This site has no admin yet. Open this one-time link within ${SETUP_TOKEN_HOURS} hours to become it (sign up there, or log in first): ${setupLink}`);
+      console.log('Or make one with: dailypapers users create --email YOU@EXAMPLE.ORG --admin');
+    }
     const server = await startServer(config, database, { jobs, semantic });
     // An import cut short (a killed `dailypapers import`) is finished in the background: at start, then once a lease.
     const finishImports = () => finishInterruptedImports(database).then(reportFinished, (e: Error) => console.error(`finishing an interrupted import: ${e.message}`));
@@ -198,12 +208,13 @@ users
   .option('--admin', 'shorthand for --role admin')
   .action(async (opts: { email: string; username?: string; password?: string; role: Role; admin?: boolean }) => {
     const email = normalizeEmail(opts.email);
-    const username = (opts.username ?? email.split('@')[0]!.replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '')).toLowerCase();
     const password = opts.password ?? newToken().slice(0, 20);
-    const nameProblem = usernameProblem(username);
-    const problem = emailProblem(email) ?? (nameProblem && `username "${username}": ${nameProblem}${opts.username ? '' : ' Choose one with --username.'}`) ?? passwordProblem(password);
+    const nameProblem = opts.username === undefined ? null : usernameProblem(opts.username);
+    const problem = emailProblem(email) ?? (nameProblem && `username "${opts.username}": ${nameProblem}`) ?? passwordProblem(password);
     if (problem) throw new UsageError(problem);
     await withDatabase(async (_config, database) => {
+      // Without --username: the address's local part, numbered when reserved or taken (admin@… → admin-2).
+      const username = opts.username ?? (await freeUsername(email.split('@')[0]!, (name) => usernameTaken(database.db, name), () => randomBytes(3).toString('hex')));
       try {
         const user = await createUser(database.db, { username, email, passwordHash: await hashPassword(password), role: opts.admin ? 'admin' : opts.role, verified: true });
         console.log(`created ${user.username} <${user.email}> as ${user.role}`);

@@ -192,6 +192,14 @@ export interface SiteSecretsTable {
   created_at: string;
 }
 
+/** A one-time link that makes its opener the site's first admin (`serve` prints it while there is none). */
+export interface SetupTokensTable {
+  token_hash: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
 export interface VotesTable {
   user_id: number;
   paper_id: string;
@@ -473,6 +481,7 @@ export interface DB {
   outbox: OutboxTable;
   subscribers: SubscribersTable;
   site_secrets: SiteSecretsTable;
+  setup_tokens: SetupTokensTable;
   votes: VotesTable;
   api_tokens: ApiTokensTable;
   removed_entries: RemovedEntriesTable;

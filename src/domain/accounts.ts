@@ -29,6 +29,16 @@ export const RESET_TOKEN_MINUTES = 60;
 /** A link that moves the account to a new address: a day, as it is asked for by a member at the keyboard. */
 export const EMAIL_CHANGE_TOKEN_HOURS = 24;
 
+/**
+ * An account without a password (made through GitHub / Hugging Face) changes its email address only this soon
+ * after signing in: long enough to sign in and fill the form, too short for a session left open on a shared
+ * computer to be used to move the account (and then its password reset) to another address.
+ */
+export const FRESH_SIGN_IN_MINUTES = 10;
+
+/** A setup link (`serve` prints it while the site has no admin) works this long, once: a day to open it after start. */
+export const SETUP_TOKEN_HOURS = 24;
+
 /** How pages and the API name the author of what a deleted account wrote (its comments stay). */
 export const DELETED_ACCOUNT = '[deleted account]';
 

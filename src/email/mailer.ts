@@ -2,13 +2,15 @@
  * Sending mail. Every message is written to the outbox table first (the queue: docs/decisions/0009-email-delivery.md).
  * `send` is for mail a person is waiting for (a confirmation link): it enqueues the row already claimed by this
  * process and tries the relay at once; a failure leaves it queued with a retry time, for `deliverOutbox`
- * (src/email/delivery.ts) to retry with backoff. Bulk mail (digests) and notifications (`enqueue`: mentions) are
+ * (src/email/delivery.ts) to retry with backoff. `sendInBackground` does the same without waiting for the relay:
+ * for request paths, whose answer must not take the relay's time (nor tell by it whether a mail was sent:
+ * docs/decisions/0015-account-hardening.md). Bulk mail (digests) and notifications (`enqueue`: mentions) are
  * enqueued and left to `deliverOutbox`.
  * Without a relay (no SMTP_URL) mail stays in the outbox for admins to read in the app (/admin/outbox).
  */
 import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
 import type { Database } from '../db/connection.ts';
-import { attemptRow, LEASE_SECONDS, newWorkerId, type AttemptOutcome } from './delivery.ts';
+import { attemptRow, LEASE_SECONDS, newWorkerId, type AttemptOutcome, type OutboxRow } from './delivery.ts';
 
 export { newWorkerId };
 
@@ -62,6 +64,10 @@ export interface Mailer {
   send(mail: Mail): Promise<SendResult>;
   /** Records the mail for the deliver-outbox job (notifications nobody waits for): nothing is sent here. */
   enqueue(mail: Mail): Promise<SendResult>;
+  /** Records the mail and, with a relay, starts sending it without waiting: for mail asked for on a request. */
+  sendInBackground(mail: Mail): Promise<void>;
+  /** Resolves when the sends `sendInBackground` started have ended (tests, benchmarks). */
+  idle(): Promise<void>;
   /** The From header. */
   readonly from: string;
   /** Whether an SMTP relay is configured (else mail is held in the outbox). */
@@ -103,6 +109,13 @@ export function createMailer(database: Database, config: MailConfig): Mailer {
       .executeTakeFirst();
     return row ?? (await db.selectFrom('outbox').select('id').where('dedupe_key', '=', mail.dedupeKey ?? '').executeTakeFirstOrThrow()).id;
   };
+  const inFlight = new Set<Promise<unknown>>();
+  const attempt = async (row: OutboxRow, now: Date): Promise<SendResult> => {
+    const outcome: AttemptOutcome = await attemptRow(database, relay!, config.from, row, now);
+    if (outcome.kind === 'sent') return { id: row.id, sent: true };
+    console.error(`mail to ${row.to_address} not sent: ${outcome.error}`);
+    return { id: row.id, sent: false, error: outcome.error };
+  };
   return {
     from: config.from,
     async enqueue(mail) {
@@ -121,10 +134,19 @@ export function createMailer(database: Database, config: MailConfig): Mailer {
       const row = await insert(mail, now, relay !== null);
       if (typeof row === 'number') return { id: row, sent: false, duplicate: true };
       if (!relay) return { id: row.id, sent: false };
-      const outcome: AttemptOutcome = await attemptRow(database, relay, config.from, row, now);
-      if (outcome.kind === 'sent') return { id: row.id, sent: true };
-      console.error(`mail to ${mail.to} not sent: ${outcome.error}`);
-      return { id: row.id, sent: false, error: outcome.error };
+      return attempt(row, now);
+    },
+    async sendInBackground(mail) {
+      const now = new Date();
+      const row = await insert(mail, now, relay !== null);
+      if (typeof row === 'number' || !relay) return;
+      const pending: Promise<unknown> = attempt(row, now)
+        .catch((e: unknown) => console.error(`mail to ${mail.to} not sent: ${(e as Error).message}`))
+        .finally(() => inFlight.delete(pending));
+      inFlight.add(pending);
+    },
+    async idle() {
+      while (inFlight.size > 0) await Promise.all([...inFlight]);
     },
   };
 }

@@ -74,3 +74,21 @@ export function emailChangeNoticeMail(site: SiteConfig, to: string, username: st
     html: html(site, 'Your email address is about to change', lines, { href: settingsLink, label: 'Open my settings' }),
   };
 }
+
+/**
+ * To the owner of an address someone tried to sign up with: the sign-up page answers as for a new address (it
+ * does not tell who has an account here), so the owner learns it here, with the way back in.
+ */
+export function signupAttemptMail(site: SiteConfig, to: string, username: string, resetLink: string): Mail {
+  const lines = [
+    `Hello ${username},`,
+    `Someone tried to create a new ${site.name} account with this address, which your account (${username}) already uses. No account was made.`,
+    'If it was you, log in instead; if you forgot your password, choose a new one with the link below. If it was not you, ignore this mail.',
+  ];
+  return {
+    to,
+    subject: `Someone tried to sign up to ${site.name} with your address`,
+    text: `${lines[0]}\n\n${lines[1]}\n\n${lines[2]}\n\n${resetLink}\n`,
+    html: html(site, 'Someone tried to sign up with your address', lines, { href: resetLink, label: 'Log in or reset my password' }),
+  };
+}

@@ -33,6 +33,7 @@ import { rateLimit, RateLimiter } from './middleware/rate-limit.ts';
 import { databaseStore } from './middleware/rate-limit-stores.ts';
 import { loadViewer } from './middleware/session.ts';
 import * as account from './handlers/account.ts';
+import * as setup from './handlers/setup.ts';
 import * as collections from './handlers/member-collections.ts';
 import { DEFAULT_COLLECTION_LIMITS } from '../domain/collections.ts';
 import { oauthCallback, oauthStart } from './handlers/oauth.ts';
@@ -78,6 +79,9 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
         frameAncestors: ["'none'"],
       },
       crossOriginResourcePolicy: false,
+      // Not no-referrer: with it browsers send `Origin: null` on the site's own form posts, which the CSRF check
+      // refuses (middleware/csrf.ts). same-origin still gives other sites no Referer.
+      referrerPolicy: 'same-origin',
     }),
   );
   // Any origin may call the API; credentials (cookies) are never allowed cross-origin, so writes from
@@ -104,7 +108,7 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   // Who is asking, how often, and whether a form really comes from this site.
   app.use('*', loadViewer(deps));
   // /subscribe mails any address it is given: the auth tier keeps it from being used to flood a mailbox.
-  const AUTH_PATHS = new Set(['/login', '/signup', '/reset', '/reset/confirm', '/settings/email', '/settings/delete', '/subscribe']);
+  const AUTH_PATHS = new Set(['/login', '/signup', '/setup', '/reset', '/reset/confirm', '/settings/email', '/settings/delete', '/subscribe']);
   const tiers = { read: rateLimit(deps, 'read'), write: rateLimit(deps, 'write'), auth: rateLimit(deps, 'auth') };
   app.use('*', (c, next) => {
     // An OAuth callback calls the provider twice: it counts as a log-in.
@@ -127,6 +131,10 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   // Accounts
   app.get('/signup', account.signupPage(deps));
   app.post('/signup', account.signup(deps));
+  app.get('/signup/sent', account.signupSentPage(deps));
+  // The first admin, through the one-time link `serve` prints while there is none (a 404 without it).
+  app.get('/setup', setup.setupPage(deps));
+  app.post('/setup', setup.setup(deps));
   app.get('/login', account.loginPage(deps));
   app.post('/login', account.login(deps));
   app.post('/logout', account.logout(deps));

@@ -13,7 +13,7 @@ import { collectChoices } from '../db/queries/collections.ts';
 import type { CollectionLimits } from '../domain/collections.ts';
 import type { Voting } from './views/cards.ts';
 import type { Mailer } from '../email/mailer.ts';
-import { newToken } from '../auth/crypto.ts';
+import { newToken, sessionCsrfToken } from '../auth/crypto.ts';
 import type { RateLimiter, Tier, TierName } from './middleware/rate-limit.ts';
 import type { TrustProxy } from '../domain/client-address.ts';
 import type { JobDefinition } from '../jobs/types.ts';
@@ -49,7 +49,13 @@ export interface AppDeps {
 
 export type Deps = Required<AppDeps>;
 
-export type AppEnv = { Variables: { viewer: User | null } };
+/**
+ * How the viewer proved who they are: a browser session (its cookie's token, and when it was signed in: the
+ * CSRF token is bound to it, and "fresh sign-in" checks read its age) or a personal access token, which reaches
+ * the /api/ routes only (docs/decisions/0015-account-hardening.md).
+ */
+export type Auth = { via: 'session'; sessionToken: string; signedInAt: string } | { via: 'token' };
+export type AppEnv = { Variables: { viewer: User | null; auth: Auth | null } };
 export type Ctx = Context<AppEnv>;
 
 /** Cookie names. `__Host-` would pin them to the host, but it needs HTTPS; plain names work on both. */
@@ -59,12 +65,15 @@ export const CSRF_COOKIE = 'dp_csrf';
 export const secureCookies = (deps: Deps): boolean => deps.site.publicUrl.startsWith('https://');
 
 /**
- * The CSRF token of this browser (double-submit: a cookie, and the same value in every form). Set
- * on first use. Pages that carry it are never cached (they set a cookie or have a viewer).
+ * The CSRF token of this browser. Signed in: derived from the session's token (sessionCsrfToken), so it is
+ * worth nothing with another session. Anonymous (log-in, sign-up forms): double submit, a cookie and the same
+ * value in every form, set on first use. Pages that carry it are never cached (they set a cookie or have a viewer).
  */
 export function csrfToken(c: Context, deps: Deps): string {
   // A page that carries a token is this browser's alone: no shared cache may keep it.
   c.header('Cache-Control', 'private, no-store');
+  const auth = (c as Ctx).get('auth');
+  if (auth?.via === 'session') return sessionCsrfToken(auth.sessionToken);
   const existing = getCookie(c, CSRF_COOKIE);
   if (existing && /^[\w-]{43}$/.test(existing)) return existing;
   const token = newToken();
@@ -103,7 +112,21 @@ export function pageParam(c: Context): number | null {
   return /^\d{1,6}$/.test(raw) && Number(raw) >= 1 ? Number(raw) : null;
 }
 
-/** A `next` parameter that stays on this site (a path, not `//evil.example` or `https://…`). */
+/** The longest `next` kept; a longer one is not a link this site made. */
+const NEXT_MAX_LENGTH = 500;
+
+/**
+ * A `next` parameter that stays on this site: a path of printable ASCII (so never a control character, which
+ * would make an invalid Location header), not `//evil`, `/\evil` nor their percent-encoded forms
+ * (`/%2F%2Fevil`, `/%5Cevil`), nor an encoded control character (`/%00x`, `%0d%0a`). Anything else is '/'.
+ */
 export function safeNext(next: string | undefined): string {
-  return next && /^\/(?!\/)[^\s\\]*$/.test(next) && next.length < 500 ? next : '/';
+  if (!next || next.length >= NEXT_MAX_LENGTH || !/^\/[\x21-\x7e]*$/.test(next) || next.includes('\\')) return '/';
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(next);
+  } catch {
+    return '/';
+  }
+  return /^\/[/\\]/.test(decoded) || /[\x00-\x1f\x7f]/.test(decoded) ? '/' : next;
 }

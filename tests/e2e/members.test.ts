@@ -74,10 +74,10 @@ describe('a new member in the browser', () => {
     await page.fill('#f-email', 'grace@example.org');
     await page.fill('#f-password', 'a long enough passphrase');
     await page.getByRole('button', { name: 'Sign up' }).click();
-    await page.waitForURL(`${base}/settings?notice=welcome`);
-    assert.match(await page.textContent('main') ?? '', /not confirmed yet/);
+    await page.waitForURL(`${base}/signup/sent`);
+    assert.match(await page.textContent('main') ?? '', /Check your mail/);
 
-    // Confirm by the link in the mail
+    // Confirm by the link in the mail: it signs in
     const mail = await smtp.waitFor((m) => JSON.stringify(m.to).includes('grace@example.org'));
     const link = /http:\/\/127\.0\.0\.1:\d+\/verify\?token=[\w-]+/.exec(mail.text ?? '')?.[0];
     assert.ok(link, 'the mail has the link');

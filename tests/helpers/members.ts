@@ -2,7 +2,7 @@
  * A member with a session and a CSRF token, made directly in the database (argon2 and the log-in form
  * would only slow tests that are about something else), with small clients that send its cookies.
  */
-import { hashToken, newToken } from '../../src/auth/crypto.ts';
+import { hashToken, newToken, sessionCsrfToken } from '../../src/auth/crypto.ts';
 import type { Database } from '../../src/db/connection.ts';
 import { createSession, createUser, markEmailVerified } from '../../src/db/queries/users.ts';
 import type { Role } from '../../src/db/schema.ts';
@@ -19,12 +19,16 @@ export async function sessionMember(database: Database, base: () => string, user
   if (opts.verified !== false) await markEmailVerified(database.db, user.id);
   const session = newToken();
   await createSession(database.db, { tokenHash: hashToken(session), userId: user.id, expiresAt: new Date(Date.now() + 3_600_000).toISOString(), userAgent: null });
-  const csrf = newToken();
-  const cookie = `dp_session=${session}; dp_csrf=${csrf}`;
+  // A signed-in browser's CSRF token is bound to its session (src/http/middleware/csrf.ts).
+  const csrf = sessionCsrfToken(session);
+  const cookie = `dp_session=${session}`;
   const post = (b: string, p: string, fields: Record<string, string>) =>
     fetch(b + p, { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
   return {
     user,
+    /** The session cookie header and the session's CSRF token, for tests that forge requests. */
+    cookie,
+    csrf,
     /** Posts a form, with the CSRF token unless `withCsrf` is false. */
     form: (p: string, fields: Record<string, string> = {}, withCsrf = true) => post(base(), p, withCsrf ? { _csrf: csrf, ...fields } : fields),
     /** Posts a form with the CSRF token to another server. */

@@ -5,6 +5,7 @@ import type { Database } from '../../src/db/connection.ts';
 import { markEmailVerified } from '../../src/db/queries/users.ts';
 import { DELETED_ACCOUNT } from '../../src/domain/accounts.ts';
 import { importFiles, listInputFiles } from '../../src/importers/import-files.ts';
+import { afterResponseIdle } from '../../src/http/after-response.ts';
 import { TestClient } from '../helpers/client.ts';
 import { ENGINES, openTestDatabase } from '../helpers/db.ts';
 import { startTestServer, type TestServer } from '../helpers/http.ts';
@@ -43,6 +44,10 @@ for (const engine of ENGINES) {
       const client = new TestClient(server.base);
       const r = await client.submit('/signup', '/signup', { username, email, password: PASSWORD });
       assert.equal(r.status, 303, `sign-up of ${username}`);
+      // Sign-up answers "check your mail" without a session (whether or not the address had an account), and makes
+      // the account after the answer: log in once it is made.
+      await afterResponseIdle();
+      assert.equal((await client.submit('/login', '/login', { login: username, password: PASSWORD })).status, 303, `log-in of ${username}`);
       return client;
     }
     const login = (loginName: string, password = PASSWORD) => new TestClient(server.base).submit('/login', '/login', { login: loginName, password });

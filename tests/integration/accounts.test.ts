@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Database } from '../../src/db/connection.ts';
+import { afterResponseIdle } from '../../src/http/after-response.ts';
 import { TestClient } from '../helpers/client.ts';
 import { ENGINES, openTestDatabase } from '../helpers/db.ts';
 import { startTestServer, type TestServer } from '../helpers/http.ts';
@@ -31,19 +32,20 @@ for (const engine of ENGINES) {
       await database.close();
     });
 
-    const signup = (client: TestClient, username: string, email: string, password = PASSWORD, extra: Record<string, string> = {}) =>
-      client.submit('/signup', '/signup', { username, email, password, ...extra });
+    /** Signs up, and waits for what the form does after its answer (the account, the mail). */
+    const signup = async (client: TestClient, username: string, email: string, password = PASSWORD, extra: Record<string, string> = {}) => {
+      const res = await client.submit('/signup', '/signup', { username, email, password, ...extra });
+      await afterResponseIdle();
+      return res;
+    };
 
-    test('sign up → confirmation mail → confirm; the first account is the admin; sessions are stored hashed', async () => {
+    test('sign up → check your mail → the link confirms and signs in; the first account is a plain member; sessions are stored hashed', async () => {
       const ada = new TestClient(server.base);
       const res = await signup(ada, 'ada', 'Ada@Example.org');
       assert.equal(res.status, 303);
-      assert.equal(res.headers.get('location'), '/settings?notice=welcome');
-      const session = ada.cookies.get('dp_session')!;
-      assert.ok(session.length >= 43);
-      const settings = await (await ada.get('/settings')).text();
-      assert.match(settings, /Signed in as <strong>ada<\/strong> \(ada@example.org\) · admin/);
-      assert.match(settings, /not confirmed yet/);
+      assert.equal(res.headers.get('location'), '/signup/sent');
+      assert.equal(ada.cookies.has('dp_session'), false, 'no session before the address is confirmed');
+      assert.match(await (await ada.get('/signup/sent')).text(), /Check your mail/);
 
       const mail = await smtp.waitFor((m) => m.to !== undefined && JSON.stringify(m.to).includes('ada@example.org'));
       assert.equal(mail.subject, 'Confirm your email for Daily Papers');
@@ -52,7 +54,11 @@ for (const engine of ENGINES) {
       const confirm = await ada.get(link.replace('http://papers.test', ''));
       assert.equal(confirm.status, 303);
       assert.equal(confirm.headers.get('location'), '/settings?notice=verified');
-      assert.match(await (await ada.get('/settings')).text(), /Your email address is confirmed/);
+      const session = ada.cookies.get('dp_session')!;
+      assert.ok(session.length >= 43, 'the link signs in');
+      const settings = await (await ada.get('/settings')).text();
+      assert.match(settings, /Signed in as <strong>ada<\/strong> \(ada@example.org\) · member/, 'being first on the web makes no one admin');
+      assert.match(settings, /Your email address is confirmed/);
       assert.equal((await ada.get(link.replace('http://papers.test', ''))).status, 400, 'a link works once');
 
       const rows = await database.db.selectFrom('sessions').select('token_hash').execute();
@@ -60,7 +66,10 @@ for (const engine of ENGINES) {
       assert.ok(rows.every((r) => r.token_hash !== session && /^[0-9a-f]{64}$/.test(r.token_hash)), 'only hashes are stored');
       const second = new TestClient(server.base);
       await signup(second, 'bob', 'bob@example.org');
+      assert.equal((await second.submit('/login', '/login', { login: 'bob', password: PASSWORD })).status, 303);
       assert.match(await (await second.get('/settings')).text(), /· member/);
+      const roles = await database.db.selectFrom('users').select('role').execute();
+      assert.deepEqual(roles.map((r) => r.role), ['member', 'member']);
     });
 
     test('sign-up problems are shown next to their fields and nothing is created', async () => {
@@ -74,12 +83,29 @@ for (const engine of ENGINES) {
       assert.equal((await signup(c, 'admin', 'x@example.org')).status, 400, 'reserved name');
       const dupName = await signup(c, 'ada', 'other@example.org');
       assert.equal(dupName.status, 409);
-      assert.match(await dupName.text(), /That username is taken/);
-      assert.equal((await signup(c, 'ada2', 'ADA@example.org')).status, 409, 'emails compare without case');
+      assert.match(await dupName.text(), /That username is taken/, 'usernames are public: a taken one is said so');
       const bot = await signup(c, 'robot', 'robot@example.org', PASSWORD, { website: 'http://spam.example' });
       assert.equal(bot.status, 400, 'the honeypot');
       const users = await database.db.selectFrom('users').select('username').execute();
       assert.deepEqual(users.map((u) => u.username).sort(), ['ada', 'bob']);
+    });
+
+    test('sign-up with an address that has an account answers like a new one, and mails the owner instead', async () => {
+      const known = new TestClient(server.base);
+      const fresh = new TestClient(server.base);
+      const a = await signup(known, 'ada2', 'ADA@example.org'); // emails compare without case
+      const b = await signup(fresh, 'newcomer', 'newcomer@example.org');
+      assert.equal(a.status, b.status);
+      assert.equal(a.headers.get('location'), b.headers.get('location'));
+      assert.equal(a.headers.getSetCookie().length, b.headers.getSetCookie().length);
+      assert.equal(await (await known.get('/signup/sent')).text(), await (await fresh.get('/signup/sent')).text());
+      const notice = await smtp.waitFor((m) => JSON.stringify(m.to).includes('ada@example.org') && /tried to sign up/.test(m.subject ?? ''));
+      assert.match(notice.text ?? '', /already uses/);
+      assert.match(notice.text ?? '', /http:\/\/papers\.test\/reset/);
+      await smtp.waitFor((m) => JSON.stringify(m.to).includes('newcomer@example.org'));
+      const users = await database.db.selectFrom('users').select(['username', 'email']).orderBy('id').execute();
+      assert.deepEqual(users.map((u) => u.username), ['ada', 'bob', 'newcomer'], 'no second account with the address');
+      assert.equal(users[0]!.email, 'ada@example.org');
     });
 
     test('log in, log out; a wrong password is refused the same way as an unknown account', async () => {

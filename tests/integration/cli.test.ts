@@ -133,7 +133,13 @@ test('dailypapers users create | list | set-role', async () => {
     assert.match(dup.stderr, /an account with that (username|email) exists/);
     assert.equal((await runCli(['users', 'set-role', 'nobody', 'admin'], env)).code, 2);
     assert.equal((await runCli(['users', 'set-role', 'bob', 'king'], env)).code, 2);
-    assert.match((await runCli(['users', 'create', '--email', 'root@example.org'], env)).stderr, /reserved.*--username/);
+    assert.match((await runCli(['users', 'create', '--email', 'root@example.org', '--username', 'root'], env)).stderr, /username "root": .*reserved/);
+    // A derived username that is reserved or taken is numbered: the operator's admin@… address works.
+    const admin = await runCli(['users', 'create', '--email', 'admin@example.org', '--admin'], env);
+    assert.equal(admin.code, 0, admin.stderr);
+    assert.match(admin.stdout, /created admin-2 <admin@example.org> as admin/);
+    const ada2 = await runCli(['users', 'create', '--email', 'ada@elsewhere.example', '--password', 'long enough pw'], env);
+    assert.match(ada2.stdout, /created ada-2 <ada@elsewhere.example> as member/);
   } finally {
     await t.drop();
   }

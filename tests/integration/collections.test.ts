@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Parser from 'rss-parser';
-import { hashToken, newToken } from '../../src/auth/crypto.ts';
+import { hashToken, newToken, sessionCsrfToken } from '../../src/auth/crypto.ts';
 import type { Database } from '../../src/db/connection.ts';
 import { createSession, createUser, markEmailVerified } from '../../src/db/queries/users.ts';
 import { MAX_NOTE_LENGTH } from '../../src/domain/collections.ts';
@@ -35,7 +35,7 @@ for (const engine of ENGINES) {
       if (opts.verified !== false) await markEmailVerified(database.db, user.id);
       const session = newToken();
       await createSession(database.db, { tokenHash: hashToken(session), userId: user.id, expiresAt: new Date(Date.now() + 3_600_000).toISOString(), userAgent: null });
-      const csrf = newToken();
+      const csrf = sessionCsrfToken(session); // bound to the session (src/http/middleware/csrf.ts)
       const cookie = `dp_session=${session}; dp_csrf=${csrf}`;
       return {
         user,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import type { Database } from '../../src/db/connection.ts';
+import { afterResponseIdle } from '../../src/http/after-response.ts';
 import { TestClient } from '../helpers/client.ts';
 import { ENGINES, openTestDatabase } from '../helpers/db.ts';
 import { startTestServer, type TestServer } from '../helpers/http.ts';
@@ -156,6 +157,7 @@ for (const engine of ENGINES) {
     test('a member with the same confirmed email is linked, then signs in either way', async () => {
       const ada = new TestClient(server.base);
       assert.equal((await ada.submit('/signup', '/signup', { username: 'ada', email: 'Ada.Lovelace@example.org', password: PASSWORD })).status, 303);
+      await afterResponseIdle();
       await database.db.updateTable('users').set({ email_verified_at: new Date().toISOString() }).where('username', '=', 'ada').execute();
       const count = (await users()).length;
 
@@ -179,6 +181,7 @@ for (const engine of ENGINES) {
     test('an address the provider has not verified is never linked, nor made into an account', async () => {
       const bob = new TestClient(server.base);
       await bob.submit('/signup', '/signup', { username: 'bob', email: 'octocat-bob@example.org', password: PASSWORD });
+      await afterResponseIdle();
       await database.db.updateTable('users').set({ email_verified_at: new Date().toISOString() }).where('username', '=', 'bob').execute();
       const before = { users: await users(), links: await links() };
 
@@ -209,6 +212,7 @@ for (const engine of ENGINES) {
     test('an account here whose address is not confirmed is not taken over through the provider', async () => {
       const squatter = new TestClient(server.base);
       await squatter.submit('/signup', '/signup', { username: 'squatter', email: 'grace@example.org', password: PASSWORD });
+      await afterResponseIdle();
       const before = await links();
       hf.identity = hfIdentity({ email_verified: true }, 'userinfo-unverified.json');
       const client = new TestClient(server.base);

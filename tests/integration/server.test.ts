@@ -32,6 +32,11 @@ for (const engine of ENGINES) {
         const missing = await fetch(`http://127.0.0.1:${port}/nope`);
         assert.equal(missing.status, 404);
         assert.match(out, new RegExp(`http://127.0.0.1:${port}`));
+        // No admin yet: the log (and only the log) has a one-time setup link.
+        const setup = new RegExp(`no admin yet.*(http://127\\.0\\.0\\.1:${port}/setup\\?token=[\\w-]{43})`).exec(out);
+        assert.ok(setup, `no setup link in: ${out}`);
+        assert.match(await (await fetch(setup[1]!)).text(), /Create the admin account/);
+        assert.equal((await fetch(`http://127.0.0.1:${port}/setup`)).status, 404);
       } finally {
         child.kill('SIGTERM');
         const [code] = await once(child, 'exit');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { hashToken, newToken } from '../../src/auth/crypto.ts';
+import { hashToken, newToken, sessionCsrfToken } from '../../src/auth/crypto.ts';
 import type { Database } from '../../src/db/connection.ts';
 import { createSession, createUser, markEmailVerified } from '../../src/db/queries/users.ts';
 import { importFiles, listInputFiles } from '../../src/importers/import-files.ts';
@@ -17,7 +17,7 @@ async function member(database: Database, username: string, verified = true) {
   if (verified) await markEmailVerified(database.db, user.id);
   const session = newToken();
   await createSession(database.db, { tokenHash: hashToken(session), userId: user.id, expiresAt: new Date(Date.now() + 3_600_000).toISOString(), userAgent: null });
-  const csrf = newToken();
+  const csrf = sessionCsrfToken(session); // bound to the session (src/http/middleware/csrf.ts)
   return {
     user,
     vote: (value: '0' | '1', opts: { json?: boolean; paper?: string } = {}) => (base: string) =>

@@ -18,6 +18,7 @@ import { embeddings } from './0011-embeddings.ts';
 import { subscriptions } from './0012-subscriptions.ts';
 import { jobs } from './0013-jobs.ts';
 import { savedSearches } from './0014-saved-searches.ts';
+import { setupTokens } from './0015-setup-tokens.ts';
 import { rateLimits } from './0016-rate-limits.ts';
 import { importStaging } from './0017-import-staging.ts';
 import { throttles } from './0021-throttles.ts';
@@ -41,4 +42,4 @@ export interface Migration {
   compatibleWith?: number;
 }
 
-export const migrations: readonly Migration[] = [papers, accounts, tokensAndSubmissions, comments, moderation, collections, oauth, organizations, removedEntries, searchIndex, embeddings, subscriptions, jobs, savedSearches, rateLimits, importStaging, throttles];
+export const migrations: readonly Migration[] = [papers, accounts, tokensAndSubmissions, comments, moderation, collections, oauth, organizations, removedEntries, searchIndex, embeddings, subscriptions, jobs, savedSearches, setupTokens, rateLimits, importStaging, throttles];

@@ -2,6 +2,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { DB, Role, UsersTable, UserTokensTable } from '../schema.ts';
 import { bumpDataVersion } from './papers.ts';
+import { revokeUserApiTokens } from './tokens.ts';
 
 type Db = Kysely<DB>;
 
@@ -27,7 +28,10 @@ export class DuplicateUserError extends Error {
   }
 }
 
-/** Creates a member; the very first account of a site becomes its admin. Throws DuplicateUserError. */
+/**
+ * Creates a member (a plain member unless `role` says otherwise: being first makes no one admin; the operator
+ * makes the first admin with `dailypapers users create --admin` or the setup link `serve` prints). Throws DuplicateUserError.
+ */
 export async function createUser(
   db: Db,
   u: { username: string; email: string; passwordHash: string | null; role?: Role; verified?: boolean },
@@ -40,11 +44,10 @@ export async function createUser(
       .where((eb) => eb.or([eb('username', '=', u.username), eb('email', '=', u.email)]))
       .executeTakeFirst();
     if (clash) throw new DuplicateUserError(clash.username === u.username ? 'username' : 'email');
-    const first = !(await trx.selectFrom('users').select('id').limit(1).executeTakeFirst());
     const row = await trx
       .insertInto('users')
       .values({
-        username: u.username, email: u.email, password_hash: u.passwordHash, role: u.role ?? (first ? 'admin' : 'member'),
+        username: u.username, email: u.email, password_hash: u.passwordHash, role: u.role ?? 'member',
         email_verified_at: u.verified ? now : null, created_at: now,
       })
       .returningAll()
@@ -84,6 +87,12 @@ export async function listUsers(db: Db): Promise<User[]> {
   return (await db.selectFrom('users').selectAll().where('deleted_at', 'is', null).orderBy('id').execute()).map(toUser);
 }
 
+/** Whether the site has an admin (not deleted nor suspended): `serve` offers a setup link until it has one. */
+export async function hasAdmin(db: Db): Promise<boolean> {
+  const r = await db.selectFrom('users').select('id').where('role', '=', 'admin').where('deleted_at', 'is', null).where('suspended_at', 'is', null).limit(1).executeTakeFirst();
+  return r !== undefined;
+}
+
 export async function setRole(db: Db, username: string, role: Role): Promise<boolean> {
   const r = await db.updateTable('users').set({ role }).where('username', '=', username).executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
@@ -106,17 +115,18 @@ export async function createSession(db: Db, s: { tokenHash: string; userId: numb
     .execute();
 }
 
-/** The member a session belongs to, while it has not expired and the account exists. */
-export async function findSessionUser(db: Db, tokenHash: string, now: Date): Promise<User | undefined> {
+/** The member a session belongs to and when it was signed in, while it has not expired and the account exists. */
+export async function findSessionUser(db: Db, tokenHash: string, now: Date): Promise<{ user: User; signedInAt: string } | undefined> {
   const r = await db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
     .selectAll('users')
+    .select('sessions.created_at as signed_in_at')
     .where('sessions.token_hash', '=', tokenHash)
     .where('sessions.expires_at', '>', now.toISOString())
     .where('users.deleted_at', 'is', null)
     .executeTakeFirst();
-  return r && toUser(r);
+  return r && { user: toUser(r), signedInAt: r.signed_in_at };
 }
 
 export async function deleteSession(db: Db, tokenHash: string): Promise<void> {
@@ -212,7 +222,7 @@ export async function deleteAccount(db: Db, userId: number, now: Date): Promise<
       .execute();
     await trx.deleteFrom('sessions').where('user_id', '=', userId).execute();
     await trx.deleteFrom('user_tokens').where('user_id', '=', userId).execute();
-    await trx.updateTable('api_tokens').set({ revoked_at: now.toISOString() }).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+    await revokeUserApiTokens(trx, userId, now);
     await trx.deleteFrom('oauth_accounts').where('user_id', '=', userId).execute();
     const own = trx.selectFrom('collections').select('id').where('user_id', '=', userId);
     await trx.deleteFrom('collection_papers').where('collection_id', 'in', own).execute();

@@ -102,7 +102,7 @@ export function openApiDocument(site: SiteConfig) {
       ...community.paths,
     },
     components: {
-      securitySchemes: { token: { type: 'http', scheme: 'bearer', description: 'A personal access token (dp_…), made in settings.' } },
+      securitySchemes: { token: { type: 'http', scheme: 'bearer', description: 'A personal access token (dp_…), made in settings. It works on the /api/ routes only (403 elsewhere: it cannot manage the account, its tokens, email or password) and ends when the password is changed or reset, or on “log out everywhere”.' } },
       schemas: {
         ...comments.schemas,
         ...community.schemas,

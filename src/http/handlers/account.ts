@@ -8,18 +8,18 @@ import { deleteCookie, setCookie } from 'hono/cookie';
 import { DUMMY_HASH, hashPassword, hashToken, newToken, verifyPassword } from '../../auth/crypto.ts';
 import {
   createSession, createUser, createUserToken, consumeUserToken, deleteSession, deleteUserSessions, DuplicateUserError,
-  findLogin, findUserByEmail, findUserById, markEmailVerified, setPassword, type User,
+  findLogin, findUserByEmail, findUserById, findUserByUsername, markEmailVerified, setPassword, type User,
   confirmEmailChange, deleteAccount, emailTaken,
 } from '../../db/queries/users.ts';
-import { EMAIL_CHANGE_TOKEN_HOURS } from '../../domain/accounts.ts';
-import { confirmEmailChangeMail, emailChangeNoticeMail } from '../../email/templates.ts';
 import {
-  emailProblem, normalizeEmail, passwordProblem, RESET_TOKEN_MINUTES, SESSION_DAYS, usernameProblem, VERIFY_TOKEN_HOURS,
+  EMAIL_CHANGE_TOKEN_HOURS, emailProblem, FRESH_SIGN_IN_MINUTES, normalizeEmail, passwordProblem, RESET_TOKEN_MINUTES, SESSION_DAYS,
+  usernameProblem, VERIFY_TOKEN_HOURS,
 } from '../../domain/accounts.ts';
-import { resetPasswordMail, verifyEmailMail } from '../../email/templates.ts';
-import { createApiToken, listApiTokens, revokeApiToken } from '../../db/queries/tokens.ts';
+import { confirmEmailChangeMail, emailChangeNoticeMail, resetPasswordMail, signupAttemptMail, verifyEmailMail } from '../../email/templates.ts';
+import { createApiToken, listApiTokens, revokeApiToken, revokeUserApiTokens } from '../../db/queries/tokens.ts';
 import { CSRF_COOKIE, csrfToken, frame, htmlError, safeNext, secureCookies, SESSION_COOKIE, type Ctx, type Deps } from '../context.ts';
 import { getCookie } from 'hono/cookie';
+import { afterResponse } from '../after-response.ts';
 import { throttleLogin } from '../middleware/rate-limit.ts';
 import { formPage } from '../views/forms.ts';
 import { oauthButtons } from '../views/oauth.ts';
@@ -30,10 +30,11 @@ const NOTICES: Record<string, string> = {
   verified: 'Thank you: your email address is confirmed.',
   'verify-sent': 'We sent you a new confirmation link.',
   'password-changed': 'Your password is changed. Please log in with the new one.',
-  'logged-out-everywhere': 'You are logged out on every other device.',
+  'logged-out-everywhere': 'You are logged out on every other device, and your API tokens are revoked.',
   welcome: 'Welcome! We sent you a link to confirm your email address.',
   'email-sent': 'We sent a link to the new address. Your email address changes when you open it.',
   'email-changed': 'Your email address is changed.',
+  admin: 'You are the admin of this site.',
   'account-deleted': 'Your account is deleted. Thank you for having been part of this community.',
   'welcome-oauth': 'Welcome! Your account is ready and your email address is confirmed. To log in with a password too, choose one through “Forgot your password?” on the log-in page.',
 };
@@ -55,11 +56,11 @@ export async function startSession(c: Context, deps: Deps, user: User): Promise<
   setCookie(c, CSRF_COOKIE, newToken(), { path: '/', httpOnly: true, sameSite: 'Lax', secure });
 }
 
-async function sendVerification(deps: Deps, user: User): Promise<void> {
+export async function sendVerification(deps: Deps, user: User): Promise<void> {
   const token = newToken();
   const expires = new Date(deps.now().getTime() + VERIFY_TOKEN_HOURS * 3_600_000);
   await createUserToken(deps.database.db, { tokenHash: hashToken(token), userId: user.id, purpose: 'verify', expiresAt: expires.toISOString() });
-  await deps.mailer.send(verifyEmailMail(deps.site, user.email, user.username, `${deps.site.publicUrl}/verify?token=${token}`));
+  await deps.mailer.sendInBackground(verifyEmailMail(deps.site, user.email, user.username, `${deps.site.publicUrl}/verify?token=${token}`));
 }
 
 // ---- sign up
@@ -84,6 +85,13 @@ function signupForm(c: Context, deps: Deps, values: Record<string, string> = {},
 
 export const signupPage = (deps: Deps) => (c: Ctx) => (c.get('viewer') ? c.redirect('/settings', 303) : c.html(signupForm(c, deps)));
 
+/**
+ * POST /signup. The answer does not tell whether an account uses the address: a new address gets an account and a
+ * confirmation link, a known one a mail to its owner ("someone tried to sign up with your address"), and both
+ * answers are the same redirect to "check your mail", with no session (the confirmation link signs in), at the
+ * same time: the password is hashed either way (argon2id: most of the time taken), and the lookup, the account
+ * and the mail come after the answer (afterResponse). Usernames are public (profiles): a taken one is said so.
+ */
 export const signup = (deps: Deps) => async (c: Ctx) => {
   const body = await c.req.parseBody();
   if (field(body, 'website') !== '') {
@@ -93,19 +101,29 @@ export const signup = (deps: Deps) => async (c: Ctx) => {
   const password = field(body, 'password');
   const errors = { username: usernameProblem(values.username), email: emailProblem(values.email), password: passwordProblem(password) };
   if (errors.username || errors.email || errors.password) return c.html(signupForm(c, deps, values, errors), 400);
-  let user: User;
-  try {
-    user = await createUser(deps.database.db, { username: values.username, email: values.email, passwordHash: await hashPassword(password) });
-  } catch (e) {
-    if (!(e instanceof DuplicateUserError)) throw e;
-    const msg = e.field === 'username' ? 'That username is taken.' : 'An account with that email exists. Log in, or reset its password.';
-    return c.html(signupForm(c, deps, values, { [e.field]: msg }), 409);
-  }
-  await sendVerification(deps, user);
-  await startSession(c, deps, user);
-  const next = safeNext(c.req.query('next'));
-  return c.redirect(next === '/' ? '/settings?notice=welcome' : next, 303);
+  const { db } = deps.database;
+  const usernameTaken = () => c.html(signupForm(c, deps, values, { username: 'That username is taken.' }), 409);
+  if (await findUserByUsername(db, values.username)) return usernameTaken();
+  const passwordHash = await hashPassword(password);
+  // The rest runs after the answer, so that its time does not tell a known address from a new one.
+  afterResponse(c, 'sign-up', async () => {
+    const owner = await findUserByEmail(db, values.email);
+    if (owner) return deps.mailer.sendInBackground(signupAttemptMail(deps.site, owner.email, owner.username, `${deps.site.publicUrl}/reset`));
+    try {
+      await sendVerification(deps, await createUser(db, { username: values.username, email: values.email, passwordHash }));
+    } catch (e) {
+      // Taken a moment ago (a double click, a race for the name): nothing to do; the page said "check your mail".
+      if (!(e instanceof DuplicateUserError)) throw e;
+    }
+  });
+  return c.redirect('/signup/sent', 303);
 };
+
+/** GET /signup/sent: where every sign-up lands, whatever the address. */
+export const signupSentPage = (deps: Deps) => (c: Ctx) =>
+  c.html(
+    layout(frame(c, deps), { title: 'Check your mail', noindex: true }, html`<div class="form-page"><h1>Check your mail</h1><p>We sent a mail to the address you gave. Open the link in it (within ${VERIFY_TOKEN_HOURS} hours) to confirm your address and sign in.</p><p class="hint">Nothing arrived? Look in the spam folder, or <a href="/login">log in</a> if you have an account here already.</p></div>`),
+  );
 
 // ---- confirm the email
 
@@ -116,7 +134,10 @@ export const verifyEmail = (deps: Deps) => async (c: Ctx) => {
     return htmlError(c, deps, 400, 'This link does not work', 'It is unknown, used already or expired. Log in and ask for a new one in your settings.');
   }
   await markEmailVerified(deps.database.db, userId);
-  return c.redirect(c.get('viewer') ? '/settings?notice=verified' : '/login?notice=verified', 303);
+  // The link reached the address: it signs in the browser that opens it (unless one is signed in already).
+  const user = c.get('viewer') ? undefined : await findUserById(deps.database.db, userId);
+  if (user) await startSession(c, deps, user);
+  return c.redirect(c.get('viewer') || user ? '/settings?notice=verified' : '/login?notice=verified', 303);
 };
 
 // ---- log in and out
@@ -178,14 +199,18 @@ export const resetRequestPage = (deps: Deps) => (c: Ctx) =>
 export const resetRequest = (deps: Deps) => async (c: Ctx) => {
   const body = await c.req.parseBody();
   const email = normalizeEmail(field(body, 'email'));
-  const user = emailProblem(email) ? undefined : await findUserByEmail(deps.database.db, email);
-  if (user) {
-    const token = newToken();
-    const expires = new Date(deps.now().getTime() + RESET_TOKEN_MINUTES * 60_000);
-    await createUserToken(deps.database.db, { tokenHash: hashToken(token), userId: user.id, purpose: 'reset', expiresAt: expires.toISOString() });
-    await deps.mailer.send(resetPasswordMail(deps.site, user.email, `${deps.site.publicUrl}/reset/confirm?token=${token}`));
+  // The same answer at the same time either way: this form does not tell who has an account. The address is
+  // looked up, the token written and the mail enqueued after the answer (and the mail sent off the request).
+  if (!emailProblem(email)) {
+    afterResponse(c, 'password reset request', async () => {
+      const user = await findUserByEmail(deps.database.db, email);
+      if (!user) return;
+      const token = newToken();
+      const expires = new Date(deps.now().getTime() + RESET_TOKEN_MINUTES * 60_000);
+      await createUserToken(deps.database.db, { tokenHash: hashToken(token), userId: user.id, purpose: 'reset', expiresAt: expires.toISOString() });
+      await deps.mailer.sendInBackground(resetPasswordMail(deps.site, user.email, `${deps.site.publicUrl}/reset/confirm?token=${token}`));
+    });
   }
-  // The same answer either way: this form does not tell who has an account.
   return c.html(
     layout(frame(c, deps), { title: 'Check your mail', noindex: true }, html`<div class="form-page"><h1>Check your mail</h1><p>If an account uses that address, a link to reset its password is on its way. It works for ${RESET_TOKEN_MINUTES} minutes.</p></div>`),
   );
@@ -213,8 +238,9 @@ export const resetConfirm = (deps: Deps) => async (c: Ctx) => {
   const userId = token.length <= 100 ? await consumeUserToken(deps.database.db, hashToken(token), 'reset', deps.now()) : undefined;
   if (userId === undefined) return htmlError(c, deps, 400, 'This link does not work', 'It is unknown, used already or expired. Ask for a new one.');
   await setPassword(deps.database.db, userId, await hashPassword(password));
-  // Whoever was logged in with the old password is logged out.
+  // Whoever was logged in with the old password is logged out, and the API tokens made then stop working.
   await deleteUserSessions(deps.database.db, userId);
+  await revokeUserApiTokens(deps.database.db, userId, deps.now());
   deleteCookie(c, SESSION_COOKIE, { path: '/' });
   return c.redirect('/login?notice=password-changed', 303);
 };
@@ -249,7 +275,7 @@ async function renderSettings(c: Ctx, deps: Deps, created: { name: string; token
     <input type="hidden" name="_csrf" value="${csrf}">
     <label for="f-new-email">New email address</label><input id="f-new-email" name="email" type="email" autocomplete="email" required>
     ${hasPassword ? html`<label for="f-email-current">Current password</label><input id="f-email-current" name="current" type="password" autocomplete="current-password" required>` : ''}
-    <p class="hint">We mail a link to the new address: your address changes when you open it (within ${EMAIL_CHANGE_TOKEN_HOURS} hours). Your current address gets a notice.</p>
+    <p class="hint">We mail a link to the new address: your address changes when you open it (within ${EMAIL_CHANGE_TOKEN_HOURS} hours). Your current address gets a notice.${hasPassword ? '' : ` Your account has no password: sign in again (log out, then in) less than ${FRESH_SIGN_IN_MINUTES} minutes before changing it.`}</p>
     <button class="button ghost" type="submit">Change the email address</button>
   </form>
   <h2>Password</h2>
@@ -260,13 +286,14 @@ async function renderSettings(c: Ctx, deps: Deps, created: { name: string; token
     <button class="button" type="submit">Change the password</button>
   </form>
   <h2>Sessions</h2>
+  <p class="hint">Changing or resetting the password, and this button, end your other sessions and revoke your API tokens.</p>
   <form method="post" action="/settings/logout-everywhere"><input type="hidden" name="_csrf" value="${csrf}"><button class="button ghost" type="submit">Log out everywhere else</button></form>
   <h2 id="tokens">API tokens</h2>
-  <p class="hint">Programs use a token as <code>Authorization: Bearer dp_…</code> to act as you through the <a href="/docs/api">API</a>.</p>
+  <p class="hint">Programs use a token as <code>Authorization: Bearer dp_…</code> to act as you through the <a href="/docs/api">API</a>: reading, votes, comments, claims, flags and moderation. A token cannot manage your account, tokens, email or password, nor open these pages.</p>
   ${created ? html`<div class="notice" role="status"><p>Your new token “${created.name}”. Copy it now: it is not shown again.</p><p><code class="token">${created.token}</code></p></div>` : ''}
   ${tokens.length > 0
     ? html`<ul class="tokens">${tokens.map(
-        (t) => html`<li><strong>${t.name}</strong> · created ${t.createdAt.slice(0, 10)} · ${t.lastUsedAt ? `last used ${t.lastUsedAt.slice(0, 10)}` : 'never used'}
+        (t) => html`<li><strong>${t.name}</strong> · created ${t.createdAt.slice(0, 10)} · ${t.lastUsedAt ? `last used ${t.lastUsedAt.slice(0, 16).replace('T', ' ')} UTC` : 'never used'}
         <form method="post" action="/settings/tokens/${t.id}/revoke"><input type="hidden" name="_csrf" value="${csrf}"><button class="link" type="submit">Revoke</button></form></li>`,
       )}</ul>`
     : ''}
@@ -328,6 +355,7 @@ export const changePassword = (deps: Deps) => async (c: Ctx) => {
   if (problem) return htmlError(c, deps, 400, 'Password not changed', problem);
   await setPassword(deps.database.db, viewer.id, await hashPassword(field(body, 'password')));
   await deleteUserSessions(deps.database.db, viewer.id);
+  await revokeUserApiTokens(deps.database.db, viewer.id, deps.now());
   await startSession(c, deps, viewer);
   return c.redirect('/settings?notice=logged-out-everywhere', 303);
 };
@@ -337,16 +365,24 @@ export const logoutEverywhere = (deps: Deps) => async (c: Ctx) => {
   if (!viewer) return c.redirect('/login', 303);
   const fresh = await findUserById(deps.database.db, viewer.id);
   await deleteUserSessions(deps.database.db, viewer.id);
+  await revokeUserApiTokens(deps.database.db, viewer.id, deps.now());
   if (fresh) await startSession(c, deps, fresh);
   return c.redirect('/settings?notice=logged-out-everywhere', 303);
 };
 
 // ---- change the email address, delete the account
 
-/** Whether `password` is the member's; accounts without one (made through GitHub / Hugging Face) pass. */
-async function passwordMatches(deps: Deps, viewer: User, password: string): Promise<boolean> {
+/**
+ * Whether the member proved again that they are who they say: their password, or, for an account without one
+ * (made through GitHub / Hugging Face), a sign-in less than FRESH_SIGN_IN_MINUTES ago (a session left open on a
+ * shared computer is not enough to move the account to another address, from which its password could be reset).
+ */
+async function reauthenticated(c: Ctx, deps: Deps, viewer: User, password: string): Promise<boolean> {
   const found = await findLogin(deps.database.db, viewer.username);
-  return !!found && (found.passwordHash === null || (await verifyPassword(found.passwordHash, password)));
+  if (!found) return false;
+  if (found.passwordHash !== null) return verifyPassword(found.passwordHash, password);
+  const auth = c.get('auth');
+  return auth?.via === 'session' && deps.now().getTime() - Date.parse(auth.signedInAt) < FRESH_SIGN_IN_MINUTES * 60_000;
 }
 
 /**
@@ -360,13 +396,16 @@ export const changeEmail = (deps: Deps) => async (c: Ctx) => {
   const email = normalizeEmail(field(body, 'email'));
   const problem = emailProblem(email) ?? (email === viewer.email ? 'That is the address your account uses already.' : null);
   if (problem) return htmlError(c, deps, 400, 'Email not changed', problem);
-  if (!(await passwordMatches(deps, viewer, field(body, 'current')))) return htmlError(c, deps, 403, 'Email not changed', 'The current password is not right.');
+  if (!(await reauthenticated(c, deps, viewer, field(body, 'current')))) {
+    const hasPassword = (await findLogin(deps.database.db, viewer.username))?.passwordHash != null;
+    return htmlError(c, deps, 403, 'Email not changed', hasPassword ? 'The current password is not right.' : `Your account has no password: sign in again (log out, then in), then change the address within ${FRESH_SIGN_IN_MINUTES} minutes. Or choose a password through “Forgot your password?”.`);
+  }
   if (await emailTaken(deps.database.db, email, viewer.id)) return htmlError(c, deps, 409, 'Email not changed', 'Another account uses that address.');
   const token = newToken();
   const expires = new Date(deps.now().getTime() + EMAIL_CHANGE_TOKEN_HOURS * 3_600_000);
   await createUserToken(deps.database.db, { tokenHash: hashToken(token), userId: viewer.id, purpose: 'email', expiresAt: expires.toISOString(), newEmail: email });
-  await deps.mailer.send(confirmEmailChangeMail(deps.site, email, viewer.username, `${deps.site.publicUrl}/settings/email/confirm?token=${token}`));
-  await deps.mailer.send(emailChangeNoticeMail(deps.site, viewer.email, viewer.username, email, `${deps.site.publicUrl}/settings`));
+  await deps.mailer.sendInBackground(confirmEmailChangeMail(deps.site, email, viewer.username, `${deps.site.publicUrl}/settings/email/confirm?token=${token}`));
+  await deps.mailer.sendInBackground(emailChangeNoticeMail(deps.site, viewer.email, viewer.username, email, `${deps.site.publicUrl}/settings`));
   return c.redirect('/settings?notice=email-sent', 303);
 };
 

@@ -58,12 +58,12 @@ async function requestByMail(deps: Deps, email: string, prefs: Preferences, user
   if (existing?.status === 'active') {
     await touchConfirmSent(db, existing.id, now);
     const links = subscriberLinks(deps.site, signSubscriberLink(await linkSecret(db), existing));
-    await deps.mailer.send({ ...alreadySubscribedMail(deps.site, email, links), subscriberId: existing.id });
+    await deps.mailer.sendInBackground({ ...alreadySubscribedMail(deps.site, email, links), subscriberId: existing.id });
     return;
   }
   const token = newToken();
   const s = await requestSubscription(db, email, prefs, hashToken(token), now, userId);
-  await deps.mailer.send({ ...subscriptionConfirmMail(deps.site, email, `${deps.site.publicUrl}/subscribe/confirm?token=${token}`, prefs), subscriberId: s.id });
+  await deps.mailer.sendInBackground({ ...subscriptionConfirmMail(deps.site, email, `${deps.site.publicUrl}/subscribe/confirm?token=${token}`, prefs), subscriberId: s.id });
 }
 
 function feedsSection() {

@@ -1,12 +1,15 @@
 /**
- * CSRF protection for every state-changing request from a browser: the form (or the X-CSRF-Token
- * header) must carry the same token as the browser's CSRF cookie (double submit), and a request that
- * says where it comes from (Origin, or Sec-Fetch-Site) must come from this site. A forged post from
- * another site can neither read the cookie nor send this site's Origin.
+ * CSRF protection for every state-changing request from a browser. A request that says where it comes from
+ * (Origin, or Sec-Fetch-Site) must come from this site; `Origin: null` (a sandboxed frame, a data: URL, a
+ * cross-site redirect) is refused: the site's own pages send their origin (Referrer-Policy same-origin, app.ts).
+ * Then the token: for a signed-in browser, the one derived from its session (sessionCsrfToken), so a token
+ * shown to one session is worth nothing for another; for an anonymous one (log-in, sign-up, reset forms),
+ * double submit: the form (or the X-CSRF-Token header) carries the same value as the CSRF cookie.
+ * A forged post from another site can neither read the cookies nor send this site's Origin.
  */
 import type { MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
-import { sameToken } from '../../auth/crypto.ts';
+import { sameToken, sessionCsrfToken } from '../../auth/crypto.ts';
 import { CSRF_COOKIE, htmlError, type AppEnv, type Deps } from '../context.ts';
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -28,11 +31,13 @@ export const csrfProtection =
         ? c.json({ error: `forbidden: ${why}` }, 403)
         : htmlError(c, deps, 403, 'This form cannot be accepted', `${why} Go back, reload the page and try again.`);
     const origin = c.req.header('origin');
-    if (origin && origin !== 'null' && origin !== new URL(c.req.url).origin && origin !== new URL(deps.site.publicUrl).origin) {
+    if (origin === 'null') return refuse('The request does not say which site it came from.');
+    if (origin !== undefined && origin !== new URL(c.req.url).origin && origin !== new URL(deps.site.publicUrl).origin) {
       return refuse('The request came from another site.');
     }
     if (c.req.header('sec-fetch-site') === 'cross-site') return refuse('The request came from another site.');
-    const cookie = getCookie(c, CSRF_COOKIE);
+    const auth = c.get('auth');
+    const expected = auth?.via === 'session' ? sessionCsrfToken(auth.sessionToken) : getCookie(c, CSRF_COOKIE);
     let sent = c.req.header('x-csrf-token');
     if (!sent) {
       const type = c.req.header('content-type') ?? '';
@@ -41,6 +46,6 @@ export const csrfProtection =
         sent = typeof body._csrf === 'string' ? body._csrf : undefined;
       }
     }
-    if (!cookie || !sent || !sameToken(cookie, sent)) return refuse('The form’s security token is missing or out of date.');
+    if (!expected || !sent || !sameToken(expected, sent)) return refuse('The form’s security token is missing or out of date.');
     await next();
   };
