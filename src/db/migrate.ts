@@ -42,7 +42,8 @@ export async function migrate(database: Database, migrations: readonly Migration
   await addCompatibilityColumn(db);
 
   const applied: MigrateResult['applied'] = [];
-  const codeVersion = migrations.at(-1)?.version ?? 0;
+  const ordered = [...migrations].sort((a, b) => a.version - b.version);
+  const codeVersion = ordered.at(-1)?.version ?? 0;
   for (;;) {
     // One migration per transaction; the version is re-read under the lock each time.
     const done = await db.transaction().execute(async (trx) => {
@@ -52,7 +53,10 @@ export async function migrate(database: Database, migrations: readonly Migration
         await refuseIncompatible(trx, current, codeVersion);
         return true;
       }
-      const next = migrations.find((m) => m.version > current);
+      // The first migration not applied yet: a release may bring one numbered below another that a branch
+      // merged earlier had already applied (they are independent by construction), so gaps are filled too.
+      const done = new Set((await trx.selectFrom('schema_migrations').select('version').execute()).map((r) => Number(r.version)));
+      const next = ordered.find((m) => !done.has(m.version));
       if (!next) return true;
       await next.up(trx, ctx);
       await trx

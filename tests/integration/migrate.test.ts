@@ -27,6 +27,20 @@ for (const engine of ENGINES) {
       assert.equal(second.version, first.version);
     });
 
+    test('a migration numbered below one already applied (merged from another branch) is applied too', async () => {
+      const u = await createTestDatabase(engine);
+      const d = await openDatabase(u.config);
+      try {
+        const skipped = migrations.at(-2)!;
+        await migrate(d, migrations.filter((m) => m !== skipped));
+        const r = await migrate(d);
+        assert.deepEqual(r.applied.map((m) => m.version), [skipped.version]);
+      } finally {
+        await d.close();
+        await u.drop();
+      }
+    });
+
     test('two instances migrating at once agree', async () => {
       const other = await openDatabase(t.config);
       try {
