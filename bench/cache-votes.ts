@@ -12,7 +12,7 @@
  * then members and sessions are added with this checkout's queries. Votes are POSTed as the members (JSON,
  * toggling on and off, spread over the latest day's papers, so that the measured pages show the counts they change).
  * The load generator and the voters run in this process and compete with the server for the CPU; the CPU used
- * by other processes is printed: figures are disturbed when it is high.
+ * by other processes is printed: req/s are disturbed when it is high, reads per CPU-second of the server much less.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -86,7 +86,7 @@ function run(cmd: string[], env: Record<string, string>, cwd: string): Promise<s
   });
 }
 
-async function startServer(root: string, url: string): Promise<{ child: ChildProcess; base: string }> {
+async function startServer(root: string, url: string): Promise<{ child: ChildProcess; base: string; output: () => string }> {
   const port = 20_000 + Math.floor(Math.random() * 20_000);
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
     cwd: root,
@@ -99,7 +99,7 @@ async function startServer(root: string, url: string): Promise<{ child: ChildPro
   const base = `http://127.0.0.1:${port}`;
   for (const deadline = Date.now() + 60_000; Date.now() < deadline; await sleep(200)) {
     if (child.exitCode !== null) throw new Error(`the server exited:\n${out}`);
-    if ((await fetch(`${base}/healthz`).catch(() => null))?.status === 200) return { child, base };
+    if ((await fetch(`${base}/healthz`).catch(() => null))?.status === 200) return { child, base, output: () => out };
   }
   child.kill('SIGKILL');
   throw new Error(`the server did not answer /healthz within 60 s:\n${out}`);
@@ -145,6 +145,10 @@ interface Row {
   votes: { ok: number; failed: number };
   errors: number;
   serverCpu: number;
+  /** Reads answered per second of the server's own CPU time (votes included): stays meaningful on a busy machine. */
+  perCpu: number;
+  /** The same, net of the CPU the server spends on the votes alone (measured without reads at that rate). */
+  perReadCpu: number;
   otherCpu: number;
 }
 
@@ -193,10 +197,23 @@ async function benchEngine(engine: 'sqlite' | 'postgres', root: string, files: s
       ['mixed reads', ['/papers', `/papers/date/${latest}`, `/papers/week/${isoWeekOf(latest)}`, '/papers/trending', `/api/daily_papers?date=${latest}`, '/feeds/daily.rss', ...papers.slice(0, 10).map((id) => `/papers/${id}`)]],
     ];
     const rates = [0, ...args.rates!.split(',').map(Number)];
+    // The server's CPU for the votes alone, per second, at each rate: to tell what reads cost under votes.
+    const votesCpu = new Map<number, number>([[0, 0]]);
+    for (const rate of rates.filter((r) => r > 0)) {
+      const voting = voteAt(base, rate, voters, papers);
+      await sleep(500);
+      const cpu0 = cpuOf(server.pid!);
+      const t0 = performance.now();
+      await sleep(Number(args.duration) * 1000);
+      votesCpu.set(rate, (cpuOf(server.pid!) - cpu0) / ((performance.now() - t0) / 1000));
+      voting.stop();
+      await sleep(300);
+    }
     const rows: Row[] = [];
     for (const [workload, urls] of workloads) {
       const requests = urls.map((p) => ({ path: p, setupRequest: forwarded }));
-      await autocannon({ url: base, connections: Number(args.connections), duration: 1, headers: { 'accept-encoding': 'gzip' }, requests, timeout: 10 });
+      for (const u of urls) await fetch(base + u).then((r) => r.arrayBuffer()); // each page made once, as a first visitor would
+      await autocannon({ url: base, connections: Number(args.connections), duration: 2, headers: { 'accept-encoding': 'gzip' }, requests, timeout: 10 });
       for (const rate of rates) {
         const voting = voteAt(base, rate, voters, papers);
         await sleep(500); // the vote rate is steady before the reads are counted
@@ -207,10 +224,13 @@ async function benchEngine(engine: 'sqlite' | 'postgres', root: string, files: s
         const r = await autocannon({ url: base, connections: Number(args.connections), duration: Number(args.duration), headers: { 'accept-encoding': 'gzip' }, requests, timeout: 10 });
         const seconds = (performance.now() - t0) / 1000;
         const votes = voting.stop();
+        if (server.exitCode !== null || server.signalCode !== null) throw new Error(`the server exited during the run:\n${started.output()}`);
         const serverCpu = (cpuOf(server.pid!) - cpu0) / seconds;
         const own = process.cpuUsage(own0);
         const otherCpu = Math.max(0, (busySeconds() - busy0) / seconds - serverCpu - (own.user + own.system) / 1e6 / seconds);
-        rows.push({ workload, rate, rps: r.requests.total / seconds, votes, errors: r.errors + r.timeouts + r.non2xx, serverCpu: 100 * serverCpu, otherCpu: 100 * otherCpu });
+        const perCpu = r.requests.total / (serverCpu * seconds);
+        const perReadCpu = r.requests.total / (Math.max(0.001, serverCpu - votesCpu.get(rate)!) * seconds);
+        rows.push({ workload, rate, rps: r.requests.total / seconds, votes, errors: r.errors + r.timeouts + r.non2xx, serverCpu: 100 * serverCpu, perCpu, perReadCpu, otherCpu: 100 * otherCpu });
         process.stderr.write(`${engine} ${workload} at ${rate} votes/s: ${(r.requests.total / seconds).toFixed(0)} req/s\n`);
         await sleep(300);
       }
@@ -236,12 +256,18 @@ const root = path.resolve(args.root!);
 console.log(`root ${root}; ${availableParallelism()} CPU cores; ${args.connections} connections, ${args.duration} s per measure; votes by ${VOTERS} members`);
 for (const engine of args.engines!.split(',') as ('sqlite' | 'postgres')[]) {
   const rows = await benchEngine(engine, root, files);
-  console.log(`\n${engine}                 votes/s    req/s  ratio to read-only  votes ok/failed  non-2xx  server cpu%  other cpu%`);
+  console.log(`\n${engine}                 votes/s    req/s   ratio  req/cpu-s   ratio  net of votes   ratio  votes ok/failed  non-2xx  server cpu%  other cpu%`);
   for (const r of rows) {
     const readOnly = rows.find((x) => x.workload === r.workload && x.rate === 0)!;
     console.log(
-      `${r.workload.padEnd(22)} ${String(r.rate).padStart(7)} ${r.rps.toFixed(0).padStart(8)} ${(r.rps / readOnly.rps).toFixed(2).padStart(19)} ` +
+      `${r.workload.padEnd(22)} ${String(r.rate).padStart(7)} ${r.rps.toFixed(0).padStart(8)} ${(r.rps / readOnly.rps).toFixed(2).padStart(7)} ` +
+        `${r.perCpu.toFixed(0).padStart(10)} ${(r.perCpu / readOnly.perCpu).toFixed(2).padStart(7)} ` +
+        `${r.perReadCpu.toFixed(0).padStart(13)} ${(r.perReadCpu / readOnly.perReadCpu).toFixed(2).padStart(7)} ` +
         `${`${r.votes.ok}/${r.votes.failed}`.padStart(16)} ${String(r.errors).padStart(8)} ${r.serverCpu.toFixed(0).padStart(12)} ${r.otherCpu.toFixed(0).padStart(11)}`,
     );
   }
+  console.log(
+    'ratio: to the read-only run of the same workload; req/cpu-s: reads per second of the server\'s CPU (its votes included); ' +
+      'net of votes: the same without the CPU the server spent on votes alone at that rate (measured first).',
+  );
 }
