@@ -9,8 +9,9 @@
  *   (a few microseconds: the file is local and every process sees every commit).
  * - PostgreSQL: one dedicated client LISTENs on CHANGE_CHANNEL (writers NOTIFY it in their transaction,
  *   so it is delivered when they commit). The durable versions (sequences) are re-read when the client
- *   (re)connects, after each write of this process (settle) and every SAFETY_INTERVAL_MS. While the client
- *   is down the feed cannot vouch for anything: current() is null and caches must not be used.
+ *   (re)connects, every SAFETY_INTERVAL_MS, and by the first reader after a write of this process
+ *   (noteLocalWrite), which so sees that write at once instead of a few milliseconds later by notification.
+ *   While the client is down the feed cannot vouch for anything: current() is null and caches are bypassed.
  */
 import type SQLite from 'better-sqlite3';
 import pg from 'pg';
@@ -43,17 +44,26 @@ export const RECONNECT_MAX_MS = 30_000;
 export interface ChangeFeed {
   /**
    * The versions as this process knows them, without a round trip (raised on every change seen, never
-   * compared across processes); null when the feed cannot vouch for them (PostgreSQL's listener is down
-   * or not yet connected): do not serve from a cache then.
+   * compared across processes); null when they must be checked first (settle) or cannot be vouched for
+   * (PostgreSQL's listener is down): do not serve from a cache then.
    */
   current(): Versions | null;
   /**
    * Resolves once current() reflects every change committed before the call (PostgreSQL: one query, after
-   * the listener's connection attempt in progress if any), or at once when the feed is down. Called after
-   * each write of this process, and by a reader that found current() null.
+   * the listener's connection attempt in progress if any), or at once when the feed is down. For a reader
+   * that found current() null.
    */
   settle(): Promise<void>;
   close(): Promise<void>;
+}
+
+let localWrites = 0;
+/**
+ * Called by bumpDataVersion: this process changed something. The next reader on PostgreSQL re-reads the
+ * durable versions before it trusts its counters (any database of the process: a spare query at worst).
+ */
+export function noteLocalWrite(): void {
+  localWrites++;
 }
 
 /**
@@ -115,6 +125,8 @@ export function postgresChangeFeed(url: string, log: (message: string) => void =
   let safety: NodeJS.Timeout | undefined;
   let lostLogged = false;
   let connecting: Promise<void> | null = null;
+  let localSeen = localWrites;
+  let settling: { target: number; done: Promise<void> } | null = null;
 
   const readDurable = async (c: pg.Client) => {
     const row = (await c.query<Record<Scope, string>>(DURABLE_SQL)).rows[0]!;
@@ -171,13 +183,20 @@ export function postgresChangeFeed(url: string, log: (message: string) => void =
   return {
     current() {
       if (!client && !reconnect && !closed) connect(); // started by the first reader: CLI commands never open it
-      return healthy ? { ...versions.local } : null;
+      return healthy && localSeen === localWrites ? { ...versions.local } : null;
     },
     async settle() {
       if (connecting) await connecting;
       const c = client;
       if (!healthy || !c) return;
-      await readDurable(c).catch((e: Error) => drop(c, `settle failed (${e.message})`));
+      const target = localWrites;
+      const read = () =>
+        readDurable(c).then(
+          () => void (localSeen = Math.max(localSeen, target)),
+          (e: Error) => drop(c, `cannot read the versions (${e.message})`),
+        );
+      const s = settling?.target === target ? settling : (settling = { target, done: read() });
+      await s.done;
     },
     async close() {
       closed = true;

@@ -122,7 +122,6 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
     if (!c.get('viewer')) return cache(c, next);
     await next();
     if (!c.res.headers.has('cache-control')) c.res.headers.set('Cache-Control', 'private, no-cache');
-    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') await cache.settle(); // what the member changed is seen at once
   });
 
   // Accounts

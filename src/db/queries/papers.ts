@@ -2,7 +2,7 @@
 import { PostgresAdapter, sql, type Insertable, type Kysely, type Selectable } from 'kysely';
 import { differs, mergeEntry, mergePaper, type DailyEntry, type Paper } from '../../domain/merge.ts';
 import type { ImportRecord, OrganizationInput, SubmitterInput } from '../../domain/paper.ts';
-import { CHANGE_CHANNEL, POSTGRES_VERSION_SEQUENCES, SQLITE_VERSION_KEYS, type Scope } from '../change-feed.ts';
+import { CHANGE_CHANNEL, noteLocalWrite, POSTGRES_VERSION_SEQUENCES, SQLITE_VERSION_KEYS, type Scope } from '../change-feed.ts';
 import type { DB, PapersTable } from '../schema.ts';
 
 type Db = Kysely<DB>;
@@ -201,6 +201,7 @@ export async function bumpDataVersion(db: Db, scope: Scope = 'content'): Promise
   } else {
     await db.updateTable('site_state').set((eb) => ({ value: eb('value', '+', 1) })).where('key', '=', SQLITE_VERSION_KEYS[scope]).execute();
   }
+  noteLocalWrite();
 }
 
 /** The durable version of a scope, which bumpDataVersion raises. */

@@ -46,13 +46,7 @@ interface Entry {
 
 const COMPRESSIBLE = /^(text\/|application\/(json|xml|rss\+xml|atom\+xml|feed\+json))/;
 
-export type ResponseCache = MiddlewareHandler & {
-  clear(): void;
-  /** After a write of this instance: makes sure the cache knows of it before the response goes out. */
-  settle(): Promise<void>;
-};
-
-export function responseCache(database: Database, opts: ResponseCacheOptions = {}): ResponseCache {
+export function responseCache(database: Database, opts: ResponseCacheOptions = {}): MiddlewareHandler & { clear(): void } {
   const { maxBytes = CACHE_MAX_BYTES, voteStalenessMs = VOTE_STALENESS_MS, clock = () => performance.now() } = opts;
   const entries = new Map<string, Entry>();
   let bytes = 0;
@@ -63,11 +57,8 @@ export function responseCache(database: Database, opts: ResponseCacheOptions = {
   };
 
   const handler: MiddlewareHandler = async (c, next) => {
-    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
-      await next();
-      return database.changes.settle();
-    }
-    // Null at first: PostgreSQL's listener may still be connecting.
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return next();
+    // Null at first (PostgreSQL's listener connecting) and after a write of this process: check, then trust.
     const versions = database.changes.current() ?? (await database.changes.settle(), database.changes.current());
     if (!versions) return next(); // nobody can say what changed meanwhile: every request is answered afresh
     const at = clock();
@@ -111,7 +102,7 @@ export function responseCache(database: Database, opts: ResponseCacheOptions = {
     c.res = undefined; // replace, not merge, the handler's response
     c.res = serve(c, entry);
   };
-  return Object.assign(handler, { clear: () => (entries.clear(), (bytes = 0)), settle: () => database.changes.settle() });
+  return Object.assign(handler, { clear: () => (entries.clear(), (bytes = 0)) });
 }
 
 function serve(c: Context, e: Entry): Response {
