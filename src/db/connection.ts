@@ -9,11 +9,10 @@ import SQLite from 'better-sqlite3';
 import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type QueryResult } from 'kysely';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config.ts';
+import { postgresChangeFeed, sqliteChangeFeed, type ChangeFeed } from './change-feed.ts';
 import type { DB } from './schema.ts';
 
 export type Engine = 'sqlite' | 'postgres';
-
-const VERSION_SQL = "select value from site_state where key = 'data_version'";
 
 export interface Database {
   db: Kysely<DB>;
@@ -22,10 +21,11 @@ export interface Database {
   where: string;
   /** Largest number of bound parameters one statement may carry on this engine. */
   maxParams: number;
+  /** What changed, as this process knows it without a round trip (src/db/change-feed.ts): for page caches. */
+  changes: ChangeFeed;
   /**
-   * The data version (src/db/queries/papers.ts bumpDataVersion), read on every anonymous request by the
-   * response cache: on SQLite through a statement prepared once (Kysely prepares each query anew, which
-   * was a tenth of the server's CPU on cached pages), elsewhere through the query.
+   * A number that changes whenever the `content` scope does (src/db/queries/papers.ts bumpDataVersion), in any
+   * process; a fresh one each call while that cannot be known (PostgreSQL's change listener is down).
    */
   readDataVersion(): Promise<number>;
   close(): Promise<void>;
@@ -129,13 +129,9 @@ function openSqlite(file: string): Database {
     throw new DatabaseError(`cannot open SQLite database ${file}: ${why}`);
   }
   const db = new Kysely<DB>({ dialect: new OneWriterSqliteDialect(sqlite) });
-  let versionStatement: SQLite.Statement<[], { value: number }> | undefined;
-  const readDataVersion = async () => {
-    versionStatement ??= sqlite.prepare(VERSION_SQL);
-    return Number(versionStatement.get()?.value ?? 0);
-  };
+  const changes = sqliteChangeFeed(sqlite);
   // SQLite's default limit since 3.32 is 32,766 bound parameters.
-  return { db, engine: 'sqlite', where: file, maxParams: 32_000, readDataVersion, close: () => db.destroy() };
+  return { db, engine: 'sqlite', where: file, maxParams: 32_000, changes, readDataVersion: contentVersion(changes), close: () => db.destroy() };
 }
 
 /**
@@ -257,7 +253,13 @@ async function openPostgres(url: string, budget: DatabaseBudget): Promise<Databa
     );
   }
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-  const readDataVersion = async () => Number((await pool.query<{ value: number }>(VERSION_SQL)).rows[0]?.value ?? 0);
+  const changes = postgresChangeFeed(url);
   // The wire protocol allows 65,535 parameters per statement.
-  return { db, engine: 'postgres', where: server, maxParams: 60_000, readDataVersion, close: () => db.destroy() };
+  const close = async () => (await changes.close(), await db.destroy());
+  return { db, engine: 'postgres', where: server, maxParams: 60_000, changes, readDataVersion: contentVersion(changes), close };
+}
+
+function contentVersion(changes: ChangeFeed): () => Promise<number> {
+  let unknown = 0;
+  return async () => changes.current()?.content ?? --unknown;
 }

@@ -58,7 +58,7 @@ const OLD_ID = ':archive{[a-z]+(?:-[a-z]+)*(?:\\.[A-Za-z]{2})?}/:number{[0-9]{7}
 
 export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   const deps: Deps = {
-    trustProxy: { mode: 'none' }, now: () => new Date(), rateLimits: {}, arxivApiUrl: 'https://export.arxiv.org/api/query', submissionRules: DEFAULT_RULES, arxivThrottle: DEFAULT_ARXIV_THROTTLE, oauth: {}, collectionLimits: DEFAULT_COLLECTION_LIMITS, semantic: null, jobs: [],
+    trustProxy: { mode: 'none' }, now: () => new Date(), rateLimits: {}, arxivApiUrl: 'https://export.arxiv.org/api/query', submissionRules: DEFAULT_RULES, arxivThrottle: DEFAULT_ARXIV_THROTTLE, oauth: {}, collectionLimits: DEFAULT_COLLECTION_LIMITS, semantic: null, jobs: [], cache: {},
     ...appDeps,
     rateLimiter: appDeps.rateLimiter ?? new RateLimiter(databaseStore(appDeps.database)),
   };
@@ -120,7 +120,7 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   app.use('*', csrfProtection(deps));
 
   // Anonymous GETs are answered from the cache; a member's pages are their own.
-  const cache = responseCache(deps.database);
+  const cache = responseCache(deps.database, deps.cache);
   app.use('*', async (c, next) => {
     if (c.req.path === '/healthz' || c.req.path.startsWith('/static/')) return next();
     if (!c.get('viewer')) return cache(c, next);

@@ -17,6 +17,7 @@ import { newToken, sessionCsrfToken } from '../auth/crypto.ts';
 import type { RateLimiter, Tier, TierName } from './middleware/rate-limit.ts';
 import type { TrustProxy } from '../domain/client-address.ts';
 import type { JobDefinition } from '../jobs/types.ts';
+import type { ResponseCacheOptions } from './middleware/response-cache.ts';
 import type { SubmissionRules } from '../domain/submission-rules.ts';
 import type { ArxivThrottle } from '../domain/arxiv-throttle.ts';
 import { errorPage, type Frame } from './views/layout.ts';
@@ -45,6 +46,8 @@ export interface AppDeps {
   semantic?: SemanticIndex | null;
   /** The background jobs this instance knows (src/jobs/registry.ts), for /admin/jobs (none by default). */
   jobs?: JobDefinition[];
+  /** The anonymous response cache's staleness bound for votes and its clock (tests set them). */
+  cache?: ResponseCacheOptions;
 }
 
 export type Deps = Required<AppDeps>;

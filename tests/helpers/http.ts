@@ -35,6 +35,11 @@ export interface TestServerOptions {
   trustProxy?: AppDeps['trustProxy'];
   /** Where rate-limit counts are kept (the database by default). */
   rateLimiter?: AppDeps['rateLimiter'];
+  /**
+   * The response cache's options. Tests get voteStalenessMs 0 (a vote shows at once on cached pages, so
+   * that tests of other things read exact counts) unless they test the staleness bound.
+   */
+  cache?: AppDeps['cache'];
 }
 
 export async function startTestServer(database: Database, opts: TestServerOptions = {}): Promise<TestServer> {
@@ -54,6 +59,7 @@ export async function startTestServer(database: Database, opts: TestServerOption
     ...(opts.jobs ? { jobs: opts.jobs } : {}),
     ...(opts.trustProxy ? { trustProxy: opts.trustProxy } : {}),
     ...(opts.rateLimiter ? { rateLimiter: opts.rateLimiter } : {}),
+    cache: opts.cache ?? { voteStalenessMs: 0 },
   });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));

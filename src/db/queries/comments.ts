@@ -239,7 +239,7 @@ export async function setCommentVote(db: Db, userId: number, commentId: number, 
       : await trx.deleteFrom('comment_votes').where('user_id', '=', userId).where('comment_id', '=', commentId).returning('comment_id').executeTakeFirst();
     if (changed) {
       await trx.updateTable('comments').set((eb) => ({ upvotes: eb('upvotes', '+', on ? 1 : -1) })).where('id', '=', commentId).execute();
-      await bumpDataVersion(trx);
+      await bumpDataVersion(trx, 'votes');
     }
     const r = await trx.selectFrom('comments').select('upvotes').where('id', '=', commentId).executeTakeFirstOrThrow();
     return { ok: true, upvoted: on, score: r.upvotes };

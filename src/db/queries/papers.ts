@@ -1,7 +1,8 @@
 /** Papers: reading them, and writing a batch of imported records merged into what is stored. */
-import type { Insertable, Kysely, Selectable } from 'kysely';
+import { PostgresAdapter, sql, type Insertable, type Kysely, type Selectable } from 'kysely';
 import { differs, mergeEntry, mergePaper, type DailyEntry, type Paper } from '../../domain/merge.ts';
 import type { ImportRecord, OrganizationInput, SubmitterInput } from '../../domain/paper.ts';
+import { CHANGE_CHANNEL, noteLocalWrite, POSTGRES_VERSION_SEQUENCES, SQLITE_VERSION_KEYS, type Scope } from '../change-feed.ts';
 import type { DB, PapersTable } from '../schema.ts';
 
 type Db = Kysely<DB>;
@@ -186,16 +187,35 @@ async function writeCategories(db: Db, changed: Paper[], maxParams: number): Pro
   for (const chunk of chunks(rows, maxParams)) await db.insertInto('paper_categories').values(chunk).execute();
 }
 
-/** Marks that what pages show has changed, so that caches drop what they hold. */
-export async function bumpDataVersion(db: Db): Promise<void> {
-  await db.updateTable('site_state').set((eb) => ({ value: eb('value', '+', 1) })).where('key', '=', 'data_version').execute();
+/**
+ * Marks that what pages show has changed, so that page caches drop what they hold: `content` (the default)
+ * for anything a page shows, `votes` for upvote counts only (pages may show those a few seconds late:
+ * VOTE_STALENESS_MS). Inside a transaction it takes effect when that commits. No row is shared with other
+ * writers on PostgreSQL: a sequence (never blocks) and a NOTIFY (sent at commit) to every instance's
+ * listener (src/db/change-feed.ts). On SQLite, which has one writer at a time anyway, a site_state row.
+ */
+export async function bumpDataVersion(db: Db, scope: Scope = 'content'): Promise<void> {
+  if (isPostgres(db)) {
+    const seq = POSTGRES_VERSION_SEQUENCES[scope];
+    await sql`select pg_notify(${CHANGE_CHANNEL}, ${scope} || ':' || nextval(${seq}::regclass))`.execute(db);
+  } else {
+    await db.updateTable('site_state').set((eb) => ({ value: eb('value', '+', 1) })).where('key', '=', SQLITE_VERSION_KEYS[scope]).execute();
+  }
+  noteLocalWrite();
 }
 
-/** The counter that bumpDataVersion raises. */
-export async function dataVersion(db: Db): Promise<number> {
-  const r = await db.selectFrom('site_state').select('value').where('key', '=', 'data_version').executeTakeFirst();
+/** The durable version of a scope, which bumpDataVersion raises. */
+export async function dataVersion(db: Db, scope: Scope = 'content'): Promise<number> {
+  if (isPostgres(db)) {
+    const seq = sql.table(POSTGRES_VERSION_SEQUENCES[scope]);
+    const r = await sql<{ v: number }>`select case when is_called then last_value else 0 end as v from ${seq}`.execute(db);
+    return Number(r.rows[0]?.v ?? 0);
+  }
+  const r = await db.selectFrom('site_state').select('value').where('key', '=', SQLITE_VERSION_KEYS[scope]).executeTakeFirst();
   return Number(r?.value ?? 0);
 }
+
+const isPostgres = (db: Db) => db.getExecutor().adapter instanceof PostgresAdapter;
 
 async function loadRemoved(db: Db, records: ImportRecord[]): Promise<Set<string>> {
   const wanted = records.flatMap((r) => (r.entry ? [r.entry] : []));

@@ -29,7 +29,7 @@ export async function setVote(db: Db, userId: number, paperId: string, on: boole
         .set((eb) => ({ member_upvotes: eb('member_upvotes', '+', on ? 1 : -1) }))
         .where('id', '=', paperId)
         .execute();
-      await bumpDataVersion(trx);
+      await bumpDataVersion(trx, 'votes');
     }
     const r = await trx.selectFrom('papers').select(['upvotes', 'member_upvotes']).where('id', '=', paperId).executeTakeFirstOrThrow();
     return { upvoted: on, upvotes: r.upvotes + r.member_upvotes };
