@@ -36,6 +36,21 @@ export const limitBody =
       if (c.req.path.startsWith('/api/') || !deps) return c.json({ error: message }, 413);
       return htmlError(c, deps, 413, 'Too much to send', message);
     }
-    c.req.raw = new Request(c.req.raw, { body: Buffer.concat(chunks) });
+    const body = Buffer.concat(chunks);
+    if (holdsNul(body)) {
+      const why = 'Text may not contain the NUL character (\\0 or %00): remove it and send again.';
+      if (c.req.path.startsWith('/api/') || !deps) return c.json({ error: why }, 400);
+      return htmlError(c, deps, 400, 'This cannot be accepted', why);
+    }
+    c.req.raw = new Request(c.req.raw, { body });
     return next();
   };
+
+/**
+ * A NUL in a form field or a JSON string: PostgreSQL's text cannot hold it (the insert fails, which was a 500 on
+ * comments, saved searches and tokens), and no legitimate text has one. Raw, percent-encoded (forms) or escaped
+ * (JSON); a JSON text that spells a backslash before "u0000" is refused too, which no person writes.
+ */
+function holdsNul(body: Buffer): boolean {
+  return body.includes(0) || /%00|\\u0000/i.test(body.toString('latin1'));
+}

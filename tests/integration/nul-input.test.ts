@@ -1,0 +1,54 @@
+/**
+ * A NUL character in a form or a JSON body is refused with a 400 that says why, on every write route, before any
+ * handler runs: PostgreSQL's text cannot hold it, and the inserts it reached (comments, saved searches, token
+ * names) answered 500 there.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { importFile } from '../../src/importers/import-files.ts';
+import { ENGINES, openTestDatabase } from '../helpers/db.ts';
+import { startTestServer, type TestServer } from '../helpers/http.ts';
+import { sessionMember } from '../helpers/members.ts';
+
+for (const engine of ENGINES) {
+  describe(`NUL characters in what members send, on ${engine}`, () => {
+    let database: Awaited<ReturnType<typeof openTestDatabase>>;
+    let server: TestServer;
+    let member: Awaited<ReturnType<typeof sessionMember>>;
+    let paperId: string;
+    before(async () => {
+      database = await openTestDatabase(engine);
+      server = await startTestServer(database);
+      member = await sessionMember(database, () => server.base, 'nul-member');
+      await importFile(database, new URL('../fixtures/hf-daily/2024-03-12.json', import.meta.url).pathname, 'auto');
+      paperId = (await database.db.selectFrom('papers').select('id').executeTakeFirstOrThrow()).id;
+    });
+    after(async () => {
+      await server.close();
+      await database.close();
+    });
+
+    for (const [path, fields] of [
+      ['/papers/:id/comments', { body: 'before\u0000after' }],
+      ['/settings/alerts', { q: 'transformers\u0000', name: 'mine' }],
+      ['/settings/tokens', { name: 'bot\u0000' }],
+      ['/collections', { name: 'reading\u0000list' }],
+    ] as const) {
+      test(`a form to ${path} with a NUL gets 400 and writes nothing`, async () => {
+        const res = await member.form(path.replace(':id', paperId), fields);
+        assert.equal(res.status, 400);
+        assert.match(await res.text(), /NUL character/);
+      });
+    }
+
+    test('JSON with an escaped NUL gets a 400 JSON error; the same comment without it is posted', async () => {
+      const bad = await member.api('POST', `/api/papers/${paperId}/comments`, { body: 'x\u0000y' });
+      assert.equal(bad.status, 400);
+      assert.match(((await bad.json()) as { error: string }).error, /NUL character/);
+      const good = await member.api('POST', `/api/papers/${paperId}/comments`, { body: 'x y' });
+      assert.equal(good.status, 201);
+      const comments = await database.db.selectFrom('comments').select('body').execute();
+      assert.deepEqual(comments.map((c) => c.body), ['x y']);
+    });
+  });
+}
