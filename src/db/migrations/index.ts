@@ -18,6 +18,7 @@ import { embeddings } from './0011-embeddings.ts';
 import { subscriptions } from './0012-subscriptions.ts';
 import { jobs } from './0013-jobs.ts';
 import { savedSearches } from './0014-saved-searches.ts';
+import { embeddingModels } from './0019-embedding-models.ts';
 
 export interface MigrationContext {
   engine: Engine;
@@ -32,4 +33,4 @@ export interface Migration {
   up(db: Kysely<any>, ctx: MigrationContext): Promise<void>;
 }
 
-export const migrations: readonly Migration[] = [papers, accounts, tokensAndSubmissions, comments, moderation, collections, oauth, organizations, removedEntries, searchIndex, embeddings, subscriptions, jobs, savedSearches];
+export const migrations: readonly Migration[] = [papers, accounts, tokensAndSubmissions, comments, moderation, collections, oauth, organizations, removedEntries, searchIndex, embeddings, subscriptions, jobs, savedSearches, embeddingModels];
