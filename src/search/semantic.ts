@@ -110,11 +110,6 @@ export class SiteEmbedder implements Embedder {
     return this.why;
   }
 
-  /** The site's model as last seen (null: none yet). */
-  get siteModel(): string | null {
-    return this.seen ?? null;
-  }
-
   async embedDocuments(papers: PaperText[]): Promise<Float32Array[]> {
     if (!this.inner) throw new EmbedderError(this.why ?? 'no embedder');
     return this.inner.embedDocuments(papers);
