@@ -13,7 +13,7 @@
  * The keywords and summaries are not indexed (src/search/keyword.ts, the built-in embedder): queries
  * would otherwise find their own text.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,7 +21,9 @@ import { parseDatabaseUrl } from '../src/config.ts';
 import { openDatabase } from '../src/db/connection.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { importFiles, listInputFiles } from '../src/importers/import-files.ts';
-import { openBuiltinEmbedder, trainBuiltinModel } from '../src/search/embedders/builtin.ts';
+import { setSiteModel } from '../src/db/queries/embedding-models.ts';
+import { builtinEmbedder, trainBuiltinModel } from '../src/search/embedders/builtin.ts';
+import { parseLsa } from '../src/search/embedders/lsa.ts';
 import { embedPending } from '../src/search/embed-pending.ts';
 import { search, type SearchMode } from '../src/search/hybrid.ts';
 import { VectorIndex } from '../src/search/vectors.ts';
@@ -45,12 +47,14 @@ try {
     const files = await listInputFiles([path.join(dataDir, 'hf-daily'), path.join(dataDir, 'arxiv-listings/hf_overlap_records.jsonl')]);
     const imported = await importFiles(database, files);
     console.log(`imported ${imported.read} records (${imported.new} new papers) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-    const trained = await trainBuiltinModel(database, modelFile, values.dims ? { dims: Number(values.dims) } : {});
+    const trained = await trainBuiltinModel(database, values.dims ? { dims: Number(values.dims) } : {});
+    writeFileSync(modelFile, trained.bytes);
     console.log(`built-in embedder ${trained.model.id}: trained on ${trained.papers} papers in ${(trained.ms / 1000).toFixed(1)} s`);
   }
-  const embedder = openBuiltinEmbedder(modelFile)!;
+  const embedder = builtinEmbedder(parseLsa(readFileSync(modelFile)));
+  await setSiteModel(database.db, embedder.id);
   const embedded = await embedPending(database, embedder);
-  const index = await VectorIndex.open(database, embedder, { dir: tmp, baseName: 'quality' });
+  const index = await VectorIndex.open(database, embedder, { dir: tmp });
   console.log(`embedded ${embedded.embedded} papers in ${(embedded.ms / 1000).toFixed(1)} s with ${embedder.id}; index ${index.size} vectors`);
 
   const rows = await database.db.selectFrom('papers').select(['id', 'ai_keywords', 'ai_summary', 'categories']).execute();

@@ -21,7 +21,7 @@
  * training or index build), to measure query changes quickly.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -30,7 +30,9 @@ import { parseDatabaseUrl } from '../src/config.ts';
 import { openDatabase, type Database } from '../src/db/connection.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { importFiles } from '../src/importers/import-files.ts';
-import { openBuiltinEmbedder, trainBuiltinModel } from '../src/search/embedders/builtin.ts';
+import { setSiteModel } from '../src/db/queries/embedding-models.ts';
+import { builtinEmbedder, trainBuiltinModel } from '../src/search/embedders/builtin.ts';
+import { parseLsa } from '../src/search/embedders/lsa.ts';
 import { embedPending } from '../src/search/embed-pending.ts';
 import { search, type SearchMode } from '../src/search/hybrid.ts';
 import { VectorIndex, type AnnIndex } from '../src/search/vectors.ts';
@@ -143,15 +145,17 @@ async function main(): Promise<void> {
             console.log(`built-in embedder: ${lsaFile} reused`);
           } else if (!lsaFile) {
             lsaFile = path.join(tmp, 'bench.lsa-model.bin');
-            const trained = await trainBuiltinModel(database, lsaFile);
+            const trained = await trainBuiltinModel(database);
+            writeFileSync(lsaFile, trained.bytes);
             console.log(`built-in embedder: trained on ${trained.papers} papers in ${sec(trained.ms)} (model file ${mb(fileSize(lsaFile))})`);
           } else console.log('built-in embedder: the model trained on the first engine (same corpus)');
-          const embedder = openBuiltinEmbedder(lsaFile)!;
+          const embedder = builtinEmbedder(parseLsa(readFileSync(lsaFile)));
+          await setSiteModel(database.db, embedder.id);
           const e = await embedPending(database, embedder, { batchSize: 512 });
           console.log(`embedded ${e.embedded} papers in ${sec(e.ms)} (${(e.embedded / (e.ms / 1000)).toFixed(0)} papers/s)`);
           const dir = path.join(tmp, `vectors-${engine}`);
           t = performance.now();
-          index = await VectorIndex.open(database, embedder, { dir, baseName: 'bench', saveDelayMs: 3_600_000 });
+          index = await VectorIndex.open(database, embedder, { dir, saveDelayMs: 3_600_000 });
           console.log(`vector index: ${index.size} vectors built in ${sec(performance.now() - t)} (${index.origin}); file ${mb(fileSize(index.file))}`);
         }
         console.log(`peak RSS so far: ${rssMB().toFixed(0)} MB`);

@@ -353,6 +353,32 @@ export interface PaperEmbeddingsTable {
   updated_at: string;
 }
 
+/** A built-in embedder's model file, content-addressed (migration 0019; src/db/queries/embedding-models.ts). */
+export interface EmbeddingModelsTable {
+  /** The model id recorded beside its vectors (`builtin-lsa-384@…`). */
+  id: string;
+  /** Of the whole file; also the key of its chunks. */
+  sha256: string;
+  bytes: number;
+  chunks: number;
+  created_at: string;
+}
+
+/** The file's bytes, chunk `n` (0-based) of a model. */
+export interface EmbeddingModelChunksTable {
+  sha256: string;
+  n: number;
+  data: Uint8Array;
+}
+
+/** One row (id 1): the site's semantic model and the key naming the instances' cached index files. */
+export interface EmbeddingSiteTable {
+  id: number;
+  site_key: string;
+  model: string | null;
+  updated_at: string;
+}
+
 export interface RemovedEntriesTable {
   paper_id: string;
   day: string;
@@ -470,6 +496,9 @@ export interface ArxivFetchesTable {
 export interface DB {
   papers: PapersTable;
   paper_embeddings: PaperEmbeddingsTable;
+  embedding_models: EmbeddingModelsTable;
+  embedding_model_chunks: EmbeddingModelChunksTable;
+  embedding_site: EmbeddingSiteTable;
   organizations: OrganizationsTable;
   submitters: SubmittersTable;
   daily_entries: DailyEntriesTable;

@@ -14,7 +14,8 @@ import { personalPicks } from '../email/personal-picks.ts';
 import { createMailer, type Mailer } from '../email/mailer.ts';
 import type { Embedder } from '../search/embedders/types.ts';
 import { embedPending } from '../search/embed-pending.ts';
-import { createEmbedder, openSemanticIndex } from '../search/semantic.ts';
+import { openSemanticIndex, SiteEmbedder } from '../search/semantic.ts';
+import { VectorIndex } from '../search/vectors.ts';
 import type { SemanticIndex } from '../search/types.ts';
 import { describeHarvest, harvestArxiv } from '../harvest/arxiv-oai.ts';
 import { describeStars, refreshGithubStars } from '../harvest/github-stars.ts';
@@ -58,7 +59,7 @@ export interface JobDeps {
 }
 
 export function jobDefinitions(config: Config, deps: JobDeps): JobDefinition[] {
-  let embedder: Embedder | null | undefined;
+  let embedder: Embedder | undefined;
   let ownMailer: Mailer | undefined;
   const mailer = () => deps.mailer ?? (ownMailer ??= createMailer(deps.database, config.mail));
   let ownSemantic: Promise<SemanticIndex | null> | undefined;
@@ -113,9 +114,12 @@ export function jobDefinitions(config: Config, deps: JobDeps): JobDefinition[] {
       off: off('embed-new-papers', config.embeddings.embedder === 'none' ? 'off: no embedder (EMBEDDER=none)' : null),
       timeoutMs: 30 * MINUTE,
       run: async (ctx) => {
-        embedder ??= await createEmbedder(config);
-        if (!embedder) return 'no embedder ready (the built-in one is not trained yet: run `dailypapers embeddings train`)';
+        // The server's embedder when it has one (one copy of the model in memory), else one of the job's own
+        // (quiet: what it cannot do is this job's result, for the admin page).
+        const shared = deps.semantic instanceof VectorIndex ? deps.semantic.embedder : undefined;
+        embedder ??= shared ?? (await SiteEmbedder.open(ctx.database, config, { log: () => {} }));
         const r = await embedPending(ctx.database, embedder, { limit: EMBED_PER_RUN, signal: ctx.signal });
+        if (r.skipped) return r.skipped;
         return `${r.embedded} papers embedded with ${r.model}, ${r.remaining} waiting`;
       },
     },

@@ -1,10 +1,11 @@
 /**
  * The in-process nearest-neighbour index over paper embeddings (usearch HNSW, cosine, int8), and the
- * SemanticIndex the HTTP layer uses. The vectors in the database are the source of truth: the index is a
- * file beside the database, loaded at start, checked against the database (model, keys), rebuilt from the
- * database when it is missing, damaged or of another model, and kept up to date incrementally: before a
- * query (at most once a second, and only when the data version moved) it adds the embeddings written since
- * the last one it saw (`seq`, which is also each paper's key in the index).
+ * SemanticIndex the HTTP layer uses. The vectors in the database are the source of truth: the index is
+ * this instance's cache of them, a file in EMBEDDINGS_DIR named after the site (a key stored in the
+ * database) and the model, loaded at start, checked against the database (site, model, keys), rebuilt from
+ * the database when it is missing, damaged or of another model, and kept up to date incrementally: before
+ * a query (at most once a second, and only when the data version moved) it follows the site's model and
+ * adds the embeddings written since the last one it saw (`seq`, which is also each paper's key).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism, cpus } from 'node:os';
 import path from 'node:path';
 import type { Database } from '../db/connection.ts';
+import { siteModel } from '../db/queries/embedding-models.ts';
 import { embeddingKeys, embeddingOf, embeddingsOf, embeddingsSince } from '../db/queries/embeddings.ts';
 import type { Embedder } from './embedders/types.ts';
 import type { ScoredPaper, SemanticIndex, TextMatches } from './types.ts';
@@ -40,17 +42,18 @@ export class AnnIndex {
   }
 
   /**
-   * Loads a saved index; throws when the file is missing, damaged or of other dimensions. usearch crashes
-   * the process on some damaged files, so a file reaches it only when its size and SHA-256 are those
-   * recorded beside it (FILE.json) when it was saved.
+   * Loads a saved index; throws when the file is missing, damaged, of another model or of other
+   * dimensions. usearch crashes the process on some damaged files, so a file reaches it only when its
+   * size and SHA-256 are those recorded beside it (FILE.json) when it was saved.
    */
-  static load(file: string, dims: number, quantization: Quantization): AnnIndex {
-    let meta: { dims: number; quantization: string; bytes: number; sha256: string };
+  static load(file: string, model: string, dims: number, quantization: Quantization): AnnIndex {
+    let meta: { model?: string; dims: number; quantization: string; bytes: number; sha256: string };
     try {
       meta = JSON.parse(readFileSync(`${file}.json`, 'utf8'));
     } catch {
       throw new Error(existsSync(file) ? 'its checksum file is missing or damaged' : 'no index file');
     }
+    if (meta.model !== model) throw new Error(`it was built for the model ${meta.model ?? '(unknown)'}`);
     if (meta.dims !== dims || meta.quantization !== quantization) throw new Error(`it has ${meta.dims} dimensions (${meta.quantization}), not ${dims} (${quantization})`);
     let bytes: Buffer;
     try {
@@ -139,13 +142,13 @@ export class AnnIndex {
     return out;
   }
 
-  /** Saves atomically (a temporary file, then a rename). */
-  save(file: string): void {
+  /** Saves atomically (a temporary file, then a rename), with the model it holds vectors of. */
+  save(file: string, model: string): void {
     mkdirSync(path.dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
     this.inner.save(tmp);
     const bytes = readFileSync(tmp);
-    const meta = { dims: this.dims, quantization: this.quantization, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+    const meta = { model, dims: this.dims, quantization: this.quantization, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
     writeFileSync(`${tmp}.json`, JSON.stringify(meta));
     renameSync(tmp, file);
     renameSync(`${tmp}.json`, `${file}.json`);
@@ -153,10 +156,8 @@ export class AnnIndex {
 }
 
 export interface VectorIndexOptions {
-  /** Folder of the index files. */
+  /** Folder of the index files (EMBEDDINGS_DIR). */
   dir: string;
-  /** The database's name, the first part of the file name (`dailypapers` for dailypapers.db). */
-  baseName: string;
   quantization?: Quantization;
   /** Shortest time between two looks at the database for new vectors. */
   syncIntervalMs?: number;
@@ -165,10 +166,14 @@ export interface VectorIndexOptions {
   log?: (line: string) => void;
 }
 
-/** The file the index of a model is saved to. */
-export function indexFile(dir: string, baseName: string, model: string, quantization: Quantization): string {
+/**
+ * The file the index of a site's model is saved to: named by the site's key (from the database) and the
+ * model, never by a path or a DATABASE_URL, so that every spelling of the database finds it and two
+ * sites sharing a folder never read each other's.
+ */
+export function indexFile(dir: string, siteKey: string, model: string, quantization: Quantization): string {
   const slug = model.replace(/[^A-Za-z0-9._-]+/g, '_');
-  return path.join(dir, `${baseName}.${slug}.${quantization}.usearch`);
+  return path.join(dir, `site-${siteKey}.${slug}.${quantization}.usearch`);
 }
 
 const sameVector = (v: Float32Array) => v.some((x) => x !== 0);
@@ -183,6 +188,7 @@ const PULL_PAGE = 10_000;
 export class VectorIndex implements SemanticIndex {
   private ann: AnnIndex | null = null;
   private modelId = '';
+  private siteKey = '';
   private keyToPaper = new Map<number, string>();
   private paperToKey = new Map<string, number>();
   private lastSeq = 0;
@@ -213,16 +219,23 @@ export class VectorIndex implements SemanticIndex {
   }
 
   get file(): string {
-    return indexFile(this.opts.dir, this.opts.baseName, this.modelId, this.opts.quantization);
+    return indexFile(this.opts.dir, this.siteKey, this.modelId, this.opts.quantization);
   }
 
   /** (Re)loads the index for the embedder's current model: from its file when it matches the database, else from the database. */
   private async load(): Promise<void> {
     this.modelId = this.embedder.id;
+    this.siteKey = (await siteModel(this.database.db)).siteKey;
     this.keyToPaper = new Map();
     this.paperToKey = new Map();
     this.lastSeq = 0;
     this.lastVersion = await this.database.readDataVersion();
+    this.ann = null;
+    // This instance cannot embed queries with the site's model (the embedder logged why): nothing to serve.
+    if (this.embedder.unavailable) {
+      this.origin = 'off';
+      return;
+    }
     const keys = await embeddingKeys(this.database.db, this.modelId);
     for (const k of keys) {
       this.keyToPaper.set(k.seq, k.paperId);
@@ -230,14 +243,13 @@ export class VectorIndex implements SemanticIndex {
     }
     const first = keys.length > 0 ? await embeddingsSince(this.database.db, this.modelId, 0, 1) : [];
     const dims = first[0]?.vector.length ?? this.embedder.dimensions;
-    this.ann = null;
     if (dims === 0) {
       this.origin = 'empty';
       return;
     }
     let why = 'no index file';
     try {
-      const ann = AnnIndex.load(this.file, dims, this.opts.quantization);
+      const ann = AnnIndex.load(this.file, this.modelId, dims, this.opts.quantization);
       const present = ann.contains(keys.map((k) => k.seq));
       const missing = keys.filter((_, i) => !present[i]);
       if (ann.size !== keys.length - missing.length) throw new Error(`it holds ${ann.size} vectors where the database has ${keys.length - missing.length} of them`);
@@ -303,8 +315,9 @@ export class VectorIndex implements SemanticIndex {
   }
 
   /**
-   * Brings the index up to date: the embedder's model (a retrained built-in model), then the vectors
-   * written since the last look. Cheap when nothing changed; at most once per syncIntervalMs unless forced.
+   * Brings the index up to date: the site's model (retrained or switched by another process: that moves
+   * the data version), then the vectors written since the last look. Cheap when nothing changed; at most
+   * once per syncIntervalMs unless forced.
    */
   async sync(force = false): Promise<void> {
     if (!force && Date.now() - this.lastCheck < this.opts.syncIntervalMs) return;
@@ -312,16 +325,15 @@ export class VectorIndex implements SemanticIndex {
     this.syncing = (async () => {
       try {
         this.lastCheck = Date.now();
-        if (this.embedder.refresh && (await this.embedder.refresh())) {
-          this.opts.log(`semantic index: the model changed to ${this.embedder.id}`);
-          this.flush();
-          await this.load();
-          return;
-        }
         const version = await this.database.readDataVersion();
         if (version === this.lastVersion && !force) return;
         this.lastVersion = version;
-        if (this.embedder.id !== this.modelId) {
+        const changed = this.embedder.refresh ? await this.embedder.refresh() : false;
+        if (changed || this.embedder.id !== this.modelId) {
+          this.opts.log(`semantic index: the site's model changed to ${this.embedder.id}${this.embedder.unavailable ? ', which this instance cannot make: semantic search is off here' : ''}`);
+          // The old model's file is of no more use.
+          this.cancelSave();
+          if (this.ann) VectorIndex.removeFile(this.file);
           await this.load();
           return;
         }
@@ -383,11 +395,17 @@ export class VectorIndex implements SemanticIndex {
   private saveNow(): void {
     if (!this.ann) return;
     try {
-      this.ann.save(this.file);
+      this.ann.save(this.file, this.modelId);
       this.dirty = false;
     } catch (e) {
       this.opts.log(`semantic index: cannot save ${this.file}: ${(e as Error).message}`);
     }
+  }
+
+  private cancelSave(): void {
+    if (this.saveTimer) clearTimeout(this.saveTimer);
+    this.saveTimer = null;
+    this.dirty = false;
   }
 
   /** Saves the index if it changed since it was last saved. */
@@ -403,7 +421,7 @@ export class VectorIndex implements SemanticIndex {
     await this.embedder.close?.();
   }
 
-  /** Removes this model's index file (tests; `embeddings train` when the old model's file is stale). */
+  /** Removes an index file and its checksum file (the model it was built for is no longer the site's). */
   static removeFile(file: string): void {
     rmSync(file, { force: true });
     rmSync(`${file}.json`, { force: true });

@@ -22,7 +22,7 @@ import { createMailer } from '../../src/email/mailer.ts';
 import { personalPicks, PICKS_TITLE } from '../../src/email/personal-picks.ts';
 import { jobDefinitions } from '../../src/jobs/registry.ts';
 import { embedPending } from '../../src/search/embed-pending.ts';
-import { createEmbedder, openSemanticIndex } from '../../src/search/semantic.ts';
+import { openSemanticIndex, SiteEmbedder } from '../../src/search/semantic.ts';
 import { ENGINES, openTestDatabase } from '../helpers/db.ts';
 import { seedPapers, seedSubscribers, type SeedPaper } from '../helpers/digest-data.ts';
 import { startEmbeddingsStub, type EmbeddingsStub } from '../helpers/embeddings-stub.ts';
@@ -251,9 +251,9 @@ for (const engine of ENGINES) {
         paper('2511.20004', 'Robot grasping with tactile sensors', 'Robots grasp objects with touch sensing hands.', 90, 'cs.RO'),
         paper('2511.20005', 'Protein folding structure prediction', 'Predicting protein structures from amino acid sequences.', 1, 'q-bio.BM'),
       ]);
-      const embedder = await createEmbedder(config);
-      await embedPending(database, embedder!);
-      await embedder!.close?.();
+      const embedder = await SiteEmbedder.open(database, config);
+      await embedPending(database, embedder);
+      await embedder.close();
     });
     after(async () => {
       await smtp.close();

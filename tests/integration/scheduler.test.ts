@@ -58,6 +58,25 @@ for (const engine of ENGINES) {
       assert.equal(runs, 0);
     });
 
+    test('a changed schedule (SCHEDULE_<JOB>) moves the next run to the new expression’s next time, earlier or later', async () => {
+      const clock = new Date('2026-03-02T10:30:00.000Z');
+      await scheduler(a, job(async () => {}, { schedule: '*/10 * * * *' }), { now: () => clock }).sync();
+      assert.equal((await getJobRow(a.db, 'test-job'))?.next_run_at, '2026-03-02T10:40:00.000Z');
+      // Later: daily at 03:00 — the old 10:40 run must not happen.
+      await scheduler(a, job(async () => {}, { schedule: '0 3 * * *' }), { now: () => clock }).sync();
+      let row = await getJobRow(a.db, 'test-job');
+      assert.equal(row?.schedule, '0 3 * * *');
+      assert.equal(row?.next_run_at, '2026-03-03T03:00:00.000Z');
+      // Earlier again: every five minutes.
+      await scheduler(a, job(async () => {}, { schedule: '*/5 * * * *' }), { now: () => clock }).sync();
+      assert.equal((await getJobRow(a.db, 'test-job'))?.next_run_at, '2026-03-02T10:35:00.000Z');
+      // The same schedule: the stored next run (here: due, by "run now") is kept.
+      await makeDue(a);
+      await scheduler(a, job(async () => {}, { schedule: '*/5 * * * *' }), { now: () => clock }).sync();
+      row = await getJobRow(a.db, 'test-job');
+      assert.equal(row?.next_run_at, PAST);
+    });
+
     test('a due job runs once across two schedulers sharing the database', async () => {
       let runs = 0;
       const def = job(async () => {

@@ -81,7 +81,7 @@ for (const engine of ENGINES) {
 
     test('before training: no semantic index, and the log says to run `embeddings train`', async () => {
       assert.equal(await openSemanticIndex(database, config, { log }), null);
-      assert.match(logs.at(-1)!, /not trained yet .*run `dailypapers embeddings train`/);
+      assert.match(logs.at(-1)!, /not trained yet.*run `dailypapers embeddings train`/);
       const backfill = await runCli(['embeddings', 'backfill'], env);
       assert.equal(backfill.code, 1);
       assert.match(backfill.stderr, /not trained yet.*dailypapers embeddings train/);

@@ -109,8 +109,8 @@ describe('usearch wrapper', () => {
     assert.deepEqual(hits.map((h) => h.key), [1, 3]);
     assert.ok(hits[0]!.similarity > 0.95);
     const file = path.join(dir, 'x.usearch');
-    a.save(file);
-    const b = AnnIndex.load(file, 4, 'i8');
+    a.save(file, 'm');
+    const b = AnnIndex.load(file, 'm', 4, 'i8');
     assert.equal(b.size, 3);
     assert.deepEqual(b.contains([1, 2, 9]), [true, true, false]);
     b.add([9], [unit([0, 0, 1, 0])]);
@@ -119,12 +119,13 @@ describe('usearch wrapper', () => {
     assert.equal(b.size, 3);
     assert.equal(b.search(unit([1, 0, 0, 0]), 10).length, 3, 'k larger than the index');
     writeFileSync(file, 'not an index');
-    assert.throws(() => AnnIndex.load(file, 4, 'i8'), /damaged/);
-    b.save(file);
-    assert.throws(() => AnnIndex.load(file, 8, 'i8'), /4 dimensions/);
+    assert.throws(() => AnnIndex.load(file, 'm', 4, 'i8'), /damaged/);
+    b.save(file, 'm');
+    assert.throws(() => AnnIndex.load(file, 'm', 8, 'i8'), /4 dimensions/);
+    assert.throws(() => AnnIndex.load(file, 'other', 4, 'i8'), /built for the model m/);
     writeFileSync(file + '.json', '{');
-    assert.throws(() => AnnIndex.load(file, 4, 'i8'));
-    assert.throws(() => AnnIndex.load(path.join(dir, 'missing.usearch'), 4, 'i8'));
+    assert.throws(() => AnnIndex.load(file, 'm', 4, 'i8'));
+    assert.throws(() => AnnIndex.load(path.join(dir, 'missing.usearch'), 'm', 4, 'i8'));
   });
 
   test('large batches on all CPUs, small ones on one thread, in any order, also after a load', () => {
@@ -144,8 +145,8 @@ describe('usearch wrapper', () => {
       assert.ok(a.search(b.vectors[0]!, 1)[0]!.similarity > 0.98, 'a vector added finds itself (or its twin)');
     }
     const file = path.join(dir, 'big.usearch');
-    a.save(file);
-    const loaded = AnnIndex.load(file, dims, 'i8');
+    a.save(file, 'm');
+    const loaded = AnnIndex.load(file, 'm', dims, 'i8');
     for (const n of [1000, 2, 3000]) {
       const b = batch(next, n);
       loaded.add(b.keys, b.vectors);

@@ -22,6 +22,7 @@ import { setupTokens } from './0015-setup-tokens.ts';
 import { rateLimits } from './0016-rate-limits.ts';
 import { importStaging } from './0017-import-staging.ts';
 import { changeScopes } from './0018-change-scopes.ts';
+import { embeddingModels } from './0019-embedding-models.ts';
 import { throttles } from './0021-throttles.ts';
 
 export interface MigrationContext {
@@ -43,4 +44,4 @@ export interface Migration {
   compatibleWith?: number;
 }
 
-export const migrations: readonly Migration[] = [papers, accounts, tokensAndSubmissions, comments, moderation, collections, oauth, organizations, removedEntries, searchIndex, embeddings, subscriptions, jobs, savedSearches, setupTokens, rateLimits, importStaging, changeScopes, throttles];
+export const migrations: readonly Migration[] = [papers, accounts, tokensAndSubmissions, comments, moderation, collections, oauth, organizations, removedEntries, searchIndex, embeddings, subscriptions, jobs, savedSearches, setupTokens, rateLimits, importStaging, changeScopes, embeddingModels, throttles];

@@ -5,6 +5,7 @@
 import { endianness } from 'node:os';
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../schema.ts';
+import { siteModel } from './embedding-models.ts';
 import { bumpDataVersion } from './papers.ts';
 
 type Db = Kysely<DB>;
@@ -70,12 +71,17 @@ export async function paperTexts(db: Db, limit: number, afterId = ''): Promise<P
 
 /**
  * Writes embeddings from `model` in one transaction, each with a new `seq`. The seq counter is raised
- * first: that write lock orders concurrent writers, so that seqs become visible in increasing order.
+ * first: that write lock orders concurrent writers, so that seqs become visible in increasing order, and
+ * a switch of the site's model (setSiteModel takes the same lock). Returns false, writing nothing, when
+ * the site's model is another one (vectors of a model the site does not use are never written).
  */
-export async function storeEmbeddings(db: Db, model: string, rows: { paperId: string; vector: Float32Array }[], now = new Date()): Promise<void> {
-  if (rows.length === 0) return;
-  await db.transaction().execute(async (trx) => {
+export async function storeEmbeddings(db: Db, model: string, rows: { paperId: string; vector: Float32Array }[], now = new Date()): Promise<boolean> {
+  if (rows.length === 0) return true;
+  return db.transaction().execute(async (trx) => {
     await trx.updateTable('site_state').set((eb) => ({ value: eb('value', '+', rows.length) })).where('key', '=', 'embedding_seq').execute();
+    const site = (await siteModel(trx)).model;
+    // Throwing rolls the raised counter back.
+    if (site !== null && site !== model) throw new OtherSiteModel();
     const top = Number((await trx.selectFrom('site_state').select('value').where('key', '=', 'embedding_seq').executeTakeFirstOrThrow()).value);
     const first = top - rows.length + 1;
     const at = now.toISOString();
@@ -91,8 +97,14 @@ export async function storeEmbeddings(db: Db, model: string, rows: { paperId: st
       .execute();
     // Similar papers on cached pages change with new vectors.
     await bumpDataVersion(trx);
+    return true;
+  }).catch((e: unknown) => {
+    if (e instanceof OtherSiteModel) return false;
+    throw e;
   });
 }
+
+class OtherSiteModel extends Error {}
 
 export interface StoredEmbedding {
   paperId: string;

@@ -16,7 +16,8 @@ const iso = (d: Date) => d.toISOString();
 
 /**
  * Makes sure each job has a row. A new job first runs at its next cron time; a job whose schedule the
- * configuration changed is rescheduled to the new expression's next time (unless it is already due).
+ * configuration changed is rescheduled to the new expression's next time, earlier or later than the
+ * stored one (a run due under the old schedule is the old schedule's: the new one starts from now).
  */
 export async function syncJobs(db: Db, jobs: { name: string; schedule: string; nextRunAt: Date }[]): Promise<void> {
   for (const j of jobs) {
@@ -27,10 +28,7 @@ export async function syncJobs(db: Db, jobs: { name: string; schedule: string; n
       .execute();
     await db
       .updateTable('jobs')
-      .set((eb) => ({
-        schedule: j.schedule,
-        next_run_at: eb.case().when('next_run_at', '>', iso(j.nextRunAt)).then(iso(j.nextRunAt)).else(eb.ref('next_run_at')).end(),
-      }))
+      .set({ schedule: j.schedule, next_run_at: iso(j.nextRunAt) })
       .where('name', '=', j.name)
       .where('schedule', '<>', j.schedule)
       .execute();

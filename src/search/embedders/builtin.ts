@@ -1,78 +1,41 @@
 /**
  * The built-in embedder: LSA trained on this site's own papers (src/search/embedders/lsa.ts), needing no
- * download. `dailypapers embeddings train` trains it and saves the model to a file beside the database;
- * a running server notices a retrained model file (refresh) and switches to it.
+ * download. `dailypapers embeddings train` trains it and stores the model in the database
+ * (src/search/model-store.ts), where every instance finds it; the site's embedder (src/search/semantic.ts)
+ * follows the site's model when it changes.
  */
-import { readFileSync, renameSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
-import path from 'node:path';
 import type { Database } from '../../db/connection.ts';
 import { paperTexts, type PaperText as PaperRow } from '../../db/queries/embeddings.ts';
 import { countPapers } from '../../db/queries/papers.ts';
-import { embedLsa, LsaFormatError, parseLsa, serializeLsa, trainLsa, DEFAULT_LSA_OPTIONS, type LsaModel, type LsaOptions, type TrainProgress } from './lsa.ts';
+import { embedLsa, serializeLsa, trainLsa, DEFAULT_LSA_OPTIONS, type LsaModel, type LsaOptions, type TrainProgress } from './lsa.ts';
 import { EmbedderError, type Embedder, type PaperText } from './types.ts';
 
-function readModel(file: string): LsaModel {
-  try {
-    return parseLsa(readFileSync(file));
-  } catch (e) {
-    const why = e instanceof LsaFormatError ? e.message : (e as Error).message;
-    throw new EmbedderError(`the built-in embedder's model ${file} cannot be read (${why}); run \`dailypapers embeddings train\` to make it again`);
-  }
-}
-
-const fileStamp = (file: string): string | null => {
-  try {
-    const s = statSync(file);
-    return `${s.mtimeMs}:${s.size}`;
-  } catch {
-    return null;
-  }
-};
-
-/** The built-in embedder from its model file, or null when there is none yet. */
-export function openBuiltinEmbedder(file: string): (Embedder & { readonly model: LsaModel }) | null {
-  let stamp = fileStamp(file);
-  if (stamp === null) return null;
-  let model = readModel(file);
+/** The built-in embedder of a model. */
+export function builtinEmbedder(model: LsaModel): Embedder & { readonly model: LsaModel } {
   return {
-    get id() {
-      return model.id;
-    },
-    get dimensions() {
-      return model.dims;
-    },
-    get model() {
-      return model;
-    },
+    id: model.id,
+    dimensions: model.dims,
+    model,
     embedDocuments: async (papers: PaperText[]) => papers.map((p) => embedLsa(model, p)),
     // A query is scored as an abstract (titles count double in papers, which a query has no use for).
     embedQuery: async (text: string) => embedLsa(model, { title: '', abstract: text }),
-    async refresh() {
-      const now = fileStamp(file);
-      if (now === null || now === stamp) return false;
-      const next = readModel(file);
-      stamp = now;
-      if (next.id === model.id) return false;
-      model = next;
-      return true;
-    },
   };
 }
 
 export interface TrainResult {
   model: LsaModel;
-  file: string;
+  /** The model file's bytes (serializeLsa). */
+  bytes: Buffer;
   papers: number;
   ms: number;
 }
 
 /**
- * Trains the built-in model on the papers in the database and writes it to `file` (atomically: a
- * running server never reads half a file). A corpus larger than `maxTrainingDocs` is sampled evenly
- * while it is read, so memory stays bounded.
+ * Trains the built-in model on the papers in the database. A corpus larger than `maxTrainingDocs` is
+ * sampled evenly while it is read, so memory stays bounded.
  */
 export async function trainBuiltinModel(
-  database: Database, file: string, options: Partial<LsaOptions> = {}, onProgress?: (p: TrainProgress | { phase: 'reading'; done: number; total: number }) => void,
+  database: Database, options: Partial<LsaOptions> = {}, onProgress?: (p: TrainProgress | { phase: 'reading'; done: number; total: number }) => void,
 ): Promise<TrainResult> {
   const start = Date.now();
   const max = options.maxTrainingDocs ?? DEFAULT_LSA_OPTIONS.maxTrainingDocs;
@@ -96,9 +59,5 @@ export async function trainBuiltinModel(
   }
   if (docs.length < 2) throw new EmbedderError('the built-in embedder is trained on the papers in the database: import some first (`dailypapers import …`)');
   const model = trainLsa(docs, options, onProgress);
-  mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, serializeLsa(model));
-  renameSync(tmp, file);
-  return { model, file, papers: docs.length, ms: Date.now() - start };
+  return { model, bytes: serializeLsa(model), papers: docs.length, ms: Date.now() - start };
 }

@@ -215,7 +215,8 @@ export function trainLsa(allDocs: readonly LsaDocument[], options: Partial<LsaOp
   return { ...model, id: modelId(model) };
 }
 
-function modelId(m: Omit<LsaModel, 'id'>): string {
+/** `builtin-lsa-DIMS@HASH`: a hash of the model's content (exported for bench/model-store.ts's synthetic models). */
+export function modelId(m: Omit<LsaModel, 'id'>): string {
   const h = createHash('sha256');
   h.update(JSON.stringify({ options: m.options, dims: m.dims }));
   h.update([...m.vocabulary.keys()].join('\n'));

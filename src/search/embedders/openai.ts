@@ -24,6 +24,9 @@ export function embeddingsEndpoint(url: string): string {
   return `${u}/v1/embeddings`;
 }
 
+/** The id of an endpoint's model, recorded beside its vectors (the same model name on any server is one model). */
+export const openAiModelId = (model: string): string => `openai:${model}`;
+
 export function openAiEmbedder(opts: OpenAiEmbedderOptions): Embedder {
   const endpoint = embeddingsEndpoint(opts.url);
   const timeoutMs = opts.timeoutMs ?? 30_000;
@@ -89,7 +92,7 @@ export function openAiEmbedder(opts: OpenAiEmbedderOptions): Embedder {
   }
 
   return {
-    id: `openai:${opts.model}`,
+    id: openAiModelId(opts.model),
     get dimensions() {
       return dimensions;
     },

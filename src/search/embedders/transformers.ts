@@ -21,6 +21,9 @@ export interface TransformersEmbedderOptions {
 
 type Extractor = (texts: string[], o: { pooling: 'mean'; normalize: boolean }) => Promise<{ data: Float32Array; dims: number[] }>;
 
+/** The id of a transformers.js model, recorded beside its vectors. */
+export const transformersModelId = (model: string): string => `transformers:${model}`;
+
 export async function transformersEmbedder(opts: TransformersEmbedderOptions): Promise<Embedder> {
   const pkg = opts.packageName ?? '@huggingface/transformers';
   const where = opts.localModelPath ? path.join(opts.localModelPath, opts.model) : `the Hugging Face Hub (cached in ${opts.cacheDir})`;
@@ -59,7 +62,7 @@ export async function transformersEmbedder(opts: TransformersEmbedderOptions): P
     return out;
   }
   return {
-    id: `transformers:${opts.model}`,
+    id: transformersModelId(opts.model),
     get dimensions() {
       return dimensions;
     },

@@ -22,10 +22,15 @@ export interface Embedder {
   /** The unit vector of a search query. */
   embedQuery(text: string): Promise<Float32Array>;
   /**
-   * Looks again at where the model comes from (the built-in model's file, retrained by another process);
-   * true when the model changed, and `id` with it.
+   * Looks again at where the model comes from (the site's model in the database, which `embeddings
+   * train` or `embeddings use` may have changed); true when the model or its availability changed.
    */
   refresh?(): Promise<boolean>;
+  /**
+   * Why this instance cannot embed with the model (`id`) now, for the operator; null or absent when it
+   * can. An unavailable embedder embeds no query and refuses documents.
+   */
+  readonly unavailable?: string | null;
   close?(): Promise<void>;
 }
 
