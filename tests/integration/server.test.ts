@@ -19,7 +19,8 @@ for (const engine of ENGINES) {
       child.stdout!.on('data', (d) => (out += d));
       try {
         let res: Response | undefined;
-        for (let i = 0; i < 100 && !res; i++) {
+        // Up to 30 s: compiling the CLI from source on a loaded 2-core machine can take 10 s (a wait, not a timing).
+        for (let i = 0; i < 300 && !res && child.exitCode === null; i++) {
           res = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
           if (!res) await new Promise((r) => setTimeout(r, 100));
         }
