@@ -201,7 +201,8 @@ for (const engine of ENGINES) {
       for (const next of ['/\u0000x', '/\r\nSet-Cookie: x=y', '/\\evil', '/%2F%2Fevil']) {
         const res = await gina.form(`/papers/${PAPER}/vote`, { value: '1', next });
         assert.equal(res.status, 303, JSON.stringify(next));
-        assert.equal(res.headers.get('location'), '/', JSON.stringify(next));
+        // A form's NUL is dropped before any handler (src/http/middleware/body-limit.ts): '/\u0000x' arrives as '/x'.
+        assert.equal(res.headers.get('location'), next === '/\u0000x' ? '/x' : '/', JSON.stringify(next));
       }
       const anon = new TestClient(server.base);
       const login = await anon.submit('/login?next=%2F%00x', '/login?next=%2F%00x', { login: 'ada', password: PASSWORD });

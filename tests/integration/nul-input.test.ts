@@ -1,7 +1,7 @@
 /**
- * A NUL character in a form or a JSON body is refused with a 400 that says why, on every write route, before any
- * handler runs: PostgreSQL's text cannot hold it, and the inserts it reached (comments, saved searches, token
- * names) answered 500 there.
+ * A NUL character in what members send, on every write route, before any handler runs: PostgreSQL's text cannot
+ * hold it, and the inserts it reached (comments, saved searches, token names) answered 500 there. A form's NULs
+ * are dropped (invisible, nobody means them); a JSON body with one gets a 400 that says why.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -28,16 +28,17 @@ for (const engine of ENGINES) {
       await database.close();
     });
 
-    for (const [path, fields] of [
-      ['/papers/:id/comments', { body: 'before\u0000after' }],
-      ['/settings/alerts', { q: 'transformers\u0000', name: 'mine' }],
-      ['/settings/tokens', { name: 'bot\u0000' }],
-      ['/collections', { name: 'reading\u0000list' }],
+    for (const [path, fields, stored] of [
+      ['/papers/:id/comments', { body: 'before\u0000after' }, async () => (await database.db.selectFrom('comments').select('body').execute()).map((r) => r.body)],
+      ['/settings/alerts', { q: 'transformers\u0000', name: 'mine\u0000' }, async () => (await database.db.selectFrom('saved_searches').select('name').execute()).map((r) => r.name)],
+      ['/settings/tokens', { name: 'bot\u0000' }, async () => (await database.db.selectFrom('api_tokens').select('name').execute()).map((r) => r.name)],
     ] as const) {
-      test(`a form to ${path} with a NUL gets 400 and writes nothing`, async () => {
+      test(`a form to ${path} with a NUL is taken without it`, async () => {
         const res = await member.form(path.replace(':id', paperId), fields);
-        assert.equal(res.status, 400);
-        assert.match(await res.text(), /NUL character/);
+        assert.ok(res.status < 400, `status ${res.status}`);
+        const values = await stored();
+        assert.equal(values.length, 1);
+        assert.ok(!values[0]!.includes('\u0000'), 'no NUL stored');
       });
     }
 
@@ -48,7 +49,7 @@ for (const engine of ENGINES) {
       const good = await member.api('POST', `/api/papers/${paperId}/comments`, { body: 'x y' });
       assert.equal(good.status, 201);
       const comments = await database.db.selectFrom('comments').select('body').execute();
-      assert.deepEqual(comments.map((c) => c.body), ['x y']);
+      assert.ok(comments.some((c) => c.body === 'x y') && comments.every((c) => !c.body.includes('\u0000')));
     });
   });
 }
