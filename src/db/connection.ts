@@ -28,8 +28,18 @@ export interface Database {
    * process; a fresh one each call while that cannot be known (PostgreSQL's change listener is down).
    */
   readDataVersion(): Promise<number>;
+  /**
+   * PostgreSQL: queries on a small pool of their own (BOUNDED_POOL_SIZE connections) whose statements the server
+   * ends after `timeoutMs` (the search budget: src/search/budget.ts). Nothing is held between statements, so a
+   * search that also reads through `db` cannot wait on itself, and a flood of searches queues there, not in front
+   * of every other page. Made on first use, one per timeout. null on SQLite (nothing to bound per statement).
+   */
+  bounded(timeoutMs: number): Kysely<DB> | null;
   close(): Promise<void>;
 }
+
+/** Connections of a bounded pool (Database.bounded): searches beyond this wait their turn, other pages do not. */
+export const BOUNDED_POOL_SIZE = 4;
 
 export class DatabaseError extends Error {
   override name = 'DatabaseError';
@@ -131,7 +141,7 @@ function openSqlite(file: string): Database {
   const db = new Kysely<DB>({ dialect: new OneWriterSqliteDialect(sqlite) });
   const changes = sqliteChangeFeed(sqlite);
   // SQLite's default limit since 3.32 is 32,766 bound parameters.
-  return { db, engine: 'sqlite', where: file, maxParams: 32_000, changes, readDataVersion: contentVersion(changes), close: () => db.destroy() };
+  return { db, engine: 'sqlite', where: file, maxParams: 32_000, changes, readDataVersion: contentVersion(changes), bounded: () => null, close: () => db.destroy() };
 }
 
 /**
@@ -200,9 +210,46 @@ class OneWriterSqliteDriver extends SqliteDriver {
 }
 
 async function openPostgres(url: string, budget: DatabaseBudget): Promise<Database> {
+  const where = new URL(url);
+  const server = `${where.host}${where.pathname}`;
+  const pool = postgresPool(url, server, budget, 10);
+  try {
+    const client = await pool.connect();
+    client.release();
+  } catch (e) {
+    await pool.end().catch(() => {});
+    const timedOut = /timeout/i.test((e as Error).message);
+    throw new DatabaseError(
+      timedOut
+        ? `cannot connect to PostgreSQL at ${server}: no answer within ${budget.connectTimeoutMs / 1000} s; check that the server is up, that HOST:PORT in DATABASE_URL is PostgreSQL's, and that no firewall drops the connection (DATABASE_CONNECT_TIMEOUT_SECONDS)`
+        : `cannot connect to PostgreSQL at ${server}: ${(e as Error).message}; check that the server is up and DATABASE_URL (host, port, user, database)`,
+    );
+  }
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const changes = postgresChangeFeed(url);
+  const boundedPools = new Map<number, Kysely<DB>>();
+  const bounded = (timeoutMs: number) => {
+    let k = boundedPools.get(timeoutMs);
+    if (!k) {
+      k = new Kysely<DB>({ dialect: new PostgresDialect({ pool: postgresPool(url, server, { ...budget, statementTimeoutMs: timeoutMs }, BOUNDED_POOL_SIZE) }) });
+      boundedPools.set(timeoutMs, k);
+    }
+    return k;
+  };
+  const close = async () => {
+    await changes.close();
+    await Promise.all([...boundedPools.values()].map((k) => k.destroy()));
+    await db.destroy();
+  };
+  // The wire protocol allows 65,535 parameters per statement.
+  return { db, engine: 'postgres', where: server, maxParams: 60_000, changes, readDataVersion: contentVersion(changes), bounded, close };
+}
+
+/** A pool whose every client has an error listener and the budget's timeouts (openPostgres, Database.bounded). */
+function postgresPool(url: string, server: string, budget: DatabaseBudget, max: number): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
-    max: 10,
+    max,
     connectionTimeoutMillis: budget.connectTimeoutMs,
     // A peer that vanished without a reset (a crashed host, a proxy that dropped the flow) is found by the
     // kernel's probes instead of never.
@@ -212,8 +259,6 @@ async function openPostgres(url: string, budget: DatabaseBudget): Promise<Databa
     ...(budget.statementTimeoutMs > 0 ? { statement_timeout: budget.statementTimeoutMs, query_timeout: budget.statementTimeoutMs + QUERY_TIMEOUT_GRACE_MS } : {}),
     ...(budget.idleInTransactionTimeoutMs > 0 ? { idle_in_transaction_session_timeout: budget.idleInTransactionTimeoutMs } : {}),
   });
-  const where = new URL(url);
-  const server = `${where.host}${where.pathname}`;
   // A connection that the server drops (a restart, a failover, a terminated backend, a proxy's idle timeout)
   // must not crash the process. The pool listens on idle clients only; every client gets its own listener, so
   // a drop costs at most the queries in flight (they fail, then 503) and the pool opens new connections.
@@ -240,23 +285,7 @@ async function openPostgres(url: string, budget: DatabaseBudget): Promise<Databa
       return result;
     };
   });
-  try {
-    const client = await pool.connect();
-    client.release();
-  } catch (e) {
-    await pool.end().catch(() => {});
-    const timedOut = /timeout/i.test((e as Error).message);
-    throw new DatabaseError(
-      timedOut
-        ? `cannot connect to PostgreSQL at ${server}: no answer within ${budget.connectTimeoutMs / 1000} s; check that the server is up, that HOST:PORT in DATABASE_URL is PostgreSQL's, and that no firewall drops the connection (DATABASE_CONNECT_TIMEOUT_SECONDS)`
-        : `cannot connect to PostgreSQL at ${server}: ${(e as Error).message}; check that the server is up and DATABASE_URL (host, port, user, database)`,
-    );
-  }
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-  const changes = postgresChangeFeed(url);
-  // The wire protocol allows 65,535 parameters per statement.
-  const close = async () => (await changes.close(), await db.destroy());
-  return { db, engine: 'postgres', where: server, maxParams: 60_000, changes, readDataVersion: contentVersion(changes), close };
+  return pool;
 }
 
 function contentVersion(changes: ChangeFeed): () => Promise<number> {

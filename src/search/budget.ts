@@ -3,9 +3,10 @@
  * (src/domain/search-query.ts) and the LIMITs in src/search/keyword.ts bound a search's work by
  * construction; this is the net for what they did not foresee.
  *
- * - PostgreSQL: the search's statements run in one transaction with `SET LOCAL statement_timeout`, so
- *   one statement running past the budget is cancelled by the server (and the setting ends with the
- *   transaction: the pooled connection goes back as it was).
+ * - PostgreSQL: the search's statements run on a small pool of their own whose connections carry the
+ *   budget as statement_timeout (Database.bounded), so one statement running past it is cancelled by the
+ *   server. (A transaction with SET LOCAL held one connection for the whole search while its semantic part
+ *   asked the main pool for another: ten concurrent searches waited on each other until the connect timeout.)
  * - Both engines: no statement starts once the budget is spent (a Kysely plugin checks the deadline
  *   before each one), so a search of many quick statements stops too. better-sqlite3 cannot interrupt a
  *   statement that has started; there, the caps and LIMITs are what bound one statement, and the event
@@ -14,7 +15,7 @@
  * Either way the search ends with SearchTooSlow, which the page and the API answer with a 503 and a
  * message to simplify the query.
  */
-import { sql, type KyselyPlugin, type PluginTransformQueryArgs, type PluginTransformResultArgs, type QueryResult, type RootOperationNode, type UnknownRow } from 'kysely';
+import { type KyselyPlugin, type PluginTransformQueryArgs, type PluginTransformResultArgs, type QueryResult, type RootOperationNode, type UnknownRow } from 'kysely';
 import type { Database } from '../db/connection.ts';
 
 /**
@@ -68,21 +69,14 @@ export async function withSearchBudget<T>(database: Database, fn: (budgeted: Dat
   const base = baseDatabase(database);
   const deadline = performance.now() + budgetMs;
   const plugin = new DeadlinePlugin(deadline, database.engine === 'sqlite');
+  // PostgreSQL: the statements go to a pool whose server-side statement_timeout is the budget (Database.bounded);
+  // no transaction holds a connection between them, so the semantic part (which reads through the main pool)
+  // cannot wait on a connection the search itself holds. SQLite: no transaction either (Kysely's one connection
+  // would be held, and every other request wait, for the whole search).
+  const budgeted: Database = { ...database, db: (database.bounded(Math.max(1, Math.ceil(budgetMs))) ?? database.db).withPlugin(plugin) };
+  bases.set(budgeted, base);
   try {
-    if (database.engine !== 'postgres') {
-      // No transaction on SQLite: Kysely's one connection would be held (and every other request wait)
-      // for the whole search, semantic part included.
-      const budgeted: Database = { ...database, db: database.db.withPlugin(plugin) };
-      bases.set(budgeted, base);
-      return await fn(budgeted);
-    }
-    return await database.db.transaction().execute(async (trx) => {
-      // set_config(…, true) is SET LOCAL with a bound value (SET takes no parameters).
-      await sql`select set_config('statement_timeout', ${String(Math.max(1, Math.ceil(budgetMs)))}, true)`.execute(trx);
-      const budgeted: Database = { ...database, db: trx.withPlugin(plugin) };
-      bases.set(budgeted, base);
-      return fn(budgeted);
-    });
+    return await fn(budgeted);
   } catch (e) {
     if ((e as { code?: unknown }).code === QUERY_CANCELED) throw new SearchTooSlow();
     throw e;

@@ -194,13 +194,27 @@ for (const engine of ENGINES) {
       );
     });
 
+    test('many budgeted searches at once that also read through the main pool (as hybrid does) all finish', async () => {
+      // A search used to hold a main-pool connection in a transaction while its semantic part asked the same pool
+      // for another: ten at once waited on each other until the connect timeout.
+      const results = await Promise.allSettled(
+        Array.from({ length: 24 }, () =>
+          withSearchBudget(database, async (d) => {
+            await sql`select 1`.execute(d.db);
+            return (await sql<{ n: number }>`select 2 as n`.execute(database.db)).rows[0]!.n;
+          }),
+        ),
+      );
+      assert.deepEqual(results.map((r) => (r.status === 'fulfilled' ? r.value : String(r.reason))), Array(24).fill(2));
+    });
+
     test('a search past its time budget ends with SearchTooSlow; the connection is left as it was', async () => {
       const outcome = await search({ database, semantic: null }, { q: 'speculative decoding org:lab0', mode: 'keyword', limit: 10, offset: 0 }, 0);
       assert.equal(outcome.kind, 'too-slow');
       if (engine === 'postgres') {
         // No statement follows the sleep: only the server's statement_timeout can end it with an error.
         await assert.rejects(withSearchBudget(database, (d) => sql`select pg_sleep(20)`.execute(d.db), 300), SearchTooSlow);
-        // SET LOCAL ended with the transaction: the pool's connections have the server's default.
+        // The budget is the bounded pool's: the main pool's connections keep the server's default.
         const shown = await Promise.all(Array.from({ length: 3 }, () => sql<{ statement_timeout: string }>`show statement_timeout`.execute(database.db)));
         for (const r of shown) assert.notEqual(r.rows[0]!.statement_timeout, '300ms');
       }
