@@ -22,7 +22,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 // @ts-ignore autocannon ships no type declarations.
 import autocannonUntyped from 'autocannon';
-import { hashToken, newToken } from '../src/auth/crypto.ts';
+import { hashToken, newToken, sessionCsrfToken } from '../src/auth/crypto.ts';
 import { parseDatabaseUrl } from '../src/config.ts';
 import { openDatabase } from '../src/db/connection.ts';
 import { createSession, createUser, markEmailVerified } from '../src/db/queries/users.ts';
@@ -178,7 +178,9 @@ async function benchEngine(engine: 'sqlite' | 'postgres', root: string, files: s
         await markEmailVerified(database.db, user.id);
         const session = newToken();
         await createSession(database.db, { tokenHash: hashToken(session), userId: user.id, expiresAt: new Date(Date.now() + 86_400_000).toISOString(), userAgent: null });
-        const csrf = newToken();
+        // A signed-in browser's CSRF token is bound to its session; the same value in the cookie suits a checkout
+        // from before that (double submit of the cookie), so --root may name either.
+        const csrf = sessionCsrfToken(session);
         voters.push({ cookie: `dp_session=${session}; dp_csrf=${csrf}`, csrf });
       }
     } finally {
