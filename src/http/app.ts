@@ -106,6 +106,12 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   });
 
   // Who is asking, how often, and whether a form really comes from this site.
+  // A NUL in the address reaches SQL (PostgreSQL's text cannot hold it: a 500 on /organizations/%00 and others).
+  app.use('*', async (c, next) => {
+    if (!c.req.url.includes('%00')) return next();
+    const why = 'The address contains a NUL character (%00): remove it.';
+    return isApi(c) ? apiError(c, 400, why) : htmlError(c, deps, 400, 'Bad address', why);
+  });
   app.use('*', loadViewer(deps));
   // /subscribe mails any address it is given: the auth tier keeps it from being used to flood a mailbox.
   const AUTH_PATHS = new Set(['/login', '/signup', '/setup', '/reset', '/reset/confirm', '/settings/email', '/settings/delete', '/subscribe']);

@@ -51,5 +51,24 @@ for (const engine of ENGINES) {
       const comments = await database.db.selectFrom('comments').select('body').execute();
       assert.ok(comments.some((c) => c.body === 'x y') && comments.every((c) => !c.body.includes('\u0000')));
     });
+
+    test('a NUL in the address is a 400 before any query (it was a 500 on PostgreSQL)', async () => {
+      for (const path of ['/organizations/%00', '/users/%00/collections', '/feeds/users/%00/collections/x.rss', '/search?q=x&org=%00', '/api/papers/search?q=%00']) {
+        const res = await server.get(path);
+        assert.equal(res.status, 400, path);
+        assert.match(await res.text(), /NUL character/, path);
+      }
+    });
+
+    test('a body that says it is a multipart form and is not one is a 400, not a 500', async () => {
+      const res = await fetch(`${server.base}/login`, { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=x' }, body: 'garbage' });
+      assert.equal(res.status, 400);
+      assert.match(await res.text(), /could not be read/);
+    });
+
+    test('JSON text that mentions "%00" is text like any other', async () => {
+      const res = await member.api('POST', `/api/papers/${paperId}/comments`, { body: 'the URL ended in %00' });
+      assert.equal(res.status, 201);
+    });
   });
 }

@@ -37,9 +37,10 @@ export const limitBody =
       return htmlError(c, deps, 413, 'Too much to send', message);
     }
     let body = Buffer.concat(chunks);
-    if (holdsNul(body)) {
+    const form = (c.req.header('content-type') ?? '').startsWith('application/x-www-form-urlencoded');
+    if (holdsNul(body, form)) {
       // A form's NULs (invisible; pasted, or sent by a script) are dropped; a program's JSON gets a 400 that says why.
-      if ((c.req.header('content-type') ?? '').startsWith('application/x-www-form-urlencoded')) body = withoutNul(body);
+      if (form) body = withoutNul(body);
       else {
         const why = 'Text may not contain the NUL character (\\0, \\u0000 or %00): remove it and send again.';
         if (c.req.path.startsWith('/api/') || !deps) return c.json({ error: why }, 400);
@@ -52,11 +53,11 @@ export const limitBody =
 
 /**
  * A NUL in a form field or a JSON string: PostgreSQL's text cannot hold it (the insert fails: comments, saved
- * searches and token names answered 500), and no legitimate text has one. Raw, percent-encoded (forms) or escaped
- * (JSON); a JSON text that spells a backslash before "u0000" is refused too, which no person writes.
+ * searches and token names answered 500), and no legitimate text has one. Raw, percent-encoded in a form, or
+ * escaped in JSON (a JSON text that spells a backslash before "u0000" is refused too, which no person writes).
  */
-function holdsNul(body: Buffer): boolean {
-  return body.includes(0) || /%00|\\u0000/i.test(body.toString('latin1'));
+function holdsNul(body: Buffer, form: boolean): boolean {
+  return body.includes(0) || (form ? /%00/ : /\\u0000/i).test(body.toString('latin1'));
 }
 
 /** A URL-encoded form without its NULs: in that encoding `%00` is always one (a typed "%00" is sent as `%2500`). */

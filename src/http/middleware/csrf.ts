@@ -42,7 +42,12 @@ export const csrfProtection =
     if (!sent) {
       const type = c.req.header('content-type') ?? '';
       if (type.startsWith('application/x-www-form-urlencoded') || type.startsWith('multipart/form-data')) {
-        const body = await c.req.parseBody();
+        // A body that says it is a form and is not one (a malformed multipart) is the sender's error.
+        const body = await c.req.parseBody().catch(() => null);
+        if (!body) {
+          const why = 'The form could not be read (its body does not match its Content-Type).';
+          return c.req.path.startsWith('/api/') ? c.json({ error: why }, 400) : htmlError(c, deps, 400, 'This form cannot be accepted', why);
+        }
         sent = typeof body._csrf === 'string' ? body._csrf : undefined;
       }
     }
