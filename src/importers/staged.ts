@@ -7,6 +7,7 @@
  */
 import { hostname } from 'node:os';
 import type { Database } from '../db/connection.ts';
+import { databaseFault } from '../db/errors.ts';
 import {
   applyStaged, createRun, deleteRun, discardStaged, listRuns, markReady, nextStaged, stageRecords, takeOver, type ImportRun,
 } from '../db/queries/import-runs.ts';
@@ -128,8 +129,16 @@ export async function finishInterruptedImports(database: Database): Promise<Fini
       await discardRun(database, run.id);
       continue;
     }
-    const counts = await applyRun(database, run.id, owner, { new: run.new, updated: run.updated, unchanged: run.unchanged });
-    finished.push({ file: run.file, ...counts });
+    try {
+      const counts = await applyRun(database, run.id, owner, { new: run.new, updated: run.updated, unchanged: run.unchanged });
+      finished.push({ file: run.file, ...counts });
+    } catch (e) {
+      // The database is unavailable: the run stays, for the next try. Anything else (a constraint, a bug) would fail
+      // again at every try and hold up every later import: the stage is dropped, and the operator told what to do.
+      if (databaseFault(e)) throw e;
+      console.error(`finishing the import of ${run.file} failed: ${(e as Error).message}; its staged records were dropped (what was applied stays: merges are idempotent). Import the file again.`);
+      await discardRun(database, run.id).catch(() => {});
+    }
   }
   return finished;
 }

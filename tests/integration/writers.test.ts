@@ -16,7 +16,10 @@ import { syntheticLine } from '../../bench/synthetic.ts';
 import type { Database } from '../../src/db/connection.ts';
 import { countPapers } from '../../src/db/queries/papers.ts';
 import { importFiles } from '../../src/importers/import-files.ts';
-import { BATCH_SIZE } from '../../src/importers/staged.ts';
+import { BATCH_SIZE, finishInterruptedImports } from '../../src/importers/staged.ts';
+import { createRun, markReady, stageRecords } from '../../src/db/queries/import-runs.ts';
+import { parseSnapshotLine } from '../../src/importers/arxiv-snapshot/parse.ts';
+import type { ImportRecord } from '../../src/domain/paper.ts';
 import { freePort, lastJsonLine, runCli, startCli } from '../helpers/cli.ts';
 import { ENGINES, openTestDatabase } from '../helpers/db.ts';
 import { startTestServer, type TestServer } from '../helpers/http.ts';
@@ -197,6 +200,32 @@ for (const engine of ENGINES) {
       assert.equal((await database.db.selectFrom('papers').select('id').where('id', '=', idOf(from)).executeTakeFirst()), undefined);
       assert.equal(await count(database, 'import_staging'), 0);
       assert.equal(await count(database, 'import_runs'), 0);
+    });
+
+    test('a staged run that cannot be applied (not a fault of the database) is dropped with a message, and later runs are finished', async () => {
+      const now = new Date().toISOString();
+      const gone = 'some-other-host:1'; // an owner whose lease has run out
+      const past = new Date(Date.now() - 3_600_000).toISOString();
+      const broken = await createRun(database.db, { file: 'broken.json', format: 'arxiv-snapshot', owner: gone, leaseUntil: now, now });
+      await stageRecords(database.db, broken, gone, now, 1, [{ not: 'a record' } as unknown as ImportRecord]);
+      await markReady(database.db, broken, gone, past);
+      const good = await createRun(database.db, { file: 'good.json', format: 'arxiv-snapshot', owner: gone, leaseUntil: now, now });
+      const record = parseSnapshotLine(syntheticLine(SEEDED + 5 * BIG), 1);
+      await stageRecords(database.db, good, gone, now, 1, [record]);
+      await markReady(database.db, good, gone, past);
+      const errors: string[] = [];
+      const log = console.error;
+      console.error = (...args: unknown[]) => void errors.push(args.join(' '));
+      try {
+        const finished = await finishInterruptedImports(database);
+        assert.deepEqual(finished.map((f) => f.file), ['good.json']);
+      } finally {
+        console.error = log;
+      }
+      assert.match(errors.join('\n'), /finishing the import of broken\.json failed: .*Import the file again/);
+      assert.equal(await count(database, 'import_runs'), 0);
+      assert.equal(await count(database, 'import_staging'), 0);
+      assert.ok(await database.db.selectFrom('papers').select('id').where('id', '=', record.paper.id).executeTakeFirst(), 'the later run was applied');
     });
 
     if (engine === 'sqlite') {
