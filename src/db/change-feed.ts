@@ -165,8 +165,12 @@ export function postgresChangeFeed(url: string, log: (message: string) => void =
     connecting = (async () => {
       await c.connect();
       await c.query(`LISTEN ${CHANGE_CHANNEL}`);
+      const writes = localWrites;
       await readDurable(c);
       if (c !== client) return;
+      // This process's writes before that read are in it (a settle() that failed with the old connection is not
+      // waited for: the cache would stay off until this process wrote again).
+      localSeen = Math.max(localSeen, writes);
       // Whatever happened while nobody listened is unknown: every scope counts as changed.
       versions.raiseAll();
       healthy = true;
@@ -197,6 +201,8 @@ export function postgresChangeFeed(url: string, log: (message: string) => void =
         );
       const s = settling?.target === target ? settling : (settling = { target, done: read() });
       await s.done;
+      // A read that failed is not kept: the next settle() reads again.
+      if (settling === s && localSeen < target) settling = null;
     },
     async close() {
       closed = true;
