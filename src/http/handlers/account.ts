@@ -165,8 +165,10 @@ export const login = (deps: Deps) => async (c: Ctx) => {
   const loginName = field(body, 'login').trim();
   const password = field(body, 'password');
   const found = loginName ? await findLogin(deps.database.db, loginName) : undefined;
-  // Per account, from any address (src/http/middleware/rate-limit.ts LOGIN_TIER).
-  const throttled = await throttleLogin(c, deps, found ? `user:${found.user.id}` : `name:${loginName.toLowerCase()}`);
+  // Per name as typed (a username or an email), from any address (src/http/middleware/rate-limit.ts LOGIN_TIER).
+  // Not per account: a count shared by an account's username and email would tell, by its 429, which email is
+  // whose (the cost: twice the guesses per account, by username and by email).
+  const throttled = await throttleLogin(c, deps, `name:${loginName.toLowerCase()}`);
   if (throttled) return c.html(loginForm(c, deps, loginName, throttled), 429);
   // The same work whether or not the account exists: timing does not tell which addresses have one.
   const ok = await verifyPassword(found?.passwordHash ?? DUMMY_HASH, password);
