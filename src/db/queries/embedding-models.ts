@@ -108,10 +108,13 @@ export async function modelChunk(db: Db, sha256: string, n: number): Promise<Uin
 
 /** Deletes the stored models other than `keep` (their row first: a model is never listed without its chunks). */
 export async function deleteModelsExcept(db: Db, keep: readonly string[]): Promise<string[]> {
-  const gone = (await storedModels(db)).filter((m) => !keep.includes(m.id));
-  for (const m of gone) {
+  const deleted: string[] = [];
+  for (const m of await storedModels(db)) {
+    // Never the site's model: another `train` or `use` may have made it so since `keep` was computed.
+    if (keep.includes(m.id) || (await siteModel(db)).model === m.id) continue;
     await db.deleteFrom('embedding_models').where('id', '=', m.id).execute();
     await db.deleteFrom('embedding_model_chunks').where('sha256', '=', m.sha256).execute();
+    deleted.push(m.id);
   }
-  return gone.map((m) => m.id);
+  return deleted;
 }
