@@ -320,8 +320,10 @@ export class VectorIndex implements SemanticIndex {
    * once per syncIntervalMs unless forced.
    */
   async sync(force = false): Promise<void> {
-    if (!force && Date.now() - this.lastCheck < this.opts.syncIntervalMs) return;
+    // A sync under way (a model change reloading the index) is waited for, even within the interval: a search
+    // must not use a half-filled index.
     if (this.syncing) return this.syncing;
+    if (!force && Date.now() - this.lastCheck < this.opts.syncIntervalMs) return;
     this.syncing = (async () => {
       try {
         this.lastCheck = Date.now();
