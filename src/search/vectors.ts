@@ -279,6 +279,8 @@ export class VectorIndex implements SemanticIndex {
    * call into usearch; returns how many.
    */
   private async pull(): Promise<number> {
+    // Off on this instance (it cannot embed queries with the site's model): the site's vectors are of no use here.
+    if (this.embedder.unavailable) return 0;
     let added = 0;
     for (;;) {
       const rows = await embeddingsSince(this.database.db, this.modelId, this.lastSeq, PULL_PAGE);
@@ -321,8 +323,11 @@ export class VectorIndex implements SemanticIndex {
    */
   async sync(force = false): Promise<void> {
     // A sync under way (a model change reloading the index) is waited for, even within the interval: a search
-    // must not use a half-filled index.
-    if (this.syncing) return this.syncing;
+    // must not use a half-filled index. A forced one then looks again: the one under way may have read too early.
+    while (this.syncing) {
+      await this.syncing;
+      if (!force) return;
+    }
     if (!force && Date.now() - this.lastCheck < this.opts.syncIntervalMs) return;
     this.syncing = (async () => {
       try {
