@@ -5,22 +5,20 @@
  * no one admin (the setup link does); mail asked for on a request is sent off the request.
  */
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { hashPassword, newToken } from '../../src/auth/crypto.ts';
 import type { Database } from '../../src/db/connection.ts';
 import { createUser, markEmailVerified, setRole } from '../../src/db/queries/users.ts';
 import { setupLinkIfNoAdmin } from '../../src/http/handlers/setup.ts';
 import { afterResponseIdle } from '../../src/http/after-response.ts';
-import { importFiles, listInputFiles } from '../../src/importers/import-files.ts';
 import { TestClient } from '../helpers/client.ts';
 import { ENGINES, openTestDatabase } from '../helpers/db.ts';
 import { startTestServer, type TestServer } from '../helpers/http.ts';
 import { sessionMember } from '../helpers/members.ts';
 import { startSmtpSink } from '../helpers/smtp-sink.ts';
-import { startTestSmtp, type TestSmtp } from '../helpers/smtp.ts';
+import type { TestSmtp } from '../helpers/smtp.ts';
+import { startTestSite, type TestSite } from '../helpers/site.ts';
 
-const FIXTURES = path.resolve(import.meta.dirname, '../fixtures');
 const PAPER = '2511.01678'; // on the list of 2025-11-04
 const PASSWORD = 'correct horse battery';
 const START = new Date('2025-11-20T12:00:00.000Z');
@@ -38,18 +36,14 @@ for (const engine of ENGINES) {
     let database: Database;
     let server: TestServer;
     let smtp: TestSmtp;
+    let site: TestSite;
     let clock = START;
     before(async () => {
-      database = await openTestDatabase(engine);
-      await importFiles(database, await listInputFiles([path.join(FIXTURES, 'hf-daily')]));
-      smtp = await startTestSmtp();
-      server = await startTestServer(database, { smtpUrl: smtp.url, now: () => clock });
+      site = await startTestSite(engine, { smtp: true, now: () => clock });
+      ({ database, server } = site);
+      smtp = site.smtp!;
     });
-    after(async () => {
-      await server.close();
-      await smtp.close();
-      await database.close();
-    });
+    after(() => site.close());
 
     /** A member with a password and a confirmed address, logged in through the form. */
     async function member(username: string) {

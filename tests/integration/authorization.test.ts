@@ -5,17 +5,15 @@
  * privilege anywhere (the outbox holds live reset links).
  */
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Database } from '../../src/db/connection.ts';
 import type { Role } from '../../src/db/schema.ts';
 import { addEntry } from '../../src/db/queries/submissions.ts';
-import { importFiles, listInputFiles } from '../../src/importers/import-files.ts';
 import { sessionMember, type SessionMember } from '../helpers/members.ts';
-import { ENGINES, openTestDatabase } from '../helpers/db.ts';
-import { startTestServer, type TestServer } from '../helpers/http.ts';
+import { ENGINES } from '../helpers/db.ts';
+import type { TestServer } from '../helpers/http.ts';
+import { startTestSite, type TestSite } from '../helpers/site.ts';
 
-const FIXTURES = path.resolve(import.meta.dirname, '../fixtures');
 const PAPER = '2511.01678'; // on the list of 2025-11-04
 const OTHER = '2510.22115';
 const DAY = '2025-11-20';
@@ -26,15 +24,12 @@ for (const engine of ENGINES) {
     let database: Database;
     let server: TestServer;
     let n = 0;
+    let site: TestSite;
     before(async () => {
-      database = await openTestDatabase(engine);
-      await importFiles(database, await listInputFiles([path.join(FIXTURES, 'hf-daily')]));
-      server = await startTestServer(database, { now: () => NOW });
+      site = await startTestSite(engine, { now: () => NOW });
+      ({ database, server } = site);
     });
-    after(async () => {
-      await server.close();
-      await database.close();
-    });
+    after(() => site.close());
 
     const member = (role: Role = 'member') => sessionMember(database, () => server.base, `${role}${++n}`, { role });
     const suspendedAt = async (m: SessionMember) => (await database.db.selectFrom('users').select('suspended_at').where('id', '=', m.user.id).executeTakeFirstOrThrow()).suspended_at;

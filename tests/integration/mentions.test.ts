@@ -4,19 +4,17 @@
  * per MENTION_MAIL_PERIOD_HOURS, whoever mentions them.
  */
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Database } from '../../src/db/connection.ts';
 import { MAX_MENTIONS_PER_COMMENT, MENTION_MAIL_PERIOD_HOURS, MENTION_MAILS_PER_RECIPIENT } from '../../src/domain/comments.ts';
 import { deliverOutbox } from '../../src/email/delivery.ts';
 import { createMailer } from '../../src/email/mailer.ts';
-import { importFiles, listInputFiles } from '../../src/importers/import-files.ts';
-import { ENGINES, openTestDatabase } from '../helpers/db.ts';
-import { startTestServer, type TestServer } from '../helpers/http.ts';
+import { ENGINES } from '../helpers/db.ts';
+import type { TestServer } from '../helpers/http.ts';
 import { sessionMember, type SessionMember } from '../helpers/members.ts';
-import { startTestSmtp, type TestSmtp } from '../helpers/smtp.ts';
+import type { TestSmtp } from '../helpers/smtp.ts';
+import { startTestSite, type TestSite } from '../helpers/site.ts';
 
-const FIXTURES = path.resolve(import.meta.dirname, '../fixtures');
 const PAPER = '2511.01678';
 const START = new Date('2025-11-20T12:00:00.000Z');
 
@@ -25,18 +23,14 @@ for (const engine of ENGINES) {
     let database: Database;
     let server: TestServer;
     let smtp: TestSmtp;
+    let site: TestSite;
     let clock = START;
     before(async () => {
-      database = await openTestDatabase(engine);
-      await importFiles(database, await listInputFiles([path.join(FIXTURES, 'hf-daily')]));
-      smtp = await startTestSmtp();
-      server = await startTestServer(database, { smtpUrl: smtp.url, now: () => clock });
+      site = await startTestSite(engine, { smtp: true, now: () => clock });
+      ({ database, server } = site);
+      smtp = site.smtp!;
     });
-    after(async () => {
-      await server.close();
-      await smtp.close();
-      await database.close();
-    });
+    after(() => site.close());
 
     const member = (name: string) => sessionMember(database, () => server.base, name);
     const say = async (m: SessionMember, body: string) => {
