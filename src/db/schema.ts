@@ -44,6 +44,10 @@ export interface PapersTable {
   metadata_source: string;
   created_at: string;
   modified_at: string;
+  /** JSON: Hugging Face's `paper` object of the latest capture, as given (migration 24). */
+  hf_paper: Generated<string | null>;
+  /** JSON: {models, datasets, spaces} linked to the paper, as an import or mirror brought them. */
+  hf_repos: Generated<string | null>;
 }
 
 export interface OrganizationsTable {
@@ -85,6 +89,10 @@ export interface DailyEntriesTable {
   featured_at: Generated<string | null>;
   created_at: string;
   modified_at: string;
+  /** JSON: Hugging Face's entry object without `paper`, as given (migration 24). */
+  hf_entry: Generated<string | null>;
+  /** The entry's top-level `publishedAt`, as Hugging Face gave it or computed its way. */
+  hf_published_at: Generated<string | null>;
 }
 
 export interface PaperCategoriesTable {

@@ -96,3 +96,21 @@ export function formatMonth(month: string): string {
   const d = dayDate(`${month}-01`);
   return d.toLocaleString('en-US', { month: 'long', year: 'numeric', timeZone: 'UTC' });
 }
+
+/**
+ * The top-level `publishedAt` Hugging Face gives a daily entry since 2025-03-11: the paper's arXiv time
+ * written as US Eastern wall-clock time but labelled UTC (`2026-05-28T00:00:00Z` → `2026-05-27T20:00:00.000Z`).
+ * Computed the same way for listings made here, so that clients see the same kind of value. Null for a bad time.
+ */
+export function hfEntryPublishedAt(arxivPublishedAt: string): string | null {
+  const t = Date.parse(arxivPublishedAt);
+  if (Number.isNaN(t)) return null;
+  const parts = Object.fromEntries(EASTERN.formatToParts(new Date(t)).map((p) => [p.type, p.value]));
+  const hour = parts.hour === '24' ? '00' : parts.hour; // some ICU versions write midnight as 24
+  return `${parts.year}-${parts.month}-${parts.day}T${hour}:${parts.minute}:${parts.second}.000Z`;
+}
+
+const EASTERN = new Intl.DateTimeFormat('en-US', {
+  timeZone: 'America/New_York', hourCycle: 'h23',
+  year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+});

@@ -9,7 +9,7 @@
  * (undefined) never erases one that is stored. So importing arXiv then Hugging Face data gives the
  * same paper as the other way round, and importing the same record twice changes nothing.
  */
-import type { Author, HfAuthor, PaperInput, Source, DailyEntryInput } from './paper.ts';
+import type { Author, HfAuthor, HfRepos, PaperInput, Source, DailyEntryInput } from './paper.ts';
 
 /** A paper as stored: every field present, null where no source has said. */
 export interface Paper {
@@ -41,6 +41,9 @@ export interface Paper {
   hfObservedOn: string | null;
   /** Which kind of source the bibliographic fields come from: 'arxiv' once any arXiv record was merged. */
   metadataSource: Source;
+  /** Hugging Face's `paper` object of the latest capture, as given. */
+  hfPaper: Record<string, unknown> | null;
+  hfRepos: HfRepos | null;
 }
 
 /** Bibliographic fields, owned by arXiv sources. */
@@ -51,7 +54,7 @@ const ARXIV_FIELDS = [
 
 /** Community fields, owned by Hugging Face Daily Papers (upvotes are handled on their own). */
 const HF_FIELDS = [
-  'githubRepo', 'githubStars', 'projectPage', 'aiSummary', 'aiKeywords', 'hfAuthors', 'discussionId',
+  'githubRepo', 'githubStars', 'projectPage', 'aiSummary', 'aiKeywords', 'hfAuthors', 'discussionId', 'hfPaper', 'hfRepos',
 ] as const satisfies readonly (keyof Paper & keyof PaperInput)[];
 
 type Field = (typeof ARXIV_FIELDS)[number] | (typeof HF_FIELDS)[number];
@@ -82,7 +85,7 @@ export function emptyPaper(input: PaperInput): Paper {
     publishedAt: null, updatedAt: null, doi: null, journalRef: null, comments: null, reportNo: null,
     license: null, arxivSubmitter: null, githubRepo: null, githubStars: null, projectPage: null,
     aiSummary: null, aiKeywords: null, upvotes: 0, hfAuthors: null, discussionId: null,
-    organization: null, hfObservedOn: null, metadataSource: input.source,
+    organization: null, hfObservedOn: null, metadataSource: input.source, hfPaper: null, hfRepos: null,
   };
 }
 
@@ -96,7 +99,7 @@ export function mergePaper(existing: Paper | undefined, incoming: PaperInput): P
     incoming.source === 'arxiv' && (existing === undefined || base.metadataSource !== 'arxiv' || isFresherOrSame(incoming, base));
   for (const f of ARXIV_FIELDS) {
     const v = given(incoming, f);
-    if (v !== undefined && (ownsArxiv || isEmpty(base[f]))) set[f] = v;
+    if (v !== undefined && (ownsArxiv || isEmpty(base[f])) && !(f === 'title' && isCutOf(v as string, base.title))) set[f] = v;
   }
   // The latest Hugging Face capture owns the community fields (same day: the one imported last).
   const ownsHf = incoming.source === 'hf' && (incoming.observedOn ?? '') >= (base.hfObservedOn ?? '');
@@ -111,6 +114,18 @@ export function mergePaper(existing: Paper | undefined, incoming: PaperInput): P
   if (ownsHf && incoming.observedOn !== undefined) out.hfObservedOn = incoming.observedOn;
   if (incoming.source === 'arxiv') out.metadataSource = 'arxiv';
   return out;
+}
+
+/**
+ * A title cut short by a listing (`A long title about…`, `A long title about ...`) of the one stored:
+ * it never replaces the full one.
+ */
+export function isCutOf(incoming: string, stored: string): boolean {
+  const m = /^([\s\S]*?)\s*(?:\.\.\.|…)$/.exec(incoming.trim());
+  if (!m || m[1]!.length === 0) return false;
+  const flat = (t: string) => t.replace(/\s+/g, ' ').trim();
+  const full = flat(stored);
+  return full.length > m[1]!.length && full.startsWith(flat(m[1]!));
 }
 
 function isEmpty(v: unknown): boolean {
@@ -129,6 +144,10 @@ export interface DailyEntry {
   thumbnail: string | null;
   mediaUrls: string[] | null;
   isAuthorParticipating: boolean | null;
+  /** Hugging Face's entry object without `paper`, as given. */
+  hfEntry: Record<string, unknown> | null;
+  /** The entry's top-level `publishedAt`, as Hugging Face gave it or computed its way. */
+  hfPublishedAt: string | null;
 }
 
 /** The entry after merging: what the source gives replaces what is stored; nothing given erases nothing. */
@@ -138,6 +157,7 @@ export function mergeEntry(existing: DailyEntry | undefined, incoming: DailyEntr
     : {
         paperId: incoming.paperId, day: incoming.day, listedAt: null, submitter: null, submittedAt: null,
         comment: null, numComments: 0, thumbnail: null, mediaUrls: null, isAuthorParticipating: null,
+        hfEntry: null, hfPublishedAt: null,
       };
   if (incoming.listedAt) e.listedAt = incoming.listedAt;
   if (incoming.submitter) e.submitter = incoming.submitter.username;
@@ -147,6 +167,8 @@ export function mergeEntry(existing: DailyEntry | undefined, incoming: DailyEntr
   if (incoming.thumbnail) e.thumbnail = incoming.thumbnail;
   if (incoming.mediaUrls && incoming.mediaUrls.length > 0) e.mediaUrls = incoming.mediaUrls;
   if (incoming.isAuthorParticipating !== undefined) e.isAuthorParticipating = incoming.isAuthorParticipating;
+  if (incoming.hfEntry) e.hfEntry = incoming.hfEntry;
+  if (incoming.hfPublishedAt) e.hfPublishedAt = incoming.hfPublishedAt;
   return e;
 }
 

@@ -70,6 +70,17 @@ export interface PaperInput {
    * disagree on a community field (a new project page, more stars), the later one wins.
    */
   observedOn?: string;
+  /** Hugging Face's `paper` object exactly as given (every key, in its order), for HF-shaped answers. */
+  hfPaper?: Record<string, unknown>;
+  /** Models, datasets and Spaces linked to the paper, as an import or mirror brought them. */
+  hfRepos?: HfRepos;
+}
+
+/** Repositories on Hugging Face linked to a paper, each object as Hugging Face gives it. */
+export interface HfRepos {
+  models: Record<string, unknown>[];
+  datasets: Record<string, unknown>[];
+  spaces: Record<string, unknown>[];
 }
 
 /** A paper on a day's list. */
@@ -87,6 +98,10 @@ export interface DailyEntryInput {
   thumbnail?: string;
   mediaUrls?: string[];
   isAuthorParticipating?: boolean;
+  /** Hugging Face's entry object without `paper`, exactly as given (every key, in its order). */
+  hfEntry?: Record<string, unknown>;
+  /** The entry's top-level `publishedAt` as Hugging Face gave it (text kept as sent). */
+  hfPublishedAt?: string;
 }
 
 /** One record of an import file: a paper, and where the source lists it on a day, that entry. */

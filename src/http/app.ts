@@ -6,7 +6,7 @@ import { Hono, type Context } from 'hono';
 import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
 import { apiDocsPage } from './api/docs.ts';
-import { dailyPapers, paperById, apiError } from './api/handlers.ts';
+import { dailyPapers, paperById, apiError, arxivRepos } from './api/handlers.ts';
 import { openApiDocument } from './api/openapi.ts';
 import { assetsByPath } from './assets.ts';
 import { htmlError, type AppDeps, type AppEnv, type Deps } from './context.ts';
@@ -254,6 +254,8 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   app.get(`/api/papers/${NEW_ID}`, paperById(deps));
   app.get(`/api/papers/${OLD_ID}`, paperById(deps));
   app.get('/api/papers/:id', paperById(deps)); // anything else: a 400 naming the id
+  for (const paper of [NEW_ID, OLD_ID]) app.get(`/api/arxiv/${paper}/repos`, arxivRepos(deps));
+  app.get('/api/arxiv/:id/repos', arxivRepos(deps));
   // Similar papers by embedding ([] without a semantic index; src/http/handlers/similar.ts).
   for (const paper of [NEW_ID, OLD_ID]) app.get(`/api/papers/${paper}/similar`, similarApi(deps));
   app.get('/api/openapi.json', (c) => c.json(openApiDocument(deps.site)));

@@ -68,7 +68,7 @@ function listingQuery(db: Db) {
       'e.featured_at as e_featured_at', 'u.username as u_username', 'u.display_name as u_display_name', 'u.deleted_at as u_deleted_at',
       'e.day as e_day', 'e.listed_at as e_listed_at', 'e.submitted_at as e_submitted_at', 'e.comment as e_comment',
       'e.num_comments as e_num_comments', 'e.thumbnail as e_thumbnail', 'e.media_urls as e_media_urls',
-      'e.is_author_participating as e_is_author_participating',
+      'e.is_author_participating as e_is_author_participating', 'e.hf_entry as e_hf_entry', 'e.hf_published_at as e_hf_published_at',
       'o.name as o_name', 'o.fullname as o_fullname', 'o.avatar_url as o_avatar_url', 'o.hf_id as o_hf_id',
       's.username as s_username', 's.fullname as s_fullname', 's.avatar_url as s_avatar_url', 's.hf_id as s_hf_id',
       's.profile as s_profile',
@@ -93,6 +93,12 @@ export function shownPaper(r: Parameters<typeof rowToPaper>[0], orgName: string 
 /** The upvotes pages show, for ordering in SQL. */
 const shownUpvotes = sql<number>`papers.upvotes + papers.member_upvotes`;
 
+/**
+ * The entry's publishedAt for ordering: Hugging Face's, else the arXiv date (listings made here; the value
+ * they answer with is that date in US Eastern wall-clock time, a shift of 4 or 5 hours: src/domain/dates.ts).
+ */
+const entryPublishedAt = sql<string>`coalesce(e.hf_published_at, papers.published_at, e.listed_at, '')`;
+
 /** The comments a listing shows: Hugging Face's count when it was imported plus this site's comments. */
 const shownComments = sql<number>`e.num_comments + papers.comments_count`;
 
@@ -106,6 +112,7 @@ function toListing(r: ListingRow): Listing {
       comment: r.e_comment, numComments: r.e_num_comments + r.comments_count, thumbnail: r.e_thumbnail,
       mediaUrls: r.e_media_urls === null ? null : JSON.parse(r.e_media_urls),
       isAuthorParticipating: r.e_is_author_participating === null ? null : r.e_is_author_participating === 1,
+      hfEntry: r.e_hf_entry === null ? null : JSON.parse(r.e_hf_entry), hfPublishedAt: r.e_hf_published_at,
     },
     submitter:
       r.s_username !== null
@@ -140,7 +147,9 @@ export async function listingsInRange(
   };
   let q = filter(listingQuery(db));
   q = sort === 'upvotes'
-    ? q.orderBy(sql`case when e.featured_at is null then 1 else 0 end`).orderBy(shownUpvotes, 'desc').orderBy(shownComments, 'desc').orderBy('e.day', 'desc')
+    ? q.orderBy(sql`case when e.featured_at is null then 1 else 0 end`).orderBy(shownUpvotes, 'desc')
+        // Hugging Face's tie-break: the entry's publishedAt, newest first, then the submission time.
+        .orderBy(entryPublishedAt, 'desc').orderBy(sql`coalesce(e.submitted_at, e.listed_at, '')`, 'desc').orderBy(shownComments, 'desc').orderBy('e.day', 'desc')
     : q.orderBy('e.day', 'desc').orderBy('e.listed_at', 'desc').orderBy(shownUpvotes, 'desc');
   const rows = await q.orderBy('papers.id').limit(page.limit).offset(page.offset).execute();
   const count = await filter(
@@ -156,6 +165,12 @@ export async function listingsInRange(
 /** Every listing since a day (inclusive): the candidates that trending ranks. */
 export async function listingsSince(db: Db, fromDay: string): Promise<Listing[]> {
   const rows = await listingQuery(db).where('e.day', '>=', fromDay).execute();
+  return rows.map(toListing);
+}
+
+/** Every listing of the days in a range (inclusive): trending within a day, week or month. */
+export async function listingsBetween(db: Db, range: DayRange): Promise<Listing[]> {
+  const rows = await listingQuery(db).where('e.day', '>=', range.from).where('e.day', '<=', range.to).execute();
   return rows.map(toListing);
 }
 

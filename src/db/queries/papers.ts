@@ -27,6 +27,7 @@ export function rowToPaper(r: Selectable<PapersTable>, orgName: string | null): 
     aiSummary: r.ai_summary, aiKeywords: parseJson(r.ai_keywords), upvotes: r.upvotes,
     hfAuthors: parseJson(r.hf_authors), discussionId: r.discussion_id, organization: orgName, hfObservedOn: r.hf_observed_on,
     metadataSource: r.metadata_source as Paper['metadataSource'],
+    hfPaper: parseJson(r.hf_paper ?? null), hfRepos: parseJson(r.hf_repos ?? null),
   };
 }
 
@@ -39,6 +40,7 @@ function paperToRow(p: Paper, organizationId: number | null, now: string): Inser
     project_page: p.projectPage, ai_summary: p.aiSummary, ai_keywords: json(p.aiKeywords), upvotes: p.upvotes,
     hf_authors: json(p.hfAuthors), discussion_id: p.discussionId, organization_id: organizationId, hf_observed_on: p.hfObservedOn,
     metadata_source: p.metadataSource, created_at: now, modified_at: now,
+    hf_paper: json(p.hfPaper), hf_repos: json(p.hfRepos),
   };
 }
 
@@ -155,7 +157,7 @@ export async function applyRecords(db: Db, records: ImportRecord[], maxParams: n
       submitted_at: e.submittedAt, comment: e.comment, num_comments: e.numComments, thumbnail: e.thumbnail,
       media_urls: json(e.mediaUrls),
       is_author_participating: e.isAuthorParticipating === null ? null : Number(e.isAuthorParticipating),
-      created_at: now, modified_at: now,
+      created_at: now, modified_at: now, hf_entry: json(e.hfEntry), hf_published_at: e.hfPublishedAt,
     };
   });
   for (const chunk of chunks(entryRows, maxParams)) {
@@ -168,7 +170,7 @@ export async function applyRecords(db: Db, records: ImportRecord[], maxParams: n
           submitted_at: eb.ref('excluded.submitted_at'), comment: eb.ref('excluded.comment'),
           num_comments: eb.ref('excluded.num_comments'), thumbnail: eb.ref('excluded.thumbnail'),
           media_urls: eb.ref('excluded.media_urls'), is_author_participating: eb.ref('excluded.is_author_participating'),
-          modified_at: eb.ref('excluded.modified_at'),
+          modified_at: eb.ref('excluded.modified_at'), hf_entry: eb.ref('excluded.hf_entry'), hf_published_at: eb.ref('excluded.hf_published_at'),
         })),
       )
       .execute();
@@ -247,6 +249,7 @@ async function loadEntries(db: Db, records: ImportRecord[]): Promise<Map<string,
       comment: r.comment, numComments: r.num_comments, thumbnail: r.thumbnail,
       mediaUrls: parseJson(r.media_urls),
       isAuthorParticipating: r.is_author_participating === null ? null : r.is_author_participating === 1,
+      hfEntry: parseJson(r.hf_entry ?? null), hfPublishedAt: r.hf_published_at ?? null,
     });
   }
   return map;

@@ -6,7 +6,7 @@ import { parseArxivId } from '../../domain/arxiv-id.ts';
 import { parseDay, parseIsoWeek, parseMonth, type DayRange } from '../../domain/dates.ts';
 import type { Deps } from '../context.ts';
 import { trendingListings } from '../handlers/trending.ts';
-import { hfDailyPaper, hfPaper } from './hf-format.ts';
+import { hfDailyPaper, hfLinkedRepos, hfPaper } from './hf-format.ts';
 
 /** `{"error": "…"}` with a status: what every API failure looks like. */
 export const apiError = (c: Context, status: 400 | 404 | 405 | 429 | 503, message: string) => c.json({ error: message }, status);
@@ -37,25 +37,54 @@ export const dailyPapers = (deps: Deps) => async (c: Context) => {
   if (!parsed.success) return apiError(c, 400, parsed.error.issues[0]!.message);
   const q = parsed.data;
   const page = { limit: q.limit, offset: q.p * q.limit };
+  const range = q.date ? { from: q.date, to: q.date } : (q.week ?? q.month ?? ALL_DAYS);
   if (q.sort === 'trending') {
-    let ranked = await trendingListings(deps.database, deps.now());
+    // Trending within the day, week or month asked for; without one, trending now.
+    let ranked = await trendingListings(deps.database, deps.now(), range === ALL_DAYS ? undefined : range);
     if (q.submitter) ranked = ranked.filter((l) => l.submitter?.username === q.submitter);
+    nextLink(c, q.p, page.offset + page.limit < ranked.length);
     return c.json(ranked.slice(page.offset, page.offset + page.limit).map(hfDailyPaper));
   }
-  const range = q.date ? { from: q.date, to: q.date } : (q.week ?? q.month ?? ALL_DAYS);
   // A day's list is ordered by upvotes, as on its page; without a period, the newest listings come first.
   const sort = q.sort ?? (range === ALL_DAYS ? 'publishedAt' : 'upvotes');
   const list = await listingsInRange(deps.database.db, range, page, sort, q.submitter);
+  nextLink(c, q.p, page.offset + page.limit < list.total);
   return c.json(list.items.map(hfDailyPaper));
 };
+
+/** `Link: <…?p=N+1>; rel="next"` when there is a next page (clients page until it is gone), as Hugging Face sends. */
+export function nextLink(c: Context, p: number, more: boolean): void {
+  if (!more) return;
+  const url = new URL(c.req.url);
+  url.searchParams.set('p', String(p + 1));
+  c.header('Link', `<${url.toString()}>; rel="next"`);
+}
+
+/** An id in arXiv's shape (`1234.56789`, `hep-th/9901001`), whether or not such a paper can exist: unknown → 404. */
+const WELL_FORMED_ID = /^(?:\d{4}\.\d{4,5}|[a-z]+(?:-[a-z]+)*(?:\.[A-Za-z]{2})?\/\d{7})(?:v\d+)?$/;
 
 /** GET /api/papers/:id (and /api/papers/:archive/:number for old-style ids) */
 export const paperById = (deps: Deps) => async (c: Context) => {
   const archive = c.req.param('archive');
   const raw = archive ? `${archive}/${c.req.param('number')}` : (c.req.param('id') ?? '');
   const ref = parseArxivId(raw);
-  if (!ref) return apiError(c, 400, `id: "${raw.slice(0, 100)}" is not an arXiv id`);
+  if (!ref) {
+    // Hugging Face answers 404 for an id in the right shape that names no paper (`1234.56789`), 400 for the rest.
+    if (WELL_FORMED_ID.test(raw)) return apiError(c, 404, `paper ${raw} not found`);
+    return apiError(c, 400, `id: "${raw.slice(0, 100)}" is not an arXiv id`);
+  }
   const found = await paperWithListings(deps.database.db, ref.id);
   if (!found) return apiError(c, 404, `paper ${ref.id} not found`);
-  return c.json(hfPaper(found.paper, found.organization, found.listings[0]));
+  return c.json({ ...hfPaper(found.paper, found.organization, found.listings[0]), ...hfLinkedRepos(found.paper) });
+};
+
+/** GET /api/arxiv/:id/repos: the models, datasets and Spaces linked to a paper (empty lists when none were imported). */
+export const arxivRepos = (deps: Deps) => async (c: Context) => {
+  const archive = c.req.param('archive');
+  const raw = archive ? `${archive}/${c.req.param('number')}` : (c.req.param('id') ?? '');
+  const ref = parseArxivId(raw);
+  if (!ref) return WELL_FORMED_ID.test(raw) ? apiError(c, 404, `paper ${raw} not found`) : apiError(c, 400, `id: "${raw.slice(0, 100)}" is not an arXiv id`);
+  const found = await paperWithListings(deps.database.db, ref.id);
+  const r = found?.paper.hfRepos ?? { models: [], datasets: [], spaces: [] };
+  return c.json({ models: r.models, datasets: r.datasets, spaces: r.spaces });
 };

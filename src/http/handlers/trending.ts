@@ -2,18 +2,28 @@
 import type { Context } from 'hono';
 import { html } from 'hono/html';
 import type { Database } from '../../db/connection.ts';
-import { latestListingTime, listingsSince, type Listing } from '../../db/queries/lists.ts';
-import { addDays } from '../../domain/dates.ts';
+import { latestListingTime, listingsBetween, listingsSince, type Listing } from '../../db/queries/lists.ts';
+import { addDays, type DayRange } from '../../domain/dates.ts';
 import { rankTrending, trendingReference, TRENDING_WINDOW_DAYS } from '../../domain/trending.ts';
 import { htmlError, PAGE_SIZE, pageParam, frame, votingFor, type Deps } from '../context.ts';
 import { cardFromListing, cardList, pager } from '../views/cards.ts';
 import { layout } from '../views/layout.ts';
 
 /** Listings ranked by trending score, best first: shared by the page, the feeds and the API. */
-export async function trendingListings(database: Database, now: Date): Promise<Listing[]> {
+export async function trendingListings(database: Database, now: Date, period?: DayRange): Promise<Listing[]> {
+  if (period) return rankListings(await listingsBetween(database.db, period), periodReference(now, period));
   const reference = trendingReference(now, await latestListingTime(database.db));
   const since = addDays(reference.toISOString().slice(0, 10), -TRENDING_WINDOW_DAYS);
-  const listings = await listingsSince(database.db, since);
+  return rankListings(await listingsSince(database.db, since), reference);
+}
+
+/** Within a day, week or month: ages counted from the end of that period (or now, while it runs). */
+function periodReference(now: Date, period: DayRange): Date {
+  const end = new Date(`${addDays(period.to, 1)}T00:00:00.000Z`);
+  return end < now ? end : now;
+}
+
+function rankListings(listings: Listing[], reference: Date): Listing[] {
   const ranked = rankTrending(
     listings.map((l) => ({
       paperId: l.paper.id, upvotes: l.paper.upvotes, comments: l.entry.numComments,

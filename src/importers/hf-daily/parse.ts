@@ -89,6 +89,8 @@ function parseEntry(raw: unknown, n: number, day: string | undefined): ImportRec
     githubStars: num(p.githubStars),
     projectPage: optionalText(p.projectPage),
     organization: organization(p.organization ?? raw.organization),
+    // Every key as sent, in its order (githubRepoAddedBy, ai_summary_model, names untrimmed…): HF-shaped answers give it back.
+    hfPaper: p,
   };
   if (Array.isArray(p.authors)) {
     const hfAuthors = p.authors.map((a, i): HfAuthor => {
@@ -120,6 +122,8 @@ function parseEntry(raw: unknown, n: number, day: string | undefined): ImportRec
     thumbnail: optionalText(raw.thumbnail),
     mediaUrls: strings(raw.mediaUrls) ?? strings(p.mediaUrls), // paper.mediaUrls (2025-03+) repeats the top level
     isAuthorParticipating: typeof raw.isAuthorParticipating === 'boolean' ? raw.isAuthorParticipating : undefined,
+    hfEntry: withoutPaper(raw),
+    hfPublishedAt: typeof raw.publishedAt === 'string' && toIsoTimestamp(raw.publishedAt) ? raw.publishedAt : undefined,
   };
   // Early files (2024-03 → 06) have a single `mediaUrl`; almost always it is the auto-generated social
   // card, i.e. what later files call `thumbnail`, and only rarely a real uploaded image or video.
@@ -131,6 +135,12 @@ function parseEntry(raw: unknown, n: number, day: string | undefined): ImportRec
   // The list's day dates this capture of the community fields: the latest capture of a paper wins.
   paper.observedOn = entryDay;
   return { paper: dropUndefined(paper), entry: dropUndefined(entry) };
+}
+
+/** The entry's own keys (submitterOrganization, legacy mediaUrl…), in order, without the paper. */
+function withoutPaper(raw: Obj): Obj {
+  const { paper: _paper, ...rest } = raw;
+  return rest;
 }
 
 const SOCIAL_THUMBNAIL = /^https:\/\/cdn-thumbnails\.huggingface\.co\/social-thumbnails\//;
