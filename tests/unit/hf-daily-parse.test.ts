@@ -54,13 +54,18 @@ test('2024-03 (compact JSON, mediaUrl, author user objects, no submittedBy)', ()
   for (const k of ['discussionId', 'aiSummary', 'aiKeywords', 'githubRepo', 'githubStars', 'organization'] as const) {
     assert.ok(!(k in a.paper), `${k} absent`);
   }
-  assert.deepEqual(a.entry, {
+  const { hfEntry, ...entry } = a.entry!;
+  assert.deepEqual(entry, {
     paperId: '2403.06634',
     day: '2024-03-12',
     listedAt: '2024-03-12T02:02:44.360Z',
     numComments: 5,
     mediaUrls: ['https://cdn-uploads.huggingface.co/production/uploads/60f1abe7544c2adfd699860c/dhiUnxDGTRatavk4pKf9h.png'],
+    hfPublishedAt: '2024-03-12T02:02:44.360Z',
   });
+  // The entry as sent, legacy `mediaUrl` included, in its order, without the paper (kept on its own).
+  assert.deepEqual(Object.keys(hfEntry!), ['publishedAt', 'title', 'mediaUrl', 'numComments']);
+  assert.equal(a.paper.hfPaper?.id, '2403.06634');
   // A wrapped title is kept as given; a `mediaUrl` that is the social card becomes the thumbnail.
   assert.equal(b.paper.title, 'Adding NVMe SSDs to Enable and Accelerate 100B Model Fine-tuning on a\n  Single GPU');
   assert.equal(b.entry?.thumbnail, 'https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/2403.06504.png');

@@ -99,9 +99,6 @@ const shownUpvotes = sql<number>`papers.upvotes + papers.member_upvotes`;
  */
 const entryPublishedAt = sql<string>`coalesce(e.hf_published_at, papers.published_at, e.listed_at, '')`;
 
-/** The comments a listing shows: Hugging Face's count when it was imported plus this site's comments. */
-const shownComments = sql<number>`e.num_comments + papers.comments_count`;
-
 function toListing(r: ListingRow): Listing {
   const paper = shownPaper(r, r.o_name);
   return {
@@ -132,6 +129,9 @@ function toListing(r: ListingRow): Listing {
 /** `upvotes`: most upvoted first. `publishedAt`: most recently listed first (Hugging Face's meaning). */
 export type ListingSort = 'upvotes' | 'publishedAt';
 
+/** The comments a listing shows: Hugging Face's count when it was imported plus this site's comments. */
+const shownComments = sql<number>`e.num_comments + papers.comments_count`;
+
 /** Listings of the days in a range, most upvoted first (or newest arXiv date first), one page of them. */
 export async function listingsInRange(
   db: Db,
@@ -149,7 +149,7 @@ export async function listingsInRange(
   q = sort === 'upvotes'
     ? q.orderBy(sql`case when e.featured_at is null then 1 else 0 end`).orderBy(shownUpvotes, 'desc')
         // Hugging Face's tie-break: the entry's publishedAt, newest first, then the submission time.
-        .orderBy(entryPublishedAt, 'desc').orderBy(sql`coalesce(e.submitted_at, e.listed_at, '')`, 'desc').orderBy(shownComments, 'desc').orderBy('e.day', 'desc')
+        .orderBy(entryPublishedAt, 'desc').orderBy(sql`coalesce(e.submitted_at, e.listed_at, '')`, 'desc').orderBy(shownComments, 'desc').orderBy('e.day', 'desc').orderBy('papers.id', 'desc')
     : q.orderBy('e.day', 'desc').orderBy('e.listed_at', 'desc').orderBy(shownUpvotes, 'desc');
   const rows = await q.orderBy('papers.id').limit(page.limit).offset(page.offset).execute();
   const count = await filter(
