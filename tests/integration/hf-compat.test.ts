@@ -9,7 +9,8 @@
  * day of it and allows only the documented differences.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Database } from '../../src/db/connection.ts';
@@ -95,6 +96,25 @@ for (const engine of ENGINES) {
       // list_papers: GET /api/papers/search?q=&limit=
       const found = (await (await server.get('/api/papers/search?q=recommendation&limit=5')).json()) as any[];
       assert.ok(found.some((e) => e.paper.id === '2605.28293'));
+    });
+
+    test('linked models, datasets and Spaces an import brings: in paper_info, /api/arxiv/ID/repos and on the paper page', async () => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'dp-hfcompat-'));
+      const file = path.join(dir, '2026-05-29.json');
+      const model = { id: 'acme/prorl-7b', author: 'acme', likes: 3, downloads: 10 };
+      writeFileSync(file, JSON.stringify([{
+        paper: { ...fixture('2026-05-28')[0]!.paper, linkedModels: [model], linkedDatasets: [], linkedSpaces: [{ id: 'acme/demo<x>' }] },
+        publishedAt: '2026-05-26T20:00:00.000Z', title: 'ProRL', numComments: 0,
+      }]));
+      assert.equal((await importFiles(database, [file])).rejected, 0);
+      const info = (await (await server.get('/api/papers/2605.28293')).json()) as any;
+      assert.deepEqual([info.linkedModels, info.numTotalModels, info.linkedDatasets, info.numTotalSpaces], [[model], 1, [], 1]);
+      const repos = (await (await server.get('/api/arxiv/2605.28293/repos')).json()) as any;
+      assert.deepEqual(repos.models, [model]);
+      const page = await (await server.get('/papers/2605.28293')).text();
+      assert.match(page, /<h2 id="repos-h">On Hugging Face<\/h2>/);
+      assert.match(page, /href="https:\/\/huggingface.co\/acme\/prorl-7b"/);
+      assert.doesNotMatch(page, /demo<x>/); // not an owner/name id: not linked, and never unescaped
     });
 
     test('an id in arXiv shape that names no paper is a 404 in JSON; a malformed one a 400', async () => {

@@ -1,4 +1,5 @@
 /** A paper's page: everything we know about it, with canonical URL, OpenGraph, Twitter and JSON-LD. */
+import { linkedReposSection } from './linked-repos.ts';
 import { html, raw } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import type { Listing, Organization, PaperWithOrg } from '../../db/queries/lists.ts';
@@ -125,6 +126,7 @@ ${p.publishedAt ? html`<meta property="article:published_time" content="${p.publ
       ${p.journalRef ? html`<dt>Journal reference</dt><dd>${p.journalRef}</dd>` : ''}
       ${p.doi ? html`<dt>DOI</dt><dd>${p.doi.split(/\s+/).map((d) => html`<a href="https://doi.org/${d}">${d}</a> `)}</dd>` : ''}
     </dl></section>` : ''}
+    ${linkedReposSection(p)}
     ${similar && similar.length > 0 ? similarSection(similar, now) : ''}
     <section id="discussion" aria-labelledby="disc-h"><h2 id="disc-h">Discussion</h2>
       ${discussion}

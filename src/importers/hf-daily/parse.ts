@@ -10,6 +10,7 @@ import { parseArxivId } from '../../domain/arxiv-id.ts';
 import type {
   DailyEntryInput,
   HfAuthor,
+  HfRepos,
   ImportRecord,
   OrganizationInput,
   PaperInput,
@@ -91,6 +92,7 @@ function parseEntry(raw: unknown, n: number, day: string | undefined): ImportRec
     organization: organization(p.organization ?? raw.organization),
     // Every key as sent, in its order (githubRepoAddedBy, ai_summary_model, names untrimmed…): HF-shaped answers give it back.
     hfPaper: p,
+    hfRepos: linkedRepos(p),
   };
   if (Array.isArray(p.authors)) {
     const hfAuthors = p.authors.map((a, i): HfAuthor => {
@@ -135,6 +137,16 @@ function parseEntry(raw: unknown, n: number, day: string | undefined): ImportRec
   // The list's day dates this capture of the community fields: the latest capture of a paper wins.
   paper.observedOn = entryDay;
   return { paper: dropUndefined(paper), entry: dropUndefined(entry) };
+}
+
+/** `linkedModels`, `linkedDatasets`, `linkedSpaces` where the object has them (a paper_info answer mirrored). */
+function linkedRepos(p: Obj): HfRepos | undefined {
+  const list = (v: unknown) => (Array.isArray(v) ? v.filter(isObj) : undefined);
+  const models = list(p.linkedModels);
+  const datasets = list(p.linkedDatasets);
+  const spaces = list(p.linkedSpaces);
+  if (!models && !datasets && !spaces) return undefined;
+  return { models: models ?? [], datasets: datasets ?? [], spaces: spaces ?? [] };
 }
 
 /** The entry's own keys (submitterOrganization, legacy mediaUrl…), in order, without the paper. */
