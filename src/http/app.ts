@@ -19,6 +19,7 @@ import { mailPreview } from './handlers/mail-preview.ts';
 import { categoryPage, organizationPage } from './handlers/collections.ts';
 import { dayPage, latestDay, monthPage, pickDay, weekPage } from './handlers/lists.ts';
 import { paperDetail } from './handlers/paper.ts';
+import { markdownWhenAsked, paperMarkdownFile } from './handlers/paper-markdown.ts';
 import { similarApi } from './handlers/similar.ts';
 import { vote } from './handlers/vote.ts';
 import { editorAction, submit, submitApi, submitPage } from './handlers/submit.ts';
@@ -176,8 +177,13 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   app.get('/papers/search', searchPage(deps));
   app.get('/search', searchPage(deps));
   app.get('/papers/search/:file', searchFeed(deps));
-  app.get(`/papers/${NEW_ID}`, paperDetail(deps));
-  app.get(`/papers/${OLD_ID}`, paperDetail(deps));
+  // A paper as Markdown, for agents (handlers/paper-markdown.ts): /papers/ID.md, or the page's address with
+  // `Accept: text/markdown`.
+  app.get('/papers/:file{[0-9]{4}\\.[0-9]{4,5}(?:v[0-9]+)?\\.md}', paperMarkdownFile(deps));
+  app.get('/papers/:archive{[a-z]+(?:-[a-z]+)*(?:\\.[A-Za-z]{2})?}/:mdnumber{[0-9]{7}(?:v[0-9]+)?\\.md}', paperMarkdownFile(deps));
+  app.get('/papers/:file{.+\\.md}', paperMarkdownFile(deps)); // anything else: a 400 naming the id
+  app.get(`/papers/${NEW_ID}`, markdownWhenAsked(deps), paperDetail(deps));
+  app.get(`/papers/${OLD_ID}`, markdownWhenAsked(deps), paperDetail(deps));
   app.get('/papers/:id', paperDetail(deps)); // anything else: a 400 page naming what an id looks like
   app.post(`/papers/${NEW_ID}/vote`, vote(deps));
   app.post(`/papers/${OLD_ID}/vote`, vote(deps));
