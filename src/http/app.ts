@@ -32,7 +32,7 @@ import { csrfProtection } from './middleware/csrf.ts';
 import { limitBody, MAX_REQUEST_BYTES } from './middleware/body-limit.ts';
 import { rateLimit, RateLimiter } from './middleware/rate-limit.ts';
 import { databaseStore } from './middleware/rate-limit-stores.ts';
-import { loadViewer } from './middleware/session.ts';
+import { loadViewer, refuseInvalidToken } from './middleware/session.ts';
 import * as account from './handlers/account.ts';
 import * as setup from './handlers/setup.ts';
 import * as collections from './handlers/member-collections.ts';
@@ -123,6 +123,7 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
     if (c.req.method === 'GET' || c.req.method === 'HEAD' || c.req.method === 'OPTIONS') return tiers.read(c, next);
     return (AUTH_PATHS.has(c.req.path) ? tiers.auth : tiers.write)(c, next);
   });
+  app.use('*', refuseInvalidToken);
   app.use('*', limitBody(MAX_REQUEST_BYTES, `the request is larger than ${MAX_REQUEST_BYTES / 1024} KB`, deps));
   app.use('*', csrfProtection(deps));
 
