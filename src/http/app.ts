@@ -20,6 +20,7 @@ import { categoryPage, organizationPage } from './handlers/collections.ts';
 import { dayPage, latestDay, monthPage, pickDay, weekPage } from './handlers/lists.ts';
 import { paperDetail } from './handlers/paper.ts';
 import { markdownWhenAsked, paperMarkdownFile } from './handlers/paper-markdown.ts';
+import { mcpEndpoint, mcpMethodNotAllowed } from './mcp.ts';
 import { similarApi } from './handlers/similar.ts';
 import { vote } from './handlers/vote.ts';
 import { editorAction, submit, submitApi, submitPage } from './handlers/submit.ts';
@@ -121,6 +122,7 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
     // An OAuth callback calls the provider twice: it counts as a log-in.
     if (c.req.method === 'GET' && /^\/auth\/[^/]+\/callback$/.test(c.req.path)) return tiers.auth(c, next);
     if (c.req.method === 'GET' || c.req.method === 'HEAD' || c.req.method === 'OPTIONS') return tiers.read(c, next);
+    if (c.req.path === '/mcp') return tiers.read(c, next); // the agent interface only reads (src/http/mcp.ts)
     return (AUTH_PATHS.has(c.req.path) ? tiers.auth : tiers.write)(c, next);
   });
   app.use('*', refuseInvalidToken);
@@ -263,6 +265,9 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   app.get('/api/papers/:id', paperById(deps)); // anything else: a 400 naming the id
   // Similar papers by embedding ([] without a semantic index; src/http/handlers/similar.ts).
   for (const paper of [NEW_ID, OLD_ID]) app.get(`/api/papers/${paper}/similar`, similarApi(deps));
+  // The agent interface (src/http/mcp.ts): an MCP server over Streamable HTTP, stateless.
+  app.post('/mcp', mcpEndpoint(deps));
+  app.on(['GET', 'DELETE'], '/mcp', mcpMethodNotAllowed);
   app.get('/api/openapi.json', (c) => c.json(openApiDocument(deps.site)));
 
   // Discussion: comments and replies on papers, their edits, deletions and upvotes. Pages post forms that

@@ -81,5 +81,19 @@ for (const engine of ENGINES) {
         assert.equal(malformed.status, 429);
       });
     });
+
+    test('the MCP server counts in the same read tiers', async () => {
+      await withServer(async (s) => {
+        const post = (headers: Record<string, string> = {}) =>
+          fetch(`${s.base}/mcp`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+            body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
+          }).then(async (r) => (await r.arrayBuffer(), r.status));
+        const anon = [await post(), await post(), await post(), await post()];
+        assert.deepEqual(anon, [200, 200, 200, 429]);
+        assert.equal(await post({ authorization: `Bearer ${token}` }), 200);
+      });
+    });
   });
 }
