@@ -21,6 +21,7 @@ import { dayPage, latestDay, monthPage, pickDay, weekPage } from './handlers/lis
 import { paperDetail } from './handlers/paper.ts';
 import { markdownWhenAsked, paperMarkdownFile } from './handlers/paper-markdown.ts';
 import { mcpEndpoint, mcpMethodNotAllowed } from './mcp.ts';
+import { listCollections } from './api/collections.ts';
 import { similarApi } from './handlers/similar.ts';
 import { vote } from './handlers/vote.ts';
 import { editorAction, submit, submitApi, submitPage } from './handlers/submit.ts';
@@ -265,6 +266,8 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   app.get('/api/papers/:id', paperById(deps)); // anything else: a 400 naming the id
   // Similar papers by embedding ([] without a semantic index; src/http/handlers/similar.ts).
   for (const paper of [NEW_ID, OLD_ID]) app.get(`/api/papers/${paper}/similar`, similarApi(deps));
+  // Members' public collections in Hugging Face's shape (huggingface_hub's list_collections; src/http/api/collections.ts).
+  app.get('/api/collections', listCollections(deps));
   // The agent interface (src/http/mcp.ts): an MCP server over Streamable HTTP, stateless.
   app.post('/mcp', mcpEndpoint(deps));
   app.on(['GET', 'DELETE'], '/mcp', mcpMethodNotAllowed);

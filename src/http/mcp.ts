@@ -24,6 +24,7 @@ import { hfPaper } from './api/hf-format.ts';
 import { markdownOfPaper } from './handlers/paper-markdown.ts';
 import { trendingListings } from './handlers/trending.ts';
 import { similarPapers } from './handlers/similar.ts';
+import { collectionUrl } from './views/member-collections.ts';
 
 /** Longest abstract in list answers; paper_details and read_paper give the whole text. */
 export const MCP_ABSTRACT_CHARS = 600;
@@ -216,7 +217,7 @@ export function agentServer(deps: Deps, member: User | null): McpServer {
       return json({
         collections: collections.map((c) => ({
           id: c.id, name: c.name, public: c.isPublic, papers: c.paperCount, updatedAt: c.updatedAt,
-          url: new URL(`/users/${encodeURIComponent(c.owner)}/collections/${c.slug}`, deps.site.publicUrl).toString(),
+          url: new URL(collectionUrl(c), deps.site.publicUrl).toString(),
         })),
       });
     },
