@@ -73,3 +73,33 @@ export const listCollections = (deps: Deps) => async (c: Context) => {
 };
 
 const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+
+/** The OpenAPI description of GET /api/collections (merged into src/http/api/openapi.ts). */
+export function collectionsOpenApi() {
+  const error = { description: 'A parameter is malformed; the message names it.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+  return {
+    paths: {
+      '/api/collections': {
+        get: {
+          operationId: 'listCollections',
+          summary: "Members' public collections, in Hugging Face's collection shape",
+          description:
+            `As huggingface_hub's list_collections reads them: slug, title, owner, lastUpdated, private, theme, upvotes and the first ${ITEMS_PER_COLLECTION} items ` +
+            '(`_id`, `id`, `type` "paper", `position`, `note`). Most recently changed first, whatever `sort` says (collections have no upvotes here).',
+          parameters: [
+            { name: 'item', in: 'query', description: 'Only collections holding this item: papers/ARXIV_ID (models/…, datasets/…, spaces/… answer []).', schema: { type: 'string' } },
+            { name: 'owner', in: 'query', description: 'Only this member’s collections.', schema: { type: 'string' } },
+            { name: 'q', in: 'query', description: 'Words in the title (case-insensitive).', schema: { type: 'string', maxLength: 100 } },
+            { name: 'sort', in: 'query', description: 'Accepted for compatibility; the order is always most recently changed first.', schema: { type: 'string', enum: ['lastModified', 'trending', 'upvotes'] } },
+            { name: 'limit', in: 'query', description: 'How many collections.', schema: { type: 'integer', minimum: 1, maximum: COLLECTIONS_MAX_LIMIT, default: COLLECTIONS_MAX_LIMIT } },
+          ],
+          responses: {
+            200: { description: 'Collections.', content: { 'application/json': { schema: { type: 'array', items: { type: 'object' } } } } },
+            304: { description: 'Not modified.' },
+            400: error,
+          },
+        },
+      },
+    },
+  };
+}
