@@ -53,6 +53,10 @@ for (const engine of ENGINES) {
       const missingNegotiated = await site.server.get('/papers/2101.00001', { accept: 'text/markdown' });
       assert.equal(missingNegotiated.status, 404);
       assert.match(await missingNegotiated.text(), /not found/);
+      // Old-style ids take two segments.
+      const old = await site.server.get('/papers/hep-th/9901001.md');
+      assert.equal(old.status, 404);
+      assert.match(await old.text(), /paper hep-th\/9901001 not found/);
       for (const bad of ['/papers/not-an-id.md', '/papers/1234.5.md', '/papers/%3Cscript%3E.md']) {
         const res = await site.server.get(bad);
         assert.equal(res.status, 400, bad);
