@@ -89,6 +89,8 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   );
   // Any origin may call the API; credentials (cookies) are never allowed cross-origin, so writes from
   // another site need a personal access token.
+  // Browser-based MCP clients too (src/http/mcp.ts): a token names the member there, never a cookie.
+  app.use('/mcp', cors({ origin: '*', allowMethods: ['POST', 'GET', 'DELETE', 'OPTIONS'], allowHeaders: ['Authorization', 'Content-Type', 'Accept', 'Mcp-Protocol-Version', 'Mcp-Session-Id'], exposeHeaders: ['WWW-Authenticate', 'Mcp-Session-Id'], maxAge: 86400 }));
   app.use('/api/*', cors({ origin: '*', allowMethods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE', 'OPTIONS'], allowHeaders: ['Authorization', 'Content-Type', 'If-None-Match'], maxAge: 86400 }));
 
   // Liveness (the process answers) and readiness (the database does): src/http/handlers/health.ts.

@@ -183,6 +183,13 @@ for (const engine of ENGINES) {
     });
 
     test('HTTP edges: GET is 405 (stateless), a body that is not JSON is a JSON-RPC parse error', async () => {
+      // Browser-based clients may call it from anywhere (no cookies are sent or used).
+      const preflight = await fetch(new URL('/mcp', site.server.base), {
+        method: 'OPTIONS', headers: { origin: 'https://inspector.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type, mcp-protocol-version' },
+      });
+      assert.equal(preflight.status, 204);
+      assert.equal(preflight.headers.get('access-control-allow-origin'), '*');
+      assert.match(preflight.headers.get('access-control-allow-headers') ?? '', /Authorization/);
       const get = await site.server.get('/mcp', { accept: 'text/event-stream' });
       assert.equal(get.status, 405);
       assert.equal(get.headers.get('allow'), 'POST');
