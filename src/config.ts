@@ -36,6 +36,8 @@ export interface Config {
   digest: { dailyDays: number[] };
   /** TRUST_PROXY: which X-Forwarded-For hop is the client (none: the socket's address). */
   trustProxy: TrustProxy;
+  /** API_TOKEN_READ_LIMIT: reads a minute per member for requests with a valid API token (src/http/middleware/rate-limit.ts). */
+  apiTokenReadLimit: number;
   /** REDIS_URL: rate limits counted in Redis (all tiers) instead of the database (auth, write) and memory (read). */
   redisUrl: string | null;
   /** The arXiv API's query endpoint, for papers members submit that are not in the database yet. */
@@ -198,6 +200,7 @@ const EnvSchema = z.object({
       if ('error' in t) ctx.addIssue({ code: 'custom', message: `expected false, the number of proxies in front (1, 2…), or the trusted proxies' addresses or CIDR ranges (e.g. 10.0.0.0/8, ::1): ${t.error}` });
     })
     .default('false'),
+  API_TOKEN_READ_LIMIT: z.coerce.number({ error: 'expected a number of requests a minute' }).int('expected a whole number').min(1, 'expected 1 or more').max(1_000_000, 'expected at most 1000000').default(3000),
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'expected redis://[:password@]host:port[/db] or rediss://…' }).optional(),
   ARXIV_API_URL: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).default('https://export.arxiv.org/api/query'),
   SUBMIT_WHO: z.enum(['verified', 'claimed', 'editors'], { error: 'expected verified, claimed or editors' }).default(DEFAULT_RULES.who),
@@ -344,6 +347,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mail: { smtpUrl: e.SMTP_URL ?? null, from: e.MAIL_FROM ?? `${e.SITE_NAME} <noreply@${new URL(e.PUBLIC_URL ?? 'http://localhost').hostname}>`, dkim: dkimConfig(e) },
     digest: { dailyDays: parseDigestDays(e.DIGEST_DAILY_DAYS)! },
     trustProxy: parseTrustProxy(e.TRUST_PROXY) as TrustProxy,
+    apiTokenReadLimit: e.API_TOKEN_READ_LIMIT,
     redisUrl: e.REDIS_URL ?? null,
     arxivApiUrl: e.ARXIV_API_URL,
     submissions: {

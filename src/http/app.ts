@@ -19,6 +19,9 @@ import { mailPreview } from './handlers/mail-preview.ts';
 import { categoryPage, organizationPage } from './handlers/collections.ts';
 import { dayPage, latestDay, monthPage, pickDay, weekPage } from './handlers/lists.ts';
 import { paperDetail } from './handlers/paper.ts';
+import { markdownWhenAsked, paperMarkdownFile } from './handlers/paper-markdown.ts';
+import { mcpEndpoint, mcpMethodNotAllowed } from './mcp.ts';
+import { listCollections } from './api/collections.ts';
 import { similarApi } from './handlers/similar.ts';
 import { vote } from './handlers/vote.ts';
 import { editorAction, submit, submitApi, submitPage } from './handlers/submit.ts';
@@ -31,7 +34,7 @@ import { csrfProtection } from './middleware/csrf.ts';
 import { limitBody, MAX_REQUEST_BYTES } from './middleware/body-limit.ts';
 import { rateLimit, RateLimiter } from './middleware/rate-limit.ts';
 import { databaseStore } from './middleware/rate-limit-stores.ts';
-import { loadViewer } from './middleware/session.ts';
+import { loadViewer, refuseInvalidToken } from './middleware/session.ts';
 import * as account from './handlers/account.ts';
 import * as setup from './handlers/setup.ts';
 import * as collections from './handlers/member-collections.ts';
@@ -86,6 +89,8 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   );
   // Any origin may call the API; credentials (cookies) are never allowed cross-origin, so writes from
   // another site need a personal access token.
+  // Browser-based MCP clients too (src/http/mcp.ts): a token names the member there, never a cookie.
+  app.use('/mcp', cors({ origin: '*', allowMethods: ['POST', 'GET', 'DELETE', 'OPTIONS'], allowHeaders: ['Authorization', 'Content-Type', 'Accept', 'Mcp-Protocol-Version', 'Mcp-Session-Id'], exposeHeaders: ['WWW-Authenticate', 'Mcp-Session-Id'], maxAge: 86400 }));
   app.use('/api/*', cors({ origin: '*', allowMethods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE', 'OPTIONS'], allowHeaders: ['Authorization', 'Content-Type', 'If-None-Match'], maxAge: 86400 }));
 
   // Liveness (the process answers) and readiness (the database does): src/http/handlers/health.ts.
@@ -120,8 +125,10 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
     // An OAuth callback calls the provider twice: it counts as a log-in.
     if (c.req.method === 'GET' && /^\/auth\/[^/]+\/callback$/.test(c.req.path)) return tiers.auth(c, next);
     if (c.req.method === 'GET' || c.req.method === 'HEAD' || c.req.method === 'OPTIONS') return tiers.read(c, next);
+    if (c.req.path === '/mcp') return tiers.read(c, next); // the agent interface only reads (src/http/mcp.ts)
     return (AUTH_PATHS.has(c.req.path) ? tiers.auth : tiers.write)(c, next);
   });
+  app.use('*', refuseInvalidToken);
   app.use('*', limitBody(MAX_REQUEST_BYTES, `the request is larger than ${MAX_REQUEST_BYTES / 1024} KB`, deps));
   app.use('*', csrfProtection(deps));
 
@@ -176,8 +183,13 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   app.get('/papers/search', searchPage(deps));
   app.get('/search', searchPage(deps));
   app.get('/papers/search/:file', searchFeed(deps));
-  app.get(`/papers/${NEW_ID}`, paperDetail(deps));
-  app.get(`/papers/${OLD_ID}`, paperDetail(deps));
+  // A paper as Markdown, for agents (handlers/paper-markdown.ts): /papers/ID.md, or the page's address with
+  // `Accept: text/markdown`.
+  app.get('/papers/:file{[0-9]{4}\\.[0-9]{4,5}(?:v[0-9]+)?\\.md}', paperMarkdownFile(deps));
+  app.get('/papers/:archive{[a-z]+(?:-[a-z]+)*(?:\\.[A-Za-z]{2})?}/:mdnumber{[0-9]{7}(?:v[0-9]+)?\\.md}', paperMarkdownFile(deps));
+  app.get('/papers/:file{.+\\.md}', paperMarkdownFile(deps)); // anything else: a 400 naming the id
+  app.get(`/papers/${NEW_ID}`, markdownWhenAsked(deps), paperDetail(deps));
+  app.get(`/papers/${OLD_ID}`, markdownWhenAsked(deps), paperDetail(deps));
   app.get('/papers/:id', paperDetail(deps)); // anything else: a 400 page naming what an id looks like
   app.post(`/papers/${NEW_ID}/vote`, vote(deps));
   app.post(`/papers/${OLD_ID}/vote`, vote(deps));
@@ -258,6 +270,11 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   app.get('/api/arxiv/:id/repos', arxivRepos(deps));
   // Similar papers by embedding ([] without a semantic index; src/http/handlers/similar.ts).
   for (const paper of [NEW_ID, OLD_ID]) app.get(`/api/papers/${paper}/similar`, similarApi(deps));
+  // Members' public collections in Hugging Face's shape (huggingface_hub's list_collections; src/http/api/collections.ts).
+  app.get('/api/collections', listCollections(deps));
+  // The agent interface (src/http/mcp.ts): an MCP server over Streamable HTTP, stateless.
+  app.post('/mcp', mcpEndpoint(deps));
+  app.on(['GET', 'DELETE'], '/mcp', mcpMethodNotAllowed);
   app.get('/api/openapi.json', (c) => c.json(openApiDocument(deps.site)));
 
   // Discussion: comments and replies on papers, their edits, deletions and upvotes. Pages post forms that

@@ -58,7 +58,8 @@ export type Deps = Required<AppDeps>;
  * the /api/ routes only (docs/decisions/0015-account-hardening.md).
  */
 export type Auth = { via: 'session'; sessionToken: string; signedInAt: string } | { via: 'token' };
-export type AppEnv = { Variables: { viewer: User | null; auth: Auth | null } };
+/** `tokenRefusal`: why the request's Authorization header was refused (answered 401 after the address's rate limit counts it). */
+export type AppEnv = { Variables: { viewer: User | null; auth: Auth | null; tokenRefusal: string | undefined } };
 export type Ctx = Context<AppEnv>;
 
 /** Cookie names. `__Host-` would pin them to the host, but it needs HTTPS; plain names work on both. */

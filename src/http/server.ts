@@ -7,7 +7,7 @@ import { createApp, type AppDeps } from './app.ts';
 import { openSemanticIndex } from '../search/semantic.ts';
 import type { VectorIndex } from '../search/vectors.ts';
 import { describeTrustProxy } from '../domain/client-address.ts';
-import { RateLimiter } from './middleware/rate-limit.ts';
+import { API_TOKEN_READ_TIER, RateLimiter } from './middleware/rate-limit.ts';
 import { databaseStore, redisStore } from './middleware/rate-limit-stores.ts';
 
 /** `extra`: what the command adds (the background jobs, for /admin/jobs; the semantic index it shares with them). */
@@ -17,7 +17,8 @@ export async function startServer(config: Config, database: Database, extra: Pic
   // Rate limits: counted in Redis when REDIS_URL is set, else in the database (auth, write) and memory (read).
   const rateLimiter = new RateLimiter(config.redisUrl ? await redisStore(config.redisUrl) : databaseStore(database));
   console.log(`${describeTrustProxy(config.trustProxy)}; rate limits counted in ${config.redisUrl ? 'Redis' : 'the database (log-in, writes) and memory (reads)'}`);
-  const app = createApp({ database, site: config.site, mailer: createMailer(database, config.mail), trustProxy: config.trustProxy, rateLimiter, arxivApiUrl: config.arxivApiUrl, submissionRules: config.submissions, oauth: config.oauth, semantic, ...extra });
+  const app = createApp({ database, site: config.site, mailer: createMailer(database, config.mail), trustProxy: config.trustProxy, rateLimiter, arxivApiUrl: config.arxivApiUrl, submissionRules: config.submissions, oauth: config.oauth, semantic, ...extra,
+    rateLimits: { apiToken: { ...API_TOKEN_READ_TIER, limit: config.apiTokenReadLimit } } });
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(server));
     server.once('error', reject);

@@ -5,7 +5,7 @@
  * so that parallel requests cannot pass them on either engine. Writes that change what anonymous
  * visitors see (a public collection, or a change of visibility) bump the data version.
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Organization, Page, PageRequest } from './lists.ts';
 import { organizationOf, paperQuery, shownPaper } from './lists.ts';
 import type { Paper } from '../../domain/merge.ts';
@@ -264,4 +264,49 @@ export async function deleteCollection(db: Db, id: number, userId: number): Prom
     if (r.is_public === 1) await bumpDataVersion(trx);
     return true;
   });
+}
+
+/** What GET /api/collections filters public collections by (src/http/api/collections.ts). */
+export interface PublicCollectionFilter {
+  /** Only collections holding this paper. */
+  paperId?: string;
+  /** Only this member's. */
+  owner?: string;
+  /** Words in the name (case-insensitive substring). */
+  q?: string;
+  limit: number;
+}
+
+/** Public collections, most recently changed first, with up to `itemsEach` of their papers (most recently added first). */
+export async function publicCollections(db: Db, f: PublicCollectionFilter, itemsEach: number): Promise<{ collection: Collection; ownerFullname: string | null; items: CollectedPaper[] }[]> {
+  let q = collectionQuery(db).select('u.display_name').where('c.is_public', '=', 1);
+  if (f.paperId !== undefined) {
+    const paperId = f.paperId;
+    q = q.where((eb) => eb.exists(eb.selectFrom('collection_papers as cp').select('cp.paper_id').whereRef('cp.collection_id', '=', 'c.id').where('cp.paper_id', '=', paperId)));
+  }
+  if (f.owner !== undefined) q = q.where('u.username', '=', f.owner);
+  if (f.q !== undefined && f.q !== '') {
+    const pattern = `%${f.q.toLowerCase().replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+    q = q.where(sql<boolean>`lower(c.name) like ${pattern} escape '\\'`);
+  }
+  const rows = await q.orderBy('c.updated_at', 'desc').orderBy('c.id', 'desc').limit(f.limit).execute();
+  const ids = rows.map((r) => r.id);
+  const items = new Map<number, CollectedPaper[]>(ids.map((id) => [id, []]));
+  if (ids.length > 0 && itemsEach > 0) {
+    // Every paper of these collections in one query; a collection holds at most a few hundred.
+    const papers = await paperQuery(db)
+      .innerJoin('collection_papers as cp', 'cp.paper_id', 'papers.id')
+      .select(['cp.collection_id as cp_collection_id', 'cp.note as cp_note', 'cp.added_at as cp_added_at'])
+      .where('cp.collection_id', 'in', ids)
+      .orderBy('cp.added_at', 'desc')
+      .orderBy('papers.id')
+      .execute();
+    for (const r of papers) {
+      const list = items.get(r.cp_collection_id)!;
+      if (list.length < itemsEach) {
+        list.push({ paper: shownPaper(r, r.o_name), organization: organizationOf(r), numComments: r.comments_count, note: r.cp_note, addedAt: r.cp_added_at });
+      }
+    }
+  }
+  return rows.map((r) => ({ collection: toCollection(r), ownerFullname: r.display_name, items: items.get(r.id)! }));
 }

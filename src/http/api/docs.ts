@@ -4,6 +4,7 @@ import { html } from 'hono/html';
 import { frame, type Deps } from '../context.ts';
 import { layout } from '../views/layout.ts';
 import { openApiDocument } from './openapi.ts';
+import { tierOf } from '../middleware/rate-limit.ts';
 
 interface Param {
   name: string;
@@ -38,10 +39,16 @@ ${(op.parameters ?? []).map(
 </tbody></table></div>
 <p>Answers: ${Object.entries(op.responses).map(([code, r], i) => html`${i > 0 ? ', ' : ''}<strong>${code}</strong> ${r.description}`)}</p>`,
 )}
+<h2 id="agents">Papers as Markdown, MCP, limits</h2>
+<p><code>GET /papers/ID.md</code> (or <code>GET /papers/ID</code> with <code>Accept: text/markdown</code>) answers the paper as Markdown: title, authors, links, abstract, and the full text where the site has it.</p>
+<p>An MCP server (Model Context Protocol, Streamable HTTP) is at <code>${base}/mcp</code>: tools daily_papers, trending_papers, search_papers, paper_details, read_paper, similar_papers, and, with <code>Authorization: Bearer dp_…</code>, my_collections, collection_papers and my_saved_searches. Point an MCP client at the URL; add the header for your own collections and saved searches.</p>
+<p>Reads are limited to ${tierOf(deps, 'read').limit} a minute per address; requests with a valid token get ${tierOf(deps, 'apiToken').limit} a minute per account instead. An invalid token is a 401 and counts against the address. Every answer carries <code>RateLimit-Limit</code>, <code>RateLimit-Remaining</code> and <code>RateLimit-Reset</code>; a 429 carries <code>Retry-After</code>.</p>
 <h2>Examples</h2>
 <pre>curl '${base}/api/daily_papers?date=2024-11-08&amp;limit=5'
 curl '${base}/api/daily_papers?week=2024-W45&amp;sort=trending'
-curl '${base}/api/papers/2401.01234'</pre>
+curl '${base}/api/papers/2401.01234'
+curl '${base}/papers/2401.01234.md'
+curl '${base}/api/collections?item=papers/2401.01234'</pre>
 </div>`,
     ),
   );

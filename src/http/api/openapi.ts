@@ -4,6 +4,7 @@ import { commentsOpenApi } from './comments.ts';
 import { communityOpenApi } from './community.ts';
 import { MAX_LIMIT } from './handlers.ts';
 import { searchOpenApi } from './search.ts';
+import { collectionsOpenApi } from './collections.ts';
 
 const error = { $ref: '#/components/schemas/Error' };
 const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: error } } });
@@ -100,6 +101,7 @@ export function openApiDocument(site: SiteConfig) {
       ...searchOpenApi().paths,
       ...comments.paths,
       ...community.paths,
+      ...collectionsOpenApi().paths,
     },
     components: {
       securitySchemes: { token: { type: 'http', scheme: 'bearer', description: 'A personal access token (dp_…), made in settings. It works on the /api/ routes only (403 elsewhere: it cannot manage the account, its tokens, email or password) and ends when the password is changed or reset, or on “log out everywhere”.' } },

@@ -17,8 +17,11 @@ const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 /**
  * RFC 8058 one-click unsubscribe: mail providers POST `List-Unsubscribe=One-Click` from their servers, with no
  * cookie; the signed token in its URL is what authenticates it (src/http/handlers/subscriptions.ts, saved-searches.ts).
+ * The MCP server (src/http/mcp.ts) only reads, and knows a member by an API token alone, never by a cookie: a
+ * forged post from another site can do nothing there that it could not do by itself.
  */
-const EXEMPT = new Set(['/unsubscribe/one-click', '/alerts/off/one-click']);
+const MCP_PATH = '/mcp';
+const EXEMPT = new Set(['/unsubscribe/one-click', '/alerts/off/one-click', MCP_PATH]);
 
 export const csrfProtection =
   (deps: Deps): MiddlewareHandler<AppEnv> =>

@@ -20,6 +20,14 @@ export interface Tier {
 
 /** Reading pages and the API: generous, it only stops runaway scrapers. */
 export const READ_TIER: Tier = { name: 'read', limit: 600, windowSeconds: 60 };
+/**
+ * Reads by programs with a valid API token, per member and not per address (a bulk client on a shared address
+ * is not stopped by its neighbours): enough to page through a year of daily lists in a few minutes.
+ * API_TOKEN_READ_LIMIT changes it. A request with an invalid token is anonymous: the address's READ_TIER.
+ */
+export const API_TOKEN_READ_TIER: Tier = { name: 'api-token-read', limit: 3000, windowSeconds: 60 };
+/** The tiers of reads: counted where the read tier is (memory unless Redis is configured), not in the database. */
+const READ_TIERS = new Set(['read', API_TOKEN_READ_TIER.name]);
 /** Votes, comments, submissions: a person clicks far less; a script hits it. */
 export const WRITE_TIER: Tier = { name: 'write', limit: 60, windowSeconds: 60 };
 /** Log-in, sign-up and password reset: guessing passwords and mass sign-ups stop here. */
@@ -34,7 +42,7 @@ export const AUTH_TIER: Tier = { name: 'auth', limit: 10, windowSeconds: 15 * 60
  */
 export const LOGIN_TIER: Tier = { name: 'login', limit: 10, windowSeconds: 15 * 60 };
 
-export type TierName = 'read' | 'write' | 'auth' | 'login';
+export type TierName = 'read' | 'write' | 'auth' | 'login' | 'apiToken';
 
 /** Longest wait for the shared store on a request; past it the request is counted in memory. */
 export const SHARED_STORE_TIMEOUT_MS = 1000;
@@ -81,7 +89,7 @@ export class RateLimiter {
   }
 
   private async sharedHit(tier: Tier, k: string, windowMs: number, nowMs: number): Promise<Count | null> {
-    if (!this.shared || (tier.name === 'read' && !this.shared.countsReads) || nowMs < this.downUntil) return null;
+    if (!this.shared || (READ_TIERS.has(tier.name) && !this.shared.countsReads) || nowMs < this.downUntil) return null;
     let timer: NodeJS.Timeout | undefined;
     try {
       const timeout = new Promise<never>((_, reject) => {
@@ -109,15 +117,17 @@ export class RateLimiter {
 
 /** The tier in force: the one configured for the app (tests make them small or generous), or the default. */
 export const tierOf = (deps: Deps, name: TierName): Tier =>
-  deps.rateLimits[name] ?? { read: READ_TIER, write: WRITE_TIER, auth: AUTH_TIER, login: LOGIN_TIER }[name];
+  deps.rateLimits[name] ?? { read: READ_TIER, write: WRITE_TIER, auth: AUTH_TIER, login: LOGIN_TIER, apiToken: API_TOKEN_READ_TIER }[name];
 
 /** Limits requests in a tier by client address, and by member when one is logged in. */
 export const rateLimit =
   (deps: Deps, name: TierName): MiddlewareHandler<AppEnv> =>
   async (c, next) => {
-    const tier = tierOf(deps, name);
     const viewer = c.get('viewer');
-    const keys = [`ip:${clientAddress(c, deps.trustProxy)}`, ...(viewer ? [`user:${viewer.id}`] : [])];
+    // Reads with a valid API token count against the member's own, higher limit, not the address's.
+    const byToken = name === 'read' && viewer !== null && c.get('auth')?.via === 'token';
+    const tier = tierOf(deps, byToken ? 'apiToken' : name);
+    const keys = byToken ? [`user:${viewer.id}`] : [`ip:${clientAddress(c, deps.trustProxy)}`, ...(viewer ? [`user:${viewer.id}`] : [])];
     const results = await Promise.all(keys.map((k) => deps.rateLimiter.hit(tier, k)));
     const worst = results.reduce((a, b) => (b.remaining < a.remaining ? b : a));
     const blocked = results.find((r) => !r.allowed);
@@ -127,7 +137,7 @@ export const rateLimit =
     if (blocked) {
       c.header('Retry-After', String(blocked.resetSeconds));
       const message = `Too many requests; try again in ${blocked.resetSeconds} seconds.`;
-      return c.req.path.startsWith('/api/') ? c.json({ error: message }, 429) : htmlError(c, deps, 429, 'Slow down', message);
+      return c.req.path.startsWith('/api/') || c.req.path === '/mcp' ? c.json({ error: message }, 429) : htmlError(c, deps, 429, 'Slow down', message);
     }
     await next();
   };

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Database } from '../../db/connection.ts';
+import { prefersMarkdown } from '../../domain/paper-markdown.ts';
 
 /** Memory the cache may hold; the least recently used answers go first. */
 export const CACHE_MAX_BYTES = 64 * 1024 * 1024;
@@ -63,7 +64,8 @@ export function responseCache(database: Database, opts: ResponseCacheOptions = {
     if (!versions) return next(); // nobody can say what changed meanwhile: every request is answered afresh
     const at = clock();
     const url = new URL(c.req.url);
-    const key = url.pathname + url.search;
+    // A paper's address answers Markdown to `Accept: text/markdown` (handlers/paper-markdown.ts): its own entry.
+    const key = url.pathname + url.search + (prefersMarkdown(c.req.header('accept')) ? ' (markdown)' : '');
     let entry = entries.get(key);
     const fresh = (e: Entry) => e.content === versions.content && (e.votes === versions.votes || at - e.at < voteStalenessMs);
     if (entry && !fresh(entry)) {
@@ -110,7 +112,7 @@ function serve(c: Context, e: Entry): Response {
   headers.set('etag', e.etag);
   // The same URL shows a member another page (their votes, their name): no cache, the browser's
   // included, may hand this anonymous answer to a request that carries other cookies.
-  headers.set('vary', 'Accept-Encoding, Cookie');
+  headers.set('vary', [...new Set(['Accept-Encoding', 'Cookie', ...(headers.get('vary') ?? '').split(',').map((v) => v.trim()).filter(Boolean)])].join(', '));
   const inm = c.req.header('if-none-match');
   if (inm && inm.split(',').some((t) => t.trim().replace(/^W\//, '') === e.etag)) {
     headers.delete('content-type');

@@ -15,8 +15,16 @@ import { userForApiToken } from '../../db/queries/tokens.ts';
 import { findSessionUser } from '../../db/queries/users.ts';
 import { SESSION_COOKIE, type AppEnv, type Deps } from '../context.ts';
 
-/** The paths a token may be used on. Nothing under them manages an account, a token or the site. */
-export const tokenMayUse = (path: string): boolean => path.startsWith('/api/');
+/** The paths a token may be used on (the API and the MCP server). Nothing under them manages an account, a token or the site. */
+export const tokenMayUse = (path: string): boolean => path.startsWith('/api/') || path === '/mcp';
+
+/** Answers 401 to a request whose token loadViewer refused; goes after the rate limit, which counted it. */
+export const refuseInvalidToken: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const why = c.get('tokenRefusal');
+  if (why === undefined) return next();
+  c.header('WWW-Authenticate', 'Bearer');
+  return c.json({ error: why }, 401);
+};
 
 export const loadViewer =
   (deps: Deps): MiddlewareHandler<AppEnv> =>
@@ -25,7 +33,14 @@ export const loadViewer =
     if (auth !== undefined) {
       const m = /^Bearer (dp_[\w-]{43})$/.exec(auth);
       const viewer = m ? await userForApiToken(deps.database.db, hashToken(m[1]!), deps.now()) : undefined;
-      if (!viewer) return c.json({ error: 'the Authorization header holds no valid token (expected "Bearer dp_…")' }, 401);
+      if (!viewer) {
+        // Anonymous until refused (refuseInvalidToken, after the rate limit): a garbage token is counted against
+        // the address like any anonymous request, so sending one is no way around the read limit.
+        c.set('viewer', null);
+        c.set('auth', null);
+        c.set('tokenRefusal', 'the Authorization header holds no valid token (expected "Bearer dp_…")');
+        return next();
+      }
       if (!tokenMayUse(c.req.path)) {
         return c.json({ error: `forbidden: an API token works only on the /api/ routes; ${c.req.path} needs a browser session (accounts, tokens, email, password, settings and administration are managed only when signed in)` }, 403);
       }
