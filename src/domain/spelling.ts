@@ -16,6 +16,9 @@ export interface TermCount {
   docs: number;
 }
 
+/** Letters the index's stemmer may have cut from a word (`mixtures` → `mixtur`). */
+export const MAX_STEM_CUT = 2;
+
 /** Edits allowed between the word and a suggestion: one for words of 5–7 letters, two from 8. */
 export const suggestionEdits = (word: string): number => (Array.from(word).length >= 8 ? 2 : 1);
 
@@ -30,7 +33,8 @@ export function didYouMean(word: string, wordPapers: number, candidates: readonl
   const needed = Math.max(MIN_SUGGESTED_PAPERS, COMMON_FACTOR * Math.max(1, wordPapers));
   let best: { term: string; d: number; docs: number } | null = null;
   for (const c of candidates) {
-    if (c.docs < needed || c.term === word) continue;
+    // A much shorter term is "one edit away" from a prefix of almost any word (`ma` from `mixure`'s `mi`).
+    if (c.docs < needed || c.term === word || Array.from(c.term).length < Array.from(word).length - MAX_STEM_CUT) continue;
     const d = distance(word, c.term, limit);
     if (d === 0 || d > limit) continue;
     if (!best || d < best.d || (d === best.d && c.docs > best.docs)) best = { term: c.term, d, docs: c.docs };

@@ -170,7 +170,7 @@ for (const engine of ENGINES) {
 
     test('pagination on the page and in the API', async () => {
       const first = await page('/papers/search?q=benchmark&mode=keyword');
-      assert.match(first, /35 results/);
+      assert.match(first, /35 papers match/);
       assert.equal((first.match(/class="card"/g) ?? []).length, 30);
       assert.match(first, /href="\/papers\/search\?q=benchmark&amp;mode=keyword&amp;p=2" rel="next"/);
       const second = await page('/papers/search?q=benchmark&mode=keyword&p=2');

@@ -8,6 +8,8 @@ const vocabulary = [
   { term: 'mixer', docs: 40 },
   { term: 'mixur', docs: 1 },
   { term: 'transform', docs: 3000 },
+  { term: 'ma', docs: 5000 },
+  { term: 'mix', docs: 900 },
 ];
 
 test('a rare word close to a common one gets a suggestion', () => {
