@@ -33,14 +33,18 @@ export function parseArxivId(raw: string): ArxivId | null {
 /**
  * Parses an id or an arXiv URL (abs, pdf, html, with or without version or `.pdf`), e.g.
  * `https://arxiv.org/abs/2401.01234v2`, `http://arxiv.org/pdf/hep-th/9901001v1.pdf`,
- * `https://huggingface.co/papers/2401.01234`.
+ * `https://huggingface.co/papers/2401.01234`, and the same without a scheme (`arxiv.org/abs/2401.01234`,
+ * `hf.co/papers/2401.01234`).
  */
 export function parseArxivReference(raw: string): ArxivId | null {
   const direct = parseArxivId(raw);
   if (direct) return direct;
   let url: URL;
+  const trimmed = raw.trim();
+  // Pasted without a scheme (`arxiv.org/abs/…`, `hf.co/papers/…`): only these sites' addresses are taken.
+  const bare = /^(?:www\.|export\.)?(?:arxiv\.org|huggingface\.co|hf\.co)\//i.test(trimmed);
   try {
-    url = new URL(raw.trim());
+    url = new URL(bare ? `https://${trimmed}` : trimmed);
   } catch {
     return null;
   }

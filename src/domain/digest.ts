@@ -5,6 +5,7 @@
  */
 import { addDays, isoWeekOf, parseIsoWeek, type DayRange } from './dates.ts';
 import { rankTrending } from './trending.ts';
+import { plainLine } from './tex.ts';
 
 export type Frequency = 'daily' | 'weekly';
 export const FREQUENCIES: readonly Frequency[] = ['daily', 'weekly'];
@@ -225,7 +226,7 @@ export function selectForSubscriber(ranked: DigestCandidate[], topics: TopicChoi
 
 /** Cut at a word to about `n` characters, with an ellipsis. */
 export function shortAbstract(s: string, n = DIGEST_ABSTRACT_CHARS): string {
-  const t = s.replace(/\s+/g, ' ').trim();
+  const t = plainLine(s);
   if (t.length <= n) return t;
   const cut = t.slice(0, n);
   const space = cut.lastIndexOf(' ');

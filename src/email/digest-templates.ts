@@ -7,6 +7,7 @@ import type { SiteConfig } from '../config.ts';
 import { describeTopics, describeTopicsUnconfirmed, shortAbstract, type DigestPeriod, type TopicChoice } from '../domain/digest.ts';
 import { escapeHtml } from '../http/views/text.ts';
 import type { Mail } from './mailer.ts';
+import { plainLine } from '../domain/tex.ts';
 
 const FONT = '-apple-system,Segoe UI,Roboto,Arial,sans-serif';
 const e = escapeHtml;
@@ -149,10 +150,11 @@ function renderSections(site: SiteConfig, sections: DigestSection[], text: strin
     parts.push('<table role="presentation" width="100%" cellpadding="0" cellspacing="0">');
     s.papers.forEach((p, i) => {
       const abstract = shortAbstract(p.abstract);
+      const title = plainLine(p.title);
       const m = meta(p);
-      text.push(`${i + 1}. ${p.title}`, ...(m ? [`   ${m}`] : []), ...(abstract ? [`   ${abstract}`] : []), `   ${paperUrl(p.id)}  (arXiv: ${arxivUrl(p.id)})`, '');
+      text.push(`${i + 1}. ${title}`, ...(m ? [`   ${m}`] : []), ...(abstract ? [`   ${abstract}`] : []), `   ${paperUrl(p.id)}  (arXiv: ${arxivUrl(p.id)})`, '');
       parts.push(`<tr><td style="padding:12px 0;border-top:1px solid #e5e7eb">
-<a href="${e(paperUrl(p.id))}" style="font:600 16px/1.35 ${FONT};color:#111827;text-decoration:none">${e(p.title)}</a>
+<a href="${e(paperUrl(p.id))}" style="font:600 16px/1.35 ${FONT};color:#111827;text-decoration:none">${e(title)}</a>
 ${m ? `<div style="margin:4px 0 0;font:13px ${FONT};color:#6b7280">${e(m)}</div>` : ''}
 ${abstract ? `<div style="margin:6px 0 0;font:14px/1.5 ${FONT};color:#374151">${e(abstract)}</div>` : ''}
 <div style="margin:6px 0 0;font:13px ${FONT}"><a href="${e(paperUrl(p.id))}" style="color:#2563eb">Discuss</a> · <a href="${e(arxivUrl(p.id))}" style="color:#2563eb">arXiv</a></div>

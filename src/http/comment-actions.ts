@@ -18,6 +18,7 @@ import { mentionMail } from '../email/templates.ts';
 import type { Deps } from './context.ts';
 import { renderComment, RENDER_VERSION } from './views/markdown.ts';
 import { excerpt } from './views/text.ts';
+import { plainLine } from '../domain/tex.ts';
 
 export interface Failure {
   ok: false;
@@ -114,7 +115,7 @@ function prepare(text: string): Outcome<{ body: string; bodyHtml: string; render
  */
 async function mailMentions(deps: Deps, author: User, comment: CommentRecord, paperTitle: string, notify: Mentioned[]): Promise<void> {
   const link = `${deps.site.publicUrl}/papers/${comment.paperId}#comment-${comment.id}`;
-  const title = paperTitle.replace(/\s+/g, ' ').trim();
+  const title = plainLine(paperTitle);
   for (const m of notify) {
     const mail = mentionMail(deps.site, m.email, { username: m.username, by: author.username, paperTitle: title, excerpt: excerpt(comment.body, 500), link });
     await deps.mailer.enqueue({ ...mail, kind: 'mention', dedupeKey: `mention.${comment.id}.${m.id}` });

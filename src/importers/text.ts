@@ -1,6 +1,7 @@
 /** Small text helpers shared by the importers: whitespace, dates, author lists, TeX accents. */
 import type { Author } from '../domain/paper.ts';
 import { withoutControlChars } from '../domain/text.ts';
+import { TEX_ACCENTS, TEX_LETTERS } from '../domain/tex.ts';
 
 /** Collapses runs of white space (arXiv wraps long titles and names over lines) and trims. */
 export function collapseWhitespace(s: string): string {
@@ -31,13 +32,8 @@ export function toIsoTimestamp(v: unknown): string | undefined {
 
 // TeX accent commands as they appear in arXiv metadata (`Bal\'azs`, `G\"odel`, `\c{c}`), mapped to
 // Unicode combining marks; the result is NFC-normalized so `a` + U+0301 becomes `á`.
-const ACCENTS: Record<string, string> = {
-  "'": '\u0301', '`': '\u0300', '^': '\u0302', '"': '\u0308', '~': '\u0303', '=': '\u0304',
-  '.': '\u0307', u: '\u0306', v: '\u030C', H: '\u030B', c: '\u0327', k: '\u0328', r: '\u030A',
-};
-const LETTERS: Record<string, string> = {
-  ss: 'ß', o: 'ø', O: 'Ø', l: 'ł', L: 'Ł', ae: 'æ', AE: 'Æ', oe: 'œ', OE: 'Œ', aa: 'å', AA: 'Å', i: 'ı', j: 'ȷ',
-};
+const ACCENTS = TEX_ACCENTS;
+const LETTERS = TEX_LETTERS;
 
 /** Turns TeX accents in names into Unicode (`Bal\'azs` → `Balázs`); leaves other TeX alone. */
 export function texAccentsToUnicode(s: string): string {

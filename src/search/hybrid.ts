@@ -6,7 +6,8 @@ import { sql } from 'kysely';
 import type { Database } from '../db/connection.ts';
 import { hasAnyCriteria, parseSearchQuery, type ParsedQuery } from '../domain/search-query.ts';
 import { SEARCH_BUDGET_MS, SearchTooSlow, withSearchBudget } from './budget.ts';
-import { filterPaperIds, keywordSearch, type KeywordResult, type SearchFilters, type SearchSort } from './keyword.ts';
+import { replaceWords } from '../domain/spelling.ts';
+import { filterPaperIds, keywordSearch, spellingSuggestions, type KeywordResult, type SearchFilters, type SearchSort } from './keyword.ts';
 import type { SemanticIndex } from './types.ts';
 
 export type SearchMode = 'hybrid' | 'keyword' | 'semantic';
@@ -86,6 +87,13 @@ export type SearchOutcome =
       notices: string[];
       /** Misspelt words replaced: [typed, indexed stem]. */
       corrected: [string, string][];
+      /** "Did you mean": the query with rare words replaced by close, common ones (src/domain/spelling.ts), or null. */
+      suggestion: string | null;
+      /**
+       * Papers that match the words (keyword search, in every mode: semantic search ranks every paper,
+       * so its own count says nothing), counted up to COUNT_CAP (`capped`); null without words to count.
+       */
+      keywordMatches: { total: number; capped: boolean } | null;
       /** The semantic model used, when one was. */
       model: string | null;
     };
@@ -133,13 +141,15 @@ async function searchParsed(deps: SearchDeps, req: SearchRequest, query: ParsedQ
 
   if (mode === 'keyword') {
     const r = await keywordSearch(deps.database, query, { filters, sort, limit: req.limit, offset: req.offset });
-    return { ...base, hits: r.hits, total: r.total, totalCapped: r.totalCapped, corrected: correctionNotice(r, notices) };
+    const corrected = correctionNotice(r, notices);
+    return { ...base, hits: r.hits, total: r.total, totalCapped: r.totalCapped, corrected, ...(await explanations(deps.database, query, corrected, r)) };
   }
 
   const semantic = deps.semantic!;
   const depth = Math.min(MAX_FUSED, Math.max(FUSION_DEPTH, req.offset + req.limit));
-  const kw = mode === 'hybrid' ? await keywordSearch(deps.database, query, { filters, sort: 'relevance', limit: depth, offset: 0 }) : null;
-  const keywordIds = kw?.hits.map((h) => h.paperId) ?? [];
+  // Semantic mode runs the keyword search too, only for its honest count (limit 1).
+  const kw = await keywordSearch(deps.database, query, { filters, sort: 'relevance', limit: mode === 'hybrid' ? depth : 1, offset: 0 });
+  const keywordIds = mode === 'hybrid' ? kw.hits.map((h) => h.paperId) : [];
   // Filters cut semantic candidates after the fact: ask for more when there are filters.
   const restricted = formFilters || query.categories.length + query.organizations.length > 0 || query.year !== null || query.excluded.length > 0 || query.authors.length > 0;
   const matches = await semantic.searchTextWith(semanticText, restricted ? Math.min(MAX_FUSED, depth * 3) : depth, keywordIds);
@@ -159,20 +169,35 @@ async function searchParsed(deps: SearchDeps, req: SearchRequest, query: ParsedQ
 
   let fused: SearchHit[];
   let corrected: [string, string][] = [];
-  if (!kw) {
+  if (mode === 'semantic') {
     fused = semanticHits.map((h, i) => ({ paperId: h.paperId, score: h.score, semanticRank: i + 1 }));
   } else {
     corrected = correctionNotice(kw, notices);
     fused = fuse(keywordIds, semanticHits.map((h) => h.paperId), matches.similarity);
   }
   if (sort !== 'relevance') fused = await sortHits(deps.database, fused, sort);
-  return { ...base, hits: fused.slice(req.offset, req.offset + req.limit), total: fused.length, totalCapped: false, corrected };
+  return {
+    ...base, hits: fused.slice(req.offset, req.offset + req.limit), total: fused.length, totalCapped: false, corrected,
+    ...(await explanations(deps.database, query, corrected, kw)),
+  };
+}
+
+/** What the page says about the results: the keyword count and "Did you mean". */
+async function explanations(database: Database, query: ParsedQuery, corrected: [string, string][], kw: KeywordResult) {
+  const words = query.terms.length > 0 || query.authors.length > 0;
+  const fixes = query.terms.length > 0 ? await spellingSuggestions(database, query, corrected) : [];
+  return {
+    suggestion: fixes.length > 0 ? replaceWords(query.text, fixes) : null,
+    keywordMatches: words ? { total: kw.total, capped: kw.totalCapped } : null,
+  };
 }
 
 /**
  * Fuses the keyword and semantic lists of paper ids (best first) with the query's similarity to each
  * paper (RRF_K, SEMANTIC_WEIGHT above); ties keep keyword order. A paper without a vector gets no
- * semantic part.
+ * semantic part. Papers that match the words come first (in fused order), then those found only by
+ * meaning: the page shows them under "Related by meaning", and the API's order is the same
+ * (docs/decisions/0027-tex-and-search-explanations.md).
  */
 export function fuse(keyword: string[], semantic: string[], similarity: ReadonlyMap<string, number>): SearchHit[] {
   const hits = new Map<string, SearchHit>();
@@ -185,7 +210,8 @@ export function fuse(keyword: string[], semantic: string[], similarity: Readonly
   semantic.forEach((id, i) => (hit(id).semanticRank = i + 1));
   const best = Math.max(0, ...semantic.map((id) => similarity.get(id) ?? 0));
   if (best > 0) for (const h of hits.values()) h.score += (SEMANTIC_WEIGHT * (similarity.get(h.paperId) ?? 0)) / best;
-  return [...hits.values()].sort((a, b) => b.score - a.score || (a.keywordRank ?? Infinity) - (b.keywordRank ?? Infinity) || (a.semanticRank ?? Infinity) - (b.semanticRank ?? Infinity));
+  const tail = (h: SearchHit) => (h.keywordRank === null ? 1 : 0);
+  return [...hits.values()].sort((a, b) => tail(a) - tail(b) || b.score - a.score || (a.keywordRank ?? Infinity) - (b.keywordRank ?? Infinity) || (a.semanticRank ?? Infinity) - (b.semanticRank ?? Infinity));
 }
 
 /** Orders hits by date or upvotes (newest / most upvoted first), as keyword search does. */

@@ -17,6 +17,7 @@ import {
   fts5String, fts5Term, hasTextCriteria, sqliteExcludedMatch, sqliteMatch, websearchText, type ParsedQuery, type QueryTerm, type TermsMode, type YearRange,
 } from '../domain/search-query.ts';
 import { baseDatabase } from './budget.ts';
+import { didYouMean, RARE_WORD_PAPERS, surfaceForm } from '../domain/spelling.ts';
 import type { ScoredPaper } from './types.ts';
 
 /**
@@ -601,4 +602,74 @@ async function correctSpelling(database: Database, query: ParsedQuery): Promise<
     authors.push(words);
   }
   return replacements.length === 0 ? null : { query: { ...query, terms, authors }, replacements };
+}
+
+// --- "Did you mean" ----------------------------------------------------------------------------------
+
+/** Papers having the word (after stemming), counted up to RARE_WORD_PAPERS + 1. */
+async function papersWith(database: Database, word: string): Promise<number> {
+  const cap = RARE_WORD_PAPERS + 1;
+  const r = database.engine === 'sqlite'
+    ? await sql<{ n: number }>`select count(*) as n from (select 1 from papers_fts where papers_fts match ${fts5String(word)} limit ${cap}) t`.execute(database.db)
+    : await sql<{ n: number }>`select count(*) as n from (select 1 from paper_search where document @@ websearch_to_tsquery('english', ${word}) limit ${cap}) t`.execute(database.db);
+  return Number(r.rows[0]?.n ?? 0);
+}
+
+/** How people write an indexed stem (`mixtur` → `mixture`), read from a few papers that have it. */
+async function surfaceOf(database: Database, stem: string): Promise<string | null> {
+  const query: ParsedQuery = { text: stem, terms: [{ words: [stem], phrase: false, prefix: true }], excluded: [], authors: [], categories: [], organizations: [], year: null, arxivId: null, stopWordsOnly: false, notices: [] };
+  const r = await keywordSearch(database, query, { limit: 10, offset: 0, noSpelling: true });
+  if (r.hits.length === 0) return null;
+  const rows = await sql<{ title: string; abstract: string | null }>`select title, abstract from papers where id in (${sql.join(r.hits.map((h) => h.paperId))})`.execute(database.db);
+  return surfaceForm(stem, rows.rows.map((x) => `${x.title} ${x.abstract ?? ''}`));
+}
+
+const suggestionCaches = new WeakMap<Database, Map<string, { fix: string | null; at: number }>>();
+
+/**
+ * "Did you mean": for each single word of the query found in at most RARE_WORD_PAPERS papers, a much
+ * more common word close to it (src/domain/spelling.ts), as written in papers; `corrected` (the
+ * fallback's replacements when nothing matched) are turned into words the same way. Bounded like the
+ * fallback (MAX_SPELLING_WORDS, SPELLING_BUDGET_MS) and remembered per word for SPELLING_TTL_MS.
+ */
+export async function spellingSuggestions(database: Database, query: ParsedQuery, corrected: readonly [string, string][]): Promise<[string, string][]> {
+  const base = baseDatabase(database);
+  let cache = suggestionCaches.get(base);
+  if (!cache) suggestionCaches.set(base, (cache = new Map()));
+  const out: [string, string][] = [];
+  const clock = { spent: 0 };
+  const fixedAlready = new Map(corrected);
+  let looked = 0;
+  for (const t of query.terms) {
+    if (t.words.length !== 1 || t.phrase) continue;
+    const word = t.words[0]!;
+    if (!correctable(fold(word)) || looked >= MAX_SPELLING_WORDS || clock.spent > SPELLING_BUDGET_MS) continue;
+    looked++;
+    const hit = cache.get(word);
+    let fix: string | null;
+    if (hit && Date.now() - hit.at < SPELLING_TTL_MS) fix = hit.fix;
+    else {
+      // No vocabulary yet (PostgreSQL reads it in the background): no answer, and nothing remembered.
+      let known = true;
+      const stem = fixedAlready.get(word) ?? (await (async () => {
+        const w = fold(word);
+        const len = Array.from(w).length;
+        const n = await papersWith(database, word);
+        if (n > RARE_WORD_PAPERS) return null;
+        const limit = maxEdits(len);
+        const t0 = performance.now();
+        const candidates = await vocabulary(database, w[0]!, Math.max(2, len - MAX_SUFFIX - limit), len + limit);
+        known = candidates.length > 0;
+        const term = didYouMean(w, n, candidates, stemDistance);
+        clock.spent += performance.now() - t0;
+        return term;
+      })());
+      fix = stem ? await surfaceOf(database, stem) : null;
+      if (fix === word) fix = null;
+      if (cache.size >= SPELLING_CACHE_SIZE) cache.clear();
+      if (known) cache.set(word, { fix, at: Date.now() });
+    }
+    if (fix) out.push([word, fix]);
+  }
+  return out;
 }

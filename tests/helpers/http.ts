@@ -65,10 +65,18 @@ export async function startTestServer(database: Database, opts: TestServerOption
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
   });
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // Idle keep-alive connections stay open for the whole test: a test that blocks the event loop for
+  // seconds (SQLite is synchronous) let the server's 5 s idle timer and fetch's own expire together, and
+  // the next request sometimes went out on a socket the server was closing ("fetch failed").
+  const http = server as unknown as { keepAliveTimeout: number; closeAllConnections?: () => void };
+  http.keepAliveTimeout = 10 * 60_000;
   return {
     base,
     site,
     get: (path, headers = {}) => fetch(base + path, { headers, redirect: 'manual' }),
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () => new Promise((resolve) => {
+      server.close(() => resolve());
+      http.closeAllConnections?.();
+    }),
   };
 }

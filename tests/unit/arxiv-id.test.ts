@@ -26,6 +26,12 @@ test('references: abs, pdf and Hugging Face URLs', () => {
   assert.deepEqual(parseArxivReference('http://arxiv.org/pdf/hep-th/9901001v1.pdf'), { id: 'hep-th/9901001', version: 1 });
   assert.deepEqual(parseArxivReference('https://arxiv.org/pdf/2401.01234'), { id: '2401.01234' });
   assert.deepEqual(parseArxivReference('https://huggingface.co/papers/2401.01234'), { id: '2401.01234' });
+  // Pasted without a scheme (issue 14): arXiv's and Hugging Face's addresses only.
+  assert.deepEqual(parseArxivReference('arxiv.org/abs/2401.01234v2'), { id: '2401.01234', version: 2 });
+  assert.deepEqual(parseArxivReference('www.arxiv.org/pdf/2401.01234.pdf'), { id: '2401.01234' });
+  assert.deepEqual(parseArxivReference('hf.co/papers/2401.01234'), { id: '2401.01234' });
+  assert.deepEqual(parseArxivReference('huggingface.co/papers/2401.01234'), { id: '2401.01234' });
+  assert.equal(parseArxivReference('example.org/abs/2401.01234'), null);
   assert.equal(parseArxivReference('https://example.com/abs/nope'), null);
   assert.equal(parseArxivReference('not a url'), null);
 });

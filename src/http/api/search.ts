@@ -92,7 +92,7 @@ export const searchApi = (deps: Deps) => async (c: Context) => {
     const found = papers.has(outcome.paperId);
     return c.json({
       query: p.q, match: 'arxiv-id', mode: p.mode, requestedMode: p.mode, sort: p.sort, total: found ? 1 : 0, totalCapped: false, limit, offset,
-      notices: found ? [] : [`paper ${outcome.paperId} is not on this site`], corrected: [], model: null,
+      notices: found ? [] : [`paper ${outcome.paperId} is not on this site`], corrected: [], suggestion: null, keywordMatches: null, model: null,
       results: found ? [{ id: outcome.paperId, score: 1, paper: paperOf(outcome.paperId) }] : [],
     });
   }
@@ -108,6 +108,8 @@ export const searchApi = (deps: Deps) => async (c: Context) => {
     offset,
     notices: outcome.notices,
     corrected: outcome.corrected.map(([from, to]) => ({ from, to })),
+    suggestion: outcome.suggestion,
+    keywordMatches: outcome.keywordMatches,
     model: outcome.model,
     results: outcome.hits
       .filter((h) => papers.has(h.paperId))
@@ -184,6 +186,12 @@ export function searchOpenApi() {
                       offset: { type: 'integer' },
                       notices: { type: 'array', items: { type: 'string' }, description: 'Parts of the query ignored (operators past the caps on one query: "Only the first 2 org: filters were used."), spelling corrections, fallbacks.' },
                       corrected: { type: 'array', items: { type: 'object', properties: { from: { type: 'string' }, to: { type: 'string' } } } },
+                      suggestion: { type: ['string', 'null'], description: '"Did you mean": the query with a rare word replaced by a close, much more common one (`mixure of experts` → `mixture of experts`).' },
+                      keywordMatches: {
+                        type: ['object', 'null'],
+                        description: 'Papers matching the words (in every mode), counted up to 1,000 (`capped`: more). Hybrid results list these first, then papers related only by meaning (keywordRank null).',
+                        properties: { total: { type: 'integer' }, capped: { type: 'boolean' } },
+                      },
                       model: { type: ['string', 'null'], description: 'The embedding model used (semantic and hybrid).' },
                       results: {
                         type: 'array',

@@ -16,6 +16,7 @@ import { SLUG_PATTERN } from '../../domain/collections.ts';
 import { collectionFeedPath, collectionUrl } from '../views/member-collections.ts';
 import { escapeHtml, excerpt } from '../views/text.ts';
 import { element, xmlChars, xmlText } from './xml.ts';
+import { plainLine } from '../../domain/tex.ts';
 
 /** Items in a feed: a day's list is rarely longer; readers poll often. */
 export const FEED_SIZE = 50;
@@ -158,9 +159,10 @@ export function buildFeed(deps: Deps, path: string, title: string, description: 
     links: { rss: `${base}${path}.rss${query}`, atom: `${base}${path}.atom${query}`, json: `${base}${path}.json${query}` },
     items: items.map(({ paper: p, date, note }) => ({
       id: `${base}/papers/${p.id}`,
-      title: p.title.replace(/\s+/g, ' ').trim(),
-      summary: note ? `${note}\n\n${excerpt(p.abstract ?? '', 300)}`.trim() : excerpt(p.abstract ?? '', 500),
-      content: p.abstract?.replace(/\s+/g, ' ').trim() || undefined,
+      // Feed readers show text, not TeX (docs/decisions/0027-tex-and-search-explanations.md).
+      title: plainLine(p.title),
+      summary: note ? `${note}\n\n${excerpt(plainLine(p.abstract ?? ''), 300)}`.trim() : excerpt(plainLine(p.abstract ?? ''), 500),
+      content: plainLine(p.abstract ?? '') || undefined,
       authors: p.authors.map((a) => a.name),
       categories: p.categories,
       date: new Date(date),

@@ -9,9 +9,9 @@ import { search, type SearchOutcome } from '../../search/hybrid.ts';
 import { csrfToken, frame, htmlError, PAGE_SIZE, pageParam, votingFor, type Ctx, type Deps } from '../context.ts';
 import { buildFeed, FEED_SIZE, send, splitFile, type FeedItem } from '../feeds/feeds.ts';
 import { parseSearchParams, searchQueryString } from '../search-params.ts';
-import { cardFromPaper, type CardModel } from '../views/cards.ts';
+import { cardFromPaper } from '../views/cards.ts';
 import { highlightPattern } from '../views/highlight.ts';
-import { searchPage as renderSearchPage } from '../views/search-page.ts';
+import { searchPage as renderSearchPage, type SearchCard } from '../views/search-page.ts';
 
 /** Deepest page of results offered (the pager stops there). */
 const MAX_PAGE = 50;
@@ -35,20 +35,27 @@ export const searchPage = (deps: Deps) => async (c: Ctx) => {
   return c.html(
     renderSearchPage(frame(c, deps), {
       ...model,
-      state: { kind: 'results', mode: outcome.mode, total: outcome.total, totalCapped: outcome.totalCapped, cards, page, pages, notices: outcome.notices },
+      state: {
+        kind: 'results', mode: outcome.mode, total: outcome.total, totalCapped: outcome.totalCapped, cards, page, pages, notices: outcome.notices,
+        suggestion: outcome.suggestion, keywordMatches: outcome.keywordMatches, sort: params.sort, perPage: PAGE_SIZE,
+      },
       voting: await votingFor(c, deps, cards.map((x) => x.id)),
       save: c.get('viewer') ? { csrf: csrfToken(c, deps) } : null,
     }),
   );
 };
 
-async function cardsOf(deps: Deps, outcome: Extract<SearchOutcome, { kind: 'results' }>): Promise<CardModel[]> {
+async function cardsOf(deps: Deps, outcome: Extract<SearchOutcome, { kind: 'results' }>): Promise<SearchCard[]> {
   const papers = await papersByIds(deps.database.db, outcome.hits.map((h) => h.paperId));
   const words = [...highlightWords(outcome.query), ...outcome.corrected.map(([, stem]) => stem)];
   const pattern = highlightPattern(words);
+  const authorPattern = highlightPattern([...outcome.query.authors.flat(), ...outcome.query.terms.flatMap((t) => t.words)]);
   return outcome.hits.flatMap((h) => {
     const p = papers.get(h.paperId);
-    return p ? [{ ...cardFromPaper(p), highlight: pattern }] : [];
+    if (!p) return [];
+    // The card shows no author names: say which ones matched (up to 3), as the reason the paper is here.
+    const matchedAuthors = authorPattern ? p.paper.authors.map((a) => a.name).filter((n) => n.search(authorPattern) >= 0).slice(0, 3) : [];
+    return [{ ...cardFromPaper(p), highlight: pattern, matchedAuthors, keywordMatch: h.keywordRank !== null }];
   });
 }
 

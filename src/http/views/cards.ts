@@ -1,9 +1,9 @@
 /** Paper cards, as on the reference page: title, abstract cut to a few lines, a footer line. */
-import { html } from 'hono/html';
+import { html, raw } from 'hono/html';
 import type { Listing, Organization, PaperWithOrg } from '../../db/queries/lists.ts';
 import { formatCardDate } from '../../domain/dates.ts';
 import { mathText } from './text.ts';
-import { abstractAroundMatch, highlightedMathText } from './highlight.ts';
+import { abstractAroundMatch, highlightedMathText, markText } from './highlight.ts';
 import { collectControl, type CollectChoices } from './collect.ts';
 import type { HtmlEscapedString } from 'hono/utils/html';
 
@@ -20,6 +20,8 @@ export interface CardModel {
   featured?: boolean;
   /** Search results: the words to mark in the title and abstract (src/http/views/highlight.ts). */
   highlight?: RegExp | null;
+  /** Search results: the authors whose names matched the query (shown, since the card lists no authors). */
+  matchedAuthors?: string[];
 }
 
 export const cardFromListing = (l: Listing): CardModel => ({
@@ -74,6 +76,7 @@ export function paperCard(c: CardModel, now: Date, voting: Voting, extra?: HtmlE
   <div class="card-body">
     ${c.featured ? html`<span class="pill">Featured</span>` : ''}<a class="card-title" href="${href}">${c.highlight ? highlightedMathText(c.title, c.highlight) : mathText(c.title)}</a>
     ${c.abstract ? html`<p class="card-abstract">${c.highlight ? highlightedMathText(abstractAroundMatch(c.abstract, c.highlight), c.highlight) : mathText(c.abstract.replace(/\s+/g, ' '))}</p>` : ''}
+    ${c.matchedAuthors?.length ? html`<p class="card-matched">Matched author${c.matchedAuthors.length === 1 ? '' : 's'}: ${raw(c.matchedAuthors.map((a) => markText(a, c.highlight ?? null)).join(', '))}</p>` : ''}
     <div class="meta-wrap"><p class="card-meta">${who}${c.publishedAt ? html`<time datetime="${c.publishedAt.slice(0, 10)}">${formatCardDate(c.publishedAt, now)}</time>` : ''}${c.upvotes > 0 ? html`<span>${c.upvotes} upvote${c.upvotes === 1 ? '' : 's'}</span>` : ''}</p></div>
     ${extra ?? ''}
     ${voting.member?.collect ? collectControl(c.id, voting.member.csrf, voting.member.collect, `${voting.here}#paper-${c.id}`) : ''}

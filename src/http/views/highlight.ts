@@ -6,7 +6,7 @@
  */
 import { raw } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
-import { escapeHtml, MAX_MATH_LENGTH, texToMathml } from './text.ts';
+import { escapeHtml, texHtml } from './text.ts';
 
 const ENDINGS = /(?:ations?|ations|ings?|ies|ions?|ed|es|ers?|ly|s)$/u;
 
@@ -38,18 +38,9 @@ export function markText(text: string, pattern: RegExp | null): string {
   return out + escapeHtml(text.slice(last));
 }
 
-/** Like mathText (src/http/views/text.ts): TeX as MathML, the rest escaped, and the words marked outside the math. */
+/** Like mathText (src/http/views/text.ts): TeX rendered, the rest escaped, and the words marked outside the math. */
 export function highlightedMathText(text: string, pattern: RegExp | null): HtmlEscapedString {
-  let out = '';
-  let last = 0;
-  for (const m of text.matchAll(/\$\$([^$]+)\$\$|\$([^$\n]+?)\$/g)) {
-    const tex = (m[1] ?? m[2])!;
-    if (tex.length > MAX_MATH_LENGTH || tex.trim() === '') continue;
-    out += markText(text.slice(last, m.index), pattern);
-    out += texToMathml(tex) ?? escapeHtml(m[0]);
-    last = m.index! + m[0].length;
-  }
-  return raw(out + markText(text.slice(last), pattern));
+  return raw(texHtml(text, (s) => markText(s, pattern)));
 }
 
 /** Where to start showing an abstract so that its first match is visible: a sentence start before it ("…" prepended). */

@@ -13,7 +13,7 @@ import {
 } from '../../domain/moderation.ts';
 import { pager } from './cards.ts';
 import { layout, type Frame } from './layout.ts';
-import { excerpt } from './text.ts';
+import { excerpt, mathText } from './text.ts';
 
 type Markup = HtmlEscapedString | Promise<HtmlEscapedString>;
 
@@ -63,7 +63,7 @@ const when = (iso: string, now: Date) => html`<time datetime="${iso}" title="${i
 function flaggedItem(flags: OpenFlag[], csrf: string, now: Date) {
   const f = flags[0]!;
   const firstReason = reasonLabel(f.reason);
-  const paper = html`<a href="/papers/${f.paperId}">${f.paperTitle}</a>`;
+  const paper = html`<a href="/papers/${f.paperId}">${mathText(f.paperTitle)}</a>`;
   let what: Markup;
   let act: Markup | string = '';
   if (f.targetType === 'comment') {
@@ -105,7 +105,7 @@ function groupFlags(flags: OpenFlag[]): OpenFlag[][] {
 
 function claimItem(c: Claim, csrf: string, now: Date) {
   return html`<li class="mod-item">
-  <p><a href="/users/${c.username}">${c.username}</a> says they are <strong>${c.authorName}</strong> (author ${c.authorIndex + 1}) of <a href="/papers/${c.paperId}">${c.paperTitle}</a> · ${when(c.createdAt, now)}</p>
+  <p><a href="/users/${c.username}">${c.username}</a> says they are <strong>${c.authorName}</strong> (author ${c.authorIndex + 1}) of <a href="/papers/${c.paperId}">${mathText(c.paperTitle)}</a> · ${when(c.createdAt, now)}</p>
   <div class="comment-actions">
     ${reasonForm({ action: `/claims/${c.id}/approve`, csrf, id: `approve-${c.id}`, summary: 'Approve', submit: 'Approve the claim', next: '/moderation', required: false })}
     ${reasonForm({ action: `/claims/${c.id}/deny`, csrf, id: `deny-${c.id}`, summary: 'Deny', submit: 'Deny the claim', next: '/moderation', required: true })}

@@ -11,6 +11,7 @@ import { voteControl, type Voting } from './cards.ts';
 import { collectControl } from './collect.ts';
 import { excerpt, mathText, paragraphs } from './text.ts';
 import { can } from '../../domain/permissions.ts';
+import { plainLine } from '../../domain/tex.ts';
 
 /** Only http(s) links from imported data become hrefs (no `javascript:`). */
 export const safeUrl = (u: string | null): string | null => (u && /^https?:\/\/[^\s"'<>]+$/i.test(u) ? u : null);
@@ -77,9 +78,10 @@ export interface PaperPageModel {
 export function paperPage(frame: Frame, { paper: p, organization: org, listings, now, voting, discussion, authorLinks, tools, notice, similar }: PaperPageModel) {
   const { site } = frame;
   const canonical = `/papers/${p.id}`;
-  const title = p.title.replace(/\s+/g, ' ').trim();
+  // Plain text where TeX cannot render (<title>, meta tags, JSON-LD): docs/decisions/0027-tex-and-search-explanations.md.
+  const title = plainLine(p.title);
   const url = `${site.publicUrl}${canonical}`;
-  const description = excerpt(p.abstract ?? p.title, 300);
+  const description = excerpt(plainLine(p.abstract ?? p.title), 300);
   const github = safeUrl(p.githubRepo);
   const project = safeUrl(p.projectPage);
   const first = listings.at(-1);
@@ -88,7 +90,7 @@ export function paperPage(frame: Frame, { paper: p, organization: org, listings,
     '@type': 'ScholarlyArticle',
     headline: title,
     name: title,
-    abstract: p.abstract ?? undefined,
+    abstract: p.abstract ? plainLine(p.abstract) : undefined,
     author: p.authors.map((a) => ({ '@type': 'Person', name: a.name, ...(a.affiliation ? { affiliation: a.affiliation } : {}) })),
     datePublished: p.publishedAt ?? undefined,
     dateModified: p.updatedAt ?? undefined,

@@ -11,7 +11,8 @@ import { PROFILE_EXCERPT_LENGTH } from '../../domain/claims.ts';
 import { formatCardDate, formatLongDay } from '../../domain/dates.ts';
 import { layout, type Frame } from './layout.ts';
 import { reasonForm } from './moderation.ts';
-import { excerpt, mathText } from './text.ts';
+import { escapeHtml, excerpt, mathText } from './text.ts';
+import { mathToPlain } from '../../domain/tex.ts';
 
 export interface ProfileModel {
   profile: Profile;
@@ -27,8 +28,15 @@ export interface ProfileModel {
 }
 
 const ENTITIES: Record<string, string> = { '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'", '&amp;': '&' };
-/** The text of a comment's stored, sanitized HTML (for an excerpt that the template escapes again). */
-const textOf = (h: string) => h.replace(/<[^>]*>/g, ' ').replace(/&(?:lt|gt|quot|#39|amp);/g, (e) => ENTITIES[e]!).replace(/\s+/g, ' ').trim();
+const unescapeBasic = (s: string) => s.replace(/&(?:lt|gt|quot|#39|amp);/g, (e) => ENTITIES[e]!);
+/**
+ * The text of a comment's stored, sanitized HTML (for an excerpt that the template escapes again). A
+ * formula (KaTeX MathML, which carries its TeX in an annotation) reads as plain math, not as the
+ * MathML's letters run together with its source.
+ */
+const textOf = (h: string) => unescapeBasic(h
+  .replace(/<math\b[\s\S]*?<annotation encoding="application\/x-tex">([\s\S]*?)<\/annotation>[\s\S]*?<\/math>/g, (_m, tex: string) => ` ${escapeHtml(mathToPlain(unescapeBasic(tex)))} `)
+  .replace(/<[^>]*>/g, ' ')).replace(/\s+/g, ' ').trim();
 
 const STATUS = { pending: 'pending: a moderator will look at it', approved: 'approved', denied: 'denied' } as const;
 

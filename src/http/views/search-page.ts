@@ -3,7 +3,7 @@ import { html } from 'hono/html';
 import type { SearchMode } from '../../search/hybrid.ts';
 import type { SearchParams } from '../search-params.ts';
 import { searchQueryString } from '../search-params.ts';
-import { cardList, pager, type CardModel, type Voting } from './cards.ts';
+import { pager, paperCard, type CardModel, type Voting } from './cards.ts';
 import { layout, type Frame } from './layout.ts';
 
 export interface SearchPageModel {
@@ -12,12 +12,42 @@ export interface SearchPageModel {
   state:
     | { kind: 'empty' }
     | { kind: 'message'; message: string }
-    | { kind: 'results'; mode: SearchMode; total: number; totalCapped: boolean; cards: CardModel[]; page: number; pages: number; notices: string[] };
+    | {
+        kind: 'results'; mode: SearchMode; total: number; totalCapped: boolean; cards: SearchCard[]; page: number; pages: number; notices: string[];
+        /** "Did you mean" (src/domain/spelling.ts): the query to offer, or null. */
+        suggestion?: string | null;
+        /** Papers matching the words, in any mode (src/search/hybrid.ts). */
+        keywordMatches?: { total: number; capped: boolean } | null;
+        sort?: string;
+        /** Results per page (numbering goes on across pages). */
+        perPage?: number;
+      };
   semanticAvailable: boolean;
   voting: Voting;
   now: Date;
   /** Signed in: the "Save search / get alerts" form posts with this CSRF token; null for visitors (a sign-in link). */
   save?: { csrf: string } | null;
+}
+
+/** A result card, and whether the paper matched the words (hybrid lists those first, then the ones related by meaning). */
+export type SearchCard = CardModel & { keywordMatch?: boolean };
+
+/** "12 papers", "more than 1,000 papers": the one way counts are said on this page. */
+export const countPhrase = (n: number, capped: boolean, noun = 'paper') =>
+  `${capped ? 'more than ' : ''}${n.toLocaleString('en-US')} ${noun}${n === 1 && !capped ? '' : 's'}`;
+
+/**
+ * What the count line says, per mode (docs/decisions/0027-tex-and-search-explanations.md): keyword
+ * counts papers with the words; semantic ranks every paper by meaning, so it says how many are shown
+ * at most and how many have the words; hybrid says both parts.
+ */
+export function countLine(mode: SearchMode, total: number, totalCapped: boolean, kw: { total: number; capped: boolean } | null | undefined): string {
+  const matches = kw ? countPhrase(kw.total, kw.capped) : null;
+  if (mode === 'keyword') return `${countPhrase(total, totalCapped)} ${total === 1 && !totalCapped ? 'matches' : 'match'}`;
+  if (mode === 'semantic') return `The ${total.toLocaleString('en-US')} papers closest in meaning${matches ? ` (${matches} have the words)` : ''}`;
+  if (!kw || kw.total === 0) return `No paper has these words: ${total.toLocaleString('en-US')} papers related by meaning`;
+  const related = total - Math.min(total, kw.total);
+  return `${matches} ${kw.total === 1 && !kw.capped ? 'has' : 'have'} the words${related > 0 ? `, then papers related by meaning` : ''}`;
 }
 
 const MODE_LABELS: Record<SearchMode, string> = { hybrid: 'Hybrid', keyword: 'Keyword', semantic: 'Semantic' };
@@ -36,6 +66,21 @@ function saveForm(p: SearchParams, save: { csrf: string } | null) {
 </form>`;
 }
 
+/**
+ * The results as one ordered column; in hybrid mode (by relevance) the papers that only relate by
+ * meaning follow under their own heading, numbering going on. `first`: how many came on earlier pages.
+ */
+function resultLists(cards: SearchCard[], split: boolean, first: number, m: SearchPageModel) {
+  if (cards.length === 0) return html`<p class="empty">No papers match this search. Try fewer or different words, or another mode.</p>`;
+  const list = (cs: SearchCard[], start: number) => html`<ol class="search-results" start="${start + 1}">${cs.map((c) => paperCard(c, m.now, m.voting))}</ol>`;
+  const cut = split ? cards.findIndex((c) => c.keywordMatch === false) : -1;
+  if (cut < 0) return list(cards, first);
+  return html`${cut > 0 ? list(cards.slice(0, cut), first) : ''}
+<h2 class="results-divider" id="related-by-meaning">Related by meaning</h2>
+<p class="results-divider-note">These papers do not have the words but are close in meaning.</p>
+${list(cards.slice(cut), first + cut)}`;
+}
+
 export function searchPage(frame: Frame, m: SearchPageModel) {
   const p = m.params;
   const f = p.filters;
@@ -43,9 +88,7 @@ export function searchPage(frame: Frame, m: SearchPageModel) {
     html`<a href="${searchPath({ ...p, mode })}"${p.mode === mode ? html` aria-current="page"` : ''}>${MODE_LABELS[mode]}</a>`;
   const sortOption = (value: string, label: string) => html`<option value="${value}"${p.sort === value ? html` selected` : ''}>${label}</option>`;
   const s = m.state;
-  const count = s.kind === 'results'
-    ? `${s.totalCapped ? `${s.total.toLocaleString('en-US')}+` : s.total.toLocaleString('en-US')} result${s.total === 1 && !s.totalCapped ? '' : 's'}`
-    : '';
+  const count = s.kind === 'results' ? countLine(s.mode, s.total, s.totalCapped, s.keywordMatches) : '';
   const fallbackNote = s.kind === 'results' && p.mode === 'hybrid' && s.mode === 'keyword' && p.q.trim() !== ''
     ? (m.semanticAvailable ? '' : 'Keyword results: semantic search is not set up on this site.')
     : '';
@@ -79,8 +122,9 @@ ${s.kind === 'results'
   ? html`<p class="search-count" aria-live="polite">${count}${fallbackNote ? html` <span class="search-note">${fallbackNote}</span>` : ''}
   · <a href="/papers/search/feed.rss${searchQueryString(p)}">RSS</a> <a href="/papers/search/feed.atom${searchQueryString(p)}">Atom</a> <a href="/papers/search/feed.json${searchQueryString(p)}">JSON Feed</a></p>
 ${saveForm(p, m.save ?? null)}
+${s.suggestion ? html`<p class="did-you-mean">Did you mean <a href="${searchPath({ ...p, q: s.suggestion })}"><em>${s.suggestion}</em></a>?</p>` : ''}
 ${s.notices.map((n) => html`<p class="notice search-notice" role="status">${n}</p>`)}
-${cardList(s.cards, m.now, 'No papers match this search. Try fewer or different words, or another mode.', m.voting)}
+${resultLists(s.cards, s.mode === 'hybrid' && (s.sort ?? 'relevance') === 'relevance', (s.page - 1) * (s.perPage ?? s.cards.length), m)}
 ${pager(s.page, s.pages, (n) => searchPath(p, n === 1 ? {} : { p: n }))}`
   : ''}
 </section>`;
