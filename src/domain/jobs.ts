@@ -9,6 +9,7 @@ export const JOB_NAMES = [
   'harvest-arxiv',
   'mirror-hf',
   'github-stars',
+  'fetch-images',
   'refresh-trending',
   'embed-new-papers',
   'digest-daily',

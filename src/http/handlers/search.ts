@@ -10,6 +10,7 @@ import { csrfToken, frame, htmlError, PAGE_SIZE, pageParam, votingFor, type Ctx,
 import { buildFeed, FEED_SIZE, send, splitFile, type FeedItem } from '../feeds/feeds.ts';
 import { parseSearchParams, searchQueryString } from '../search-params.ts';
 import { cardFromPaper, type CardModel } from '../views/cards.ts';
+import { withStoredImages } from '../card-images.ts';
 import { highlightPattern } from '../views/highlight.ts';
 import { searchPage as renderSearchPage } from '../views/search-page.ts';
 
@@ -46,10 +47,13 @@ async function cardsOf(deps: Deps, outcome: Extract<SearchOutcome, { kind: 'resu
   const papers = await papersByIds(deps.database.db, outcome.hits.map((h) => h.paperId));
   const words = [...highlightWords(outcome.query), ...outcome.corrected.map(([, stem]) => stem)];
   const pattern = highlightPattern(words);
-  return outcome.hits.flatMap((h) => {
-    const p = papers.get(h.paperId);
-    return p ? [{ ...cardFromPaper(p), highlight: pattern }] : [];
-  });
+  return withStoredImages(
+    deps.database.db,
+    outcome.hits.flatMap((h) => {
+      const p = papers.get(h.paperId);
+      return p ? [{ ...cardFromPaper(p), highlight: pattern }] : [];
+    }),
+  );
 }
 
 /** GET /papers/search/feed.rss|atom|json?q=…: the newest papers of a search (any mode; sorted by date). */
