@@ -85,7 +85,8 @@ function avatar(url: string | null | undefined, name: string, images: Map<string
   const letter = (name.trim()[0] ?? '?').toUpperCase();
   let h = 0;
   for (const ch of name) h = (h * 31 + ch.charCodeAt(0)) % 360;
-  return html`<span class="${cls} avatar-letter" aria-hidden="true" style="--hue:${h}">${letter}</span>`;
+  // The letter comes from CSS (attr()), so it is not part of the card's text (the name follows it).
+  return html`<span class="${cls} avatar-letter" aria-hidden="true" data-letter="${letter}" style="--hue:${h}"></span>`;
 }
 
 /** `extra`: more in the card's body, below its footer line (a collection's note). */
