@@ -14,6 +14,9 @@ import { downloadImage, fetchPendingImages, IMAGE_DEFAULTS, type ImageFetchOptio
 import { ENGINES, openTestDatabase } from '../helpers/db.ts';
 import { startTestServer, type TestServer } from '../helpers/http.ts';
 import { startImageCdn, type ImageCdn } from '../helpers/image-cdn.ts';
+import { runCli } from '../helpers/cli.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../fixtures');
 const DAY = '2025-11-04';
@@ -134,3 +137,33 @@ for (const engine of ENGINES) {
     });
   });
 }
+
+describe('dailypapers images fetch', () => {
+  test('fetches, prints a JSON summary, and running it again stores nothing new; a bad --limit is a usage error', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'dailypapers-images-cli-'));
+    const cdn = await startImageCdn();
+    try {
+      const env = { DATABASE_URL: `sqlite:${path.join(dir, 'db.sqlite')}`, IMAGES_FETCH_VIA: cdn.base, IMAGES_ALLOW_PRIVATE_ADDRESSES: 'true' };
+      const imported = await runCli(['import', path.join(FIXTURES, 'hf-daily', '2025-11-04.json'), '--json'], env);
+      assert.equal(imported.code, 0, imported.stderr);
+      const first = await runCli(['images', 'fetch', '--json'], env);
+      assert.equal(first.code, 0, first.stderr);
+      const a = JSON.parse(first.stdout.trim().split('\n').at(-1)!);
+      assert.ok(a.stored >= 2, first.stdout);
+      assert.equal(a.storedImages, a.stored);
+      assert.ok(a.storedBytes > 0);
+      const again = JSON.parse((await runCli(['images', 'fetch', '--json'], env)).stdout.trim().split('\n').at(-1)!);
+      assert.equal(again.stored, 0);
+      assert.equal(again.storedImages, a.storedImages);
+      const bad = await runCli(['images', 'fetch', '--limit', 'lots'], env);
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /whole number/);
+      // Without the test switch, the local stand-in is a private address: refused, recorded, exit 0.
+      const strict = await runCli(['images', 'fetch', '--json'], { ...env, IMAGES_ALLOW_PRIVATE_ADDRESSES: 'false' });
+      assert.equal(strict.code, 0, strict.stderr);
+    } finally {
+      await cdn.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
