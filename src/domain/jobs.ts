@@ -9,7 +9,6 @@ export const JOB_NAMES = [
   'harvest-arxiv',
   'mirror-hf',
   'github-stars',
-  'fetch-images',
   'refresh-trending',
   'embed-new-papers',
   'digest-daily',
@@ -17,6 +16,7 @@ export const JOB_NAMES = [
   'saved-search-alerts',
   'deliver-outbox',
   'cleanup',
+  'fetch-images',
 ] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 

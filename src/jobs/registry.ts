@@ -33,8 +33,6 @@ export const DEFAULT_SCHEDULES: Record<JobName, string> = {
   'mirror-hf': '10 * * * *',
   // 50 repositories an hour fit in GitHub's 60 unauthenticated requests an hour.
   'github-stars': '20 * * * *',
-  // New lists bring new thumbnails and avatars (src/images/fetch.ts).
-  'fetch-images': '25 * * * *',
   'refresh-trending': '*/15 * * * *',
   'embed-new-papers': '*/10 * * * *',
   // Every evening after arXiv's announcement (20:00 US Eastern); runDigest skips days not in DIGEST_DAILY_DAYS.
@@ -45,6 +43,8 @@ export const DEFAULT_SCHEDULES: Record<JobName, string> = {
   'saved-search-alerts': '0 7 * * *',
   'deliver-outbox': '* * * * *',
   'cleanup': '0 4 * * *',
+  // New lists bring new thumbnails and avatars (src/images/fetch.ts).
+  'fetch-images': '25 * * * *',
 };
 
 const MINUTE = 60_000;
@@ -101,20 +101,6 @@ export function jobDefinitions(config: Config, deps: JobDeps): JobDefinition[] {
       timeoutMs: 30 * MINUTE,
       run: async (ctx) =>
         describeStars(await refreshGithubStars(ctx.database, { apiUrl: h.githubApiUrl, token: h.githubToken, perRun: h.githubPerRun, ...fetching }, ctx)),
-    },
-    {
-      name: 'fetch-images',
-      description: `thumbnails and avatars of the lists, ${h.imagesPerRun} a run: fetched, resized to WebP and stored (pages never hot-link them)`,
-      schedule: schedule('fetch-images'),
-      off: off('fetch-images', null),
-      timeoutMs: 30 * MINUTE,
-      run: async (ctx) =>
-        describeImages(
-          await fetchPendingImages(ctx.database, {
-            base: h.imagesBase, allowPrivate: h.imagesAllowPrivate, via: h.imagesVia, userAgent: h.userAgent, timeoutMs: Math.min(h.timeoutMs, IMAGE_DEFAULTS.timeoutMs),
-            maxBytes: IMAGE_DEFAULTS.maxBytes, limit: h.imagesPerRun, signal: ctx.signal, now: ctx.now,
-          }),
-        ),
     },
     {
       name: 'refresh-trending',
@@ -181,6 +167,20 @@ export function jobDefinitions(config: Config, deps: JobDeps): JobDefinition[] {
       off: off('cleanup', null),
       timeoutMs: 10 * MINUTE,
       run: (ctx) => cleanup(ctx.database, ctx.now()),
+    },
+    {
+      name: 'fetch-images',
+      description: `thumbnails and avatars of the lists, ${h.imagesPerRun} a run: fetched, resized to WebP and stored (pages never hot-link them)`,
+      schedule: schedule('fetch-images'),
+      off: off('fetch-images', null),
+      timeoutMs: 30 * MINUTE,
+      run: async (ctx) =>
+        describeImages(
+          await fetchPendingImages(ctx.database, {
+            base: h.imagesBase, allowPrivate: h.imagesAllowPrivate, via: h.imagesVia, userAgent: h.userAgent, timeoutMs: Math.min(h.timeoutMs, IMAGE_DEFAULTS.timeoutMs),
+            maxBytes: IMAGE_DEFAULTS.maxBytes, limit: h.imagesPerRun, signal: ctx.signal, now: ctx.now,
+          }),
+        ),
     },
   ];
   return jobs;
