@@ -4,11 +4,15 @@
  * addresses (`/images/HASH.webp`). An address not stored yet gets a placeholder.
  */
 import type { Kysely } from 'kysely';
-import { storedImageHashes } from '../db/queries/images.ts';
+import { storedImageHashes, thumbnailsOfPapers } from '../db/queries/images.ts';
 import type { DB } from '../db/schema.ts';
 import type { CardModel } from './views/cards.ts';
 
-export async function withStoredImages<C extends CardModel>(db: Kysely<DB>, cards: C[]): Promise<C[]> {
+export async function withStoredImages<C extends CardModel>(db: Kysely<DB>, given: C[]): Promise<C[]> {
+  // Cards built from papers rather than listings (search, organizations) take the thumbnail of the paper's list entry.
+  const missing = given.filter((c) => c.thumbnailUrl === undefined).map((c) => c.id);
+  const thumbs = missing.length > 0 ? await thumbnailsOfPapers(db, missing) : new Map<string, string>();
+  const cards = given.map((c) => (c.thumbnailUrl === undefined ? { ...c, thumbnailUrl: thumbs.get(c.id) ?? null } : c));
   const urls = cards.flatMap((c) => [c.thumbnailUrl, c.submitter?.avatarUrl, c.organization?.avatarUrl]);
   const hashes = await storedImageHashes(db, urls);
   const images = new Map([...hashes].map(([url, hash]) => [url, `/images/${hash}.webp`]));

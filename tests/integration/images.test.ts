@@ -82,6 +82,9 @@ for (const engine of ENGINES) {
       const second = page.slice(page.indexOf(`id="paper-${SECOND}"`));
       assert.match(second, /class="card-thumb placeholder"/);
       assert.doesNotMatch(page, /<img[^>]+src="https?:/);
+      // Cards built from papers (an organization's page) show the thumbnail of the paper's list entry too.
+      const org = await (await fetch(`${server.base}/organizations/inclusionAI`)).text();
+      assert.match(org, new RegExp(`<img src="/images/${thumb!.hash}\\.webp"`));
       const csp = (await fetch(`${server.base}/papers/date/${DAY}`)).headers.get('content-security-policy') ?? '';
       assert.match(csp, /img-src 'self' data:(;|$)/);
     });

@@ -130,3 +130,19 @@ export async function imageStats(db: Db): Promise<{ images: number; bytes: numbe
   const f = await db.selectFrom('image_sources').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'failed').executeTakeFirstOrThrow();
   return { images: Number(i.n), bytes: Number(i.b ?? 0), failed: Number(f.n) };
 }
+
+/** Paper id → the thumbnail address of one of its daily entries, for cards built from papers (search, organizations). */
+export async function thumbnailsOfPapers(db: Db, ids: readonly string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = await db
+      .selectFrom('daily_entries')
+      .select(['paper_id', (eb) => eb.fn.max('thumbnail').as('thumbnail')])
+      .where('paper_id', 'in', ids.slice(i, i + 500))
+      .where('thumbnail', 'is not', null)
+      .groupBy('paper_id')
+      .execute();
+    for (const r of rows) if (r.thumbnail) out.set(r.paper_id, r.thumbnail);
+  }
+  return out;
+}
