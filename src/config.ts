@@ -104,6 +104,11 @@ export interface HarvestConfig {
   githubApiUrl: string;
   /** Repositories whose stars are read per run (oldest-read first). */
   githubPerRun: number;
+  /** Images (src/images/fetch.ts): the base of relative image addresses, whether private addresses may be fetched (tests), images per run. */
+  imagesBase: string;
+  imagesAllowPrivate: boolean;
+  imagesVia: string | null;
+  imagesPerRun: number;
 }
 
 /** The OAuth providers members may sign in with (the path segment of /auth/PROVIDER). */
@@ -232,6 +237,10 @@ const EnvSchema = z.object({
   GITHUB_TOKEN: z.string().regex(/^[\x21-\x7e]{1,255}$/, 'expected a GitHub token (printable characters, no spaces)').optional(),
   GITHUB_STARS: bool.optional(),
   GITHUB_STARS_PER_RUN: z.coerce.number({ error: 'expected a number' }).int('expected a whole number').min(1, 'expected 1 or more').max(5000, 'expected at most 5000').default(50),
+  IMAGES_BASE_URL: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).default('https://huggingface.co'),
+  IMAGES_ALLOW_PRIVATE_ADDRESSES: bool.default('false'),
+  IMAGES_FETCH_VIA: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
+  IMAGES_PER_RUN: z.coerce.number({ error: 'expected a number' }).int('expected a whole number').min(1, 'expected 1 or more').max(10000, 'expected at most 10000').default(500),
   EMBEDDER: z.enum(['builtin', 'transformers', 'openai', 'none'], { error: 'expected builtin, transformers, openai or none' }).default('builtin'),
   EMBEDDINGS_DIR: z.string().optional(),
   EMBEDDINGS_URL: z.url({ protocol: /^https?$/, error: 'expected the http(s) URL of an OpenAI-compatible server, e.g. http://127.0.0.1:11434' }).optional(),
@@ -372,6 +381,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       githubStars: e.GITHUB_STARS === undefined ? e.GITHUB_TOKEN !== undefined : isTrue(e.GITHUB_STARS),
       githubApiUrl: e.GITHUB_API_BASE.replace(/\/+$/, ''),
       githubPerRun: e.GITHUB_STARS_PER_RUN,
+      imagesBase: e.IMAGES_BASE_URL.replace(/\/+$/, ''),
+      imagesAllowPrivate: isTrue(e.IMAGES_ALLOW_PRIVATE_ADDRESSES),
+      imagesVia: e.IMAGES_FETCH_VIA ?? null,
+      imagesPerRun: e.IMAGES_PER_RUN,
     },
     embeddings: embeddingsConfig(e, parseDatabaseUrl(e.DATABASE_URL)),
   };

@@ -446,6 +446,27 @@ export interface GithubReposTable {
   checked_at: string;
 }
 
+/** A stored image: WebP bytes keyed by their SHA-256 (migration 25; src/db/queries/images.ts). */
+export interface ImagesTable {
+  hash: string;
+  data: Uint8Array;
+  width: number;
+  height: number;
+  bytes: number;
+  created_at: string;
+}
+
+/** A remote image address and what fetching it gave: a stored image, or the reason it failed. */
+export interface ImageSourcesTable {
+  url: string;
+  kind: 'thumbnail' | 'avatar';
+  status: 'ok' | 'failed';
+  hash: string | null;
+  error: string | null;
+  attempts: number;
+  fetched_at: string;
+}
+
 /** A member's saved search, mailed as an alert when new papers match it (migration 14; src/db/queries/saved-searches.ts). */
 export interface SavedSearchesTable {
   id: Generated<number>;
@@ -544,6 +565,8 @@ export interface DB {
   schema_migrations: SchemaMigrationsTable;
   import_runs: ImportRunsTable;
   import_staging: ImportStagingTable;
+  images: ImagesTable;
+  image_sources: ImageSourcesTable;
 }
 
 /** An import of one big file in progress (docs/decisions/0017-imports-in-short-batches.md). */

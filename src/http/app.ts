@@ -9,6 +9,7 @@ import { apiDocsPage } from './api/docs.ts';
 import { dailyPapers, paperById, apiError, arxivRepos } from './api/handlers.ts';
 import { openApiDocument } from './api/openapi.ts';
 import { assetsByPath } from './assets.ts';
+import { serveImage } from './handlers/images.ts';
 import { htmlError, type AppDeps, type AppEnv, type Deps } from './context.ts';
 import { categoryFeed, collectionFeed, listFeed, organizationFeed } from './feeds/feeds.ts';
 import { rankingPage } from './handlers/about.ts';
@@ -73,7 +74,8 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
     secureHeaders({
       contentSecurityPolicy: {
         defaultSrc: ["'self'"],
-        imgSrc: ["'self'", 'https:', 'data:'],
+        // Images are stored on this site (src/images/fetch.ts): never hot-linked.
+        imgSrc: ["'self'", 'data:'],
         styleSrc: ["'self'", "'unsafe-inline'"],
         scriptSrc: ["'self'"],
         objectSrc: ["'none'"],
@@ -109,6 +111,9 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
       ...(gzip ? { 'Content-Encoding': 'gzip' } : {}),
     });
   });
+
+  // Stored thumbnails and avatars: before the rate limits, like /static (a page shows dozens of them).
+  app.get('/images/:file', serveImage(deps));
 
   // Who is asking, how often, and whether a form really comes from this site.
   // A NUL in the address reaches SQL (PostgreSQL's text cannot hold it: a 500 on /organizations/%00 and others).

@@ -108,6 +108,8 @@ export async function votingFor(c: Context, deps: Deps, paperIds: string[]): Pro
 
 /** Cards on a list page. */
 export const PAGE_SIZE = 30;
+/** A day's list is shown whole, as on Hugging Face (its busiest days have ~100 papers); past this it pages. */
+export const DAY_LIST_CAP = 300;
 
 /** `?p=` (1-based page number): null when present but not a page number. */
 export function pageParam(c: Context): number | null {

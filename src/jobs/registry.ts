@@ -19,6 +19,7 @@ import { VectorIndex } from '../search/vectors.ts';
 import type { SemanticIndex } from '../search/types.ts';
 import { describeHarvest, harvestArxiv } from '../harvest/arxiv-oai.ts';
 import { describeStars, refreshGithubStars } from '../harvest/github-stars.ts';
+import { describeImages, fetchPendingImages, IMAGE_DEFAULTS } from '../images/fetch.ts';
 import { describeMirror, mirrorHuggingFace } from '../harvest/hf-mirror.ts';
 import { cleanup, OUTBOX_KEEP_DAYS } from './cleanup.ts';
 import { refreshTrending } from './refresh-trending.ts';
@@ -42,6 +43,8 @@ export const DEFAULT_SCHEDULES: Record<JobName, string> = {
   'saved-search-alerts': '0 7 * * *',
   'deliver-outbox': '* * * * *',
   'cleanup': '0 4 * * *',
+  // New lists bring new thumbnails and avatars (src/images/fetch.ts).
+  'fetch-images': '25 * * * *',
 };
 
 const MINUTE = 60_000;
@@ -164,6 +167,20 @@ export function jobDefinitions(config: Config, deps: JobDeps): JobDefinition[] {
       off: off('cleanup', null),
       timeoutMs: 10 * MINUTE,
       run: (ctx) => cleanup(ctx.database, ctx.now()),
+    },
+    {
+      name: 'fetch-images',
+      description: `thumbnails and avatars of the lists, ${h.imagesPerRun} a run: fetched, resized to WebP and stored (pages never hot-link them)`,
+      schedule: schedule('fetch-images'),
+      off: off('fetch-images', null),
+      timeoutMs: 30 * MINUTE,
+      run: async (ctx) =>
+        describeImages(
+          await fetchPendingImages(ctx.database, {
+            base: h.imagesBase, allowPrivate: h.imagesAllowPrivate, via: h.imagesVia, userAgent: h.userAgent, timeoutMs: Math.min(h.timeoutMs, IMAGE_DEFAULTS.timeoutMs),
+            maxBytes: IMAGE_DEFAULTS.maxBytes, limit: h.imagesPerRun, signal: ctx.signal, now: ctx.now,
+          }),
+        ),
     },
   ];
   return jobs;

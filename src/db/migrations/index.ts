@@ -25,6 +25,7 @@ import { changeScopes } from './0018-change-scopes.ts';
 import { embeddingModels } from './0019-embedding-models.ts';
 import { throttles } from './0021-throttles.ts';
 import { hfWire } from './0024-hf-wire.ts';
+import { images } from './0025-images.ts';
 
 export interface MigrationContext {
   engine: Engine;
@@ -45,4 +46,4 @@ export interface Migration {
   compatibleWith?: number;
 }
 
-export const migrations: readonly Migration[] = [papers, accounts, tokensAndSubmissions, comments, moderation, collections, oauth, organizations, removedEntries, searchIndex, embeddings, subscriptions, jobs, savedSearches, setupTokens, rateLimits, importStaging, changeScopes, embeddingModels, throttles, hfWire];
+export const migrations: readonly Migration[] = [papers, accounts, tokensAndSubmissions, comments, moderation, collections, oauth, organizations, removedEntries, searchIndex, embeddings, subscriptions, jobs, savedSearches, setupTokens, rateLimits, importStaging, changeScopes, embeddingModels, throttles, hfWire, images];

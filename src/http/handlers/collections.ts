@@ -5,8 +5,9 @@ import { html } from 'hono/html';
 import { membersOf, findOrganization } from '../../db/queries/organizations.ts';
 import { getOrganization, papersOfCategory, papersOfOrganization, type Page, type PaperWithOrg } from '../../db/queries/lists.ts';
 import { htmlError, PAGE_SIZE, pageParam, frame, votingFor, type Deps } from '../context.ts';
-import { safeUrl } from '../views/paper-page.ts';
 import { cardFromPaper, cardList, pager } from '../views/cards.ts';
+import { withStoredImages } from '../card-images.ts';
+import { storedImageHashes } from '../../db/queries/images.ts';
 import { layout, type FeedLink } from '../views/layout.ts';
 
 
@@ -19,7 +20,7 @@ async function papersPage(deps: Deps, c: Context, m: { title: string; heading: R
       { title: m.title, canonical: m.canonical, feeds: [m.feed], description: `${m.list.total} papers: ${m.title}.` },
       html`<div class="list-head"><div>${m.heading}<p class="byline">${m.list.total} paper${m.list.total === 1 ? '' : 's'}, newest first</p></div></div>
 ${m.extra ?? ''}
-${cardList(m.list.items.map(cardFromPaper), deps.now(), 'No papers here yet.', voting)}
+${cardList(await withStoredImages(deps.database.db, m.list.items.map(cardFromPaper)), deps.now(), 'No papers here yet.', voting)}
 ${pager(m.page, pages, (n) => (n === 1 ? m.canonical : `${m.canonical}?p=${n}`))}`,
     ),
   );
@@ -36,7 +37,9 @@ export const organizationPage = (deps: Deps) => async (c: Context) => {
   const row = await findOrganization(deps.database.db, org.name);
   const members = row ? await membersOf(deps.database.db, row.id) : [];
   const extra = members.length > 0 ? html`<p class="meta-line org-members">Members: ${members.map((m, i) => html`${i > 0 ? ', ' : ''}<a href="/users/${m.username}">${m.username}</a>`)}</p>` : '';
-  const avatar = safeUrl(org.avatarUrl);
+  // The organization's avatar as stored on this site (never hot-linked), when it is.
+  const stored = org.avatarUrl ? (await storedImageHashes(deps.database.db, [org.avatarUrl])).get(org.avatarUrl) : undefined;
+  const avatar = stored ? `/images/${stored}.webp` : null;
   const canonical = `/organizations/${encodeURIComponent(org.name)}`;
   return papersPage(deps, c, {
     title: org.fullname?.trim() || org.name,

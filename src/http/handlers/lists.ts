@@ -4,8 +4,9 @@ import { latestListingDay, latestListingDayIn, listingsInRange, neighbourDays } 
 import {
   formatLongDay, formatMonth, formatRange, isoWeekOf, monthOf, parseDay, parseIsoWeek, parseMonth, type DayRange,
 } from '../../domain/dates.ts';
-import { htmlError, PAGE_SIZE, pageParam, frame, votingFor, type Deps } from '../context.ts';
+import { DAY_LIST_CAP, htmlError, PAGE_SIZE, pageParam, frame, votingFor, type Deps } from '../context.ts';
 import { cardFromListing } from '../views/cards.ts';
+import { withStoredImages } from '../card-images.ts';
 import { listPage, type Period } from '../views/list-page.ts';
 
 const FEEDS = [
@@ -24,8 +25,9 @@ async function render(c: Context, deps: Deps, shown: Shown) {
   const page = pageParam(c);
   if (page === null) return htmlError(c, deps, 400, 'Bad page number', 'The page number (?p=) must be a whole number from 1.');
   const { db } = deps.database;
-  const list = await listingsInRange(db, shown.range, { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
-  const pages = Math.max(1, Math.ceil(list.total / PAGE_SIZE));
+  const size = shown.period === 'daily' ? DAY_LIST_CAP : PAGE_SIZE;
+  const list = await listingsInRange(db, shown.range, { limit: size, offset: (page - 1) * size });
+  const pages = Math.max(1, Math.ceil(list.total / size));
   const { prev, next } = await neighbourDays(db, shown.range);
   // The switch and the picker go to the newest day of the period that has a list (or its first day).
   const day = shown.period === 'daily' ? shown.range.from : ((await latestListingDayIn(db, shown.range)) ?? shown.range.from);
@@ -42,7 +44,7 @@ async function render(c: Context, deps: Deps, shown: Shown) {
       prev: link(prev),
       next: link(next),
       pickerDay: day,
-      cards: list.items.map(cardFromListing),
+      cards: await withStoredImages(db, list.items.map(cardFromListing)),
       voting: await votingFor(c, deps, list.items.map((l) => l.paper.id)),
       page,
       pages,

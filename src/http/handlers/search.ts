@@ -10,6 +10,7 @@ import { csrfToken, frame, htmlError, PAGE_SIZE, pageParam, votingFor, type Ctx,
 import { buildFeed, FEED_SIZE, send, splitFile, type FeedItem } from '../feeds/feeds.ts';
 import { parseSearchParams, searchQueryString } from '../search-params.ts';
 import { cardFromPaper } from '../views/cards.ts';
+import { withStoredImages } from '../card-images.ts';
 import { highlightPattern } from '../views/highlight.ts';
 import { searchPage as renderSearchPage, type SearchCard } from '../views/search-page.ts';
 
@@ -50,13 +51,16 @@ async function cardsOf(deps: Deps, outcome: Extract<SearchOutcome, { kind: 'resu
   const words = [...highlightWords(outcome.query), ...outcome.corrected.map(([, stem]) => stem)];
   const pattern = highlightPattern(words);
   const authorPattern = highlightPattern([...outcome.query.authors.flat(), ...outcome.query.terms.flatMap((t) => t.words)]);
-  return outcome.hits.flatMap((h) => {
-    const p = papers.get(h.paperId);
-    if (!p) return [];
-    // The card shows no author names: say which ones matched (up to 3), as the reason the paper is here.
-    const matchedAuthors = authorPattern ? p.paper.authors.map((a) => a.name).filter((n) => n.search(authorPattern) >= 0).slice(0, 3) : [];
-    return [{ ...cardFromPaper(p), highlight: pattern, matchedAuthors, keywordMatch: h.keywordRank !== null }];
-  });
+  return withStoredImages(
+    deps.database.db,
+    outcome.hits.flatMap((h) => {
+      const p = papers.get(h.paperId);
+      if (!p) return [];
+      // The card shows no author names: say which ones matched (up to 3), as the reason the paper is here.
+      const matchedAuthors = authorPattern ? p.paper.authors.map((a) => a.name).filter((n) => n.search(authorPattern) >= 0).slice(0, 3) : [];
+      return [{ ...cardFromPaper(p), highlight: pattern, matchedAuthors, keywordMatch: h.keywordRank !== null }];
+    }),
+  );
 }
 
 /** GET /papers/search/feed.rss|atom|json?q=…: the newest papers of a search (any mode; sorted by date). */

@@ -7,6 +7,7 @@ import { addDays, type DayRange } from '../../domain/dates.ts';
 import { rankTrending, trendingReference, TRENDING_WINDOW_DAYS } from '../../domain/trending.ts';
 import { htmlError, PAGE_SIZE, pageParam, frame, votingFor, type Deps } from '../context.ts';
 import { cardFromListing, cardList, pager } from '../views/cards.ts';
+import { withStoredImages } from '../card-images.ts';
 import { layout } from '../views/layout.ts';
 
 /** Listings ranked by trending score, best first: shared by the page, the feeds and the API. */
@@ -39,7 +40,7 @@ export const trendingPage = (deps: Deps) => async (c: Context) => {
   if (page === null) return htmlError(c, deps, 400, 'Bad page number', 'The page number (?p=) must be a whole number from 1.');
   const all = await trendingListings(deps.database, deps.now());
   const pages = Math.max(1, Math.ceil(all.length / PAGE_SIZE));
-  const cards = all.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE).map(cardFromListing);
+  const cards = await withStoredImages(deps.database.db, all.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE).map(cardFromListing));
   const voting = await votingFor(c, deps, cards.map((x) => x.id));
   return c.html(
     layout(

@@ -22,17 +22,27 @@ export interface CardModel {
   highlight?: RegExp | null;
   /** Search results: the authors whose names matched the query (shown, since the card lists no authors). */
   matchedAuthors?: string[];
+  /** The remote thumbnail the data names (shown only once stored on this site: `images`). */
+  thumbnailUrl?: string | null;
+  /** Who put it on the day's list. */
+  submitter?: { username: string; fullname: string | null; avatarUrl: string | null } | null;
+  githubRepo?: string | null;
+  githubStars?: number | null;
+  /** Remote image address → `/images/HASH.webp` on this site (src/http/card-images.ts); missing: a placeholder. */
+  images?: Map<string, string>;
 }
 
 export const cardFromListing = (l: Listing): CardModel => ({
   id: l.paper.id, title: l.paper.title, abstract: l.paper.abstract, authorsCount: l.paper.authors.length,
   organization: l.organization, publishedAt: l.paper.publishedAt, upvotes: l.paper.upvotes, numComments: l.entry.numComments,
-  featured: l.featured,
+  featured: l.featured, thumbnailUrl: l.entry.thumbnail, githubRepo: l.paper.githubRepo, githubStars: l.paper.githubStars,
+  submitter: l.submitter ? { username: l.submitter.username, fullname: l.submitter.fullname, avatarUrl: l.submitter.avatarUrl } : null,
 });
 
 export const cardFromPaper = (p: PaperWithOrg): CardModel => ({
   id: p.paper.id, title: p.paper.title, abstract: p.paper.abstract, authorsCount: p.paper.authors.length,
   organization: p.organization, publishedAt: p.paper.publishedAt, upvotes: p.paper.upvotes, numComments: p.numComments ?? 0,
+  githubRepo: p.paper.githubRepo, githubStars: p.paper.githubStars,
 });
 
 const COMMENT_ICON = html`<svg aria-hidden="true" width="13" height="13" viewBox="0 0 16 16" fill="none" stroke="currentColor" stroke-width="1.6"><path d="M2.5 3.5h11v7h-6l-3.5 3v-3h-1.5z" stroke-linejoin="round"/></svg>`;
@@ -61,23 +71,56 @@ export function voteControl(id: string, upvotes: number, voting: Voting, big = f
     </form>`;
 }
 
+const GITHUB_ICON = html`<svg aria-hidden="true" width="13" height="13" viewBox="0 0 16 16" fill="currentColor"><path d="M8 0C3.58 0 0 3.58 0 8c0 3.54 2.29 6.53 5.47 7.59.4.07.55-.17.55-.38 0-.19-.01-.82-.01-1.49-2.01.37-2.53-.49-2.69-.94-.09-.23-.48-.94-.82-1.13-.28-.15-.68-.52-.01-.53.63-.01 1.08.58 1.23.82.72 1.21 1.87.87 2.33.66.07-.52.28-.87.51-1.07-1.78-.2-3.64-.89-3.64-3.95 0-.87.31-1.59.82-2.15-.08-.2-.36-1.02.08-2.12 0 0 .67-.21 2.2.82.64-.18 1.32-.27 2-.27.68 0 1.36.09 2 .27 1.53-1.04 2.2-.82 2.2-.82.44 1.1.16 1.92.08 2.12.51.56.82 1.27.82 2.15 0 3.07-1.87 3.75-3.65 3.95.29.25.54.73.54 1.48 0 1.07-.01 1.93-.01 2.2 0 .21.15.46.55.38A8.013 8.013 0 0016 8c0-4.42-3.58-8-8-8z"/></svg>`;
+
+/** Stars as people say them: 950, 1.6k, 12k. */
+export function formatStars(n: number): string {
+  if (n < 1000) return String(n);
+  const k = n / 1000;
+  return `${k < 10 ? k.toFixed(1).replace(/\.0$/, '') : Math.round(k)}k`;
+}
+
+/** A stored avatar, or the first letter of the name on a coloured square (no request, no other site). */
+function avatar(url: string | null | undefined, name: string, images: Map<string, string> | undefined, cls: string) {
+  const src = url ? images?.get(url) : undefined;
+  if (src) return html`<img class="${cls}" src="${src}" alt="" width="20" height="20" loading="lazy" decoding="async">`;
+  const letter = (name.trim()[0] ?? '?').toUpperCase();
+  let h = 0;
+  for (const ch of name) h = (h * 31 + ch.charCodeAt(0)) % 360;
+  // The letter comes from CSS (attr()), so it is not part of the card's text (the name follows it).
+  return html`<span class="${cls} avatar-letter" aria-hidden="true" data-letter="${letter}" style="--hue:${h}"></span>`;
+}
+
 /** `extra`: more in the card's body, below its footer line (a collection's note). */
 export function paperCard(c: CardModel, now: Date, voting: Voting, extra?: HtmlEscapedString | Promise<HtmlEscapedString>) {
   const href = `/papers/${c.id}`;
+  const orgName = c.organization ? c.organization.fullname?.trim() || c.organization.name : '';
   const who = c.organization
-    ? html`<a class="org" href="/organizations/${encodeURIComponent(c.organization.name)}">${c.organization.fullname?.trim() || c.organization.name}</a>`
+    ? html`<a class="org" href="/organizations/${encodeURIComponent(c.organization.name)}">${avatar(c.organization.avatarUrl, orgName, c.images, 'org-avatar')}<span class="org-name">${orgName}</span></a>`
     : html`<span>• ${c.authorsCount} author${c.authorsCount === 1 ? '' : 's'}</span>`;
+  const thumb = c.thumbnailUrl ? c.images?.get(c.thumbnailUrl) : undefined;
+  const sub = c.submitter;
+  const subName = sub ? sub.fullname?.trim() || sub.username : '';
+  const repo = c.githubRepo && /^https:\/\/github\.com\//.test(c.githubRepo) ? c.githubRepo : null;
   // Separators (·) come from CSS, so that a wrapped line never starts or ends with one.
   return html`<li class="card${c.featured ? ' featured' : ''}" data-card id="paper-${c.id}">
+  <a class="card-thumb${thumb ? '' : ' placeholder'}" href="${href}" tabindex="-1" aria-hidden="true">${
+    thumb ? html`<img src="${thumb}" alt="" width="640" height="336" loading="lazy" decoding="async">` : html`<span>arXiv ${c.id}</span>`
+  }</a>
   <div class="side">
     ${voteControl(c.id, c.upvotes, voting)}
-    ${c.numComments > 0 ? html`<a class="comments" href="${href}#discussion" title="${c.numComments} comment${c.numComments === 1 ? '' : 's'}">${COMMENT_ICON} ${c.numComments}<span class="visually-hidden"> comment${c.numComments === 1 ? '' : 's'}</span></a>` : ''}
+    <a class="comments" href="${href}#discussion" title="${c.numComments} comment${c.numComments === 1 ? '' : 's'}">${COMMENT_ICON} ${c.numComments}<span class="visually-hidden"> comment${c.numComments === 1 ? '' : 's'}</span></a>
   </div>
   <div class="card-body">
     ${c.featured ? html`<span class="pill">Featured</span>` : ''}<a class="card-title" href="${href}">${c.highlight ? highlightedMathText(c.title, c.highlight) : mathText(c.title)}</a>
     ${c.abstract ? html`<p class="card-abstract">${c.highlight ? highlightedMathText(abstractAroundMatch(c.abstract, c.highlight), c.highlight) : mathText(c.abstract.replace(/\s+/g, ' '))}</p>` : ''}
     ${c.matchedAuthors?.length ? html`<p class="card-matched">Matched author${c.matchedAuthors.length === 1 ? '' : 's'}: ${raw(c.matchedAuthors.map((a) => markText(a, c.highlight ?? null)).join(', '))}</p>` : ''}
-    <div class="meta-wrap"><p class="card-meta">${who}${c.publishedAt ? html`<time datetime="${c.publishedAt.slice(0, 10)}">${formatCardDate(c.publishedAt, now)}</time>` : ''}${c.upvotes > 0 ? html`<span>${c.upvotes} upvote${c.upvotes === 1 ? '' : 's'}</span>` : ''}</p></div>
+    ${sub ? html`<p class="card-submitter">${avatar(sub.avatarUrl, subName, c.images, 'user-avatar')}<span>Submitted by <span class="submitter-name">${subName}</span></span></p>` : ''}
+    <div class="meta-wrap"><p class="card-meta">${who}${c.publishedAt ? html`<time datetime="${c.publishedAt.slice(0, 10)}">${formatCardDate(c.publishedAt, now)}</time>` : ''}${
+      repo
+        ? html`<a class="code-badge" href="${repo}" rel="noopener nofollow" title="Code on GitHub${c.githubStars != null ? `: ${c.githubStars} stars` : ''}">${GITHUB_ICON}<span>Code</span>${c.githubStars != null ? html`<span class="stars">★ ${formatStars(c.githubStars)}<span class="visually-hidden"> stars</span></span>` : ''}</a>`
+        : ''
+    }</p></div>
     ${extra ?? ''}
     ${voting.member?.collect ? collectControl(c.id, voting.member.csrf, voting.member.collect, `${voting.here}#paper-${c.id}`) : ''}
   </div>
