@@ -7,7 +7,7 @@ import type { Database } from '../db/connection.ts';
 import { hasAnyCriteria, parseSearchQuery, type ParsedQuery } from '../domain/search-query.ts';
 import { SEARCH_BUDGET_MS, SearchTooSlow, withSearchBudget } from './budget.ts';
 import { filterPaperIds, keywordSearch, type KeywordResult, type SearchFilters, type SearchSort } from './keyword.ts';
-import type { SemanticIndex } from './types.ts';
+import { usableSemantic, type SemanticIndex } from './types.ts';
 
 export type SearchMode = 'hybrid' | 'keyword' | 'semantic';
 export const SEARCH_MODES: readonly SearchMode[] = ['hybrid', 'keyword', 'semantic'];
@@ -38,7 +38,8 @@ export const FUSION_DEPTH = 100;
 /** Deepest a fused or semantic result list goes (pages past it are empty). */
 export const MAX_FUSED = 1000;
 
-export const SEMANTIC_UNAVAILABLE = 'semantic search is not set up on this site: run `dailypapers embeddings train`';
+/** What a visitor is told; the operator's next step is in the log, the CLI and the admin pages (`embeddings status`). */
+export const SEMANTIC_UNAVAILABLE = 'semantic search is not available on this site yet';
 
 export interface SearchDeps {
   database: Database;
@@ -104,7 +105,9 @@ export async function search(deps: SearchDeps, req: SearchRequest, budgetMs = SE
   }
 }
 
-async function searchParsed(deps: SearchDeps, req: SearchRequest, query: ParsedQuery): Promise<SearchOutcome> {
+async function searchParsed(given: SearchDeps, req: SearchRequest, query: ParsedQuery): Promise<SearchOutcome> {
+  // An index that follows the database may be off for now (no site model yet): keyword search then.
+  const deps = { ...given, semantic: usableSemantic(given.semantic) };
   const filters = req.filters ?? {};
   const sort = req.sort ?? 'relevance';
   if (query.arxivId) return { kind: 'redirect', paperId: query.arxivId, query };

@@ -47,7 +47,7 @@ export function searchPage(frame: Frame, m: SearchPageModel) {
     ? `${s.totalCapped ? `${s.total.toLocaleString('en-US')}+` : s.total.toLocaleString('en-US')} result${s.total === 1 && !s.totalCapped ? '' : 's'}`
     : '';
   const fallbackNote = s.kind === 'results' && p.mode === 'hybrid' && s.mode === 'keyword' && p.q.trim() !== ''
-    ? (m.semanticAvailable ? '' : 'Keyword results: semantic search is not set up on this site.')
+    ? (m.semanticAvailable ? '' : 'Keyword results: semantic search is not available on this site yet.')
     : '';
   const body = html`<section class="search-page">
 <h1>Search papers</h1>
