@@ -273,6 +273,10 @@ for (const engine of ENGINES) {
         for (let i = 0; i < 2400 && stub.requests.length === 0 && child.exitCode === null; i++) await wait(25);
         assert.equal(stub.requests.length, 1, `the harvest did not start; serve printed: ${out}`);
         assert.ok((await getJobRow(a.db, 'harvest-arxiv'))?.lease_owner, 'leased while it runs');
+      } catch (e) {
+        child.kill('SIGKILL');
+        await stub.close(); // a failed start must not leave the hanging upstream holding the test process
+        throw e;
       } finally {
         child.kill('SIGTERM');
       }
