@@ -33,7 +33,7 @@ test('cron: next times in a time zone (the daily digest after 20:00 US Eastern),
 
 test('job configuration: defaults, SCHEDULE_<JOB> overrides and off, errors name the variable', () => {
   const c = loadConfig({});
-  assert.deepEqual(c.jobs, { enabled: true, tickMs: 5000, timezone: 'America/New_York', schedules: {} });
+  assert.deepEqual(c.jobs, { enabled: true, tickMs: 5000, timezone: 'America/New_York', schedules: {}, scheduleRefreshMs: 30_000 });
   assert.deepEqual(c.harvest.categories, ['cs.AI', 'cs.CL', 'cs.CV', 'cs.LG', 'stat.ML']);
   assert.equal(c.harvest.arxivOaiUrl, 'https://export.arxiv.org/oai2');
   assert.equal(c.harvest.delayMs, 3000);
