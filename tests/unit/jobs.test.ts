@@ -44,7 +44,7 @@ test('job configuration: defaults, SCHEDULE_<JOB> overrides and off, errors name
   assert.match(c.harvest.userAgent, /^Daily Papers \(Daily Papers harvester; http:\/\/127\.0\.0\.1:3000\)$/);
 
   const d = loadConfig({ JOBS_ENABLED: 'false', JOBS_TICK_SECONDS: '0.05', JOBS_TIMEZONE: 'UTC', SCHEDULE_HARVEST_ARXIV: '15 */4 * * *', SCHEDULE_CLEANUP: 'off', HARVEST_CATEGORIES: ' cs  math.AG ' });
-  assert.deepEqual(d.jobs, { enabled: false, tickMs: 50, timezone: 'UTC', schedules: { 'harvest-arxiv': '15 */4 * * *', cleanup: null } });
+  assert.deepEqual(d.jobs, { enabled: false, tickMs: 50, timezone: 'UTC', schedules: { 'harvest-arxiv': '15 */4 * * *', cleanup: null }, scheduleRefreshMs: 30_000 });
   assert.deepEqual(d.harvest.categories, ['cs', 'math.AG']);
 
   const fails = (env: Record<string, string>, re: RegExp) =>
