@@ -78,9 +78,10 @@ program
     const database = await openDatabase(config.database, config.databaseBudgets.web);
     // Background jobs (src/jobs): their rows are written even when this instance does not run them, for /admin/jobs.
     // One semantic index for the pages and the jobs (digests' personal picks, saved-search alerts); null when none is set up.
-    const semantic = await openSemanticIndex(database, config);
+    // It follows the database (decision 0023): a model trained while serving turns semantic search on, no restart.
+    const semantic = await openSemanticIndex(database, config, { followMs: config.embeddings.followMs ?? 5000 });
     const jobs = jobDefinitions(config, { database, semantic });
-    const scheduler = new Scheduler({ database, jobs, timezone: config.jobs.timezone, tickMs: config.jobs.tickMs });
+    const scheduler = new Scheduler({ database, jobs, timezone: config.jobs.timezone, tickMs: config.jobs.tickMs, scheduleRefreshMs: config.jobs.scheduleRefreshMs });
     await scheduler.sync();
     // While the site has no admin, the operator (and only they: it is in this log) gets a one-time link to make one.
     const setupLink = await setupLinkIfNoAdmin(database, config.site.publicUrl);

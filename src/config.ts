@@ -68,6 +68,8 @@ export interface EmbeddingsConfig {
   transformersModelPath: string | null;
   /** EMBEDDINGS_TIMEOUT_SECONDS: the longest wait for one answer of the endpoint. */
   timeoutMs: number;
+  /** SEMANTIC_FOLLOW_MS: how often `serve` looks in the database for a new site model and new vectors (decision 0023; default 5000). */
+  followMs?: number;
 }
 
 export interface JobsConfig {
@@ -79,6 +81,8 @@ export interface JobsConfig {
   timezone: string;
   /** SCHEDULE_<JOB>: a cron expression replacing the job's default, or null for "off". */
   schedules: Partial<Record<JobName, string | null>>;
+  /** JOBS_SCHEDULE_REFRESH_SECONDS: how often `serve` re-reads schedules set with `dailypapers jobs schedule` (default 30). */
+  scheduleRefreshMs?: number;
 }
 
 export interface HarvestConfig {
@@ -221,6 +225,7 @@ const EnvSchema = z.object({
   HF_OAUTH_BASE: oauthBase.default('https://huggingface.co'),
   JOBS_ENABLED: bool.default('true'),
   JOBS_TICK_SECONDS: z.coerce.number({ error: 'expected a number of seconds' }).min(0.01, 'expected more than 0 seconds').max(3600, 'expected at most 3600 seconds').default(5),
+  JOBS_SCHEDULE_REFRESH_SECONDS: z.coerce.number({ error: 'expected a number of seconds' }).min(0.05, 'expected 0.05 seconds or more').max(3600, 'expected at most 3600 seconds').default(30),
   JOBS_TIMEZONE: z.string().refine(isTimeZone, 'expected an IANA time zone, e.g. America/New_York or UTC').default('America/New_York'),
   ARXIV_OAI_URL: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).default('https://export.arxiv.org/oai2'),
   HARVEST_CATEGORIES: z
@@ -248,6 +253,7 @@ const EnvSchema = z.object({
   EMBEDDINGS_API_KEY: z.string().regex(/^[\x21-\x7e]{1,500}$/, 'expected an API key (printable characters, no spaces)').optional(),
   TRANSFORMERS_MODEL_PATH: z.string().optional(),
   EMBEDDINGS_TIMEOUT_SECONDS: z.coerce.number({ error: 'expected a number of seconds' }).min(0.01, 'expected more than 0 seconds').max(3600, 'expected at most 3600 seconds').default(30),
+  SEMANTIC_FOLLOW_MS: z.coerce.number({ error: 'expected a number of milliseconds' }).int('expected a whole number of milliseconds').min(50, 'expected 50 ms or more').max(3_600_000, 'expected at most 3600000 ms').default(5000),
 });
 
 /** True for a time zone this Node.js knows (IANA names, UTC). */
@@ -364,7 +370,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       weekends: e.SUBMIT_WEEKENDS === 'true' || e.SUBMIT_WEEKENDS === '1',
     },
     oauth: { ...(github ? { github } : {}), ...(huggingface ? { huggingface } : {}) },
-    jobs: { enabled: isTrue(e.JOBS_ENABLED), tickMs: Math.round(e.JOBS_TICK_SECONDS * 1000), timezone: e.JOBS_TIMEZONE, schedules },
+    jobs: { enabled: isTrue(e.JOBS_ENABLED), tickMs: Math.round(e.JOBS_TICK_SECONDS * 1000), timezone: e.JOBS_TIMEZONE, schedules, scheduleRefreshMs: Math.round(e.JOBS_SCHEDULE_REFRESH_SECONDS * 1000) },
     harvest: {
       userAgent: `${e.SITE_NAME.replace(/[^\x20-\x7e]/g, '').trim() || 'Daily Papers'} (Daily Papers harvester; ${(e.PUBLIC_URL ?? `http://${host}:${e.PORT}`).replace(/\/+$/, '')})`,
       arxivOaiUrl: e.ARXIV_OAI_URL,
@@ -403,5 +409,6 @@ function embeddingsConfig(e: z.infer<typeof EnvSchema>, database: DatabaseConfig
     apiKey: e.EMBEDDINGS_API_KEY ?? null,
     transformersModelPath: e.TRANSFORMERS_MODEL_PATH ? path.resolve(e.TRANSFORMERS_MODEL_PATH) : null,
     timeoutMs: Math.round(e.EMBEDDINGS_TIMEOUT_SECONDS * 1000),
+    followMs: e.SEMANTIC_FOLLOW_MS,
   };
 }

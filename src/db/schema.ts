@@ -414,6 +414,8 @@ export interface JobsTable {
   last_error: string | null;
   /** A short summary of what the last successful run did. */
   last_result: string | null;
+  /** The cron expression set with `dailypapers jobs schedule` (migration 23); null: the configuration's. */
+  custom_schedule: string | null;
 }
 
 /** One run of a job (the newest JOB_RUNS_KEPT per job are kept). */

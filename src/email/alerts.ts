@@ -18,7 +18,7 @@ import { localDay, shortAbstract } from '../domain/digest.ts';
 import { ALERT_PAPERS_PER_SEARCH, ALERT_SEARCH_LIMIT, nextMark } from '../domain/saved-searches.ts';
 import { search, type SearchMode } from '../search/hybrid.ts';
 import type { SearchFilters } from '../search/keyword.ts';
-import type { SemanticIndex } from '../search/types.ts';
+import { usableSemantic, type SemanticIndex } from '../search/types.ts';
 import { searchQueryString } from '../http/search-params.ts';
 import { deliverOutbox, type DeliverOptions, type DeliverResult } from './delivery.ts';
 import { alertMail, type AlertLinks, type DigestSection } from './digest-templates.ts';
@@ -131,7 +131,7 @@ export async function runSavedSearchAlerts(database: Database, opts: RunAlertsOp
         if (fresh.earliestDay && (!filters.from || filters.from < fresh.earliestDay)) filters.from = fresh.earliestDay;
         const outcome = await search(
           { database, semantic: opts.semantic },
-          { q: s.query, mode: alertMode(s.mode, opts.semantic !== null), filters, sort: 'date', limit: ALERT_SEARCH_LIMIT, offset: 0 },
+          { q: s.query, mode: alertMode(s.mode, usableSemantic(opts.semantic) !== null), filters, sort: 'date', limit: ALERT_SEARCH_LIMIT, offset: 0 },
         );
         // Out of time: checked again next run (not marked, so no paper is skipped).
         if (outcome.kind === 'too-slow') continue;
@@ -149,7 +149,7 @@ export async function runSavedSearchAlerts(database: Database, opts: RunAlertsOp
           const p = papers.get(id);
           return p ? [{ ...p, abstract: shortAbstract(p.abstract) }] : [];
         });
-        const qs = alertQueryString(f.search, opts.semantic !== null);
+        const qs = alertQueryString(f.search, usableSemantic(opts.semantic) !== null);
         const n = f.paperIds.length;
         return {
           id: `alert:${f.search.id}`,

@@ -7,7 +7,7 @@
 import { mailPapers } from '../db/queries/saved-searches.ts';
 import { votedAmong } from '../db/queries/votes.ts';
 import { shortAbstract } from '../domain/digest.ts';
-import type { SemanticIndex } from '../search/types.ts';
+import { usableSemantic, type SemanticIndex } from '../search/types.ts';
 import type { DigestSectionProvider } from './digest-run.ts';
 
 /** Upvotes (the latest) whose neighbours are looked up. */
@@ -21,8 +21,9 @@ export const PICKS_SHOWN = 5;
 export const PICKS_TITLE = 'Picked for you';
 
 /** The provider for runDigest's `extraSections`; with no index, one that adds nothing. */
-export function personalPicks(semantic: SemanticIndex | null): DigestSectionProvider {
+export function personalPicks(index: SemanticIndex | null): DigestSectionProvider {
   return async ({ database, subscriber, now, sections }) => {
+    const semantic = usableSemantic(index);
     if (!semantic || subscriber.userId === null) return null;
     const { db } = database;
     const since = new Date(now.getTime() - PICKS_VOTE_DAYS * 86_400_000).toISOString();

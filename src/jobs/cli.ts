@@ -6,7 +6,8 @@
 import type { Command } from 'commander';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/connection.ts';
-import { getJobRow, listJobRows } from '../db/queries/jobs.ts';
+import { getJobRow, listJobRows, setCustomSchedule } from '../db/queries/jobs.ts';
+import { cronProblem } from '../domain/jobs.ts';
 import { jobDefinitions } from './registry.ts';
 import { Scheduler } from './scheduler.ts';
 
@@ -15,7 +16,7 @@ type WithDatabase = <T>(fn: (config: Config, database: Database) => Promise<T>) 
 const when = (t: string | null | undefined) => (t ? t.slice(0, 16).replace('T', ' ') : '-');
 
 export function registerJobsCommands(program: Command, withDatabase: WithDatabase): void {
-  const jobs = program.command('jobs').description('background jobs: list them, run one now');
+  const jobs = program.command('jobs').description('background jobs: list them, run one now, change a schedule');
 
   jobs
     .command('list')
@@ -29,7 +30,7 @@ export function registerJobsCommands(program: Command, withDatabase: WithDatabas
         return defs.map((d) => {
           const r = rows.get(d.name);
           return {
-            name: d.name, schedule: d.schedule, off: d.off, enabled: r?.enabled === 1, nextRunAt: r?.next_run_at ?? null,
+            name: d.name, schedule: r?.schedule ?? d.schedule, customSchedule: r?.custom_schedule ?? null, off: d.off, enabled: r?.enabled === 1, nextRunAt: r?.next_run_at ?? null,
             lastStartedAt: r?.last_started_at ?? null, lastDurationMs: r?.last_duration_ms ?? null, lastStatus: r?.last_status ?? null,
             lastError: r?.last_error ?? null, lastResult: r?.last_result ?? null, runningUntil: r?.lease_until ?? null,
           };
@@ -44,6 +45,32 @@ export function registerJobsCommands(program: Command, withDatabase: WithDatabas
         const last = j.lastStatus ? `last ${when(j.lastStartedAt)} ${j.lastStatus}${j.lastDurationMs !== null ? ` (${j.lastDurationMs} ms)` : ''}${j.lastError ? `: ${j.lastError}` : ''}` : 'never run';
         console.log(`${j.name}\t${j.schedule}\t${state}\t${last}`);
       }
+    });
+
+  jobs
+    .command('schedule')
+    .description('change a job\'s schedule on every instance, without a restart (stored in the database; running servers take it within a minute)')
+    .argument('<name>', 'the job, e.g. harvest-arxiv')
+    .argument('[cron]', 'a 5-field cron expression in JOBS_TIMEZONE, e.g. "0 */2 * * *"')
+    .option('--reset', 'back to the configuration\'s schedule (SCHEDULE_<JOB> or the default)')
+    .action(async (name: string, cron: string | undefined, opts: { reset?: boolean }) => {
+      const code = await withDatabase(async (config, database) => {
+        const defs = jobDefinitions(config, { database });
+        const def = defs.find((d) => d.name === name);
+        const usage = (message: string) => (console.error(`dailypapers: ${message}`), 2);
+        if (!def) return usage(`no job named ${name} (jobs: ${defs.map((d) => d.name).join(', ')})`);
+        if (opts.reset === (cron !== undefined)) return usage(opts.reset ? 'give a cron expression or --reset, not both' : `give a cron expression (e.g. jobs schedule ${name} "0 */2 * * *") or --reset`);
+        const problem = cron === undefined ? null : cronProblem(cron, config.jobs.timezone);
+        if (problem) return usage(`"${cron}" is not a valid cron expression (${problem}); expected 5 fields: minute hour day-of-month month day-of-week, e.g. "0 */2 * * *"`);
+        const scheduler = new Scheduler({ database, jobs: defs, timezone: config.jobs.timezone, tickMs: config.jobs.tickMs, log: (line) => console.error(line) });
+        await scheduler.sync();
+        await setCustomSchedule(database.db, name, cron ?? null);
+        await scheduler.sync();
+        const row = await getJobRow(database.db, name);
+        console.log(`${name}: ${row?.schedule} (${cron === undefined ? 'the configuration\'s' : 'stored in the database'}; next run ${when(row?.next_run_at)} UTC; running servers take it within a minute)${def.off ? `; note: ${name} is ${def.off}` : ''}`);
+        return 0;
+      });
+      process.exitCode = code;
     });
 
   jobs

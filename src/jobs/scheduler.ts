@@ -9,9 +9,9 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Database } from '../db/connection.ts';
-import { claimJob, dueJobs, finishJob, getJobRow, releaseJob, renewLease, syncJobs } from '../db/queries/jobs.ts';
+import { claimJob, customSchedules, dueJobs, finishJob, getJobRow, releaseJob, renewLease, syncJobs } from '../db/queries/jobs.ts';
 import {
-  ERROR_MAX_CHARS, JOB_RUNS_KEPT, LEASE_MS, LEASE_RENEW_FRACTION, nextCronTime, nextRunAfterFailure, RETRY_BASE_MS, RETRY_MAX_MS, SHUTDOWN_GRACE_MS,
+  cronProblem, ERROR_MAX_CHARS, JOB_RUNS_KEPT, LEASE_MS, LEASE_RENEW_FRACTION, nextCronTime, nextRunAfterFailure, RETRY_BASE_MS, RETRY_MAX_MS, SHUTDOWN_GRACE_MS,
 } from '../domain/jobs.ts';
 import type { JobDefinition, JobResult } from './types.ts';
 
@@ -30,7 +30,15 @@ export interface SchedulerOptions {
   now?: () => Date;
   /** Where log lines go (default console.log / console.error). */
   log?: (line: string, level: 'info' | 'error') => void;
+  /** How often a running scheduler re-reads the schedules stored in the database (default SCHEDULE_REFRESH_MS). */
+  scheduleRefreshMs?: number;
 }
+
+/**
+ * How often a running scheduler re-reads the schedules set with `dailypapers jobs schedule` (decision 0023):
+ * a changed schedule is in force on every instance within this time (plus one tick). Two small statements a job.
+ */
+export const SCHEDULE_REFRESH_MS = 30_000;
 
 export interface RunReport {
   name: string;
@@ -78,6 +86,9 @@ export class Scheduler {
   private ticking: Promise<unknown> = Promise.resolve();
   private stopping = false;
   private synced = false;
+  private syncedAt = 0;
+  /** The schedule in force per job: the one stored in the database (`jobs schedule`), else the configuration's. */
+  private readonly schedules = new Map<string, string>();
 
   constructor(private readonly opts: SchedulerOptions) {
     this.database = opts.database;
@@ -88,11 +99,30 @@ export class Scheduler {
     this.log = opts.log ?? ((line, level) => (level === 'error' ? console.error(line) : console.log(line)));
   }
 
-  /** Writes the job rows (new jobs, changed schedules). start() and runNow() do it first. */
+  /**
+   * Writes the job rows (new jobs, changed schedules), with the schedules stored in the database taking
+   * precedence over the configuration's. start() and runNow() do it first; a running scheduler again
+   * every scheduleRefreshMs, so that `dailypapers jobs schedule` needs no restart.
+   */
   async sync(): Promise<void> {
     const now = this.now();
-    await syncJobs(this.database.db, [...this.defs.values()].map((d) => ({ name: d.name, schedule: d.schedule, nextRunAt: this.nextCron(d, now) })));
+    const custom = await customSchedules(this.database.db);
+    for (const d of this.defs.values()) {
+      const stored = custom.get(d.name);
+      const problem = stored === undefined ? null : cronProblem(stored, this.opts.timezone);
+      if (problem) this.log(`[jobs] ${d.name}: the schedule stored in the database ("${stored}") is not valid (${problem}); using ${d.schedule}`, 'error');
+      const schedule = stored !== undefined && !problem ? stored : d.schedule;
+      if (this.synced && this.schedules.get(d.name) !== schedule) this.log(`[jobs] ${d.name}: schedule now ${schedule}`, 'info');
+      this.schedules.set(d.name, schedule);
+    }
+    await syncJobs(this.database.db, [...this.defs.values()].map((d) => ({ name: d.name, schedule: this.scheduleOf(d), nextRunAt: this.nextCron(d, now) })));
     this.synced = true;
+    this.syncedAt = Date.now();
+  }
+
+  /** The cron expression in force for a job. */
+  scheduleOf(def: JobDefinition): string {
+    return this.schedules.get(def.name) ?? def.schedule;
   }
 
   /** Starts ticking (the first tick at once). */
@@ -114,7 +144,7 @@ export class Scheduler {
 
   /** Claims every due job this instance may run and starts it; returns the names started. */
   async tick(): Promise<string[]> {
-    if (!this.synced) await this.sync();
+    if (!this.synced || Date.now() - this.syncedAt >= (this.opts.scheduleRefreshMs ?? SCHEDULE_REFRESH_MS)) await this.sync();
     const now = this.now();
     const runnable = [...this.defs.values()].filter((d) => d.off === null && !this.running.has(d.name)).map((d) => d.name);
     const started: string[] = [];
@@ -169,7 +199,7 @@ export class Scheduler {
   }
 
   private nextCron(def: JobDefinition, after: Date): Date {
-    return nextCronTime(def.schedule, this.opts.timezone, after);
+    return nextCronTime(this.scheduleOf(def), this.opts.timezone, after);
   }
 
   private launch(def: JobDefinition, runId: number): Running {

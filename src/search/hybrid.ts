@@ -8,7 +8,7 @@ import { hasAnyCriteria, parseSearchQuery, type ParsedQuery } from '../domain/se
 import { SEARCH_BUDGET_MS, SearchTooSlow, withSearchBudget } from './budget.ts';
 import { replaceWords } from '../domain/spelling.ts';
 import { filterPaperIds, keywordSearch, spellingSuggestions, type KeywordResult, type SearchFilters, type SearchSort } from './keyword.ts';
-import type { SemanticIndex } from './types.ts';
+import { usableSemantic, type SemanticIndex } from './types.ts';
 
 export type SearchMode = 'hybrid' | 'keyword' | 'semantic';
 export const SEARCH_MODES: readonly SearchMode[] = ['hybrid', 'keyword', 'semantic'];
@@ -39,7 +39,8 @@ export const FUSION_DEPTH = 100;
 /** Deepest a fused or semantic result list goes (pages past it are empty). */
 export const MAX_FUSED = 1000;
 
-export const SEMANTIC_UNAVAILABLE = 'semantic search is not set up on this site: run `dailypapers embeddings train`';
+/** What a visitor is told; the operator's next step is in the log, the CLI and the admin pages (`embeddings status`). */
+export const SEMANTIC_UNAVAILABLE = 'semantic search is not available on this site yet';
 
 export interface SearchDeps {
   database: Database;
@@ -112,7 +113,9 @@ export async function search(deps: SearchDeps, req: SearchRequest, budgetMs = SE
   }
 }
 
-async function searchParsed(deps: SearchDeps, req: SearchRequest, query: ParsedQuery): Promise<SearchOutcome> {
+async function searchParsed(given: SearchDeps, req: SearchRequest, query: ParsedQuery): Promise<SearchOutcome> {
+  // An index that follows the database may be off for now (no site model yet): keyword search then.
+  const deps = { ...given, semantic: usableSemantic(given.semantic) };
   const filters = req.filters ?? {};
   const sort = req.sort ?? 'relevance';
   if (query.arxivId) return { kind: 'redirect', paperId: query.arxivId, query };

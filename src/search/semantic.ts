@@ -185,6 +185,12 @@ export interface OpenSemanticOptions {
   log?: (line: string) => void;
   quantization?: Quantization;
   syncIntervalMs?: number;
+  /**
+   * `serve` (decision 0023): the index follows the database every this many ms, and is opened even while
+   * semantic search is off (no site model yet, or one this instance cannot make): it turns on by itself
+   * once `embeddings train` / `use` gives it a model. Without it, such an instance gets null.
+   */
+  followMs?: number;
 }
 
 /**
@@ -197,7 +203,7 @@ export async function openSemanticIndex(database: Database, config: SemanticConf
   const log = opts.log ?? ((line: string) => console.log(line));
   if (config.embeddings.embedder === 'none') return null;
   const embedder = await SiteEmbedder.open(database, config, { log });
-  if (embedder.unavailable) {
+  if (embedder.unavailable && opts.followMs === undefined) {
     await embedder.close();
     return null;
   }
@@ -206,6 +212,11 @@ export async function openSemanticIndex(database: Database, config: SemanticConf
     ...(opts.quantization ? { quantization: opts.quantization } : {}),
     ...(opts.syncIntervalMs !== undefined ? { syncIntervalMs: opts.syncIntervalMs } : {}),
   });
+  if (opts.followMs !== undefined) index.follow(opts.followMs);
+  if (embedder.unavailable) {
+    log(`semantic search: off for now; this instance looks for the site's model every ${opts.followMs} ms and turns it on without a restart`);
+    return index;
+  }
   const counts = await embeddingCounts(database.db);
   const mine = counts.find((c) => c.model === embedder.id)?.papers ?? 0;
   const others = counts.filter((c) => c.model !== embedder.id).reduce((s, c) => s + c.papers, 0);

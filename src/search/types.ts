@@ -12,6 +12,11 @@ export interface ScoredPaper {
 export interface SemanticIndex {
   /** The model that made the vectors (for example `builtin-lsa-256@<hash>`), shown in API answers. */
   readonly model: string;
+  /**
+   * false while this instance cannot search semantically (no site model yet, or one it cannot make): an
+   * index that follows the database (`serve`, decision 0023) turns on by itself once it can. Absent: true.
+   */
+  readonly available?: boolean;
   /** Papers nearest to a free-text query, best first. */
   searchText(text: string, k: number): Promise<ScoredPaper[]>;
   /**
@@ -28,3 +33,6 @@ export interface TextMatches {
   /** Paper id → cosine similarity to the query (papers without a vector of the model are absent). */
   similarity: Map<string, number>;
 }
+
+/** The index when it can answer now, else null: what every caller checks before a semantic search. */
+export const usableSemantic = (s: SemanticIndex | null | undefined): SemanticIndex | null => (s && s.available !== false ? s : null);

@@ -196,6 +196,7 @@ export class VectorIndex implements SemanticIndex {
   private lastCheck = 0;
   private syncing: Promise<void> | null = null;
   private saveTimer: NodeJS.Timeout | null = null;
+  private followTimer: NodeJS.Timeout | null = null;
   private dirty = false;
   /** How the index came to be at the last load: `loaded`, `rebuilt (why)`, or `empty`. */
   origin = '';
@@ -211,6 +212,24 @@ export class VectorIndex implements SemanticIndex {
 
   get model(): string {
     return this.modelId;
+  }
+
+  /** false while this instance cannot embed queries with the site's model (none yet, or one it cannot make). */
+  get available(): boolean {
+    return !this.embedder.unavailable;
+  }
+
+  /**
+   * Follows the database every `everyMs` (decision 0023): a model trained or switched by another process
+   * (`dailypapers embeddings train` / `use`) and the vectors of new papers are taken in without a request
+   * waiting for them, and without a restart even when semantic search was off at start.
+   */
+  follow(everyMs: number): void {
+    if (this.followTimer) clearInterval(this.followTimer);
+    this.followTimer = setInterval(() => {
+      this.sync().catch((e: Error) => this.opts.log(`semantic index: following the database failed: ${e.message}`));
+    }, everyMs);
+    this.followTimer.unref();
   }
 
   /** Papers in the index. */
@@ -424,6 +443,8 @@ export class VectorIndex implements SemanticIndex {
 
   /** Saves what changed; the index is not used afterwards. */
   async close(): Promise<void> {
+    if (this.followTimer) clearInterval(this.followTimer);
+    this.followTimer = null;
     this.flush();
     await this.embedder.close?.();
   }

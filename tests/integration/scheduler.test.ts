@@ -269,9 +269,14 @@ for (const engine of ENGINES) {
       child.stdout!.on('data', (d) => (out += d));
       child.stderr!.on('data', (d) => (out += d));
       try {
-        for (let i = 0; i < 400 && stub.requests.length === 0; i++) await wait(25);
+        // Up to a minute: on a loaded machine, starting `serve` from source alone may take more than ten seconds.
+        for (let i = 0; i < 2400 && stub.requests.length === 0 && child.exitCode === null; i++) await wait(25);
         assert.equal(stub.requests.length, 1, `the harvest did not start; serve printed: ${out}`);
         assert.ok((await getJobRow(a.db, 'harvest-arxiv'))?.lease_owner, 'leased while it runs');
+      } catch (e) {
+        child.kill('SIGKILL');
+        await stub.close(); // a failed start must not leave the hanging upstream holding the test process
+        throw e;
       } finally {
         child.kill('SIGTERM');
       }

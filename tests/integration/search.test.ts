@@ -218,7 +218,7 @@ for (const engine of ENGINES) {
       assert.match(html, /<link rel="alternate" type="application\/rss\+xml" title="[^"]*" href="\/papers\/search\/feed.rss\?q=speculative&amp;sort=date">/);
       assert.match(html, /name="from"/);
       assert.match(html, /<option value="date" selected>/);
-      assert.match(html, /semantic search is not set up on this site/, 'hybrid says quietly that it ran as keyword');
+      assert.match(html, /semantic search is not available on this site yet/, 'hybrid says quietly that it ran as keyword');
       assert.doesNotMatch(html, /id="site-q"/, 'one search box on the search page');
       const empty = await page('/papers/search');
       assert.match(empty, /Search every paper by title, authors and abstract/);
@@ -274,7 +274,7 @@ for (const engine of ENGINES) {
       const hybrid = await api('/api/search?q=speculative');
       assert.equal(hybrid.requestedMode, 'hybrid');
       assert.equal(hybrid.mode, 'keyword', 'no semantic index: keyword');
-      assert.match((await api('/api/search?q=speculative&mode=semantic', 400)).error, /semantic search is not set up on this site: run `dailypapers embeddings train`/);
+      assert.match((await api('/api/search?q=speculative&mode=semantic', 400)).error, /semantic search is not available on this site yet$/);
       assert.match((await api('/api/search?q=x&mode=fuzzy', 400)).error, /^mode:/);
       assert.match((await api('/api/search?q=x&sort=best', 400)).error, /^sort:/);
       assert.match((await api('/api/search?q=x&from=2024-13-01', 400)).error, /^from:/);
@@ -306,7 +306,7 @@ for (const engine of ENGINES) {
       const excluded = await api('/api/search?q=speculative+-robots&mode=semantic', 200, semanticServer);
       assert.ok(!excluded.results.some((r: { id: string }) => r.id === ZURICH));
       const page = await (await semanticServer.get('/papers/search?q=speculative')).text();
-      assert.doesNotMatch(page, /not set up/);
+      assert.doesNotMatch(page, /not available on this site/);
     });
 
     test('typos: nothing matched, so the closest indexed word is used', async () => {

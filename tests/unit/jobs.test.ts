@@ -33,7 +33,7 @@ test('cron: next times in a time zone (the daily digest after 20:00 US Eastern),
 
 test('job configuration: defaults, SCHEDULE_<JOB> overrides and off, errors name the variable', () => {
   const c = loadConfig({});
-  assert.deepEqual(c.jobs, { enabled: true, tickMs: 5000, timezone: 'America/New_York', schedules: {} });
+  assert.deepEqual(c.jobs, { enabled: true, tickMs: 5000, timezone: 'America/New_York', schedules: {}, scheduleRefreshMs: 30_000 });
   assert.deepEqual(c.harvest.categories, ['cs.AI', 'cs.CL', 'cs.CV', 'cs.LG', 'stat.ML']);
   assert.equal(c.harvest.arxivOaiUrl, 'https://export.arxiv.org/oai2');
   assert.equal(c.harvest.delayMs, 3000);
@@ -44,7 +44,7 @@ test('job configuration: defaults, SCHEDULE_<JOB> overrides and off, errors name
   assert.match(c.harvest.userAgent, /^Daily Papers \(Daily Papers harvester; http:\/\/127\.0\.0\.1:3000\)$/);
 
   const d = loadConfig({ JOBS_ENABLED: 'false', JOBS_TICK_SECONDS: '0.05', JOBS_TIMEZONE: 'UTC', SCHEDULE_HARVEST_ARXIV: '15 */4 * * *', SCHEDULE_CLEANUP: 'off', HARVEST_CATEGORIES: ' cs  math.AG ' });
-  assert.deepEqual(d.jobs, { enabled: false, tickMs: 50, timezone: 'UTC', schedules: { 'harvest-arxiv': '15 */4 * * *', cleanup: null } });
+  assert.deepEqual(d.jobs, { enabled: false, tickMs: 50, timezone: 'UTC', schedules: { 'harvest-arxiv': '15 */4 * * *', cleanup: null }, scheduleRefreshMs: 30_000 });
   assert.deepEqual(d.harvest.categories, ['cs', 'math.AG']);
 
   const fails = (env: Record<string, string>, re: RegExp) =>

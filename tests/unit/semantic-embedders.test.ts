@@ -92,7 +92,7 @@ test('configuration: embedder choice, required variables, the key never echoed',
   assert.throws(() => loadConfig({ ...base, EMBEDDER: 'word2vec' }), /EMBEDDER: expected builtin, transformers, openai or none/);
   assert.throws(() => loadConfig({ ...base, EMBEDDINGS_API_KEY: 'has space secret' }), (e: Error) => /EMBEDDINGS_API_KEY/.test(e.message) && !e.message.includes('secret'));
   const o = loadConfig({ ...base, EMBEDDER: 'openai', EMBEDDINGS_URL: 'http://127.0.0.1:11434', EMBEDDINGS_MODEL: 'nomic-embed-text', EMBEDDINGS_TIMEOUT_SECONDS: '5', EMBEDDINGS_DIR: '/tmp/emb' });
-  assert.deepEqual(o.embeddings, { embedder: 'openai', dir: '/tmp/emb', url: 'http://127.0.0.1:11434', model: 'nomic-embed-text', apiKey: null, transformersModelPath: null, timeoutMs: 5000 });
+  assert.deepEqual(o.embeddings, { embedder: 'openai', dir: '/tmp/emb', url: 'http://127.0.0.1:11434', model: 'nomic-embed-text', apiKey: null, transformersModelPath: null, timeoutMs: 5000, followMs: 5000 });
   assert.equal(loadConfig({ ...base, EMBEDDER: 'transformers' }).embeddings.model, 'Xenova/all-MiniLM-L6-v2');
 });
 

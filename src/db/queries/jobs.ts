@@ -35,6 +35,18 @@ export async function syncJobs(db: Db, jobs: { name: string; schedule: string; n
   }
 }
 
+/** The schedules operators set in the database (`dailypapers jobs schedule`), by job name. */
+export async function customSchedules(db: Db): Promise<Map<string, string>> {
+  const rows = await db.selectFrom('jobs').select(['name', 'custom_schedule']).where('custom_schedule', 'is not', null).execute();
+  return new Map(rows.map((r) => [r.name, r.custom_schedule!]));
+}
+
+/** Sets (or, with null, removes) a job's schedule stored in the database; false when the job has no row. */
+export async function setCustomSchedule(db: Db, name: string, schedule: string | null): Promise<boolean> {
+  const r = await db.updateTable('jobs').set({ custom_schedule: schedule }).where('name', '=', name).executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
 export async function listJobRows(db: Db): Promise<JobRow[]> {
   return db.selectFrom('jobs').selectAll().orderBy('name').execute();
 }

@@ -54,7 +54,7 @@ export const jobsPage = (deps: Deps) => async (c: Ctx) => {
       html`<div class="prose" style="max-width:none">
 <h1>Background jobs</h1>
 <p class="meta-line"><a href="/admin/outbox">Outbox</a> · <a href="/admin/organizations">Organizations</a></p>
-<p>Recurring work, run by whichever instance of the site claims it first. Schedules are cron expressions (in the configured time zone), set with <code>SCHEDULE_&lt;JOB&gt;</code>. “Run now” makes a job due at once; a failed job is retried with growing delays, then at its next scheduled time.</p>
+<p>Recurring work, run by whichever instance of the site claims it first. Schedules are cron expressions (in the configured time zone), set with <code>SCHEDULE_&lt;JOB&gt;</code>, or with <code>dailypapers jobs schedule JOB CRON</code> (stored in the database, in force on every instance within a minute, no restart). “Run now” makes a job due at once; a failed job is retried with growing delays, then at its next scheduled time.</p>
 <table class="jobs">
 <thead><tr><th>Job</th><th>Schedule</th><th>Next run</th><th>Last run</th><th>Duration</th><th>Status</th><th>Error or result</th><th></th></tr></thead>
 <tbody>
@@ -64,7 +64,7 @@ ${names.map((name) => {
   const status = statusOf(row, def, now);
   return html`<tr id="job-${name}" data-status="${status}">
 <td><strong>${name}</strong>${def ? html`<br><small>${def.description}</small>` : ''}</td>
-<td><code>${def?.schedule ?? row?.schedule ?? ''}</code></td>
+<td><code>${row?.schedule ?? def?.schedule ?? ''}</code></td>
 <td>${def?.off ? '–' : when(row?.next_run_at ?? null)}</td>
 <td>${when(row?.last_started_at ?? null)}</td>
 <td>${duration(row?.last_duration_ms ?? null)}</td>

@@ -13,6 +13,7 @@ import {
 import { MAX_SAVED_NAME, MAX_SAVED_QUERY, MAX_SAVED_SEARCHES, RECENT_MATCHES_SHOWN, savedSearchName } from '../../domain/saved-searches.ts';
 import { alertLinkTarget, alertQueryString } from '../../email/alerts.ts';
 import { search } from '../../search/hybrid.ts';
+import { usableSemantic } from '../../search/types.ts';
 import { csrfToken, frame, htmlError, type Ctx, type Deps } from '../context.ts';
 import { parseSearchParams, searchQueryString } from '../search-params.ts';
 import { layout } from '../views/layout.ts';
@@ -68,7 +69,7 @@ export const alertsPage = (deps: Deps) => async (c: Ctx) => {
   const matches = await recentMatches(db, saved.map((s) => s.id), RECENT_MATCHES_SHOWN);
   const csrf = csrfToken(c, deps);
   const note = NOTICES[c.req.query('notice') ?? ''] ?? null;
-  const semantic = deps.semantic !== null;
+  const semantic = usableSemantic(deps.semantic) !== null;
   const action = (s: SavedSearch, what: string, label: string, cls = 'button small ghost') =>
     html`<form class="inline" method="post" action="/settings/alerts/${s.id}/${what}"><input type="hidden" name="_csrf" value="${csrf}"><button class="${cls}" type="submit">${label}</button></form>`;
   const body = html`<div class="alerts-page">

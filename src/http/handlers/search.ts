@@ -6,6 +6,7 @@ import type { Context } from 'hono';
 import { papersByIds } from '../../db/queries/lists.ts';
 import { highlightWords } from '../../domain/search-query.ts';
 import { search, type SearchOutcome } from '../../search/hybrid.ts';
+import { usableSemantic } from '../../search/types.ts';
 import { csrfToken, frame, htmlError, PAGE_SIZE, pageParam, votingFor, type Ctx, type Deps } from '../context.ts';
 import { buildFeed, FEED_SIZE, send, splitFile, type FeedItem } from '../feeds/feeds.ts';
 import { parseSearchParams, searchQueryString } from '../search-params.ts';
@@ -26,7 +27,7 @@ export const searchPage = (deps: Deps) => async (c: Ctx) => {
   const outcome = await search(deps, { q: params.q, mode: params.mode, sort: params.sort, filters: params.filters, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
   if (outcome.kind === 'redirect') return c.redirect(`/papers/${outcome.paperId}`, 302);
   if (outcome.kind === 'too-slow') return htmlError(c, deps, 503, 'Search took too long', outcome.message);
-  const model = { params, semanticAvailable: deps.semantic !== null, now: deps.now() };
+  const model = { params, semanticAvailable: usableSemantic(deps.semantic) !== null, now: deps.now() };
   if (outcome.kind !== 'results') {
     const state = outcome.kind === 'empty' ? { kind: 'empty' as const } : { kind: 'message' as const, message: outcome.message };
     return c.html(renderSearchPage(frame(c, deps), { ...model, state, voting: await votingFor(c, deps, []) }));

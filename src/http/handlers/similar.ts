@@ -8,6 +8,7 @@ import { paperWithListings } from '../../db/queries/lists.ts';
 import { parseArxivId } from '../../domain/arxiv-id.ts';
 import { apiError } from '../api/handlers.ts';
 import { hfPaper } from '../api/hf-format.ts';
+import { usableSemantic } from '../../search/types.ts';
 import type { Deps } from '../context.ts';
 
 /** Shown on a paper's page. */
@@ -19,10 +20,11 @@ type Found = NonNullable<Awaited<ReturnType<typeof paperWithListings>>>;
 
 /** The papers most similar to this one, best first; [] without a semantic index or when it fails (logged). */
 export async function similarPapers(deps: Deps, paperId: string, k: number): Promise<Found[]> {
-  if (!deps.semantic) return [];
+  const semantic = usableSemantic(deps.semantic);
+  if (!semantic) return [];
   let hits;
   try {
-    hits = await deps.semantic.similarTo(paperId, k);
+    hits = await semantic.similarTo(paperId, k);
   } catch (e) {
     console.error(`similar papers of ${paperId}: ${(e as Error).message}`);
     return [];

@@ -90,7 +90,7 @@ export function searchPage(frame: Frame, m: SearchPageModel) {
   const s = m.state;
   const count = s.kind === 'results' ? countLine(s.mode, s.total, s.totalCapped, s.keywordMatches) : '';
   const fallbackNote = s.kind === 'results' && p.mode === 'hybrid' && s.mode === 'keyword' && p.q.trim() !== ''
-    ? (m.semanticAvailable ? '' : 'Keyword results: semantic search is not set up on this site.')
+    ? (m.semanticAvailable ? '' : 'Keyword results: semantic search is not available on this site yet.')
     : '';
   const body = html`<section class="search-page">
 <h1>Search papers</h1>
