@@ -30,6 +30,8 @@ export interface SchedulerOptions {
   now?: () => Date;
   /** Where log lines go (default console.log / console.error). */
   log?: (line: string, level: 'info' | 'error') => void;
+  /** Told of each run's end (ok, error, interrupted), for /metrics. */
+  onRun?: (report: RunReport) => void;
 }
 
 export interface RunReport {
@@ -175,7 +177,7 @@ export class Scheduler {
   private launch(def: JobDefinition, runId: number): Running {
     const controller = new AbortController();
     const entry: Running = { controller, runId, released: false, done: undefined as unknown as Promise<RunReport> };
-    entry.done = this.execute(def, entry).finally(() => {
+    entry.done = this.execute(def, entry).then((report) => (this.opts.onRun?.(report), report)).finally(() => {
       if (this.running.get(def.name) === entry) this.running.delete(def.name);
     });
     this.running.set(def.name, entry);
