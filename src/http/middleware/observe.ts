@@ -12,10 +12,13 @@ import type { Metrics } from '../../ops/metrics.ts';
 /** The label of a request no route took (a 404, or one a middleware refused before routing mattered). */
 export const UNMATCHED = '(unmatched)';
 
-/** The pattern of the route that took the request: the last GET/POST/… one matched (middleware are `ALL`). */
+/**
+ * The pattern of the route that answered: the handler the request reached, or, when a middleware answered first
+ * (the page cache, a rate limit), the first route (GET, POST…; middleware are `ALL`) it would have reached.
+ */
 export function routePattern(c: Context): string {
   const routes = matchedRoutes(c);
-  for (let i = routes.length - 1; i >= 0; i--) if (routes[i]!.method !== 'ALL') return routes[i]!.path;
+  for (let i = c.req.routeIndex; i < routes.length; i++) if (routes[i]!.method !== 'ALL') return routes[i]!.path;
   return UNMATCHED;
 }
 
