@@ -30,6 +30,13 @@ import { DigestError } from './email/digest-run.ts';
 import { registerEmbeddingsCommands } from './search/cli-embeddings.ts';
 import { openSemanticIndex } from './search/semantic.ts';
 import { EmbedderError } from './search/embedders/types.ts';
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { createLogger } from './ops/log.ts';
+import { Metrics } from './ops/metrics.ts';
+import { drainable } from './ops/shutdown.ts';
+import { ServeError } from './ops/errors.ts';
+import { backupAdvice, backupSqlite, BackupError } from './ops/backup.ts';
 
 class UsageError extends Error {}
 
@@ -61,6 +68,8 @@ const program = new Command()
   .name('dailypapers')
   .description('Daily Papers: a self-hosted site where a research community finds, curates and discusses new papers.')
   .showHelpAfterError()
+  // package.json is one folder up from both src/cli.ts and dist/cli.js.
+  .version((JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version, '-V, --version', 'print the version')
   .exitOverride();
 
 program
@@ -81,7 +90,13 @@ program
     // It follows the database (decision 0023): a model trained while serving turns semantic search on, no restart.
     const semantic = await openSemanticIndex(database, config, { followMs: config.embeddings.followMs ?? 5000 });
     const jobs = jobDefinitions(config, { database, semantic });
-    const scheduler = new Scheduler({ database, jobs, timezone: config.jobs.timezone, tickMs: config.jobs.tickMs, scheduleRefreshMs: config.jobs.scheduleRefreshMs });
+    // The request log and /metrics (src/ops; docs/decisions/0022-operations.md).
+    const log = createLogger({ level: config.observability.logLevel });
+    const metrics = config.observability.metrics.enabled ? new Metrics(database) : null;
+    const scheduler = new Scheduler({
+      database, jobs, timezone: config.jobs.timezone, tickMs: config.jobs.tickMs, scheduleRefreshMs: config.jobs.scheduleRefreshMs,
+      ...(metrics ? { onRun: (r) => metrics.jobRuns.inc({ job: r.name, outcome: r.status }) } : {}),
+    });
     await scheduler.sync();
     // While the site has no admin, the operator (and only they: it is in this log) gets a one-time link to make one.
     const setupLink = await setupLinkIfNoAdmin(database, config.site.publicUrl);
@@ -89,7 +104,14 @@ program
       console.log(`This site has no admin yet. Open this one-time link within ${SETUP_TOKEN_HOURS} hours to become it (sign up there, or log in first): ${setupLink}`);
       console.log('Or make one with: dailypapers users create --email YOU@EXAMPLE.ORG --admin');
     }
-    const server = await startServer(config, database, { jobs, semantic });
+    let server: Awaited<ReturnType<typeof startServer>>;
+    try {
+      server = await startServer(config, database, { jobs, semantic, log, metrics, metricsToken: config.observability.metrics.token });
+    } catch (e) {
+      await database.close();
+      throw e;
+    }
+    const http = drainable(server as Server);
     // An import cut short (a killed `dailypapers import`) is finished in the background: at start, then once a lease.
     const finishImports = () => finishInterruptedImports(database).then(reportFinished, (e: Error) => console.error(`finishing an interrupted import: ${e.message}`));
     void finishImports();
@@ -102,9 +124,10 @@ program
       if (stopping) return;
       stopping = true;
       clearInterval(importWatch);
-      // Stop taking requests and claiming jobs; running jobs get SHUTDOWN_GRACE_MS, then their leases are released.
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+      // Stop taking requests and claiming jobs: requests under way get DRAIN_TIMEOUT_MS (src/ops/shutdown.ts),
+      // running jobs SHUTDOWN_GRACE_MS, then their leases are released; then the database is closed.
+      if (http.inFlight() > 0) console.log(`stopping: waiting for ${http.inFlight()} request(s) under way`);
+      const closed = http.drain();
       void Promise.all([scheduler.stop(SHUTDOWN_GRACE_MS).catch((e) => console.error(`stopping background jobs: ${(e as Error).message}`)), closed])
         .then(() => database.close())
         .finally(() => process.exit(0));
@@ -249,6 +272,20 @@ users
     console.log(`${username} is now ${role}`);
   });
 
+program
+  .command('backup')
+  .description('copy the SQLite database to PATH while the site runs (SQLite\'s online backup); on PostgreSQL, says how to use pg_dump')
+  .argument('<path>', 'the backup file to write')
+  .option('--force', 'replace PATH if it exists')
+  .option('--json', 'print the summary as one JSON object on the last line of stdout')
+  .action(async (target: string, opts: { force?: boolean; json?: boolean }) => {
+    const config = loadConfig();
+    if (config.database.engine === 'postgres') throw new UsageError(backupAdvice(config.database, target));
+    const r = await backupSqlite(config.database.path, target, { force: opts.force === true });
+    if (opts.json) console.log(JSON.stringify(r));
+    else console.log(`backed up ${r.source} to ${r.path} (${(r.bytes / 1e6).toFixed(1)} MB, ${r.pages} pages) in ${r.ms} ms`);
+  });
+
 registerEmbeddingsCommands(program, withDatabase);
 registerJobsCommands(program, withDatabase);
 registerImagesCommands(program, withDatabase);
@@ -259,6 +296,13 @@ try {
   if (e instanceof CommanderError) {
     // --help and --version end here too, with exit code 0.
     process.exitCode = e.exitCode === 0 ? 0 : 2;
+  } else if (e instanceof ServeError) {
+    // serve could not start: its scheduler and index may hold timers; nothing is being written.
+    console.error(`dailypapers: ${e.message}`);
+    process.exit(1);
+  } else if (e instanceof BackupError) {
+    console.error(`dailypapers: ${e.message}`);
+    process.exitCode = 1;
   } else if (e instanceof UsageError || e instanceof ConfigError || e instanceof InvalidArgumentError) {
     console.error(`dailypapers: ${e.message}`);
     process.exitCode = 2;

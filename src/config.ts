@@ -51,7 +51,19 @@ export interface Config {
   harvest: HarvestConfig;
   /** Semantic search and similar papers (src/search/semantic.ts): which embedder, and where its files go. */
   embeddings: EmbeddingsConfig;
+  /** The request log and /metrics (src/ops/log.ts, src/ops/metrics.ts; docs/decisions/0022-operations.md). */
+  observability: ObservabilityConfig;
 }
+
+export interface ObservabilityConfig {
+  /** LOG_LEVEL: pino's level for the request log (`silent` turns it off). */
+  logLevel: LogLevel;
+  /** GET /metrics: served when METRICS=on or METRICS_TOKEN is set; with a token, only to `Authorization: Bearer TOKEN`. */
+  metrics: { enabled: boolean; token: string | null };
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export interface EmbeddingsConfig {
   /** EMBEDDER: `builtin` (LSA trained on the site's papers), `transformers`, `openai`, or `none` (semantic search off). */
@@ -254,6 +266,9 @@ const EnvSchema = z.object({
   TRANSFORMERS_MODEL_PATH: z.string().optional(),
   EMBEDDINGS_TIMEOUT_SECONDS: z.coerce.number({ error: 'expected a number of seconds' }).min(0.01, 'expected more than 0 seconds').max(3600, 'expected at most 3600 seconds').default(30),
   SEMANTIC_FOLLOW_MS: z.coerce.number({ error: 'expected a number of milliseconds' }).int('expected a whole number of milliseconds').min(50, 'expected 50 ms or more').max(3_600_000, 'expected at most 3600000 ms').default(5000),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  METRICS: z.enum(['on', 'off'], { error: 'expected on or off' }).optional(),
+  METRICS_TOKEN: z.string().regex(/^[\x21-\x7e]{16,200}$/, 'expected at least 16 printable characters, no spaces (e.g. from `openssl rand -hex 24`)').optional(),
 });
 
 /** True for a time zone this Node.js knows (IANA names, UTC). */
@@ -393,6 +408,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       imagesPerRun: e.IMAGES_PER_RUN,
     },
     embeddings: embeddingsConfig(e, parseDatabaseUrl(e.DATABASE_URL)),
+    observability: {
+      logLevel: e.LOG_LEVEL,
+      // A token turns /metrics on unless METRICS=off says otherwise.
+      metrics: { enabled: e.METRICS === 'on' || (e.METRICS === undefined && e.METRICS_TOKEN !== undefined), token: e.METRICS_TOKEN ?? null },
+    },
   };
 }
 

@@ -35,6 +35,8 @@ export interface Database {
    * of every other page. Made on first use, one per timeout. null on SQLite (nothing to bound per statement).
    */
   bounded(timeoutMs: number): Kysely<DB> | null;
+  /** PostgreSQL: the main pool's connections (total, idle) and the queries waiting for one, for /metrics. */
+  poolStats?(): { total: number; idle: number; waiting: number };
   close(): Promise<void>;
 }
 
@@ -242,7 +244,8 @@ async function openPostgres(url: string, budget: DatabaseBudget): Promise<Databa
     await db.destroy();
   };
   // The wire protocol allows 65,535 parameters per statement.
-  return { db, engine: 'postgres', where: server, maxParams: 60_000, changes, readDataVersion: contentVersion(changes), bounded, close };
+  const poolStats = () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
+  return { db, engine: 'postgres', where: server, maxParams: 60_000, changes, readDataVersion: contentVersion(changes), bounded, poolStats, close };
 }
 
 /** A pool whose every client has an error listener and the budget's timeouts (openPostgres, Database.bounded). */

@@ -30,6 +30,8 @@ import { trendingPage } from './handlers/trending.ts';
 import { searchFeed, searchPage } from './handlers/search.ts';
 import { hfSearch, searchApi } from './api/search.ts';
 import { responseCache } from './middleware/response-cache.ts';
+import { observe } from './middleware/observe.ts';
+import { metricsHandler } from './handlers/metrics.ts';
 import { DEFAULT_RULES } from '../domain/submission-rules.ts';
 import { csrfProtection } from './middleware/csrf.ts';
 import { limitBody, MAX_REQUEST_BYTES } from './middleware/body-limit.ts';
@@ -63,11 +65,14 @@ const OLD_ID = ':archive{[a-z]+(?:-[a-z]+)*(?:\\.[A-Za-z]{2})?}/:number{[0-9]{7}
 export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   const deps: Deps = {
     trustProxy: { mode: 'none' }, now: () => new Date(), rateLimits: {}, arxivApiUrl: 'https://export.arxiv.org/api/query', submissionRules: DEFAULT_RULES, arxivThrottle: DEFAULT_ARXIV_THROTTLE, oauth: {}, collectionLimits: DEFAULT_COLLECTION_LIMITS, semantic: null, jobs: [], cache: {},
+    log: null, metrics: null, metricsToken: null,
     ...appDeps,
     rateLimiter: appDeps.rateLimiter ?? new RateLimiter(databaseStore(appDeps.database)),
   };
   const app = new Hono<AppEnv>();
   const isApi = (c: Context) => c.req.path.startsWith('/api/');
+  // The request log and /metrics counts (src/http/middleware/observe.ts), before anything can answer.
+  app.use('*', observe(deps.log, deps.metrics));
 
   app.use(
     '*',
@@ -99,6 +104,8 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   const diskFaults = new DiskFaults();
   app.get('/healthz/live', live);
   app.get('/healthz', readiness(deps, diskFaults));
+  // Prometheus (src/ops/metrics.ts): only when configured (METRICS=on or METRICS_TOKEN); never cached or rate limited.
+  if (deps.metrics) app.get('/metrics', metricsHandler(deps.metrics, deps.metricsToken));
   app.get('/static/:file', (c) => {
     const asset = assetsByPath.get(c.req.path);
     if (!asset) return c.text('not found', 404);
@@ -138,7 +145,7 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   app.use('*', csrfProtection(deps));
 
   // Anonymous GETs are answered from the cache; a member's pages are their own.
-  const cache = responseCache(deps.database, deps.cache);
+  const cache = responseCache(deps.database, deps.metrics ? { ...deps.cache, onLookup: (hit) => deps.metrics!.cacheLookups.inc({ result: hit ? 'hit' : 'miss' }) } : deps.cache);
   app.use('*', async (c, next) => {
     if (c.req.path === '/healthz' || c.req.path.startsWith('/static/')) return next();
     if (!c.get('viewer')) return cache(c, next);

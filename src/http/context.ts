@@ -21,6 +21,8 @@ import type { ResponseCacheOptions } from './middleware/response-cache.ts';
 import type { SubmissionRules } from '../domain/submission-rules.ts';
 import type { ArxivThrottle } from '../domain/arxiv-throttle.ts';
 import { errorPage, type Frame } from './views/layout.ts';
+import type { Logger } from '../ops/log.ts';
+import type { Metrics } from '../ops/metrics.ts';
 
 export interface AppDeps {
   database: Database;
@@ -48,6 +50,12 @@ export interface AppDeps {
   jobs?: JobDefinition[];
   /** The anonymous response cache's staleness bound for votes and its clock (tests set them). */
   cache?: ResponseCacheOptions;
+  /** The request log (src/ops/log.ts); none by default (tests print nothing). */
+  log?: Logger | null;
+  /** What GET /metrics reports (src/ops/metrics.ts); null: no /metrics (a 404). */
+  metrics?: Metrics | null;
+  /** METRICS_TOKEN: /metrics answers only `Authorization: Bearer TOKEN` (null: anyone). */
+  metricsToken?: string | null;
 }
 
 export type Deps = Required<AppDeps>;

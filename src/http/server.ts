@@ -9,9 +9,10 @@ import type { VectorIndex } from '../search/vectors.ts';
 import { describeTrustProxy } from '../domain/client-address.ts';
 import { API_TOKEN_READ_TIER, RateLimiter } from './middleware/rate-limit.ts';
 import { databaseStore, redisStore } from './middleware/rate-limit-stores.ts';
+import { listenProblem } from '../ops/errors.ts';
 
 /** `extra`: what the command adds (the background jobs, for /admin/jobs; the semantic index it shares with them). */
-export async function startServer(config: Config, database: Database, extra: Pick<AppDeps, 'jobs'> & { semantic?: VectorIndex | null } = {}): Promise<ServerType> {
+export async function startServer(config: Config, database: Database, extra: Pick<AppDeps, 'jobs' | 'log' | 'metrics' | 'metricsToken'> & { semantic?: VectorIndex | null } = {}): Promise<ServerType> {
   // Semantic search and similar papers: null (with a log line saying why) when no embedder is set up.
   const semantic = extra.semantic !== undefined ? extra.semantic : await openSemanticIndex(database, config);
   // Rate limits: counted in Redis when REDIS_URL is set, else in the database (auth, write) and memory (read).
@@ -21,7 +22,11 @@ export async function startServer(config: Config, database: Database, extra: Pic
     rateLimits: { apiToken: { ...API_TOKEN_READ_TIER, limit: config.apiTokenReadLimit } } });
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(server));
-    server.once('error', reject);
+    // A port in use and the like: one line for the operator (src/ops/errors.ts), and nothing left open.
+    server.once('error', (e: NodeJS.ErrnoException) => {
+      void rateLimiter.close();
+      reject(listenProblem(e, config));
+    });
     // The index file gets what was added since it was last saved.
     server.once('close', () => {
       void semantic?.close();

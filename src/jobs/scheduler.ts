@@ -32,6 +32,8 @@ export interface SchedulerOptions {
   log?: (line: string, level: 'info' | 'error') => void;
   /** How often a running scheduler re-reads the schedules stored in the database (default SCHEDULE_REFRESH_MS). */
   scheduleRefreshMs?: number;
+  /** Told of each run's end (ok, error, interrupted), for /metrics. */
+  onRun?: (report: RunReport) => void;
 }
 
 /**
@@ -205,7 +207,7 @@ export class Scheduler {
   private launch(def: JobDefinition, runId: number): Running {
     const controller = new AbortController();
     const entry: Running = { controller, runId, released: false, done: undefined as unknown as Promise<RunReport> };
-    entry.done = this.execute(def, entry).finally(() => {
+    entry.done = this.execute(def, entry).then((report) => (this.opts.onRun?.(report), report)).finally(() => {
       if (this.running.get(def.name) === entry) this.running.delete(def.name);
     });
     this.running.set(def.name, entry);

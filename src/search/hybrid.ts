@@ -45,6 +45,8 @@ export const SEMANTIC_UNAVAILABLE = 'semantic search is not available on this si
 export interface SearchDeps {
   database: Database;
   semantic: SemanticIndex | null;
+  /** Search latency by the mode that ran, for /metrics (the app's, when it has one). */
+  metrics?: { observeSearch(mode: SearchMode, seconds: number): void } | null;
 }
 
 export interface SearchRequest {
@@ -105,8 +107,11 @@ export type SearchOutcome =
  */
 export async function search(deps: SearchDeps, req: SearchRequest, budgetMs = SEARCH_BUDGET_MS): Promise<SearchOutcome> {
   const query = parseSearchQuery(req.q);
+  const t0 = performance.now();
   try {
-    return await withSearchBudget(deps.database, (database) => searchParsed({ ...deps, database }, req, query), budgetMs);
+    const outcome = await withSearchBudget(deps.database, (database) => searchParsed({ ...deps, database }, req, query), budgetMs);
+    if (outcome.kind === 'results') deps.metrics?.observeSearch(outcome.mode, (performance.now() - t0) / 1000);
+    return outcome;
   } catch (e) {
     if (e instanceof SearchTooSlow) return { kind: 'too-slow', query, message: e.message };
     throw e;

@@ -40,6 +40,10 @@ export interface TestServerOptions {
    * that tests of other things read exact counts) unless they test the staleness bound.
    */
   cache?: AppDeps['cache'];
+  /** The request log, /metrics and its token (src/ops; none by default). */
+  log?: AppDeps['log'];
+  metrics?: AppDeps['metrics'];
+  metricsToken?: AppDeps['metricsToken'];
 }
 
 export async function startTestServer(database: Database, opts: TestServerOptions = {}): Promise<TestServer> {
@@ -60,6 +64,8 @@ export async function startTestServer(database: Database, opts: TestServerOption
     ...(opts.trustProxy ? { trustProxy: opts.trustProxy } : {}),
     ...(opts.rateLimiter ? { rateLimiter: opts.rateLimiter } : {}),
     cache: opts.cache ?? { voteStalenessMs: 0 },
+    ...(opts.log ? { log: opts.log } : {}),
+    ...(opts.metrics ? { metrics: opts.metrics, metricsToken: opts.metricsToken ?? null } : {}),
   });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));

@@ -23,3 +23,9 @@ export async function recentMail(db: Kysely<DB>, limit: number): Promise<OutboxM
     attempts: r.attempts, lastError: r.last_error, kind: r.kind, status: r.status, nextAttemptAt: r.next_attempt_at,
   }));
 }
+
+/** Mails not sent, by status (`queued`, `failed`…), for /metrics. */
+export async function outboxDepth(db: Kysely<DB>): Promise<Record<string, number>> {
+  const rows = await db.selectFrom('outbox').select((eb) => ['status', eb.fn.countAll<number>().as('n')]).where('status', '!=', 'sent').groupBy('status').execute();
+  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+}

@@ -31,6 +31,8 @@ export interface ResponseCacheOptions {
   voteStalenessMs?: number;
   /** Milliseconds on a monotonic clock (tests move it). */
   clock?: () => number;
+  /** Told of every lookup (`hit`: answered from the cache), for /metrics. */
+  onLookup?: (hit: boolean) => void;
 }
 
 interface Entry {
@@ -48,7 +50,7 @@ interface Entry {
 const COMPRESSIBLE = /^(text\/|application\/(json|xml|rss\+xml|atom\+xml|feed\+json))/;
 
 export function responseCache(database: Database, opts: ResponseCacheOptions = {}): MiddlewareHandler & { clear(): void } {
-  const { maxBytes = CACHE_MAX_BYTES, voteStalenessMs = VOTE_STALENESS_MS, clock = () => performance.now() } = opts;
+  const { maxBytes = CACHE_MAX_BYTES, voteStalenessMs = VOTE_STALENESS_MS, clock = () => performance.now(), onLookup } = opts;
   const entries = new Map<string, Entry>();
   let bytes = 0;
   const drop = (key: string) => {
@@ -72,6 +74,7 @@ export function responseCache(database: Database, opts: ResponseCacheOptions = {
       drop(key);
       entry = undefined;
     }
+    onLookup?.(entry !== undefined);
     if (entry) {
       // Most recently used goes to the end of the Map's order.
       entries.delete(key);
