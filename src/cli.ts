@@ -22,6 +22,7 @@ import { importFiles, listInputFiles } from './importers/import-files.ts';
 import { finishInterruptedImports, IMPORT_LEASE_MS, type FinishedRun } from './importers/staged.ts';
 import { SHUTDOWN_GRACE_MS } from './domain/jobs.ts';
 import { registerJobsCommands } from './jobs/cli.ts';
+import { registerHarvestCommands } from './harvest/cli.ts';
 import { jobDefinitions } from './jobs/registry.ts';
 import { Scheduler } from './jobs/scheduler.ts';
 import { digestCommand, type DigestCommandOptions } from './email/digest-cli.ts';
@@ -249,6 +250,7 @@ users
 
 registerEmbeddingsCommands(program, withDatabase);
 registerJobsCommands(program, withDatabase);
+registerHarvestCommands(program, withDatabase);
 
 try {
   await program.parseAsync(process.argv);
