@@ -25,6 +25,7 @@ import { registerJobsCommands } from './jobs/cli.ts';
 import { registerHarvestCommands } from './harvest/cli.ts';
 import { jobDefinitions } from './jobs/registry.ts';
 import { Scheduler } from './jobs/scheduler.ts';
+import { firstHarvestIfEmpty } from './jobs/first-harvest.ts';
 import { digestCommand, type DigestCommandOptions } from './email/digest-cli.ts';
 import { DigestError } from './email/digest-run.ts';
 import { registerEmbeddingsCommands } from './search/cli-embeddings.ts';
@@ -96,10 +97,17 @@ program
     const where = config.database.engine === 'sqlite' ? config.database.path : 'PostgreSQL';
     console.log(`Daily Papers on http://${config.host}:${config.port} (database: ${where}; background jobs ${config.jobs.enabled ? 'on' : 'off (JOBS_ENABLED=false)'})`);
     if (config.jobs.enabled) await scheduler.start();
+    // A new site (no papers): the first harvest now rather than at its slot; in the background, stopped with the server.
+    const firstHarvest = new AbortController();
+    if (config.jobs.enabled) {
+      void firstHarvestIfEmpty(database, config, jobs, { signal: firstHarvest.signal, log: (line) => console.log(line) })
+        .catch((e: Error) => firstHarvest.signal.aborted || console.error(`first harvest: ${e.message}`));
+    }
     let stopping = false;
     const stop = () => {
       if (stopping) return;
       stopping = true;
+      firstHarvest.abort();
       clearInterval(importWatch);
       // Stop taking requests and claiming jobs; running jobs get SHUTDOWN_GRACE_MS, then their leases are released.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -16,6 +16,7 @@ export const JOB_NAMES = [
   'saved-search-alerts',
   'deliver-outbox',
   'cleanup',
+  'setup-requests',
 ] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 

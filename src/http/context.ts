@@ -48,6 +48,16 @@ export interface AppDeps {
   jobs?: JobDefinition[];
   /** The anonymous response cache's staleness bound for votes and its clock (tests set them). */
   cache?: ResponseCacheOptions;
+  /** What /admin/setup reports of this instance's configuration (server.ts fills it from the config). */
+  setupStatus?: SetupStatus;
+}
+
+/** This instance's configuration as the setup page shows it to the admin. */
+export interface SetupStatus {
+  smtp: boolean;
+  embedder: string;
+  jobsEnabled: boolean;
+  arxivCategories: string[];
 }
 
 export type Deps = Required<AppDeps>;

@@ -22,6 +22,7 @@ import { describeStars, refreshGithubStars } from '../harvest/github-stars.ts';
 import { describeMirror, mirrorHuggingFace } from '../harvest/hf-mirror.ts';
 import { cleanup, OUTBOX_KEEP_DAYS } from './cleanup.ts';
 import { refreshTrending } from './refresh-trending.ts';
+import { runSetupRequests } from './setup-requests.ts';
 import type { JobDefinition } from './types.ts';
 
 /** Default schedules, read in JOBS_TIMEZONE (America/New_York unless configured). */
@@ -42,6 +43,8 @@ export const DEFAULT_SCHEDULES: Record<JobName, string> = {
   'saved-search-alerts': '0 7 * * *',
   'deliver-outbox': '* * * * *',
   'cleanup': '0 4 * * *',
+  // The setup page makes it due at once when it queues an action; the hourly run only picks up leftovers.
+  'setup-requests': '30 * * * *',
 };
 
 const MINUTE = 60_000;
@@ -164,6 +167,14 @@ export function jobDefinitions(config: Config, deps: JobDeps): JobDefinition[] {
       off: off('cleanup', null),
       timeoutMs: 10 * MINUTE,
       run: (ctx) => cleanup(ctx.database, ctx.now()),
+    },
+    {
+      name: 'setup-requests',
+      description: 'runs the actions queued on the setup page (/admin/setup): harvest arXiv, mirror Hugging Face lists, train the embedder',
+      schedule: schedule('setup-requests'),
+      off: off('setup-requests', null),
+      timeoutMs: 120 * MINUTE,
+      run: (ctx) => runSetupRequests(config, ctx),
     },
   ];
   return jobs;
