@@ -21,9 +21,6 @@ import type { JobContext } from './types.ts';
 export const SETUP_ACTIONS = ['harvest-arxiv', 'mirror-hf', 'train-embedder'] as const;
 export type SetupAction = (typeof SETUP_ACTIONS)[number];
 
-/** Failures that are the action's outcome (shown on the page), not the job's. */
-const expected = (e: unknown) => e instanceof UpstreamFetchError || e instanceof EmbedderError;
-
 export async function runSetupRequests(config: Config, ctx: JobContext): Promise<string> {
   const { database } = ctx;
   const done: string[] = [];
@@ -34,8 +31,9 @@ export async function runSetupRequests(config: Config, ctx: JobContext): Promise
     try {
       result = await runOne(config, database, r, ctx);
     } catch (e) {
-      // A stop (shutdown, timeout) leaves the request marked running: the next run takes it again.
-      if (ctx.signal.aborted || !expected(e)) throw e;
+      // A stop (shutdown, timeout) leaves the request marked running: the next run takes it again. Any other
+      // failure is the action's outcome, shown on the page (not retried by itself: the admin clicks again).
+      if (ctx.signal.aborted) throw e;
       status = 'error';
       result = (e as Error).message;
     }

@@ -10,21 +10,8 @@ import type { Database } from '../../src/db/connection.ts';
 import { getHarvestState } from '../../src/db/queries/harvest.ts';
 import { lastJsonLine, runCli } from '../helpers/cli.ts';
 import { ENGINES, openTestDatabase } from '../helpers/db.ts';
-import { startUpstreamStub, type StubHandler, type UpstreamStub } from '../helpers/upstream-stub.ts';
-
-/** Hugging Face as recorded for 2025-11-03 … 2025-11-08; other days have no list. */
-export const hfRange: StubHandler = (r) => {
-  if (r.path !== '/api/daily_papers') return { status: 404, body: '{"error":"Not Found"}' };
-  const day = r.query.get('date') ?? '';
-  return day >= '2025-11-03' && day <= '2025-11-08' ? { fixture: `hf-range/${day}.json` } : { body: '[]', headers: { 'content-type': 'application/json' } };
-};
-
-const arxiv: StubHandler = (r) => {
-  if (r.path !== '/oai2') return { status: 404 };
-  if (r.query.get('resumptionToken') === '6961461|1001') return { fixture: 'harvest/listrecords-cs-page2.xml' };
-  if (r.query.get('set') === 'cs') return { fixture: 'harvest/listrecords-cs-page1.xml' };
-  return { fixture: 'arxiv-oai/error-noRecordsMatch.xml' };
-};
+import { arxivOai as arxiv, hfRange } from '../helpers/hf-range-stub.ts';
+import { startUpstreamStub, type UpstreamStub } from '../helpers/upstream-stub.ts';
 
 for (const engine of ENGINES) {
   describe(`dailypapers harvest on ${engine}`, () => {
