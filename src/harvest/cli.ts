@@ -129,7 +129,7 @@ export function registerHarvestCommands(program: Command, withDatabase: WithData
     .option('--json', 'print the summary as one JSON object on the last line of stdout')
     .action(usage(async (opts: RangeOptions & { categories?: string[] }) => {
       // Checked before the database is opened (a usage error), with the configured default for --from.
-      if (opts.from !== undefined || opts.to !== undefined) range(opts, today());
+      if (opts.from !== undefined) range(opts);
       const { signal, release } = stopSignal();
       try {
         const result = await withDatabase(async (config, database) => {
