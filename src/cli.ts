@@ -23,8 +23,10 @@ import { finishInterruptedImports, IMPORT_LEASE_MS, type FinishedRun } from './i
 import { SHUTDOWN_GRACE_MS } from './domain/jobs.ts';
 import { registerJobsCommands } from './jobs/cli.ts';
 import { registerImagesCommands } from './images/cli.ts';
+import { registerHarvestCommands } from './harvest/cli.ts';
 import { jobDefinitions } from './jobs/registry.ts';
 import { Scheduler } from './jobs/scheduler.ts';
+import { firstHarvestIfEmpty } from './jobs/first-harvest.ts';
 import { digestCommand, type DigestCommandOptions } from './email/digest-cli.ts';
 import { DigestError } from './email/digest-run.ts';
 import { registerEmbeddingsCommands } from './search/cli-embeddings.ts';
@@ -119,10 +121,17 @@ program
     const where = config.database.engine === 'sqlite' ? config.database.path : 'PostgreSQL';
     console.log(`Daily Papers on http://${config.host}:${config.port} (database: ${where}; background jobs ${config.jobs.enabled ? 'on' : 'off (JOBS_ENABLED=false)'})`);
     if (config.jobs.enabled) await scheduler.start();
+    // A new site (no papers): the first harvest now rather than at its slot; in the background, stopped with the server.
+    const firstHarvest = new AbortController();
+    if (config.jobs.enabled) {
+      void firstHarvestIfEmpty(database, config, jobs, { signal: firstHarvest.signal, log: (line) => console.log(line) })
+        .catch((e: Error) => firstHarvest.signal.aborted || console.error(`first harvest: ${e.message}`));
+    }
     let stopping = false;
     const stop = () => {
       if (stopping) return;
       stopping = true;
+      firstHarvest.abort();
       clearInterval(importWatch);
       // Stop taking requests and claiming jobs: requests under way get DRAIN_TIMEOUT_MS (src/ops/shutdown.ts),
       // running jobs SHUTDOWN_GRACE_MS, then their leases are released; then the database is closed.
@@ -289,6 +298,7 @@ program
 registerEmbeddingsCommands(program, withDatabase);
 registerJobsCommands(program, withDatabase);
 registerImagesCommands(program, withDatabase);
+registerHarvestCommands(program, withDatabase);
 
 try {
   await program.parseAsync(process.argv);

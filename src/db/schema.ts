@@ -569,6 +569,8 @@ export interface DB {
   import_staging: ImportStagingTable;
   images: ImagesTable;
   image_sources: ImageSourcesTable;
+  hf_days: HfDaysTable;
+  setup_requests: SetupRequestsTable;
 }
 
 /** An import of one big file in progress (docs/decisions/0017-imports-in-short-batches.md). */
@@ -591,4 +593,26 @@ export interface ImportStagingTable {
   run_id: number;
   seq: number;
   record: string;
+}
+
+/** A Hugging Face Daily Papers list fetched by a backfill (migration 22). */
+export interface HfDaysTable {
+  day: string;
+  entries: number;
+  settled: number;
+  fetched_at: string;
+}
+
+/** A one-click action of /admin/setup, queued for the setup-requests job (migration 22). */
+export interface SetupRequestsTable {
+  id: Generated<number>;
+  action: string;
+  params: string;
+  requested_by: number | null;
+  requested_at: string;
+  status: string;
+  progress: string | null;
+  started_at: string | null;
+  finished_at: string | null;
+  result: string | null;
 }

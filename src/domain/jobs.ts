@@ -17,6 +17,7 @@ export const JOB_NAMES = [
   'deliver-outbox',
   'cleanup',
   'fetch-images',
+  'setup-requests',
 ] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 

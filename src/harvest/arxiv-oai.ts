@@ -25,6 +25,12 @@ export interface ArxivHarvestOptions {
   timeoutMs: number;
   retryAfterMaxMs: number;
   userAgent: string;
+  /**
+   * A backfill (`dailypapers harvest arxiv --from D [--to D]`, the setup page): the lists `from` D `until` D,
+   * with a position of their own per set and range, so the scheduled harvest's position is left as it is.
+   * A range that ended in the settled past and was listed to its end is not asked again.
+   */
+  range?: { from: string; until: string | null };
 }
 
 export interface SetSummary {
@@ -40,7 +46,11 @@ export interface SetSummary {
   cursor: string | null;
 }
 
-export const sourceOf = (set: string) => `arxiv-oai:${set}`;
+export const sourceOf = (set: string, range?: ArxivHarvestOptions['range']) =>
+  range ? `arxiv-oai:${set}:${range.from}..${range.until ?? ''}` : `arxiv-oai:${set}`;
+
+/** Days after which arXiv's records of a day no longer change (new versions aside): a range ending before is done once listed. */
+export const ARXIV_RANGE_SETTLED_DAYS = 2;
 
 export async function harvestArxiv(database: Database, o: ArxivHarvestOptions, ctx: Pick<JobContext, 'signal' | 'now' | 'log'>): Promise<Record<string, SetSummary>> {
   const out: Record<string, SetSummary> = {};
@@ -62,12 +72,14 @@ async function harvestSet(
   database: Database, set: string, o: ArxivHarvestOptions, ctx: Pick<JobContext, 'signal' | 'now' | 'log'>,
   get: (params: Record<string, string>) => Promise<{ url: string; text: string }>,
 ): Promise<SetSummary> {
-  const source = sourceOf(set);
+  const source = sourceOf(set, o.range);
   const today = ctx.now().toISOString().slice(0, 10);
   let state: HarvestState = (await getHarvestState(database.db, source)) ?? {
     source, cursor: null, resumption_token: null, list_from: null, list_max_datestamp: null, updated_at: ctx.now().toISOString(),
   };
   const summary: SetSummary = { pages: 0, records: 0, kept: 0, new: 0, updated: 0, deleted: 0, cursor: state.cursor };
+  const until = o.range?.until ?? null;
+  if (until !== null && state.cursor !== null && !state.resumption_token && until <= addDays(today, -ARXIV_RANGE_SETTLED_DAYS)) return summary;
   let restarted = false;
   for (;;) {
     ctx.signal.throwIfAborted();
@@ -75,9 +87,9 @@ async function harvestSet(
     if (state.resumption_token) {
       params = { verb: 'ListRecords', resumptionToken: state.resumption_token };
     } else {
-      const from = state.cursor ?? addDays(today, -o.firstDays);
+      const from = state.cursor ?? o.range?.from ?? addDays(today, -o.firstDays);
       state = { ...state, list_from: from, list_max_datestamp: null };
-      params = { verb: 'ListRecords', metadataPrefix: 'arXiv', set, from };
+      params = { verb: 'ListRecords', metadataPrefix: 'arXiv', set, from, ...(until ? { until } : {}) };
     }
     const { url, text } = await get(params);
     let page;

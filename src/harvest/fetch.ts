@@ -1,12 +1,12 @@
 /**
  * Asking an upstream (arXiv's OAI-PMH, Hugging Face's API, GitHub's API) politely and safely: every
- * request names the site in its User-Agent, has a timeout and follows the job's AbortSignal; a `503`
- * with `Retry-After` is waited out (bounded, a few times); everything else that goes wrong becomes an
+ * request names the site in its User-Agent, has a timeout and follows the job's AbortSignal; a `503` or
+ * `429` with `Retry-After` is waited out (bounded, a few times); everything else that goes wrong becomes an
  * UpstreamFetchError whose message is one line: the service, the URL and what happened.
  */
 import { setTimeout as sleepTimer } from 'node:timers/promises';
 
-/** How many times one request is retried after a 503 with Retry-After before the run gives up. */
+/** How many times one request is retried after a 503 or 429 with Retry-After before the run gives up. */
 export const MAX_RETRY_AFTER_RETRIES = 5;
 
 export class UpstreamFetchError extends Error {
@@ -73,15 +73,16 @@ export async function fetchText(url: string, p: FetchPolicy): Promise<{ status: 
       throw new UpstreamFetchError(`${p.service}: GET ${url} failed: ${describeNetworkError(e, p.timeoutMs)}`);
     }
     if (res.ok || p.passStatuses?.includes(res.status)) return { status: res.status, headers: res.headers, text };
-    const wait = res.status === 503 ? retryAfterMs(res.headers.get('retry-after')) : null;
+    // 503 (arXiv, maintenance) and 429 (too many requests) with Retry-After: the upstream says when to come back.
+    const wait = res.status === 503 || res.status === 429 ? retryAfterMs(res.headers.get('retry-after')) : null;
     if (wait === null) {
       throw new UpstreamFetchError(`${p.service}: GET ${url} answered ${res.status} ${res.statusText}${snippet(text)}`, res.status);
     }
     if (wait > p.retryAfterMaxMs) {
-      throw new UpstreamFetchError(`${p.service}: GET ${url} answered 503 asking to retry after ${Math.ceil(wait / 1000)} s, longer than the ${p.retryAfterMaxMs / 1000} s allowed (HARVEST_RETRY_AFTER_MAX_SECONDS); retried at the next run`, 503);
+      throw new UpstreamFetchError(`${p.service}: GET ${url} answered ${res.status} asking to retry after ${Math.ceil(wait / 1000)} s, longer than the ${p.retryAfterMaxMs / 1000} s allowed (HARVEST_RETRY_AFTER_MAX_SECONDS); retried at the next run`, res.status);
     }
     if (retries >= MAX_RETRY_AFTER_RETRIES) {
-      throw new UpstreamFetchError(`${p.service}: GET ${url} still answered 503 after ${MAX_RETRY_AFTER_RETRIES} waits; retried at the next run`, 503);
+      throw new UpstreamFetchError(`${p.service}: GET ${url} still answered ${res.status} after ${MAX_RETRY_AFTER_RETRIES} waits; retried at the next run`, res.status);
     }
     p.onRetryAfter?.(wait);
     await sleep(wait, p.signal);

@@ -8,6 +8,7 @@ import { applyRecords } from '../db/queries/papers.ts';
 import { addDays } from '../domain/dates.ts';
 import { ImportError } from '../importers/errors.ts';
 import { parseHfDaily } from '../importers/hf-daily/parse.ts';
+import type { ImportRecord } from '../domain/paper.ts';
 import type { JobContext } from '../jobs/types.ts';
 import { fetchText, sleep, UpstreamFetchError } from './fetch.ts';
 
@@ -30,22 +31,28 @@ export async function mirrorHuggingFace(database: Database, o: HfMirrorOptions, 
   for (let i = 0; i < o.days; i++) {
     if (i > 0) await sleep(o.delayMs, ctx.signal);
     const day = addDays(today, -i);
-    const url = `${o.apiUrl}/api/daily_papers?date=${day}`;
-    const { text } = await fetchText(url, {
-      service: 'Hugging Face', userAgent: o.userAgent, timeoutMs: o.timeoutMs, retryAfterMaxMs: o.retryAfterMaxMs, signal: ctx.signal,
-      headers: { accept: 'application/json' },
-    });
-    let records;
-    try {
-      records = parseHfDaily(text, { day });
-    } catch (e) {
-      if (e instanceof ImportError) throw new UpstreamFetchError(`Hugging Face: GET ${url}: ${e.message}`);
-      throw e;
-    }
+    const records = await fetchHfDay(day, o, ctx.signal);
     const counts = await database.db.transaction().execute((trx) => applyRecords(trx, records, database.maxParams));
     summary.days[day] = { entries: records.length, new: counts.new, updated: counts.updated };
   }
   return summary;
+}
+
+/** One day's list (`GET /api/daily_papers?date=DAY`), parsed; an answer that is not a list is an UpstreamFetchError. */
+export async function fetchHfDay(
+  day: string, o: Pick<HfMirrorOptions, 'apiUrl' | 'timeoutMs' | 'retryAfterMaxMs' | 'userAgent'> & { onRetryAfter?: (ms: number) => void }, signal: AbortSignal,
+): Promise<ImportRecord[]> {
+  const url = `${o.apiUrl}/api/daily_papers?date=${day}`;
+  const { text } = await fetchText(url, {
+    service: 'Hugging Face', userAgent: o.userAgent, timeoutMs: o.timeoutMs, retryAfterMaxMs: o.retryAfterMaxMs, signal,
+    headers: { accept: 'application/json' }, ...(o.onRetryAfter ? { onRetryAfter: o.onRetryAfter } : {}),
+  });
+  try {
+    return parseHfDaily(text, { day });
+  } catch (e) {
+    if (e instanceof ImportError) throw new UpstreamFetchError(`Hugging Face: GET ${url}: ${e.message}`);
+    throw e;
+  }
 }
 
 export function describeMirror(s: HfMirrorSummary): string {

@@ -47,6 +47,7 @@ import * as comments from './handlers/comments.ts';
 import * as commentsApi from './api/comments.ts';
 import { outboxPage } from './handlers/admin.ts';
 import * as adminJobs from './handlers/admin-jobs.ts';
+import * as adminSetup from './handlers/admin-setup.ts';
 import * as moderation from './handlers/moderation.ts';
 import * as moderate from './handlers/moderation-actions.ts';
 import * as flags from './handlers/flags.ts';
@@ -66,6 +67,7 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   const deps: Deps = {
     trustProxy: { mode: 'none' }, now: () => new Date(), rateLimits: {}, arxivApiUrl: 'https://export.arxiv.org/api/query', submissionRules: DEFAULT_RULES, arxivThrottle: DEFAULT_ARXIV_THROTTLE, oauth: {}, collectionLimits: DEFAULT_COLLECTION_LIMITS, semantic: null, jobs: [], cache: {},
     log: null, metrics: null, metricsToken: null,
+    setupStatus: { smtp: false, embedder: 'builtin', jobsEnabled: false, arxivCategories: [] },
     ...appDeps,
     rateLimiter: appDeps.rateLimiter ?? new RateLimiter(databaseStore(appDeps.database)),
   };
@@ -177,6 +179,9 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   // Background jobs (src/http/handlers/admin-jobs.ts): admins only; forms post with the CSRF token.
   app.get('/admin/jobs', adminJobs.jobsPage(deps));
   for (const action of ['run', 'enable', 'disable'] as const) app.post(`/admin/jobs/:name/${action}`, adminJobs.jobAction(deps, action));
+  // First run (src/http/handlers/admin-setup.ts): what is configured, and one-click actions queued for a job.
+  app.get('/admin/setup', adminSetup.setupPage(deps));
+  app.post('/admin/setup/:action', adminSetup.setupAction(deps));
   app.post('/settings/tokens/:id{[0-9]+}/revoke', account.revokeToken(deps));
   // Sign-in with GitHub / Hugging Face (only the providers configured; others are 404).
   app.get('/auth/:provider', oauthStart(deps));

@@ -56,6 +56,16 @@ export interface AppDeps {
   metrics?: Metrics | null;
   /** METRICS_TOKEN: /metrics answers only `Authorization: Bearer TOKEN` (null: anyone). */
   metricsToken?: string | null;
+  /** What /admin/setup reports of this instance's configuration (server.ts fills it from the config). */
+  setupStatus?: SetupStatus;
+}
+
+/** This instance's configuration as the setup page shows it to the admin. */
+export interface SetupStatus {
+  smtp: boolean;
+  embedder: string;
+  jobsEnabled: boolean;
+  arxivCategories: string[];
 }
 
 export type Deps = Required<AppDeps>;

@@ -18,7 +18,9 @@ export async function startServer(config: Config, database: Database, extra: Pic
   // Rate limits: counted in Redis when REDIS_URL is set, else in the database (auth, write) and memory (read).
   const rateLimiter = new RateLimiter(config.redisUrl ? await redisStore(config.redisUrl) : databaseStore(database));
   console.log(`${describeTrustProxy(config.trustProxy)}; rate limits counted in ${config.redisUrl ? 'Redis' : 'the database (log-in, writes) and memory (reads)'}`);
-  const app = createApp({ database, site: config.site, mailer: createMailer(database, config.mail), trustProxy: config.trustProxy, rateLimiter, arxivApiUrl: config.arxivApiUrl, submissionRules: config.submissions, oauth: config.oauth, semantic, ...extra,
+  const app = createApp({ database, site: config.site, mailer: createMailer(database, config.mail), trustProxy: config.trustProxy, rateLimiter, arxivApiUrl: config.arxivApiUrl, submissionRules: config.submissions, oauth: config.oauth, semantic,
+    setupStatus: { smtp: config.mail.smtpUrl !== null, embedder: config.embeddings.embedder, jobsEnabled: config.jobs.enabled, arxivCategories: config.harvest.categories },
+    ...extra,
     rateLimits: { apiToken: { ...API_TOKEN_READ_TIER, limit: config.apiTokenReadLimit } } });
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(server));

@@ -23,6 +23,7 @@ import { describeImages, fetchPendingImages, IMAGE_DEFAULTS } from '../images/fe
 import { describeMirror, mirrorHuggingFace } from '../harvest/hf-mirror.ts';
 import { cleanup, OUTBOX_KEEP_DAYS } from './cleanup.ts';
 import { refreshTrending } from './refresh-trending.ts';
+import { runSetupRequests } from './setup-requests.ts';
 import type { JobDefinition } from './types.ts';
 
 /** Default schedules, read in JOBS_TIMEZONE (America/New_York unless configured). */
@@ -45,6 +46,8 @@ export const DEFAULT_SCHEDULES: Record<JobName, string> = {
   'cleanup': '0 4 * * *',
   // New lists bring new thumbnails and avatars (src/images/fetch.ts).
   'fetch-images': '25 * * * *',
+  // The setup page makes it due at once when it queues an action; the hourly run only picks up leftovers.
+  'setup-requests': '30 * * * *',
 };
 
 const MINUTE = 60_000;
@@ -181,6 +184,14 @@ export function jobDefinitions(config: Config, deps: JobDeps): JobDefinition[] {
             maxBytes: IMAGE_DEFAULTS.maxBytes, limit: h.imagesPerRun, signal: ctx.signal, now: ctx.now,
           }),
         ),
+    },
+    {
+      name: 'setup-requests',
+      description: 'runs the actions queued on the setup page (/admin/setup): harvest arXiv, mirror Hugging Face lists, train the embedder',
+      schedule: schedule('setup-requests'),
+      off: off('setup-requests', null),
+      timeoutMs: 120 * MINUTE,
+      run: (ctx) => runSetupRequests(config, ctx),
     },
   ];
   return jobs;

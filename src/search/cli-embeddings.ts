@@ -67,6 +67,17 @@ async function backfill(config: Config, database: Database, batchSize: number, j
   }
 }
 
+/**
+ * Stores a freshly trained built-in model in the database as the site's model (every instance fetches it);
+ * the previous built-in model stays, so that `embeddings use` can go back to it; older ones go.
+ */
+export async function publishAsSiteModel(config: Config, database: Database, r: Awaited<ReturnType<typeof trainBuiltinModel>>) {
+  const stored = await publishBuiltinModel(database, r.model, config.embeddings.dir, r.bytes);
+  const previous = await setSiteModel(database.db, r.model.id);
+  await deleteModelsExcept(database.db, [r.model.id, ...(previous && isBuiltinModel(previous) ? [previous] : [])]);
+  return { stored, previous };
+}
+
 export function registerEmbeddingsCommands(program: Command, withDatabase: WithDatabase): void {
   const cmd = program.command('embeddings').description('semantic search: train the built-in embedder, choose the site\'s model, embed papers, show what is embedded');
 
@@ -87,10 +98,7 @@ export function registerEmbeddingsCommands(program: Command, withDatabase: WithD
           } else bar?.stop();
         });
         bar?.stop();
-        const stored = await publishBuiltinModel(database, r.model, config.embeddings.dir, r.bytes);
-        const previous = await setSiteModel(database.db, r.model.id);
-        // The previous built-in model stays, so that `embeddings use` can go back to it; older ones go.
-        await deleteModelsExcept(database.db, [r.model.id, ...(previous && isBuiltinModel(previous) ? [previous] : [])]);
+        const { stored, previous } = await publishAsSiteModel(config, database, r);
         const summary = { model: r.model.id, papers: r.papers, terms: r.model.vocabulary.size, dims: r.model.dims, bytes: stored.bytes, sha256: stored.sha256, previous, ms: r.ms };
         if (!opts.json) {
           console.log(`trained ${r.model.id} on ${r.papers} papers (${r.model.vocabulary.size} terms, ${r.model.dims} dimensions) in ${(r.ms / 1000).toFixed(1)} s`);

@@ -24,6 +24,7 @@ import { importStaging } from './0017-import-staging.ts';
 import { changeScopes } from './0018-change-scopes.ts';
 import { embeddingModels } from './0019-embedding-models.ts';
 import { throttles } from './0021-throttles.ts';
+import { firstRun } from './0022-first-run.ts';
 import { jobSchedules } from './0023-job-schedules.ts';
 import { hfWire } from './0024-hf-wire.ts';
 import { images } from './0025-images.ts';
@@ -47,4 +48,4 @@ export interface Migration {
   compatibleWith?: number;
 }
 
-export const migrations: readonly Migration[] = [papers, accounts, tokensAndSubmissions, comments, moderation, collections, oauth, organizations, removedEntries, searchIndex, embeddings, subscriptions, jobs, savedSearches, setupTokens, rateLimits, importStaging, changeScopes, embeddingModels, throttles, jobSchedules, hfWire, images];
+export const migrations: readonly Migration[] = [papers, accounts, tokensAndSubmissions, comments, moderation, collections, oauth, organizations, removedEntries, searchIndex, embeddings, subscriptions, jobs, savedSearches, setupTokens, rateLimits, importStaging, changeScopes, embeddingModels, throttles, firstRun, jobSchedules, hfWire, images];

@@ -51,6 +51,8 @@ async function render(c: Context, deps: Deps, shown: Shown) {
       total: list.total,
       now: deps.now(),
       feeds: FEEDS,
+      // No list at all yet: a new site (the welcome page, not an empty list with nowhere to go).
+      emptySite: list.total === 0 && (await latestListingDay(db)) === null,
     }),
   );
 }

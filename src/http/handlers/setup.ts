@@ -101,7 +101,9 @@ export const setup = (deps: Deps) => async (c: Ctx) => {
     await startSession(c, deps, user);
   } catch (e) {
     if (!(e instanceof DuplicateUserError)) throw e;
-    return htmlError(c, deps, 409, 'No account made', 'That name or address was taken a moment ago, and the link is used. Restart the server for a new one, or run `dailypapers users create --admin`.');
+    // The page says what happened; the operator's next step goes to the log, where they look.
+    console.error('setup: the one-time admin link was used but no admin was made (the name or address was taken meanwhile); restart `dailypapers serve` for a new link, or run `dailypapers users create --email YOU@EXAMPLE.ORG --admin`');
+    return htmlError(c, deps, 409, 'No account made', 'That name or address was taken a moment ago, and this one-time link is now used up. The site’s operator can make a new one.');
   }
   return c.redirect('/settings?notice=admin', 303);
 };

@@ -23,6 +23,8 @@ export interface ListPageModel {
   total: number;
   now: Date;
   feeds: FeedLink[];
+  /** The site has no list at all yet (a new site): a welcome instead of empty lists and dead Previous/Next. */
+  emptySite?: boolean;
 }
 
 export function listPage(frame: Frame, m: ListPageModel) {
@@ -30,13 +32,21 @@ export function listPage(frame: Frame, m: ListPageModel) {
   const byline = `by ${site.curators ? `${site.curators} and ` : ''}the research community`;
   const sw = (p: Period, label: string) =>
     html`<a href="${m.switchTo[p]}"${m.period === p ? html` aria-current="page"` : ''}>${label}</a>`;
-  const body = html`<div class="list-head">
+  const head = html`<div class="list-head">
   <div>
     <h1>${site.name}</h1>
     <p class="byline">${byline}</p>
   </div>
   <div class="cta"><p>Get trending papers in your email inbox!</p><a class="button" href="/subscribe">Subscribe</a></div>
-</div>
+</div>`;
+  const body = m.emptySite
+    ? html`${head}
+<section class="empty-site">
+  <h2>No papers yet</h2>
+  <p>This site has just opened and its first papers are on their way. Come back soon, or subscribe to get them by email.</p>
+  ${frame.viewer?.role === 'admin' ? html`<p class="admin-note">You are an admin: <a href="/admin/setup">set up the site</a> to get papers in.</p>` : ''}
+</section>`
+    : html`${head}
 <div class="controls">
   <nav class="date-nav" aria-label="Dates">
     ${m.prev ? html`<a href="${m.prev.href}" rel="prev" title="${m.prev.label}">← Previous</a>` : html`<span class="disabled">← Previous</span>`}
