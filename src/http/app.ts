@@ -19,6 +19,7 @@ import { mailPreview } from './handlers/mail-preview.ts';
 import { categoryPage, organizationPage } from './handlers/collections.ts';
 import { dayPage, latestDay, monthPage, pickDay, weekPage } from './handlers/lists.ts';
 import { paperDetail } from './handlers/paper.ts';
+import { currentPeriod } from './handlers/current-period.ts';
 import { similarApi } from './handlers/similar.ts';
 import { vote } from './handlers/vote.ts';
 import { editorAction, submit, submitApi, submitPage } from './handlers/submit.ts';
@@ -39,7 +40,8 @@ import { DEFAULT_COLLECTION_LIMITS } from '../domain/collections.ts';
 import { oauthCallback, oauthStart } from './handlers/oauth.ts';
 import * as comments from './handlers/comments.ts';
 import * as commentsApi from './api/comments.ts';
-import { outboxPage } from './handlers/admin.ts';
+import { adminIndex, outboxPage } from './handlers/admin.ts';
+import { saveProfile } from './handlers/profile-edit.ts';
 import * as adminJobs from './handlers/admin-jobs.ts';
 import * as moderation from './handlers/moderation.ts';
 import * as moderate from './handlers/moderation-actions.ts';
@@ -152,8 +154,10 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   app.get('/settings', account.settingsPage(deps));
   app.post('/settings/verify', account.resendVerification(deps));
   app.post('/settings/password', account.changePassword(deps));
+  app.post('/settings/profile', saveProfile(deps));
   app.post('/settings/logout-everywhere', account.logoutEverywhere(deps));
   app.post('/settings/tokens', account.createToken(deps));
+  app.get('/admin', adminIndex(deps));
   app.get('/admin/outbox', outboxPage(deps));
   // Background jobs (src/http/handlers/admin-jobs.ts): admins only; forms post with the CSRF token.
   app.get('/admin/jobs', adminJobs.jobsPage(deps));
@@ -168,6 +172,8 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   app.get('/papers', latestDay(deps));
   app.get('/papers/date', pickDay(deps));
   app.get('/papers/date/:day', dayPage(deps));
+  app.get('/papers/week', currentPeriod(deps, 'week'));
+  app.get('/papers/month', currentPeriod(deps, 'month'));
   app.get('/papers/week/:week', weekPage(deps));
   app.get('/papers/month/:month', monthPage(deps));
   app.get('/papers/trending', trendingPage(deps));

@@ -24,6 +24,7 @@ import { importStaging } from './0017-import-staging.ts';
 import { changeScopes } from './0018-change-scopes.ts';
 import { embeddingModels } from './0019-embedding-models.ts';
 import { throttles } from './0021-throttles.ts';
+import { profileBio } from './0026-profile-bio.ts';
 
 export interface MigrationContext {
   engine: Engine;
@@ -44,4 +45,4 @@ export interface Migration {
   compatibleWith?: number;
 }
 
-export const migrations: readonly Migration[] = [papers, accounts, tokensAndSubmissions, comments, moderation, collections, oauth, organizations, removedEntries, searchIndex, embeddings, subscriptions, jobs, savedSearches, setupTokens, rateLimits, importStaging, changeScopes, embeddingModels, throttles];
+export const migrations: readonly Migration[] = [papers, accounts, tokensAndSubmissions, comments, moderation, collections, oauth, organizations, removedEntries, searchIndex, embeddings, subscriptions, jobs, savedSearches, setupTokens, rateLimits, importStaging, changeScopes, embeddingModels, throttles, profileBio];

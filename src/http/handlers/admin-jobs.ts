@@ -56,7 +56,7 @@ export const jobsPage = (deps: Deps) => async (c: Ctx) => {
 <p class="meta-line"><a href="/admin/outbox">Outbox</a> · <a href="/admin/organizations">Organizations</a></p>
 <p>Recurring work, run by whichever instance of the site claims it first. Schedules are cron expressions (in the configured time zone), set with <code>SCHEDULE_&lt;JOB&gt;</code>. “Run now” makes a job due at once; a failed job is retried with growing delays, then at its next scheduled time.</p>
 <table class="jobs">
-<thead><tr><th>Job</th><th>Schedule</th><th>Next run</th><th>Last run</th><th>Duration</th><th>Status</th><th>Error or result</th><th></th></tr></thead>
+<thead><tr><th>Job</th><th>Schedule</th><th>Next run</th><th>Last run</th><th>Duration</th><th>Status</th><th>Error or result</th><th>Actions</th></tr></thead>
 <tbody>
 ${names.map((name) => {
   const row = rows.get(name);
