@@ -27,7 +27,7 @@ export const apiDocsPage = (deps: Deps) => (c: Context) => {
   return c.html(
     layout(
       frame(c, deps),
-      { title: 'API', canonical: '/docs/api', nav: 'api', description: doc.info.description },
+      { title: 'API', canonical: '/docs/api', nav: 'api', description: doc.info.description.replace(/`/g, '') },
       html`<div class="prose">
 <h1>API</h1>
 <p>${codeSpans(doc.info.description)}</p>
