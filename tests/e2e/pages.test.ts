@@ -35,7 +35,7 @@ const READER_PAGES: [string, string][] = [
   ['trending', '/papers/trending'],
   ['paper', `/papers/${PAPER}`],
   ['paper-keywords', `/papers/${KEYWORD_PAPER}`],
-  ['category', '/papers/category/cs.CV'],
+  ['category', '/papers/category/hep-ph'],
   ['category-unknown', '/papers/category/cs.XX'],
   ['organization', '/organizations/inclusionAI'],
   ['search', '/papers/search?q=relighting'],
