@@ -116,6 +116,8 @@ export interface UsersTable {
   email_verified_at: string | null;
   password_hash: string | null;
   display_name: string | null;
+  /** Plain text shown on the profile (migration 26), at most PROFILE_BIO_MAX characters. */
+  bio: string | null;
   role: Generated<Role>;
   suspended_at: string | null;
   deleted_at: string | null;

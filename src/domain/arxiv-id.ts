@@ -63,6 +63,7 @@ export const arxivPdfUrl = (id: string): string => `https://arxiv.org/pdf/${id}`
 
 /**
  * arXiv category names: `cs.CL`, `hep-th`, `astro-ph.GA`, `math-ph`, `q-bio.NC`. Listings mix in
- * ACM and MSC classes (`I.2.7`, `68T45`), which are not categories.
+ * ACM and MSC classes (`I.2.7`, `68T45`), which are not categories. Physics subjects are lower-case words,
+ * some hyphenated: `cond-mat.stat-mech`, `physics.optics`, `physics.atom-ph` (src/domain/arxiv-taxonomy.ts).
  */
-export const ARXIV_CATEGORY = /^[a-z]{1,8}(?:-[a-z]{2,6})?(?:\.[A-Za-z]{2,4})?$/;
+export const ARXIV_CATEGORY = /^[a-z]{1,8}(?:-[a-z]{2,6})?(?:\.(?:[A-Z]{2}|[a-z]{2,6}(?:-[a-z]{2,4})?))?$/;

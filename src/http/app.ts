@@ -23,6 +23,7 @@ import { paperDetail } from './handlers/paper.ts';
 import { markdownWhenAsked, paperMarkdownFile } from './handlers/paper-markdown.ts';
 import { mcpEndpoint, mcpMethodNotAllowed } from './mcp.ts';
 import { listCollections } from './api/collections.ts';
+import { currentPeriod } from './handlers/current-period.ts';
 import { similarApi } from './handlers/similar.ts';
 import { vote } from './handlers/vote.ts';
 import { editorAction, submit, submitApi, submitPage } from './handlers/submit.ts';
@@ -45,7 +46,8 @@ import { DEFAULT_COLLECTION_LIMITS } from '../domain/collections.ts';
 import { oauthCallback, oauthStart } from './handlers/oauth.ts';
 import * as comments from './handlers/comments.ts';
 import * as commentsApi from './api/comments.ts';
-import { outboxPage } from './handlers/admin.ts';
+import { adminIndex, outboxPage } from './handlers/admin.ts';
+import { saveProfile } from './handlers/profile-edit.ts';
 import * as adminJobs from './handlers/admin-jobs.ts';
 import * as adminSetup from './handlers/admin-setup.ts';
 import * as moderation from './handlers/moderation.ts';
@@ -173,8 +175,10 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   app.get('/settings', account.settingsPage(deps));
   app.post('/settings/verify', account.resendVerification(deps));
   app.post('/settings/password', account.changePassword(deps));
+  app.post('/settings/profile', saveProfile(deps));
   app.post('/settings/logout-everywhere', account.logoutEverywhere(deps));
   app.post('/settings/tokens', account.createToken(deps));
+  app.get('/admin', adminIndex(deps));
   app.get('/admin/outbox', outboxPage(deps));
   // Background jobs (src/http/handlers/admin-jobs.ts): admins only; forms post with the CSRF token.
   app.get('/admin/jobs', adminJobs.jobsPage(deps));
@@ -192,6 +196,8 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   app.get('/papers', latestDay(deps));
   app.get('/papers/date', pickDay(deps));
   app.get('/papers/date/:day', dayPage(deps));
+  app.get('/papers/week', currentPeriod(deps, 'week'));
+  app.get('/papers/month', currentPeriod(deps, 'month'));
   app.get('/papers/week/:week', weekPage(deps));
   app.get('/papers/month/:month', monthPage(deps));
   app.get('/papers/trending', trendingPage(deps));

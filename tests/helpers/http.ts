@@ -70,6 +70,10 @@ export async function startTestServer(database: Database, opts: TestServerOption
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
   });
+  // The test's client shares the server's event loop: a test that blocks it for seconds (synchronous SQLite in a
+  // property test) lets both keep-alive timers (server 5 s, client 4 s) expire at once, and the client may reuse a
+  // socket the server is closing (ECONNRESET). A long server timeout leaves the closing to the client.
+  (server as { keepAliveTimeout?: number }).keepAliveTimeout = 120_000;
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   // Idle keep-alive connections stay open for the whole test: a test that blocks the event loop for
   // seconds (SQLite is synchronous) let the server's 5 s idle timer and fetch's own expire together, and

@@ -119,7 +119,7 @@ for (const engine of ENGINES) {
       assert.equal(ok.status, 303);
       assert.equal(ok.headers.get('location'), '/papers/trending');
       const home = await (await c.get('/')).text();
-      assert.match(home, /<a href="\/settings" class="me">ada<\/a>/);
+      assert.match(home, /<summary>[^]*<span class="menu-name">ada<\/span><\/summary>[^]*<a href="\/settings" class="me">Settings<\/a>/);
       assert.doesNotMatch(await (await fetch(server.base + '/')).text(), /class="me"/, 'anonymous visitors never get a member’s page');
       const token = c.cookies.get('dp_session')!;
       const out = await c.submit('/settings', '/logout', {});

@@ -114,7 +114,7 @@ for (const engine of ENGINES) {
 
     test('anonymous visitors read the discussion and get a link to log in and come back', async () => {
       const page = await anonPage(`/papers/${PAPER}`);
-      assert.match(page, /<section id="discussion"[\s\S]*1 comment: 1 on Hugging Face, 0 here\./);
+      assert.match(page, /<section id="discussion"[\s\S]*1 comment: <a href="https:\/\/huggingface\.co\/papers\/[^"]+#community" rel="noopener">1 on Hugging Face<\/a>, 0 here\./);
       assert.match(page, /<a class="button ghost" href="\/login\?next=%2Fpapers%2F2511\.01678%23discussion">Log in to comment<\/a>/);
       assert.doesNotMatch(page, /<textarea/);
       assert.deepEqual(await thread(), { paperId: PAPER, sort: 'best', numComments: 1, comments: [] });
@@ -305,7 +305,7 @@ for (const engine of ENGINES) {
       const c = await say(bob, 'One more');
       assert.equal(await numComments(), 2 + local);
       assert.match(await anonPage(`/papers/date/${DAY}`), new RegExp(`href="/papers/${PAPER}#discussion" title="${2 + local} comments"`), 'the cached page is refreshed');
-      assert.match(await anonPage(`/papers/${PAPER}`), new RegExp(`${2 + local} comments: 1 on Hugging Face, ${1 + local} here\\.`));
+      assert.match(await anonPage(`/papers/${PAPER}`), new RegExp(`${2 + local} comments: <a [^>]+>1 on Hugging Face</a>, ${1 + local} here\\.`));
       await bob.api('DELETE', `/api/comments/${c.id}`);
       assert.equal(await numComments(), 1 + local);
       const paper = await database.db.selectFrom('papers').select('comments_count').where('id', '=', PAPER).executeTakeFirstOrThrow();

@@ -28,6 +28,7 @@ import { firstRun } from './0022-first-run.ts';
 import { jobSchedules } from './0023-job-schedules.ts';
 import { hfWire } from './0024-hf-wire.ts';
 import { images } from './0025-images.ts';
+import { profileBio } from './0026-profile-bio.ts';
 
 export interface MigrationContext {
   engine: Engine;
@@ -48,4 +49,4 @@ export interface Migration {
   compatibleWith?: number;
 }
 
-export const migrations: readonly Migration[] = [papers, accounts, tokensAndSubmissions, comments, moderation, collections, oauth, organizations, removedEntries, searchIndex, embeddings, subscriptions, jobs, savedSearches, setupTokens, rateLimits, importStaging, changeScopes, embeddingModels, throttles, firstRun, jobSchedules, hfWire, images];
+export const migrations: readonly Migration[] = [papers, accounts, tokensAndSubmissions, comments, moderation, collections, oauth, organizations, removedEntries, searchIndex, embeddings, subscriptions, jobs, savedSearches, setupTokens, rateLimits, importStaging, changeScopes, embeddingModels, throttles, firstRun, jobSchedules, hfWire, images, profileBio];

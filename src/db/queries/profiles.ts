@@ -1,5 +1,6 @@
 /** Members' public profiles: who they are, the papers they put on the lists and their comments. */
 import type { Kysely } from 'kysely';
+import { bumpDataVersion } from './papers.ts';
 import type { DB, Role } from '../schema.ts';
 
 type Db = Kysely<DB>;
@@ -8,6 +9,7 @@ export interface Profile {
   id: number;
   username: string;
   displayName: string | null;
+  bio: string | null;
   role: Role;
   suspended: boolean;
   createdAt: string;
@@ -17,11 +19,11 @@ export interface Profile {
 export async function findProfile(db: Db, username: string): Promise<Profile | undefined> {
   const r = await db
     .selectFrom('users')
-    .select(['id', 'username', 'display_name', 'role', 'suspended_at', 'created_at'])
+    .select(['id', 'username', 'display_name', 'bio', 'role', 'suspended_at', 'created_at'])
     .where('username', '=', username)
     .where('deleted_at', 'is', null)
     .executeTakeFirst();
-  return r && { id: r.id, username: r.username, displayName: r.display_name, role: r.role, suspended: r.suspended_at !== null, createdAt: r.created_at };
+  return r && { id: r.id, username: r.username, displayName: r.display_name, bio: r.bio, role: r.role, suspended: r.suspended_at !== null, createdAt: r.created_at };
 }
 
 export interface ProfileSubmission {
@@ -68,4 +70,13 @@ export async function commentsOf(db: Db, userId: number, limit: number): Promise
     .limit(limit)
     .execute();
   return rows.map((r) => ({ id: r.id, paperId: r.paper_id, paperTitle: r.title, bodyHtml: r.body_html, createdAt: r.created_at }));
+}
+
+/** A member's display name and bio, as set in settings (src/domain/profile.ts checked them). */
+export async function updateProfileFields(db: Db, userId: number, fields: { displayName: string | null; bio: string | null }): Promise<void> {
+  // Anonymous profile pages are cached: the change drops them (and names shown elsewhere).
+  await db.transaction().execute(async (trx) => {
+    await trx.updateTable('users').set({ display_name: fields.displayName, bio: fields.bio }).where('id', '=', userId).execute();
+    await bumpDataVersion(trx);
+  });
 }

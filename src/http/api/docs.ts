@@ -14,6 +14,10 @@ interface Param {
   schema: { type: string; default?: unknown; enum?: string[]; minimum?: number; maximum?: number };
 }
 
+/** The OpenAPI texts mark code with backticks (Markdown): shown as <code>, the rest escaped. */
+const codeSpans = (text: string | undefined) =>
+  (text ?? '').split('`').map((part, i) => (i % 2 === 1 ? html`<code>${part}</code>` : html`${part}`));
+
 export const apiDocsPage = (deps: Deps) => (c: Context) => {
   const doc = openApiDocument(deps.site);
   const base = deps.site.publicUrl;
@@ -24,20 +28,20 @@ export const apiDocsPage = (deps: Deps) => (c: Context) => {
   return c.html(
     layout(
       frame(c, deps),
-      { title: 'API', canonical: '/docs/api', nav: 'api', description: doc.info.description },
+      { title: 'API', canonical: '/docs/api', nav: 'api', description: doc.info.description.replace(/`/g, '') },
       html`<div class="prose">
 <h1>API</h1>
-<p>${doc.info.description}</p>
+<p>${codeSpans(doc.info.description)}</p>
 <p>Machine-readable description: <a href="/api/openapi.json">/api/openapi.json</a> (OpenAPI 3.1).</p>
 ${ops.map(
   ({ path, method, op }) => html`<h2 id="${op.operationId}"><code>${method} ${path}</code></h2>
-<p><strong>${op.summary}.</strong> ${op.description ?? ''}</p>
+<p><strong>${codeSpans(op.summary)}.</strong> ${codeSpans(op.description ?? '')}</p>
 <div class="table-scroll"><table><thead><tr><th>Parameter</th><th>In</th><th>Type</th><th>Meaning</th></tr></thead><tbody>
 ${(op.parameters ?? []).map(
-  (p) => html`<tr><td><code>${p.name}</code>${p.required ? ' (required)' : ''}</td><td>${p.in}</td><td>${p.schema.type}${p.schema.enum ? `: ${p.schema.enum.join(' | ')}` : ''}${p.schema.minimum !== undefined ? `, ${p.schema.minimum}–${p.schema.maximum ?? '…'}` : ''}${p.schema.default !== undefined ? `, default ${String(p.schema.default)}` : ''}</td><td>${p.description}</td></tr>`,
+  (p) => html`<tr><td><code>${p.name}</code>${p.required ? ' (required)' : ''}</td><td>${p.in}</td><td>${p.schema.type}${p.schema.enum ? `: ${p.schema.enum.join(' | ')}` : ''}${p.schema.minimum !== undefined ? `, ${p.schema.minimum}–${p.schema.maximum ?? '…'}` : ''}${p.schema.default !== undefined ? `, default ${String(p.schema.default)}` : ''}</td><td>${codeSpans(p.description)}</td></tr>`,
 )}
 </tbody></table></div>
-<p>Answers: ${Object.entries(op.responses).map(([code, r], i) => html`${i > 0 ? ', ' : ''}<strong>${code}</strong> ${r.description}`)}</p>`,
+<p>Answers: ${Object.entries(op.responses).map(([code, r], i) => html`${i > 0 ? ', ' : ''}<strong>${code}</strong> ${codeSpans(r.description)}`)}</p>`,
 )}
 <h2 id="agents">Papers as Markdown, MCP, limits</h2>
 <p><code>GET /papers/ID.md</code> (or <code>GET /papers/ID</code> with <code>Accept: text/markdown</code>) answers the paper as Markdown: title, authors, links, abstract, and the full text where the site has it.</p>

@@ -22,6 +22,7 @@ import { getCookie } from 'hono/cookie';
 import { afterResponse } from '../after-response.ts';
 import { throttleLogin } from '../middleware/rate-limit.ts';
 import { formPage } from '../views/forms.ts';
+import { profileSection } from './profile-edit.ts';
 import { oauthButtons } from '../views/oauth.ts';
 import { layout } from '../views/layout.ts';
 
@@ -34,6 +35,7 @@ const NOTICES: Record<string, string> = {
   welcome: 'Welcome! We sent you a link to confirm your email address.',
   'email-sent': 'We sent a link to the new address. Your email address changes when you open it.',
   'email-changed': 'Your email address is changed.',
+  'profile-saved': 'Your profile is saved.',
   admin: 'You are the admin of this site.',
   'account-deleted': 'Your account is deleted. Thank you for having been part of this community.',
   'welcome-oauth': 'Welcome! Your account is ready and your email address is confirmed. To log in with a password too, choose one through “Forgot your password?” on the log-in page.',
@@ -272,6 +274,7 @@ async function renderSettings(c: Ctx, deps: Deps, created: { name: string; token
     ? html`<p>Your email address is confirmed.</p>`
     : html`<form method="post" action="/settings/verify"><input type="hidden" name="_csrf" value="${csrf}"><p>Your email address is not confirmed yet.</p><button class="button" type="submit">Send the link again</button></form>`}
   <p><a href="/users/${viewer.username}/collections">Your collections</a> · <a href="/settings/subscription">Email digest</a> · <a href="/settings/alerts">Saved searches and alerts</a></p>
+  ${await profileSection(deps, viewer, csrf)}
   <h2 id="email">Email address</h2>
   <form method="post" action="/settings/email">
     <input type="hidden" name="_csrf" value="${csrf}">

@@ -55,8 +55,8 @@ export const jobsPage = (deps: Deps) => async (c: Ctx) => {
 <h1>Background jobs</h1>
 <p class="meta-line"><a href="/admin/outbox">Outbox</a> · <a href="/admin/organizations">Organizations</a></p>
 <p>Recurring work, run by whichever instance of the site claims it first. Schedules are cron expressions (in the configured time zone), set with <code>SCHEDULE_&lt;JOB&gt;</code>, or with <code>dailypapers jobs schedule JOB CRON</code> (stored in the database, in force on every instance within a minute, no restart). “Run now” makes a job due at once; a failed job is retried with growing delays, then at its next scheduled time.</p>
-<table class="jobs">
-<thead><tr><th>Job</th><th>Schedule</th><th>Next run</th><th>Last run</th><th>Duration</th><th>Status</th><th>Error or result</th><th></th></tr></thead>
+<div class="table-scroll"><table class="jobs">
+<thead><tr><th>Job</th><th>Schedule</th><th>Next run</th><th>Last run</th><th>Duration</th><th>Status</th><th>Error or result</th><th>Actions</th></tr></thead>
 <tbody>
 ${names.map((name) => {
   const row = rows.get(name);
@@ -74,17 +74,17 @@ ${names.map((name) => {
 </tr>`;
 })}
 </tbody>
-</table>
+</table></div>
 ${harvest.length
-  ? html`<h2>Harvest positions</h2><table><thead><tr><th>Source</th><th>Next list from</th><th>List in progress</th><th>Updated</th></tr></thead><tbody>
+  ? html`<h2>Harvest positions</h2><div class="table-scroll"><table><thead><tr><th>Source</th><th>Next list from</th><th>List in progress</th><th>Updated</th></tr></thead><tbody>
 ${harvest.map((s) => html`<tr><td>${s.source}</td><td>${s.cursor ?? '–'}</td><td>${s.resumption_token ? html`from ${s.list_from}, token <code>${s.resumption_token}</code>` : '–'}</td><td>${when(s.updated_at)}</td></tr>`)}
-</tbody></table>`
+</tbody></table></div>`
   : ''}
 <h2>Recent runs</h2>
 ${runs.length === 0 ? html`<p class="empty">No run yet.</p>` : ''}
-<table class="runs"><tbody>
+<div class="table-scroll"><table class="runs"><tbody>
 ${runs.map((r) => html`<tr><td>${r.name}</td><td>${when(r.started_at)}</td><td>${r.finished_at ? duration(new Date(r.finished_at).getTime() - new Date(r.started_at).getTime()) : '–'}</td><td>${r.status}</td><td>${r.error ? html`<span class="error">${r.error}</span>` : html`<small>${r.result ?? ''}</small>`}</td></tr>`)}
-</tbody></table>
+</tbody></table></div>
 </div>`,
     ),
   );

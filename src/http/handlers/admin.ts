@@ -39,3 +39,36 @@ ${mails.map(
     ),
   );
 };
+
+/** The admin pages, each with the least role that opens it (the pages check again on the server). */
+const ADMIN_PAGES: readonly { href: string; label: string; what: string; role: 'editor' | 'moderator' | 'admin' }[] = [
+  { href: '/moderation', label: 'Moderation queue', what: 'Flagged comments and submissions, authorship claims.', role: 'moderator' },
+  { href: '/moderation/log', label: 'Moderation log', what: 'Every moderator action, newest first.', role: 'moderator' },
+  { href: '/admin/organizations', label: 'Organizations', what: 'Create and edit organizations, name their members.', role: 'admin' },
+  { href: '/admin/jobs', label: 'Background jobs', what: 'Harvesting, digests, mail delivery, embeddings: run, enable, disable.', role: 'admin' },
+  { href: '/admin/outbox', label: 'Outbox', what: 'Every mail the site sent or holds.', role: 'admin' },
+  { href: '/admin/mail-preview', label: 'Mail previews', what: 'The digest and alert mails as members get them.', role: 'admin' },
+];
+
+/** GET /admin: one page linking every admin page the viewer's role opens (reachable from the member menu). */
+export const adminIndex = (deps: Deps) => async (c: Ctx) => {
+  const viewer = c.get('viewer');
+  if (!viewer) return c.redirect('/login?next=%2Fadmin', 303);
+  if (!can(viewer, 'editor')) return htmlError(c, deps, 403, 'Staff only', 'This page lists the pages of editors, moderators and admins.');
+  c.header('Cache-Control', 'private, no-store');
+  const pages = ADMIN_PAGES.filter((p) => can(viewer, p.role));
+  return c.html(
+    layout(
+      frame(c, deps),
+      { title: 'Admin', noindex: true },
+      html`<div class="prose admin-index">
+<h1>Admin</h1>
+<p class="meta-line">Signed in as ${viewer.username} (${viewer.role}).</p>
+${pages.length > 0
+  ? html`<ul class="admin-links">${pages.map((p) => html`<li><a href="${p.href}">${p.label}</a> <span>${p.what}</span></li>`)}</ul>`
+  : ''}
+<p>Editors work from the papers themselves: a paper’s page has the tools to add it to a day’s list, take it off, or feature it.</p>
+</div>`,
+    ),
+  );
+};

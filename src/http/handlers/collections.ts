@@ -8,7 +8,8 @@ import { htmlError, PAGE_SIZE, pageParam, frame, votingFor, type Deps } from '..
 import { cardFromPaper, cardList, pager } from '../views/cards.ts';
 import { withStoredImages } from '../card-images.ts';
 import { storedImageHashes } from '../../db/queries/images.ts';
-import { layout, type FeedLink } from '../views/layout.ts';
+import { errorPage, layout, type FeedLink } from '../views/layout.ts';
+import { ARXIV_TAXONOMY, categoryName } from '../../domain/arxiv-taxonomy.ts';
 
 
 async function papersPage(deps: Deps, c: Context, m: { title: string; heading: ReturnType<typeof html>; canonical: string; feed: FeedLink; list: Page<PaperWithOrg>; page: number; extra?: ReturnType<typeof html> | string }) {
@@ -58,12 +59,22 @@ export const categoryPage = (deps: Deps) => async (c: Context) => {
   const category = c.req.param('category') ?? '';
   if (!ARXIV_CATEGORY.test(category)) return htmlError(c, deps, 400, 'Not an arXiv category', 'Categories are written like cs.CL, hep-th or astro-ph.GA.');
   const list = await papersOfCategory(deps.database.db, category, { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
+  const name = categoryName(category);
+  // A category arXiv does not have, and no paper here uses, is a 404 that lists the real ones (not an empty 200).
+  if (!name && list.total === 0) return c.html(errorPage(frame(c, deps), 404, 'Category not found', `arXiv has no category “${category}”.`, taxonomyList()), 404);
+  const feed = `/feeds/categories/${category}`;
   return papersPage(deps, c, {
-    title: `${category} papers`,
-    heading: html`<h1>${category}</h1>`,
+    title: name ? `${category}: ${name}` : `${category} papers`,
+    heading: html`<h1>${name ?? category}</h1><p class="byline category-id">arXiv category <code>${category}</code></p>`,
     canonical: `/papers/category/${category}`,
-    feed: { title: `${category} papers`, path: `/feeds/categories/${category}` },
+    feed: { title: `${category} papers`, path: feed },
     list,
     page,
+    extra: html`<p class="feed-links"><a class="button ghost small-feed" href="${feed}.rss">RSS feed</a> <a href="${feed}.atom">Atom</a> · <a href="${feed}.json">JSON Feed</a></p>`,
   });
 };
+
+/** arXiv's categories, by group, each linked to its page. */
+const taxonomyList = () => html`<details class="taxonomy" open><summary>arXiv’s categories</summary>
+  ${ARXIV_TAXONOMY.map((g) => html`<h2>${g.name}</h2><ul class="taxonomy-list">${g.categories.map((cat) => html`<li><a href="/papers/category/${cat.id}"><code>${cat.id}</code> ${cat.name}</a></li>`)}</ul>`)}
+</details>`;

@@ -55,7 +55,8 @@ const HEADINGS: Record<Failure['status'], string> = {
   409: 'Not possible any more',
 };
 
-const sentence = (s: string) => `${s.charAt(0).toUpperCase()}${s.slice(1)}.`;
+/** A message as a sentence: capitalized, with one full stop (messages that end with one keep theirs: no "empty.."). */
+const sentence = (s: string) => `${s.charAt(0).toUpperCase()}${s.slice(1)}${/[.!?]$/.test(s) ? '' : '.'}`;
 
 /** A failed action as a page: log in (and come back), the form again with the text (400), or an error page. */
 function failed(c: Ctx, deps: Deps, f: Failure, back: string, retry?: { action: string; value: string; parentId?: number }) {

@@ -4,11 +4,13 @@ import { paperWithListings } from '../../db/queries/lists.ts';
 import { arxivAbsUrl, parseArxivId } from '../../domain/arxiv-id.ts';
 import { htmlError, frame, votingFor, type Ctx, type Deps } from '../context.ts';
 import { paperPage } from '../views/paper-page.ts';
+import { errorPage } from '../views/layout.ts';
 import { commentCounts, discussionFor } from './comments.ts';
 import { communityFor } from './paper-tools.ts';
 import { organizationTools } from './organizations-admin.ts';
 import { html } from 'hono/html';
 import { similarPapers, SIMILAR_ON_PAGE } from './similar.ts';
+import { maySubmitToday } from './submit.ts';
 
 /** The canonical id in a request path, or null. Old-style ids arrive in two path segments. */
 export function idFromPath(c: Context): { raw: string; id: string; canonical: boolean } | null {
@@ -17,6 +19,13 @@ export function idFromPath(c: Context): { raw: string; id: string; canonical: bo
   const parsed = parseArxivId(raw);
   return parsed && { raw, id: parsed.id, canonical: parsed.id === raw };
 }
+
+/** What the 404 of an unknown arXiv id offers: the paper on arXiv, and fetching it onto today's list. */
+const unknownPaperOffer = (id: string) => html`<p>It may exist on arXiv: <a href="${arxivAbsUrl(id)}" rel="noopener">arXiv:${id} ↗</a></p>
+  <form class="fetch-offer" method="get" action="/submit"><input type="hidden" name="paper" value="${id}">
+    <button type="submit" class="button">Fetch it from arXiv and submit it</button>
+  </form>
+  <p class="hint">Members submit papers to today’s list; we fetch them from arXiv.</p>`;
 
 export const paperDetail = (deps: Deps) => async (c: Context) => {
   const ref = idFromPath(c);
@@ -27,11 +36,12 @@ export const paperDetail = (deps: Deps) => async (c: Context) => {
   if (!ref.canonical) return c.redirect(`/papers/${ref.id}`, 301);
   const found = await paperWithListings(deps.database.db, ref.id);
   if (!found) {
-    return htmlError(c, deps, 404, 'Paper not found', `There is no paper ${ref.id} here yet. It may exist on arXiv: ${arxivAbsUrl(ref.id)}`);
+    return c.html(errorPage(frame(c, deps), 404, 'Paper not found', `There is no paper ${ref.id} here yet.`, unknownPaperOffer(ref.id)), 404);
   }
   const discussion = await discussionFor(c as Ctx, deps, found.paper.id, commentCounts(found.listings, found.localComments));
   const community = await communityFor(c as Ctx, deps, found.paper, found.listings);
   const orgTools = await organizationTools(c as Ctx, deps, found.paper.id, found.organization?.name ?? null);
   const tools = html`${community.tools}${orgTools}`;
-  return c.html(paperPage(frame(c, deps), { ...found, now: deps.now(), voting: await votingFor(c, deps, [found.paper.id]), discussion, ...community, tools, similar: await similarPapers(deps, found.paper.id, SIMILAR_ON_PAGE) }));
+  const submitOffer = await maySubmitToday(deps, c.get('viewer'), found.paper);
+  return c.html(paperPage(frame(c, deps), { ...found, now: deps.now(), voting: await votingFor(c, deps, [found.paper.id]), discussion, ...community, tools, submitOffer, similar: await similarPapers(deps, found.paper.id, SIMILAR_ON_PAGE) }));
 };

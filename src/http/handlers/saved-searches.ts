@@ -112,7 +112,7 @@ export const saveSearch = (deps: Deps) => async (c: Ctx) => {
   for (const k of ['q', 'mode', 'from', 'to', 'cat', 'org', 'code', 'listed']) fields[k] = str(body, k, MAX_SAVED_QUERY + 1);
   if (fields.q!.length > MAX_SAVED_QUERY) return htmlError(c, deps, 400, 'This search cannot be saved', `A saved query has at most ${MAX_SAVED_QUERY} characters.`);
   const parsed = parseSearchParams(fields, { mode: 'hybrid', sort: 'relevance' });
-  if (!parsed.ok) return htmlError(c, deps, 400, 'This search cannot be saved', `${parsed.message}.`);
+  if (!parsed.ok) return htmlError(c, deps, 400, 'This search cannot be saved', parsed.message.replace(/[.!?]?$/, '.'));
   const p = parsed.params;
   // The same checks as searching: a query of nothing, only common words, or an arXiv id is not a search to follow.
   const outcome = await search(deps, { q: p.q, mode: p.mode, filters: p.filters, sort: 'date', limit: 1, offset: 0 });

@@ -20,7 +20,7 @@ const MAX_PAGE = 50;
 
 export const searchPage = (deps: Deps) => async (c: Ctx) => {
   const parsed = parseSearchParams(c.req.query(), { mode: 'hybrid', sort: 'relevance' });
-  if (!parsed.ok) return htmlError(c, deps, 400, 'Bad search', `${parsed.message}.`);
+  if (!parsed.ok) return htmlError(c, deps, 400, 'Bad search', parsed.message.replace(/[.!?]?$/, '.'));
   const page = pageParam(c);
   if (page === null || page > MAX_PAGE) return htmlError(c, deps, 400, 'Bad page number', `The page number (?p=) must be a whole number from 1 to ${MAX_PAGE}.`);
   const params = parsed.params;

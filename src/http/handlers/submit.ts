@@ -28,6 +28,29 @@ type Outcome =
   | { ok: true; paperId: string; day: string }
   | { ok: false; status: 400 | 403 | 404 | 409 | 429 | 503; reason: string; retryAfterSeconds?: number };
 
+/** Why this member may not submit to the list of `day`, or null (src/domain/submission-rules.ts). */
+async function refusalOfSubmitter(deps: Deps, viewer: User, day: string): Promise<string | null> {
+  const { db } = deps.database;
+  return submitterRefusal(deps.submissionRules, {
+    role: viewer.role, emailVerified: viewer.emailVerified, suspended: viewer.suspended, day,
+    hasClaim: deps.submissionRules.who === 'claimed' && (await hasApprovedClaim(db, viewer.id)),
+    submissionsToday: await submissionsOn(db, viewer.id, day),
+  });
+}
+
+/**
+ * Whether a paper page offers "Submit to today's list": only when the same rules as the submission would
+ * accept it (a 206-day-old paper, or one already on today's list, is not offered and then refused).
+ */
+export async function maySubmitToday(deps: Deps, viewer: User | null, paper: { id: string; publishedAt: string | null }): Promise<boolean> {
+  if (!viewer) return false;
+  const now = deps.now();
+  const day = now.toISOString().slice(0, 10);
+  if (await refusalOfSubmitter(deps, viewer, day)) return false;
+  const alreadyListed = await isListedOn(deps.database.db, paper.id, day);
+  return paperRefusal(deps.submissionRules, { role: viewer.role, paperPublishedAt: paper.publishedAt, now, alreadyListed }) === null;
+}
+
 /**
  * The whole submission, shared by the form and the API. Who may submit is settled before anything
  * else happens: a refused account makes no arXiv call and writes nothing.
@@ -39,11 +62,7 @@ async function submitPaper(deps: Deps, viewer: User, reference: string, comment:
   const { db } = deps.database;
   const now = deps.now();
   const day = now.toISOString().slice(0, 10);
-  const refusal = submitterRefusal(deps.submissionRules, {
-    role: viewer.role, emailVerified: viewer.emailVerified, suspended: viewer.suspended, day,
-    hasClaim: deps.submissionRules.who === 'claimed' && (await hasApprovedClaim(db, viewer.id)),
-    submissionsToday: await submissionsOn(db, viewer.id, day),
-  });
+  const refusal = await refusalOfSubmitter(deps, viewer, day);
   if (refusal) return { ok: false, status: 403, reason: refusal };
   let paper = await getPaper(db, ref.id);
   if (!paper) {
@@ -110,7 +129,9 @@ const rulesLine = (deps: Deps) => {
 };
 
 export const submitPage = (deps: Deps) => (c: Ctx) => {
-  if (!c.get('viewer')) return c.redirect('/login?next=%2Fsubmit', 303);
+  // The paper asked for (the 404 of an unknown id offers it) survives the log-in.
+  const asked = c.req.query('paper')?.slice(0, 300);
+  if (!c.get('viewer')) return c.redirect(`/login?next=${encodeURIComponent(asked ? `/submit?paper=${encodeURIComponent(asked)}` : '/submit')}`, 303);
   return c.html(submitForm(c, deps, { paper: c.req.query('paper')?.slice(0, 300) }));
 };
 

@@ -51,10 +51,13 @@ function nest(list: ShownComment[]): Node[] {
 
 const plural = (n: number, word: string) => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
 
-function countLine({ shown, imported, local }: DiscussionModel['counts']) {
+/** Comments imported from Hugging Face are counted, not copied: their thread is on HF's page, linked. */
+function countLine(paperId: string, { shown, imported, local }: DiscussionModel['counts']) {
   if (shown === 0) return 'No comments yet.';
   if (imported === 0) return plural(shown, 'comment');
-  return `${plural(shown, 'comment')}: ${imported.toLocaleString('en-US')} on Hugging Face, ${local.toLocaleString('en-US')} here.`;
+  // The count of Hugging Face's comments links to their thread there (their text is not imported).
+  const hf = html`<a href="https://huggingface.co/papers/${paperId}#community" rel="noopener">${imported.toLocaleString('en-US')} on Hugging Face</a>`;
+  return html`${plural(shown, 'comment')}: ${hf}, ${local.toLocaleString('en-US')} here.`;
 }
 
 const MARKDOWN_HINT = html`<p class="hint">Markdown: <code>*emphasis*</code>, <code>**bold**</code>, <code>\`code\`</code>, <code>\`\`\`</code> blocks, <code>[links](https://…)</code>, <code>$x^2$</code> math. <code>@username</code> notifies a member.</p>`;
@@ -133,7 +136,7 @@ export function discussion(m: DiscussionModel) {
           ? ''
           : textForm({ action: `${base}/comments`, csrf: m.member.csrf, id: 'new-comment', label: m.locked ? 'Add a comment (as a moderator)' : 'Add a comment', submit: 'Comment', hint: true });
   return html`<div class="discussion-head">
-    <p class="meta-line">${countLine(m.counts)}</p>
+    <p class="meta-line">${countLine(m.paperId, m.counts)}</p>
     ${m.comments.length > 1
       ? html`<nav class="switch comment-sort" aria-label="Order of comments"><a href="${base}#discussion"${m.sort === 'best' ? raw(' aria-current="page"') : ''}>Best</a><a href="${base}?sort=new#discussion"${m.sort === 'new' ? raw(' aria-current="page"') : ''}>Newest</a></nav>`
       : ''}

@@ -29,7 +29,7 @@ export interface PageMeta {
   feeds?: FeedLink[];
   /** Extra tags for <head> (OpenGraph, JSON-LD…). */
   head?: HtmlEscapedString | Promise<HtmlEscapedString>;
-  /** Which top navigation item is current. */
+  /** Which top navigation item is current (weekly and monthly lists highlight none: their own switch says it). */
   nav?: 'daily' | 'trending' | 'api' | 'about';
   noindex?: boolean;
   /** Leave the header's search box out (the search page has its own). */
@@ -69,14 +69,11 @@ ${(meta.feeds ?? []).map(
       <a href="/papers"${current('daily')}>Daily</a>
       <a href="/papers/trending"${current('trending')}>Trending</a>
       <a href="/docs/api"${current('api')}>API</a>
-      <a href="/about/ranking"${current('about')}>About</a>
+      <a href="/about/ranking" class="nav-about"${current('about')}>About</a>
     </nav>
     ${meta.noSearchBox ? '' : html`<form class="site-search" action="/papers/search" method="get" role="search"><label class="visually-hidden" for="site-q">Search papers</label><input type="search" id="site-q" name="q" placeholder="Search papers ( / )" maxlength="1000"></form>`}
     <div class="account">
-      ${viewer
-        ? html`${can(viewer, 'moderator') ? html`<a href="/moderation">Moderation</a> ` : ''}<a href="/submit" class="button small">Submit a paper</a> <a href="/settings" class="me">${viewer.username}</a>
-      <form method="post" action="/logout"><input type="hidden" name="_csrf" value="${frame.csrf}"><button type="submit" class="link">Log out</button></form>`
-        : html`<a href="/login">Log in</a> <a class="button small" href="/signup">Sign up</a>`}
+      ${viewer ? memberMenu(frame, viewer) : html`<a href="/login">Log in</a> <a class="button small" href="/signup">Sign up</a>`}
     </div>
   </div>
 </header>
@@ -94,8 +91,30 @@ ${body}
 </html>`;
 }
 
+/**
+ * The member's menu: a <details> element, so it opens and closes without JavaScript, and on a phone the
+ * header keeps to two rows (docs/decisions/0028-reading-on-a-phone.md).
+ */
+function memberMenu(frame: Frame, viewer: NonNullable<Frame['viewer']>) {
+  return html`<a href="/submit" class="button small submit-link">Submit a paper</a>
+      <details class="member-menu">
+        <summary><span class="avatar-mini" aria-hidden="true">${viewer.username.slice(0, 1).toUpperCase()}</span><span class="menu-name">${viewer.username}</span></summary>
+        <div class="menu" role="group" aria-label="Your account">
+          <a href="/users/${viewer.username}">Your profile</a>
+          <a href="/settings" class="me">Settings</a>
+          <a href="/collections">Collections</a>
+          <a href="/settings/alerts">Saved searches</a>
+          <a href="/settings/subscription">Email digest</a>
+          <a href="/submit" class="menu-submit">Submit a paper</a>
+          ${can(viewer, 'moderator') ? html`<a href="/moderation">Moderation</a>` : ''}
+          ${can(viewer, 'editor') ? html`<a href="/admin">Admin</a>` : ''}
+          <form method="post" action="/logout"><input type="hidden" name="_csrf" value="${frame.csrf}"><button type="submit" class="link">Log out</button></form>
+        </div>
+      </details>`;
+}
+
 /** A short page for a 4xx answer: says plainly what is wrong and where to go. */
-export function errorPage(frame: Frame, status: number, heading: string, message: string) {
+export function errorPage(frame: Frame, status: number, heading: string, message: string, extra?: HtmlEscapedString | Promise<HtmlEscapedString>) {
   return layout(
     frame,
     { title: heading, noindex: true },
@@ -103,6 +122,7 @@ export function errorPage(frame: Frame, status: number, heading: string, message
   <p class="status">${status}</p>
   <h1>${heading}</h1>
   <p>${message}</p>
+  ${extra ?? ''}
   <p><a class="button" href="/papers">Today’s papers</a> <a class="button ghost" href="/papers/trending">Trending</a></p>
 </section>`,
   );

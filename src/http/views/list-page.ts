@@ -49,9 +49,9 @@ export function listPage(frame: Frame, m: ListPageModel) {
     : html`${head}
 <div class="controls">
   <nav class="date-nav" aria-label="Dates">
-    ${m.prev ? html`<a href="${m.prev.href}" rel="prev" title="${m.prev.label}">← Previous</a>` : html`<span class="disabled">← Previous</span>`}
+    ${m.prev ? html`<a href="${m.prev.href}" rel="prev" title="${m.prev.label}">← Previous</a>` : html`<span class="disabled" aria-disabled="true">← Previous</span>`}
     <span class="current" aria-live="polite">${m.label}</span>
-    ${m.next ? html`<a href="${m.next.href}" rel="next" title="${m.next.label}">Next →</a>` : html`<span class="disabled">Next →</span>`}
+    ${m.next ? html`<a href="${m.next.href}" rel="next" title="${m.next.label}">Next →</a>` : html`<span class="disabled" aria-disabled="true">Next →</span>`}
   </nav>
   <nav class="switch" aria-label="Period">${sw('daily', 'Daily')}${sw('weekly', 'Weekly')}${sw('monthly', 'Monthly')}</nav>
   <form class="date-picker" action="/papers/date" method="get">
@@ -70,7 +70,7 @@ ${pager(m.page, m.pages, (n) => (n === 1 ? m.canonical : `${m.canonical}?p=${n}`
       description: `The papers of ${m.label}, ${byline}.`,
       canonical: m.canonical,
       feeds: m.feeds,
-      nav: 'daily',
+      nav: m.period === 'daily' ? 'daily' : undefined,
     },
     body,
   );

@@ -22,12 +22,17 @@ const scriptJson = (v: unknown) => raw(JSON.stringify(v).replace(/</g, '\\u003c'
 /** Authors shown before the rest fold into "and N more" (a paper may have hundreds). */
 const AUTHORS_SHOWN = 24;
 
+/** The search for an author's papers (author:"First Last"; quotes in a name would end the phrase). */
+export const authorSearch = (name: string) => `/papers/search?q=${encodeURIComponent(`author:"${name.replace(/"/g, ' ').trim()}"`)}`;
+/** The search for a keyword, as a phrase. */
+export const keywordSearch = (k: string) => `/papers/search?q=${encodeURIComponent(`"${k.replace(/"/g, ' ').trim()}"`)}`;
+
 /** Authors approved as members (position → username) link to their profiles. */
 function authorList(p: Paper, links: ReadonlyMap<number, string> = new Map()) {
   if (p.authors.length === 0) return '';
   const name = (a: Paper['authors'][number], i: number) => {
     const member = links.get(i);
-    return member ? html`<a class="author-link" href="/users/${member}">${a.name}</a>` : a.name;
+    return member ? html`<a class="author-link" href="/users/${member}">${a.name}</a>` : html`<a class="author-search" href="${authorSearch(a.name)}">${a.name}</a>`;
   };
   const item = (a: Paper['authors'][number], i: number) => html`<li>${name(a, i)}${a.affiliation ? html` <span class="affil">(${a.affiliation})</span>` : ''}</li>`;
   const shown = p.authors.slice(0, AUTHORS_SHOWN);
@@ -71,11 +76,13 @@ export interface PaperPageModel {
   tools?: HtmlEscapedString | Promise<HtmlEscapedString>;
   /** A thank-you after a flag or a claim. */
   notice?: string | null;
+  /** Whether to offer "Submit to today's list": the viewer may, and the paper may go on it (submission rules). */
+  submitOffer?: boolean;
   /** Papers nearest by embedding (src/http/handlers/similar.ts); the section is left out when empty. */
   similar?: PaperWithOrg[];
 }
 
-export function paperPage(frame: Frame, { paper: p, organization: org, listings, now, voting, discussion, authorLinks, tools, notice, similar }: PaperPageModel) {
+export function paperPage(frame: Frame, { paper: p, organization: org, listings, now, voting, discussion, authorLinks, tools, notice, similar, submitOffer }: PaperPageModel) {
   const { site } = frame;
   const canonical = `/papers/${p.id}`;
   // Plain text where TeX cannot render (<title>, meta tags, JSON-LD): docs/decisions/0027-tex-and-search-explanations.md.
@@ -118,7 +125,7 @@ ${p.publishedAt ? html`<meta property="article:published_time" content="${p.publ
     <h1>${mathText(p.title)}</h1>
     ${authorList(p, authorLinks)}
     ${p.aiSummary ? html`<section class="ai-summary" aria-labelledby="ai-h"><h2 id="ai-h">AI summary</h2><p>${mathText(p.aiSummary)}</p>
-      ${p.aiKeywords && p.aiKeywords.length > 0 ? html`<ul class="tags" aria-label="AI keywords">${p.aiKeywords.map((k) => html`<li><span>${k}</span></li>`)}</ul>` : ''}</section>` : ''}
+      ${p.aiKeywords && p.aiKeywords.length > 0 ? html`<ul class="tags" aria-label="AI keywords">${p.aiKeywords.map((k) => html`<li><a href="${keywordSearch(k)}">${k}</a></li>`)}</ul>` : ''}</section>` : ''}
     <section class="abstract" aria-labelledby="abs-h"><h2 id="abs-h">Abstract</h2>
       ${p.abstract ? paragraphs(p.abstract).map((para) => html`<p>${mathText(para)}</p>`) : html`<p>No abstract is known for this paper yet.</p>`}
     </section>
@@ -148,7 +155,7 @@ ${p.publishedAt ? html`<meta property="article:published_time" content="${p.publ
       ${p.license ? html`<dt>Licence</dt><dd>${safeUrl(p.license) ? html`<a href="${p.license}">${p.license.replace(/^https?:\/\//, '')}</a>` : p.license}</dd>` : ''}
       ${listings.length > 0 ? html`<dt>On the lists of</dt><dd>${listings.map((l, i) => html`${i > 0 ? ', ' : ''}<a href="/papers/date/${l.entry.day}">${formatLongDay(l.entry.day)}</a>`)}</dd>` : ''}
     </dl>
-    ${frame.viewer ? html`<p class="meta-line" style="margin-top:14px"><a href="/submit?paper=${encodeURIComponent(p.id)}">Submit to today’s list</a></p>` : ''}
+    ${frame.viewer && submitOffer ? html`<p class="meta-line" style="margin-top:14px"><a href="/submit?paper=${encodeURIComponent(p.id)}">Submit to today’s list</a></p>` : ''}
     ${voting.member?.collect ? collectControl(p.id, voting.member.csrf, voting.member.collect, canonical, { note: true }) : ''}
     ${can(frame.viewer, 'editor') && frame.csrf ? editorTools(p.id, frame.csrf, now) : ''}
     ${tools ?? ''}

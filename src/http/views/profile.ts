@@ -13,6 +13,7 @@ import { layout, type Frame } from './layout.ts';
 import { reasonForm } from './moderation.ts';
 import { escapeHtml, excerpt, mathText } from './text.ts';
 import { mathToPlain } from '../../domain/tex.ts';
+import { avatarHue, initials } from '../../domain/profile.ts';
 
 export interface ProfileModel {
   profile: Profile;
@@ -51,6 +52,11 @@ function paperItem(c: Claim, m: ProfileModel) {
   return html`<li data-claim="${c.id}"><a href="/papers/${c.paperId}">${mathText(c.paperTitle)}</a> <span class="meta-line">as ${c.authorName}</span>${state} ${toggle}</li>`;
 }
 
+/** The member's avatar: their initials on a colour of their username, drawn here (no image from elsewhere). */
+export function avatarSvg(username: string, name: string, size: number) {
+  return html`<svg class="avatar" width="${size}" height="${size}" viewBox="0 0 64 64" role="img" aria-label="Avatar of ${name}"><rect width="64" height="64" rx="32" fill="hsl(${avatarHue(username)} 55% 30%)"/><text x="32" y="33" text-anchor="middle" dominant-baseline="central" font-family="system-ui, sans-serif" font-size="26" font-weight="700" fill="#fff">${initials(name)}</text></svg>`;
+}
+
 export function profilePage(frame: Frame, m: ProfileModel) {
   const p = m.profile;
   const name = p.displayName?.trim() || p.username;
@@ -60,8 +66,11 @@ export function profilePage(frame: Frame, m: ProfileModel) {
     frame,
     { title: name, canonical: here, noindex: m.claims.length + m.submissions.length + m.comments.length === 0 },
     html`<div class="prose profile">
+<div class="profile-head">${avatarSvg(p.username, name, 72)}<div>
 <h1>${name}${p.displayName ? html` <span class="meta-line">@${p.username}</span>` : ''}</h1>
+${p.bio ? html`<p class="bio">${p.bio}</p>` : ''}
 <p class="meta-line">Member since ${formatLongDay(p.createdAt.slice(0, 10))}${p.role !== 'member' ? ` · ${p.role}` : ''}${mod && p.suspended ? ' · suspended' : ''}</p>
+</div></div>
 ${mod
   ? html`<div class="mod-tools"><strong>Moderator</strong> ${mod.problem !== null
       ? html`<span class="meta-line">${mod.problem}</span>`

@@ -1,0 +1,213 @@
+/**
+ * Every page type in a real browser (Debian's Chromium, driven by playwright-core), as a reader and as an
+ * admin: axe-core's WCAG 2.2 AA rules in light and dark (zero violations), the phone layout (the first card
+ * and a paper's upvote button and links within the first screen), and the member menu without JavaScript.
+ * With SHOTS_DIR set, every page is also saved at 1440×900, 390×844 and dark (docs/decisions/0028).
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
+import { FIXTURES, startTestSite, type TestSite } from '../helpers/site.ts';
+import { sessionMember } from '../helpers/members.ts';
+import { importFiles, listInputFiles } from '../../src/importers/import-files.ts';
+import { updateProfileFields } from '../../src/db/queries/profiles.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const SHOTS = process.env.SHOTS_DIR ?? null;
+
+const DESKTOP: BrowserContextOptions = { viewport: { width: 1440, height: 900 } };
+const PHONE: BrowserContextOptions = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
+
+// tests/fixtures/hf-daily/2025-11-04.json: 2510.22115 (an organization, inclusionAI), 2511.01678 (AI keywords).
+const PAPER = '2510.22115';
+const KEYWORD_PAPER = '2511.01678';
+
+/** Page types a reader sees, then those of a signed-in admin. */
+const READER_PAGES: [string, string][] = [
+  ['daily', '/'],
+  ['weekly', '/papers/week/2025-W45'],
+  ['monthly', '/papers/month/2025-11'],
+  ['trending', '/papers/trending'],
+  ['paper', `/papers/${PAPER}`],
+  ['paper-keywords', `/papers/${KEYWORD_PAPER}`],
+  ['category', '/papers/category/hep-ph'],
+  ['category-unknown', '/papers/category/cs.XX'],
+  ['organization', '/organizations/inclusionAI'],
+  ['search', '/papers/search?q=relighting'],
+  ['subscribe', '/subscribe'],
+  ['login', '/login'],
+  ['signup', '/signup'],
+  ['api-docs', '/docs/api'],
+  ['about', '/about/ranking'],
+  ['paper-unknown', '/papers/2601.00001'],
+  ['not-found', '/no/such/page'],
+  ['profile', '/users/ada'],
+];
+const ADMIN_PAGES: [string, string][] = [
+  ['settings', '/settings'],
+  ['settings-digest', '/settings/subscription'],
+  ['settings-alerts', '/settings/alerts'],
+  ['collections', '/users/ada/collections'],
+  ['submit', '/submit'],
+  ['admin', '/admin'],
+  ['admin-jobs', '/admin/jobs'],
+  ['admin-outbox', '/admin/outbox'],
+  ['admin-organizations', '/admin/organizations'],
+  ['admin-mail-preview', '/admin/mail-preview'],
+  ['moderation', '/moderation'],
+  ['moderation-log', '/moderation/log'],
+];
+
+describe('every page type in a browser', () => {
+  let site: TestSite;
+  let browser: Browser;
+  let adminCookie: { name: string; value: string; url: string };
+  /** Another admin's session, for the test that logs out (which ends the session for every context). */
+  let leavingCookie: { name: string; value: string; url: string };
+
+  before(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`The browser tests need Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH).`);
+    site = await startTestSite('sqlite');
+    await importFiles(site.database, await listInputFiles([path.join(FIXTURES, 'arxiv-snapshot/snapshot.jsonl')]));
+    const ada = await sessionMember(site.database, () => site.server.base, 'ada', { role: 'admin' });
+    await updateProfileFields(site.database.db, ada.user.id, { displayName: 'Ada Lovelace', bio: 'Reads papers on <b>diffusion</b> & relighting.' });
+    adminCookie = { name: 'dp_session', value: ada.cookie.split('=')[1]!, url: site.server.base };
+    const grace = await sessionMember(site.database, () => site.server.base, 'grace', { role: 'admin' });
+    leavingCookie = { name: 'dp_session', value: grace.cookie.split('=')[1]!, url: site.server.base };
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    if (SHOTS) mkdirSync(SHOTS, { recursive: true });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await site?.close();
+  });
+
+  async function open(options: BrowserContextOptions, signedIn: boolean | 'leaving'): Promise<Page> {
+    const context = await browser.newContext(options);
+    context.setDefaultTimeout(60_000);
+    if (signedIn) await context.addCookies([signedIn === 'leaving' ? leavingCookie : adminCookie]);
+    return context.newPage();
+  }
+
+  /** axe-core's WCAG 2.0–2.2 A and AA rules on the page: the violations, one line each. */
+  async function axe(page: Page, onlyColours: boolean): Promise<string[]> {
+    await page.evaluate(AXE);
+    const result = await page.evaluate((onlyColours) =>
+      (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: { id: string; nodes: { target: string[]; failureSummary?: string }[] }[] }> } }).axe.run(document, {
+        runOnly: onlyColours ? { type: 'rule', values: ['color-contrast', 'link-in-text-block'] } : { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
+        resultTypes: ['violations'],
+      }), onlyColours);
+    return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id} at ${n.target.join(' ')}: ${(n.failureSummary ?? '').replace(/\s+/g, ' ').slice(0, 200)}`));
+  }
+
+  // Dark mode changes only colours: its run checks those rules (the whole set runs in light).
+  for (const [scheme, label] of [['light', 'light, every WCAG 2.2 A and AA rule'], ['dark', 'dark, the colour rules']] as const) {
+    test(`axe-core finds no violation on any page type (${label})`, async () => {
+      const found: string[] = [];
+      for (const [signedIn, pages] of [[false, READER_PAGES], [true, ADMIN_PAGES]] as const) {
+        const page = await open({ ...DESKTOP, colorScheme: scheme }, signedIn);
+        for (const [name, url] of pages) {
+          await page.goto(site.server.base + url);
+          for (const v of await axe(page, scheme === 'dark')) found.push(`${name} (${url}): ${v}`);
+          if (SHOTS) await page.screenshot({ path: path.join(SHOTS, `${name}-${scheme === 'dark' ? 'dark' : 'desktop'}.png`), fullPage: true });
+        }
+        await page.context().close();
+      }
+      assert.deepEqual(found, []);
+    });
+  }
+
+  test('on a phone (390×844) every page fits the width, and the header keeps to two rows', async () => {
+    const problems: string[] = [];
+    for (const [signedIn, pages] of [[false, READER_PAGES], [true, ADMIN_PAGES]] as const) {
+      const page = await open(PHONE, signedIn);
+      for (const [name, url] of pages) {
+        await page.goto(site.server.base + url);
+        const { scrollWidth, header } = await page.evaluate(() => ({
+          scrollWidth: document.documentElement.scrollWidth,
+          header: document.querySelector('header.site')!.getBoundingClientRect().height,
+        }));
+        if (scrollWidth > 391) problems.push(`${name}: ${scrollWidth}px wide`);
+        // Two rows of ~38px and the padding: three rows would be above 120.
+        if (header > 110) problems.push(`${name}: header ${Math.round(header)}px high`);
+        if (SHOTS) await page.screenshot({ path: path.join(SHOTS, `${name}-phone.png`), fullPage: true });
+      }
+      await page.context().close();
+    }
+    assert.deepEqual(problems, []);
+  });
+
+  test('on a phone, the first card and a paper’s upvote button and links are within the first screen', async (t) => {
+    for (const signedIn of [false, true]) {
+      const page = await open(PHONE, signedIn);
+      await page.goto(`${site.server.base}/papers/date/2025-11-04`);
+      const card = await page.locator('.cards > li').first().boundingBox();
+      assert.ok(card, 'a card');
+      t.diagnostic(`first card at ${Math.round(card.y)}px (signed in: ${signedIn})`);
+      assert.ok(card.y < 330, `the first card starts at ${card.y}px (signed in: ${signedIn})`);
+
+      await page.goto(`${site.server.base}/papers/${PAPER}`);
+      for (const selector of ['aside.facts .votes', `.links a[href*="arxiv.org/abs/${PAPER}"]`, `.links a[href*="arxiv.org/pdf/${PAPER}"]`]) {
+        const box = await page.locator(selector).first().boundingBox();
+        assert.ok(box, selector);
+        t.diagnostic(`${selector} ends at ${Math.round(box.y + box.height)}px (signed in: ${signedIn})`);
+        assert.ok(box.y + box.height <= 844, `${selector} ends at ${box.y + box.height}px (signed in: ${signedIn})`);
+      }
+      // The title comes first, then the actions, then the abstract.
+      const order = await page.evaluate(() => ['h1', 'aside.facts', '.abstract'].map((s) => document.querySelector(s)!.getBoundingClientRect().top));
+      assert.ok(order[0]! < order[1]! && order[1]! < order[2]!, `title, actions, abstract: ${order.join(', ')}`);
+      await page.context().close();
+    }
+  });
+
+  test('the member menu opens and leads to its pages without JavaScript, on a phone and on a desktop', async () => {
+    for (const options of [PHONE, DESKTOP]) {
+      const last = options === DESKTOP;
+      const page = await open({ ...options, javaScriptEnabled: false }, 'leaving');
+      await page.goto(`${site.server.base}/papers`);
+      const menu = page.locator('details.member-menu');
+      await assert.rejects(menu.getByRole('link', { name: 'Admin' }).click({ timeout: 500 }), 'closed at first');
+      await menu.locator('summary').click();
+      await menu.getByRole('link', { name: 'Admin' }).click();
+      await page.waitForURL(/\/admin$/);
+      assert.equal(await page.locator('h1').textContent(), 'Admin');
+      for (const href of ['/admin/outbox', '/admin/jobs', '/admin/organizations', '/admin/mail-preview', '/moderation']) {
+        assert.equal(await page.locator(`ul.admin-links a[href="${href}"]`).count(), 1, href);
+      }
+      if (last) {
+        // Log out from the menu: a form post, no script.
+        await page.locator('details.member-menu summary').click();
+        await page.getByRole('button', { name: 'Log out' }).click();
+        await page.waitForLoadState();
+        assert.equal(await page.locator('details.member-menu').count(), 0, 'logged out');
+      }
+      await page.context().close();
+    }
+  });
+
+  test('profiles show the generated avatar, display name and escaped bio; paper pages link authors and keywords', async () => {
+    const page = await open(DESKTOP, false);
+    await page.goto(`${site.server.base}/users/ada`);
+    assert.equal(await page.locator('.profile-head h1').innerText().then((t) => t.split('\n')[0]!.replace(/@ada$/, '').trim()), 'Ada Lovelace');
+    assert.equal(await page.locator('svg.avatar text').textContent(), 'AL');
+    assert.equal(await page.locator('.bio').textContent(), 'Reads papers on <b>diffusion</b> & relighting.');
+    assert.equal(await page.locator('.bio b').count(), 0);
+    assert.equal(await page.locator('img[src^="http"]').count(), 0, 'no image from another site');
+
+    await page.goto(`${site.server.base}/papers/${KEYWORD_PAPER}`);
+    const keyword = page.locator('ul.tags[aria-label="AI keywords"] a').first();
+    assert.match((await keyword.getAttribute('href')) ?? '', /^\/papers\/search\?q=/);
+    const author = page.locator('ul.authors a').first();
+    const name = (await author.textContent())!.trim();
+    await author.click();
+    await page.waitForURL(/\/papers\/search/);
+    assert.equal(new URL(page.url()).searchParams.get('q'), `author:"${name}"`);
+    await page.context().close();
+  });
+});
