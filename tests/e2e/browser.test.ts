@@ -30,6 +30,8 @@ const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 /** The paper whose title tries to run a script; its list day is 2025-11-05 (the file's name). */
 const HOSTILE_ID = '2511.04999';
 const HOSTILE_TITLE = '<script>window.__pwned=1</script> Attention $x^2$';
+/** What the tab title, OpenGraph and JSON-LD show: no math rendering there, so the TeX becomes plain text. */
+const HOSTILE_PLAIN = '<script>window.__pwned=1</script> Attention x²';
 const HOSTILE_DAY_FILE = [
   {
     paper: {
@@ -500,14 +502,13 @@ describe('the site in a browser', () => {
     const h1 = (await page.locator('main h1').innerText()).replace(/\s+/g, ' ');
     assert.ok(h1.startsWith('<script>window.__pwned=1</script> Attention'), `heading shows the text: ${h1}`);
     assert.equal(await page.locator('main h1 math').count(), 1);
-    // The tab title cannot render math: the TeX is turned into plain text (src/domain/tex.ts), the markup stays text.
-    assert.equal(await page.title(), `${HOSTILE_TITLE.replace('$x^2$', 'x²')} · Daily Papers`);
+    assert.equal(await page.title(), `${HOSTILE_PLAIN} · Daily Papers`);
     assert.equal(await page.locator('ul.authors li').first().textContent(), '<img src=x onerror="window.__pwned=2">');
     assert.match(await page.locator('section.abstract').innerText(), /<\/script><script>window\.__pwned=3<\/script> tail\./);
     assert.equal(await page.locator('section.abstract math').count(), 1);
-    assert.equal(await page.locator('meta[property="og:title"]').getAttribute('content'), HOSTILE_TITLE);
+    assert.equal(await page.locator('meta[property="og:title"]').getAttribute('content'), HOSTILE_PLAIN);
     const ld = JSON.parse((await page.locator('script[type="application/ld+json"]').textContent()) ?? '') as Record<string, unknown>;
-    assert.equal(ld.name, HOSTILE_TITLE);
+    assert.equal(ld.name, HOSTILE_PLAIN);
     assert.equal(await page.locator('script').count(), 2, 'only app.js and the JSON-LD are scripts');
     assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: unknown }).__pwned), undefined);
     await shot(page, 'hostile-paper');

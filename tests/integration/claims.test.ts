@@ -77,7 +77,7 @@ for (const engine of ENGINES) {
       assert.equal(ok.status, 303);
       assert.equal((await mod.form(`/claims/${claim.id}/approve`)).status, 409, 'decided already');
       const paper = await anonPage(`/papers/${PAPER}`);
-      assert.match(paper, /<li>Tianyu Fu<\/li><li><a class="author-link" href="\/users\/yu">Yu Wang<\/a><\/li>/);
+      assert.match(paper, /<li><a class="author-search" href="[^"]*">Tianyu Fu<\/a><\/li><li><a class="author-link" href="\/users\/yu">Yu Wang<\/a><\/li>/);
       assert.match(await yu.page(`/papers/${PAPER}`), /You are <a href="\/users\/yu">listed<\/a> as the author “Yu Wang”/);
       const profile = await anonPage('/users/yu');
       assert.match(profile, new RegExp(`<h2 id="papers">Papers</h2>\\s*<ul class="profile-list"><li data-claim="${claim.id}"><a href="/papers/${PAPER}">`));
