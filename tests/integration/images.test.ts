@@ -13,6 +13,8 @@ import { importFiles, listInputFiles } from '../../src/importers/import-files.ts
 import { downloadImage, fetchPendingImages, IMAGE_DEFAULTS, type ImageFetchOptions } from '../../src/images/fetch.ts';
 import { ENGINES, openTestDatabase } from '../helpers/db.ts';
 import { startTestServer, type TestServer } from '../helpers/http.ts';
+import { createUser } from '../../src/db/queries/users.ts';
+import { createCollection } from '../../src/db/queries/collections.ts';
 import { startImageCdn, type ImageCdn } from '../helpers/image-cdn.ts';
 import { runCli } from '../helpers/cli.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -85,6 +87,12 @@ for (const engine of ENGINES) {
       // Cards built from papers (an organization's page) show the thumbnail of the paper's list entry too.
       const org = await (await fetch(`${server.base}/organizations/inclusionAI`)).text();
       assert.match(org, new RegExp(`<img src="/images/${thumb!.hash}\\.webp"`));
+      // And a member's collection.
+      const ada = await createUser(database.db, { username: 'ada', email: 'ada@example.org', passwordHash: null, role: 'member' });
+      const made = await createCollection(database.db, { userId: ada.id, name: 'Reading', isPublic: true, now: new Date(), maxCollections: 10, paperId: TOP });
+      assert.ok(made.ok);
+      const collection = await (await fetch(`${server.base}/users/ada/collections/${made.collection.slug}`)).text();
+      assert.match(collection, new RegExp(`<img src="/images/${thumb!.hash}\\.webp"`));
       const csp = (await fetch(`${server.base}/papers/date/${DAY}`)).headers.get('content-security-policy') ?? '';
       assert.match(csp, /img-src 'self' data:(;|$)/);
     });

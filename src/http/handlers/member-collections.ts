@@ -15,6 +15,8 @@ import { collectionNameProblem, noteProblem, normalizeCollectionName, normalizeN
 import { withoutControlChars } from '../../domain/text.ts';
 import { csrfToken, frame, htmlError, PAGE_SIZE, pageParam, safeNext, votingFor, type Ctx, type Deps } from '../context.ts';
 import { collectionPage, collectionsListPage, collectionUrl } from '../views/member-collections.ts';
+import { cardFromPaper } from '../views/cards.ts';
+import { withStoredImages } from '../card-images.ts';
 
 /** A form field, without the control characters nobody types (src/domain/text.ts). */
 const text = (body: Record<string, unknown>, name: string): string => {
@@ -73,7 +75,7 @@ export const collectionPageHandler = (deps: Deps) => async (c: Ctx) => {
   const voting = await votingFor(c, deps, list.items.map((i) => i.paper.id));
   return c.html(
     collectionPage(frame(c, deps), {
-      collection: found, items: list.items, total: list.total, page, pages: Math.max(1, Math.ceil(list.total / PAGE_SIZE)),
+      collection: found, items: list.items, cards: await withStoredImages(deps.database.db, list.items.map(cardFromPaper)), total: list.total, page, pages: Math.max(1, Math.ceil(list.total / PAGE_SIZE)),
       voting, now: deps.now(), manage: isOwner ? { csrf: csrfToken(c, deps) } : null,
     }),
   );

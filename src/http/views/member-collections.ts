@@ -6,7 +6,7 @@ import { html } from 'hono/html';
 import type { CollectedPaper, Collection } from '../../db/queries/collections.ts';
 import { MAX_COLLECTION_NAME_LENGTH, MAX_NOTE_LENGTH, type CollectionLimits } from '../../domain/collections.ts';
 import { formatCardDate } from '../../domain/dates.ts';
-import { cardFromPaper, cardList, pager, type Voting } from './cards.ts';
+import { cardList, pager, type CardModel, type Voting } from './cards.ts';
 import { layout, type Frame } from './layout.ts';
 
 export const collectionUrl = (c: { owner: string; slug: string }) => `/users/${encodeURIComponent(c.owner)}/collections/${c.slug}`;
@@ -90,6 +90,8 @@ function ownerTools(col: Collection, csrf: string) {
 export interface CollectionPageModel {
   collection: Collection;
   items: CollectedPaper[];
+  /** The items' cards, with the images stored on this site (src/http/card-images.ts), in the same order. */
+  cards: CardModel[];
   total: number;
   page: number;
   pages: number;
@@ -111,7 +113,7 @@ ${col.isPublic ? html`<p class="feeds">Follow: <a href="${feed}.rss">RSS</a> · 
 </div>
 ${m.manage ? ownerTools(col, m.manage.csrf) : ''}
 ${cardList(
-  m.items.map(cardFromPaper),
+  m.cards,
   m.now,
   m.manage ? 'No papers here yet. Save papers to this collection from any list or paper page (☆ Save).' : 'No papers here yet.',
   m.voting,
