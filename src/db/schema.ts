@@ -573,6 +573,9 @@ export interface DB {
   image_sources: ImageSourcesTable;
   hf_days: HfDaysTable;
   setup_requests: SetupRequestsTable;
+  paper_fulltext: PaperFulltextTable;
+  fulltext_failures: FulltextFailuresTable;
+  fulltext_requests: FulltextRequestsTable;
 }
 
 /** An import of one big file in progress (docs/decisions/0017-imports-in-short-batches.md). */
@@ -617,4 +620,40 @@ export interface SetupRequestsTable {
   started_at: string | null;
   finished_at: string | null;
   result: string | null;
+}
+
+/** A paper's full text as Markdown (migration 30; docs/decisions/0034-full-text.md). */
+export interface PaperFulltextTable {
+  paper_id: string;
+  /** The arXiv version it was made from (`v3`), or `latest` when arXiv did not say. */
+  version: string;
+  /** The version as a number (0 for `latest`), compared with papers.version. */
+  version_number: number;
+  source: 'html' | 'pdf';
+  source_url: string;
+  markdown: string;
+  /** JSON: [{anchor, title, level}] in document order. */
+  sections: string;
+  /** JSON: what the Markdown holds (sections, equations, figures, tables, references). */
+  counts: string;
+  source_bytes: number;
+  fetched_at: string;
+}
+
+/** Why fetching a paper's full text failed, and how many times for that version (migration 30). */
+export interface FulltextFailuresTable {
+  paper_id: string;
+  /** The version tried (0: unknown, the latest). */
+  version_number: number;
+  error: string;
+  attempts: number;
+  tried_at: string;
+}
+
+/** One request made to arXiv for full text, counted against the daily budget (migration 30). */
+export interface FulltextRequestsTable {
+  id: Generated<number>;
+  url: string;
+  status: number;
+  requested_at: string;
 }
