@@ -49,6 +49,8 @@ export interface Config {
   jobs: JobsConfig;
   /** The harvester (src/harvest): where the upstreams are and how politely they are asked. */
   harvest: HarvestConfig;
+  /** Papers' full text from arXiv's HTML (or PDF) (src/fulltext; docs/decisions/0034-full-text.md). */
+  fulltext: FullTextConfig;
   /** Semantic search and similar papers (src/search/semantic.ts): which embedder, and where its files go. */
   embeddings: EmbeddingsConfig;
   /** The request log and /metrics (src/ops/log.ts, src/ops/metrics.ts; docs/decisions/0022-operations.md). */
@@ -125,6 +127,17 @@ export interface HarvestConfig {
   imagesAllowPrivate: boolean;
   imagesVia: string | null;
   imagesPerRun: number;
+}
+
+export interface FullTextConfig {
+  /** ARXIV_HTML_URL: where arXiv's HTML renderings are (`{url}/{id}v{n}`). */
+  htmlUrl: string;
+  /** ARXIV_PDF_URL: where arXiv's PDFs are, for papers without HTML. */
+  pdfUrl: string;
+  /** FULLTEXT_DAILY_BUDGET: requests to arXiv for full text in any 24 hours (0 turns fetching off). */
+  dailyBudget: number;
+  /** FULLTEXT_PER_RUN: papers the fetch-fulltext job takes per run. */
+  perRun: number;
 }
 
 /** The OAuth providers members may sign in with (the path segment of /auth/PROVIDER). */
@@ -239,6 +252,10 @@ const EnvSchema = z.object({
   JOBS_TICK_SECONDS: z.coerce.number({ error: 'expected a number of seconds' }).min(0.01, 'expected more than 0 seconds').max(3600, 'expected at most 3600 seconds').default(5),
   JOBS_SCHEDULE_REFRESH_SECONDS: z.coerce.number({ error: 'expected a number of seconds' }).min(0.05, 'expected 0.05 seconds or more').max(3600, 'expected at most 3600 seconds').default(30),
   JOBS_TIMEZONE: z.string().refine(isTimeZone, 'expected an IANA time zone, e.g. America/New_York or UTC').default('America/New_York'),
+  ARXIV_HTML_URL: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).default('https://arxiv.org/html'),
+  ARXIV_PDF_URL: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).default('https://arxiv.org/pdf'),
+  FULLTEXT_DAILY_BUDGET: z.coerce.number({ error: 'expected a number' }).int('expected a whole number').min(0, 'expected 0 or more').max(100000, 'expected at most 100000').default(300),
+  FULLTEXT_PER_RUN: z.coerce.number({ error: 'expected a number' }).int('expected a whole number').min(1, 'expected 1 or more').max(10000, 'expected at most 10000').default(40),
   ARXIV_OAI_URL: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).default('https://export.arxiv.org/oai2'),
   HARVEST_CATEGORIES: z
     .string()
@@ -407,6 +424,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       imagesVia: e.IMAGES_FETCH_VIA ?? null,
       imagesPerRun: e.IMAGES_PER_RUN,
     },
+    fulltext: { htmlUrl: e.ARXIV_HTML_URL.replace(/\/+$/, ''), pdfUrl: e.ARXIV_PDF_URL.replace(/\/+$/, ''), dailyBudget: e.FULLTEXT_DAILY_BUDGET, perRun: e.FULLTEXT_PER_RUN },
     embeddings: embeddingsConfig(e, parseDatabaseUrl(e.DATABASE_URL)),
     observability: {
       logLevel: e.LOG_LEVEL,

@@ -60,23 +60,51 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
 
 /** GET a URL; answers with the body text of a 2xx (or passStatuses) response. */
 export async function fetchText(url: string, p: FetchPolicy): Promise<{ status: number; headers: Headers; text: string }> {
+  const r = await fetchBody(url, p, (res) => res.text(), (text) => text);
+  return { status: r.status, headers: r.headers, text: r.body };
+}
+
+/**
+ * GET a URL; answers with the body bytes (PDFs), at most `maxBytes` (a longer body fails the request), and
+ * the address it ended at after redirects.
+ */
+export async function fetchBytes(url: string, p: FetchPolicy, maxBytes: number): Promise<{ status: number; headers: Headers; bytes: Uint8Array; url: string }> {
+  let finalUrl = url;
+  const r = await fetchBody(
+    url,
+    p,
+    async (res) => {
+      finalUrl = res.url || url;
+      const declared = Number(res.headers.get('content-length') ?? NaN);
+      if (declared > maxBytes) throw new UpstreamFetchError(`${p.service}: GET ${url}: ${declared} bytes, more than the ${maxBytes} allowed`);
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      if (bytes.byteLength > maxBytes) throw new UpstreamFetchError(`${p.service}: GET ${url}: more than the ${maxBytes} bytes allowed`);
+      return bytes;
+    },
+    (bytes) => new TextDecoder().decode(bytes.subarray(0, 2000)),
+  );
+  return { status: r.status, headers: r.headers, bytes: r.body, url: finalUrl };
+}
+
+async function fetchBody<T>(url: string, p: FetchPolicy, read: (res: Response) => Promise<T>, asText: (body: T) => string): Promise<{ status: number; headers: Headers; body: T }> {
   for (let retries = 0; ; retries++) {
     p.signal.throwIfAborted();
     const signal = AbortSignal.any([p.signal, AbortSignal.timeout(p.timeoutMs)]);
     let res: Response;
-    let text: string;
+    let body: T;
     try {
       res = await fetch(url, { signal, headers: { 'user-agent': p.userAgent, ...p.headers }, redirect: 'follow' });
-      text = await res.text(); // under the same timeout: a body that trickles counts too
+      body = await read(res); // under the same timeout: a body that trickles counts too
     } catch (e) {
       if (p.signal.aborted) throw p.signal.reason;
+      if (e instanceof UpstreamFetchError) throw e;
       throw new UpstreamFetchError(`${p.service}: GET ${url} failed: ${describeNetworkError(e, p.timeoutMs)}`);
     }
-    if (res.ok || p.passStatuses?.includes(res.status)) return { status: res.status, headers: res.headers, text };
+    if (res.ok || p.passStatuses?.includes(res.status)) return { status: res.status, headers: res.headers, body };
     // 503 (arXiv, maintenance) and 429 (too many requests) with Retry-After: the upstream says when to come back.
     const wait = res.status === 503 || res.status === 429 ? retryAfterMs(res.headers.get('retry-after')) : null;
     if (wait === null) {
-      throw new UpstreamFetchError(`${p.service}: GET ${url} answered ${res.status} ${res.statusText}${snippet(text)}`, res.status);
+      throw new UpstreamFetchError(`${p.service}: GET ${url} answered ${res.status} ${res.statusText}${snippet(asText(body))}`, res.status);
     }
     if (wait > p.retryAfterMaxMs) {
       throw new UpstreamFetchError(`${p.service}: GET ${url} answered ${res.status} asking to retry after ${Math.ceil(wait / 1000)} s, longer than the ${p.retryAfterMaxMs / 1000} s allowed (HARVEST_RETRY_AFTER_MAX_SECONDS); retried at the next run`, res.status);

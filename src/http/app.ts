@@ -21,6 +21,7 @@ import { categoryPage, organizationPage } from './handlers/collections.ts';
 import { dayPage, latestDay, monthPage, pickDay, weekPage } from './handlers/lists.ts';
 import { paperDetail } from './handlers/paper.ts';
 import { markdownWhenAsked, paperMarkdownFile } from './handlers/paper-markdown.ts';
+import { paperRead } from './handlers/paper-read.ts';
 import { mcpEndpoint, mcpMethodNotAllowed } from './mcp.ts';
 import { listCollections } from './api/collections.ts';
 import { currentPeriod } from './handlers/current-period.ts';
@@ -214,6 +215,10 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   app.get(`/papers/${NEW_ID}`, markdownWhenAsked(deps), paperDetail(deps));
   app.get(`/papers/${OLD_ID}`, markdownWhenAsked(deps), paperDetail(deps));
   app.get('/papers/:id', paperDetail(deps)); // anything else: a 400 page naming what an id looks like
+  // The full text in the reading view (handlers/paper-read.ts; docs/decisions/0034-full-text.md).
+  app.get(`/papers/${NEW_ID}/read`, paperRead(deps));
+  app.get(`/papers/${OLD_ID}/read`, paperRead(deps));
+  app.get('/papers/:id/read', paperRead(deps)); // anything else: a 400 naming what an id looks like
   app.post(`/papers/${NEW_ID}/vote`, vote(deps));
   app.post(`/papers/${OLD_ID}/vote`, vote(deps));
   app.get('/submit', submitPage(deps));

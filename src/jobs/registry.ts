@@ -21,6 +21,7 @@ import { describeHarvest, harvestArxiv } from '../harvest/arxiv-oai.ts';
 import { describeStars, refreshGithubStars } from '../harvest/github-stars.ts';
 import { describeImages, fetchPendingImages, IMAGE_DEFAULTS } from '../images/fetch.ts';
 import { describeMirror, mirrorHuggingFace } from '../harvest/hf-mirror.ts';
+import { describeFullTexts, fetchFullTexts } from '../fulltext/fetch.ts';
 import { cleanup, OUTBOX_KEEP_DAYS } from './cleanup.ts';
 import { refreshTrending } from './refresh-trending.ts';
 import { runSetupRequests } from './setup-requests.ts';
@@ -48,6 +49,8 @@ export const DEFAULT_SCHEDULES: Record<JobName, string> = {
   'fetch-images': '25 * * * *',
   // The setup page makes it due at once when it queues an action; the hourly run only picks up leftovers.
   'setup-requests': '30 * * * *',
+  // Papers new on the lists get their full text within the hour (FULLTEXT_PER_RUN a run, within the daily budget).
+  'fetch-fulltext': '40 * * * *',
 };
 
 const MINUTE = 60_000;
@@ -192,6 +195,20 @@ export function jobDefinitions(config: Config, deps: JobDeps): JobDefinition[] {
       off: off('setup-requests', null),
       timeoutMs: 120 * MINUTE,
       run: (ctx) => runSetupRequests(config, ctx),
+    },
+    {
+      name: 'fetch-fulltext',
+      description: `full text of the lists' papers from arXiv's HTML (PDF where there is none), ${config.fulltext.perRun} a run, ${config.fulltext.dailyBudget} requests a day (${config.fulltext.htmlUrl})`,
+      schedule: schedule('fetch-fulltext'),
+      off: off('fetch-fulltext', config.fulltext.dailyBudget === 0 ? 'off: FULLTEXT_DAILY_BUDGET=0' : null),
+      timeoutMs: 60 * MINUTE,
+      run: async (ctx) =>
+        describeFullTexts(
+          await fetchFullTexts(ctx.database, {
+            htmlUrl: config.fulltext.htmlUrl, pdfUrl: config.fulltext.pdfUrl, dailyBudget: config.fulltext.dailyBudget, limit: config.fulltext.perRun,
+            delayMs: h.delayMs, ...fetching, signal: ctx.signal, now: ctx.now, log: ctx.log,
+          }),
+        ),
     },
   ];
   return jobs;

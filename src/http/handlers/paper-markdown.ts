@@ -4,6 +4,7 @@
  * 404 and malformed ones a 400, in plain text (a Markdown client has no use for an HTML error page).
  */
 import type { Context, MiddlewareHandler } from 'hono';
+import { getFullText } from '../../db/queries/fulltext.ts';
 import { paperWithListings } from '../../db/queries/lists.ts';
 import { parseArxivId } from '../../domain/arxiv-id.ts';
 import { paperMarkdown, prefersMarkdown } from '../../domain/paper-markdown.ts';
@@ -11,12 +12,9 @@ import type { Deps } from '../context.ts';
 
 export type MarkdownOutcome = { ok: true; markdown: string } | { ok: false; status: 400 | 404; message: string };
 
-/**
- * The paper's full text as Markdown, where the site has it. None yet: issue 16 (full text from arXiv sources)
- * fills this in; the document gets its "Full text" section from it without other changes.
- */
-async function fullTextOf(_deps: Deps, _paperId: string): Promise<string | null> {
-  return null;
+/** The paper's full text as Markdown, where the site has it (src/fulltext; docs/decisions/0034-full-text.md). */
+async function fullTextOf(deps: Deps, paperId: string): Promise<string | null> {
+  return (await getFullText(deps.database.db, paperId))?.markdown ?? null;
 }
 
 /** The Markdown of a paper named by `raw` (an arXiv id, with or without version), or why there is none. */

@@ -1,5 +1,6 @@
 /** GET /papers/:id and /papers/:archive/:number (old-style ids): a paper's page. */
 import type { Context } from 'hono';
+import { papersWithFullText } from '../../db/queries/fulltext.ts';
 import { paperWithListings } from '../../db/queries/lists.ts';
 import { arxivAbsUrl, parseArxivId } from '../../domain/arxiv-id.ts';
 import { htmlError, frame, votingFor, type Ctx, type Deps } from '../context.ts';
@@ -43,5 +44,5 @@ export const paperDetail = (deps: Deps) => async (c: Context) => {
   const orgTools = await organizationTools(c as Ctx, deps, found.paper.id, found.organization?.name ?? null);
   const tools = html`${community.tools}${orgTools}`;
   const submitOffer = await maySubmitToday(deps, c.get('viewer'), found.paper);
-  return c.html(paperPage(frame(c, deps), { ...found, now: deps.now(), voting: await votingFor(c, deps, [found.paper.id]), discussion, ...community, tools, submitOffer, similar: await similarPapers(deps, found.paper.id, SIMILAR_ON_PAGE) }));
+  return c.html(paperPage(frame(c, deps), { ...found, now: deps.now(), voting: await votingFor(c, deps, [found.paper.id]), discussion, ...community, tools, submitOffer, similar: await similarPapers(deps, found.paper.id, SIMILAR_ON_PAGE), hasFullText: (await papersWithFullText(deps.database.db, [found.paper.id])).size > 0 }));
 };

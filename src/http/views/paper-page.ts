@@ -78,11 +78,13 @@ export interface PaperPageModel {
   notice?: string | null;
   /** Whether to offer "Submit to today's list": the viewer may, and the paper may go on it (submission rules). */
   submitOffer?: boolean;
+  /** The site has the paper's full text: a link to the reading view (/papers/ID/read). */
+  hasFullText?: boolean;
   /** Papers nearest by embedding (src/http/handlers/similar.ts); the section is left out when empty. */
   similar?: PaperWithOrg[];
 }
 
-export function paperPage(frame: Frame, { paper: p, organization: org, listings, now, voting, discussion, authorLinks, tools, notice, similar, submitOffer }: PaperPageModel) {
+export function paperPage(frame: Frame, { paper: p, organization: org, listings, now, voting, discussion, authorLinks, tools, notice, similar, submitOffer, hasFullText }: PaperPageModel) {
   const { site } = frame;
   const canonical = `/papers/${p.id}`;
   // Plain text where TeX cannot render (<title>, meta tags, JSON-LD): docs/decisions/0027-tex-and-search-explanations.md.
@@ -144,6 +146,7 @@ ${p.publishedAt ? html`<meta property="article:published_time" content="${p.publ
   <aside class="facts" aria-label="About this paper">
     <div class="big-votes">${voteControl(p.id, p.upvotes, voting, true)} <span aria-hidden="true">upvote${p.upvotes === 1 ? '' : 's'}</span></div>
     <div class="links">
+      ${hasFullText ? html`<a href="/papers/${p.id}/read">Read the full text <span>here</span></a>` : ''}
       <a href="${arxivAbsUrl(p.id)}" rel="noopener">arXiv page <span>abs ↗</span></a>
       <a href="${arxivPdfUrl(p.id)}" rel="noopener">PDF <span>↗</span></a>
       ${github ? html`<a href="${github}" rel="noopener">GitHub <span>${p.githubStars !== null ? `★ ${p.githubStars.toLocaleString('en-US')}` : '↗'}</span></a>` : ''}
