@@ -14,6 +14,8 @@ import { FIXTURES, startTestSite, type TestSite } from '../helpers/site.ts';
 import { sessionMember } from '../helpers/members.ts';
 import { importFiles, listInputFiles } from '../../src/importers/import-files.ts';
 import { updateProfileFields } from '../../src/db/queries/profiles.ts';
+import { storeFullText } from '../../src/db/queries/fulltext.ts';
+import { latexmlToMarkdown } from '../../src/domain/fulltext-html.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -47,6 +49,7 @@ const READER_PAGES: [string, string][] = [
   ['paper-unknown', '/papers/2601.00001'],
   ['not-found', '/no/such/page'],
   ['profile', '/users/ada'],
+  ['reading', `/papers/${PAPER}/read`],
 ];
 const ADMIN_PAGES: [string, string][] = [
   ['settings', '/settings'],
@@ -74,6 +77,9 @@ describe('every page type in a browser', () => {
     if (!existsSync(CHROMIUM)) throw new Error(`The browser tests need Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH).`);
     site = await startTestSite('sqlite');
     await importFiles(site.database, await listInputFiles([path.join(FIXTURES, 'arxiv-snapshot/snapshot.jsonl')]));
+    // The reading view (/papers/ID/read) shows a real LaTeXML page's text: sections, equations, a theorem, references.
+    const svm = latexmlToMarkdown(readFileSync(path.join(FIXTURES, 'fulltext/svm-polytope.html'), 'utf8'), 'https://arxiv.org/html/2510.22115v1/');
+    await storeFullText(site.database.db, { paperId: PAPER, version: 'v1', source: 'html', sourceUrl: 'https://arxiv.org/html/2510.22115v1', sourceBytes: 1, markdown: svm.markdown, sections: svm.sections, counts: { ...svm.counts } }, new Date());
     const ada = await sessionMember(site.database, () => site.server.base, 'ada', { role: 'admin' });
     await updateProfileFields(site.database.db, ada.user.id, { displayName: 'Ada Lovelace', bio: 'Reads papers on <b>diffusion</b> & relighting.' });
     adminCookie = { name: 'dp_session', value: ada.cookie.split('=')[1]!, url: site.server.base };
@@ -162,6 +168,28 @@ describe('every page type in a browser', () => {
       // The title comes first, then the actions, then the abstract.
       const order = await page.evaluate(() => ['h1', 'aside.facts', '.abstract'].map((s) => document.querySelector(s)!.getBoundingClientRect().top));
       assert.ok(order[0]! < order[1]! && order[1]! < order[2]!, `title, actions, abstract: ${order.join(', ')}`);
+      await page.context().close();
+    }
+  });
+
+  test('the reading view without JavaScript: the paper page links to it, its contents lead to the sections, formulas are MathML', async () => {
+    for (const options of [PHONE, DESKTOP]) {
+      const page = await open({ ...options, javaScriptEnabled: false }, false);
+      await page.goto(`${site.server.base}/papers/${PAPER}`);
+      await page.getByRole('link', { name: /Read the full text/ }).click();
+      await page.waitForURL(new RegExp(`/papers/${PAPER}/read$`));
+      const contents = page.getByRole('navigation', { name: 'Contents' });
+      assert.deepEqual(await contents.getByRole('link').allTextContents(), ['Hard-margin SVM', 'References']);
+      await contents.getByRole('link', { name: 'References' }).click();
+      await page.waitForURL(/#references$/);
+      const refs = await page.locator('#references').boundingBox();
+      const height = options.viewport!.height;
+      assert.ok(refs && refs.y >= 0 && refs.y + refs.height <= height, `the References heading is on screen after the jump: ${refs?.y}`);
+      // Equations are laid out by the browser's MathML (no script): the display formulas have a height.
+      const display = page.locator('.math-display math').first();
+      const box = await display.boundingBox();
+      assert.ok(box && box.height > 20 && box.width > 50, `a display formula is drawn: ${JSON.stringify(box)}`);
+      assert.ok((await page.locator('.fulltext math').count()) >= 10);
       await page.context().close();
     }
   });
