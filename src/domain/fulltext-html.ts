@@ -467,3 +467,8 @@ export function countLatexml(html: string): ConversionCounts {
 export function looksLikeLatexml(html: string): boolean {
   return /class="[^"]*\bltx_(document|page_main|para)\b/.test(html);
 }
+
+/** Figure addresses in a converted text, in order (the image store fetches them; the reading view looks them up). */
+export function figureUrls(markdown: string): string[] {
+  return [...markdown.matchAll(/!\[[^\]]*\]\((https?:\/\/[^)\s]+)\)/g)].map((m) => m[1]!);
+}

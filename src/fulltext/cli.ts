@@ -7,7 +7,8 @@ import { InvalidArgumentError, type Command } from 'commander';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/connection.ts';
 import { fullTextStats } from '../db/queries/fulltext.ts';
-import { describeFullTexts, fetchFullTexts, FullTextOfflineError } from './fetch.ts';
+import { IMAGE_DEFAULTS } from '../images/fetch.ts';
+import { describeFullTexts, fetchFullTexts, FIGURES_PER_PAPER, FullTextOfflineError } from './fetch.ts';
 
 type WithDatabase = <T>(fn: (config: Config, database: Database) => Promise<T>) => Promise<T>;
 
@@ -34,6 +35,7 @@ export function registerFullTextCommands(program: Command, withDatabase: WithDat
           return fetchFullTexts(database, {
             htmlUrl: f.htmlUrl, pdfUrl: f.pdfUrl, dailyBudget: f.dailyBudget, limit: opts.limit ?? f.perRun, delayMs: h.delayMs,
             userAgent: h.userAgent, timeoutMs: h.timeoutMs, retryAfterMaxMs: h.retryAfterMaxMs, ...(opts.ids ? { ids: opts.ids } : {}),
+            figures: { perPaper: FIGURES_PER_PAPER, allowPrivate: h.imagesAllowPrivate, maxBytes: IMAGE_DEFAULTS.maxBytes },
             log: opts.json ? () => {} : (line) => console.error(line),
           });
         });

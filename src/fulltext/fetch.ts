@@ -19,7 +19,9 @@ import {
 import { takeSlot } from '../db/queries/throttles.ts';
 import { parseArxivId } from '../domain/arxiv-id.ts';
 import type { ArxivThrottle } from '../domain/arxiv-throttle.ts';
-import { latexmlToMarkdown, looksLikeLatexml, type Converted } from '../domain/fulltext-html.ts';
+import { figureUrls, latexmlToMarkdown, looksLikeLatexml, type Converted } from '../domain/fulltext-html.ts';
+import { recordImageFailure, storedImageHashes, storeImage } from '../db/queries/images.ts';
+import { downloadImage, toWebp } from '../images/fetch.ts';
 import { fetchBytes, sleep, UpstreamFetchError, type FetchPolicy } from '../harvest/fetch.ts';
 import { pdfToMarkdown } from './pdf.ts';
 
@@ -41,10 +43,17 @@ export interface FullTextFetchOptions {
   now?: () => Date;
   onRetryAfter?: (waitMs: number) => void;
   log?: (line: string) => void;
+  /**
+   * Figures of HTML papers (under `htmlUrl` only) fetched into the image store (src/images), at most `perPaper`
+   * each, within the same pacing and budget; the reading view shows them from there. Absent: none fetched.
+   */
+  figures?: { perPaper: number; allowPrivate: boolean; maxBytes: number };
 }
 
 /** The largest HTML page or PDF read (arXiv's biggest papers are a few tens of MB with their figures inlined). */
 export const FULLTEXT_MAX_BYTES = 50 * 1024 * 1024;
+/** Figures fetched into the image store per paper (a survey can have a hundred; the rest link to arXiv). */
+export const FIGURES_PER_PAPER = 24;
 /** The throttle slot shared by every instance (table throttle_slots). */
 export const FULLTEXT_SLOT = 'arxiv-fulltext';
 /** A converted page shorter than this, without a single section, is taken for an empty rendering. */
@@ -52,6 +61,8 @@ const MIN_USEFUL_CHARS = 200;
 
 export interface FullTextRunSummary {
   stored: number;
+  /** Figures stored in the image store by this run. */
+  figures: number;
   html: number;
   pdf: number;
   failed: number;
@@ -102,7 +113,7 @@ export async function fetchFullTexts(database: Database, o: FullTextFetchOptions
   const now = o.now ?? (() => new Date());
   const signal = o.signal ?? new AbortController().signal;
   const log = o.log ?? (() => {});
-  const summary: FullTextRunSummary = { stored: 0, html: 0, pdf: 0, failed: 0, requests: 0, budgetLeft: 0, budgetSpent: false, waiting: 0, errors: [] };
+  const summary: FullTextRunSummary = { stored: 0, figures: 0, html: 0, pdf: 0, failed: 0, requests: 0, budgetLeft: 0, budgetSpent: false, waiting: 0, errors: [] };
   const spent = await fullTextRequestsSince(db, new Date(now().getTime() - 24 * 3_600_000));
   const budget = new Budget(o.dailyBudget - spent);
   const throttle: ArxivThrottle = { minIntervalMs: o.delayMs, maxWaitMs: 10 * 60_000, perMember: 0, periodMs: 0 };
@@ -111,19 +122,48 @@ export async function fetchFullTexts(database: Database, o: FullTextFetchOptions
     ...(o.onRetryAfter ? { onRetryAfter: o.onRetryAfter } : {}),
   });
 
-  /** One request: a turn in the site-wide pacing, the budget, then GET. */
-  const get = async (url: string, service: string) => {
-    if (budget.remaining <= 0) return null;
+  /** A turn in the site-wide pacing, counted against the budget. */
+  const turn = async () => {
     for (;;) {
-      const turn = await takeSlot(db, FULLTEXT_SLOT, throttle, now());
-      if (turn.ok) {
-        await sleep(turn.startMs - now().getTime(), signal);
+      const t = await takeSlot(db, FULLTEXT_SLOT, throttle, now());
+      if (t.ok) {
+        await sleep(t.startMs - now().getTime(), signal);
         break;
       }
-      await sleep(turn.retryAfterMs, signal);
+      await sleep(t.retryAfterMs, signal);
     }
     budget.used++;
     summary.requests++;
+  };
+
+  /** The figures of a stored HTML text, into the image store (each failure recorded there; the run goes on). */
+  const fetchFigures = async (markdown: string) => {
+    const f = o.figures;
+    if (!f) return;
+    const urls = [...new Set(figureUrls(markdown).filter((u) => u.startsWith(`${o.htmlUrl}/`)))].slice(0, f.perPaper);
+    const have = await storedImageHashes(db, urls);
+    for (const url of urls) {
+      if (have.has(url)) continue;
+      if (budget.remaining <= 0) return;
+      await turn();
+      const source = { url, kind: 'thumbnail' as const };
+      try {
+        const img = await downloadImage(url, { base: url, allowPrivate: f.allowPrivate, userAgent: o.userAgent, timeoutMs: o.timeoutMs, maxBytes: f.maxBytes }, signal);
+        await storeImage(db, source, await toWebp(img.bytes, 'thumbnail'), now());
+        await recordFullTextRequest(db, url, 200, now());
+        summary.figures++;
+      } catch (e) {
+        if (signal.aborted) throw e;
+        await recordImageFailure(db, source, (e as Error).message, now());
+        await recordFullTextRequest(db, url, 0, now());
+      }
+    }
+  };
+
+  /** One request: a turn in the site-wide pacing, the budget, then GET. */
+  const get = async (url: string, service: string) => {
+    if (budget.remaining <= 0) return null;
+    await turn();
     try {
       const r = await fetchBytes(url, policy(service), FULLTEXT_MAX_BYTES);
       await recordFullTextRequest(db, url, r.status, now());
@@ -210,6 +250,7 @@ export async function fetchFullTexts(database: Database, o: FullTextFetchOptions
       await storeFullText(db, { paperId: paper.id, version, source, sourceUrl, sourceBytes: bytes, markdown: converted.markdown, sections: converted.sections, counts: { ...converted.counts } }, now());
       summary.stored++;
       summary[source]++;
+      if (source === 'html') await fetchFigures(converted.markdown);
       log(`${paper.id} ${version}: ${source}, ${converted.sections.length} sections`);
     } catch (e) {
       if (e instanceof FullTextOfflineError || signal.aborted) throw e;
@@ -227,7 +268,7 @@ export async function fetchFullTexts(database: Database, o: FullTextFetchOptions
 
 /** One line for the admin page and the CLI. */
 export function describeFullTexts(r: FullTextRunSummary): string {
-  const parts = [`${r.stored} papers' full text stored (${r.html} from HTML, ${r.pdf} from PDF)`, `${r.failed} failed`, `${r.requests} requests to arXiv`];
+  const parts = [`${r.stored} papers' full text stored (${r.html} from HTML, ${r.pdf} from PDF)`, `${r.figures} figures`, `${r.failed} failed`, `${r.requests} requests to arXiv`];
   if (r.budgetSpent) parts.push(`daily budget spent (${r.waiting} papers wait for tomorrow)`);
   else parts.push(`${r.budgetLeft} requests left today`);
   return parts.join(', ');

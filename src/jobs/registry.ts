@@ -21,7 +21,7 @@ import { describeHarvest, harvestArxiv } from '../harvest/arxiv-oai.ts';
 import { describeStars, refreshGithubStars } from '../harvest/github-stars.ts';
 import { describeImages, fetchPendingImages, IMAGE_DEFAULTS } from '../images/fetch.ts';
 import { describeMirror, mirrorHuggingFace } from '../harvest/hf-mirror.ts';
-import { describeFullTexts, fetchFullTexts } from '../fulltext/fetch.ts';
+import { describeFullTexts, fetchFullTexts, FIGURES_PER_PAPER } from '../fulltext/fetch.ts';
 import { cleanup, OUTBOX_KEEP_DAYS } from './cleanup.ts';
 import { refreshTrending } from './refresh-trending.ts';
 import { runSetupRequests } from './setup-requests.ts';
@@ -207,6 +207,7 @@ export function jobDefinitions(config: Config, deps: JobDeps): JobDefinition[] {
           await fetchFullTexts(ctx.database, {
             htmlUrl: config.fulltext.htmlUrl, pdfUrl: config.fulltext.pdfUrl, dailyBudget: config.fulltext.dailyBudget, limit: config.fulltext.perRun,
             delayMs: h.delayMs, ...fetching, signal: ctx.signal, now: ctx.now, log: ctx.log,
+            figures: { perPaper: FIGURES_PER_PAPER, allowPrivate: h.imagesAllowPrivate, maxBytes: IMAGE_DEFAULTS.maxBytes },
           }),
         ),
     },

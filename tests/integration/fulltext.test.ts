@@ -5,8 +5,11 @@
  * when arXiv cannot be reached. Then what the site serves from it: /papers/ID.md and the reading view.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import sharp from 'sharp';
 import type { Database } from '../../src/db/connection.ts';
 import { getFullText, pendingFullText } from '../../src/db/queries/fulltext.ts';
 import { fetchFullTexts, FullTextOfflineError, type FullTextFetchOptions } from '../../src/fulltext/fetch.ts';
@@ -23,6 +26,7 @@ for (const engine of ENGINES) {
     let server: TestServer;
     let ids: string[];
     let handler: StubHandler;
+    let figure: string;
     const options = (extra: Partial<FullTextFetchOptions> = {}): FullTextFetchOptions => ({
       htmlUrl: `${arxiv.base}/html`, pdfUrl: `${arxiv.base}/pdf`, userAgent: 'test', timeoutMs: 5000, retryAfterMaxMs: 5000, delayMs: 0,
       dailyBudget: 100, limit: 10, ...extra,
@@ -32,11 +36,16 @@ for (const engine of ENGINES) {
       database = await openTestDatabase(engine);
       await importFiles(database, await listInputFiles([path.join(FIXTURES, 'hf-daily')]));
       ids = (await database.db.selectFrom('papers').select('id').orderBy('id').execute()).map((r) => r.id);
-      assert.ok(ids.length >= 4);
+      assert.ok(ids.length >= 5);
+      // A picture for the figure address (the stub answers with files: this one is written to a temporary folder).
+      const dir = mkdtempSync(path.join(tmpdir(), 'fulltext-figure-'));
+      writeFileSync(path.join(dir, 'intro.png'), await sharp({ create: { width: 800, height: 400, channels: 3, background: '#3366cc' } }).png().toBuffer());
+      figure = path.relative(FIXTURES, path.join(dir, 'intro.png'));
       await database.db.updateTable('papers').set({ version: null }).execute();
       // ids[0]: HTML. ids[1]: no HTML (404) → PDF. ids[2]: HTML after a 503 with Retry-After.
       let busy = true;
       handler = (req): StubAnswer => {
+        if (req.path === '/html/2507.05257/assets/figures/intro.png') return { fixture: figure, headers: { 'content-type': 'image/png' } };
         const m = /^\/(html|pdf)\/([^/]+?)(v\d+)?$/.exec(req.path);
         if (!m) return { status: 404, body: 'not found' };
         const [, kind, id] = m;
@@ -48,6 +57,7 @@ for (const engine of ENGINES) {
           }
           return { fixture: 'fulltext/causal-horizons.html' };
         }
+        if (kind === 'html' && id === ids[4]) return { fixture: 'fulltext/figures-and-table.html' };
         if (kind === 'pdf' && id === ids[1]) return { fixture: 'fulltext/svm-note-chromium.pdf', headers: { 'content-type': 'application/pdf' } };
         if (kind === 'html') return { status: 404, body: 'No HTML for this paper' };
         return { status: 404, body: 'no PDF' };
@@ -56,6 +66,7 @@ for (const engine of ENGINES) {
       server = await startTestServer(database);
     });
     after(async () => {
+      rmSync(path.dirname(path.join(FIXTURES, figure)), { recursive: true, force: true });
       await server.close();
       await arxiv.close();
       await database.close();
@@ -126,11 +137,34 @@ for (const engine of ENGINES) {
       assert.ok(!(await pendingFullText(database.db, 1000)).some((p) => p.id === ids[0]));
     });
 
+    test("figures under arXiv's HTML address go to the image store; the reading view shows them from there, others link to arXiv", async () => {
+      const r = await fetchFullTexts(database, options({ ids: [ids[4]!], figures: { perPaper: 10, allowPrivate: true, maxBytes: 5_000_000 } }));
+      assert.equal(r.stored, 1);
+      assert.equal(r.figures, 1);
+      const text = await getFullText(database.db, ids[4]!);
+      const local = `${arxiv.base}/html/2507.05257/assets/figures/intro.png`;
+      assert.ok(text!.markdown.includes(`](${local})`));
+      const stored = await database.db.selectFrom('image_sources').select(['status', 'hash']).where('url', '=', local).executeTakeFirstOrThrow();
+      assert.equal(stored.status, 'ok');
+      // The other figure is on arxiv.org itself (an absolute address in the page): not fetched from here.
+      assert.equal(await database.db.selectFrom('image_sources').select('url').where('url', 'like', 'https://arxiv.org/%').executeTakeFirst(), undefined);
+      const page = await (await fetch(`${server.base}/papers/${ids[4]}/read`)).text();
+      assert.match(page, new RegExp(`<img src="/images/${stored.hash}\\.webp" alt="Figure 1: Four complementary competencies`));
+      assert.match(page, /<a class="figure-link" href="https:\/\/arxiv\.org\/html\/2412\.07626v2\/radar_0324_new\.png" rel="nofollow noopener">Figure on arXiv/);
+      assert.match(page, /<table>/);
+      const webp = await fetch(`${server.base}/images/${stored.hash}.webp`);
+      assert.equal(webp.status, 200);
+      // Fetched again, a stored figure is not asked for twice.
+      const before = arxiv.requests.length;
+      await fetchFullTexts(database, options({ ids: [ids[4]!], figures: { perPaper: 10, allowPrivate: true, maxBytes: 5_000_000 } }));
+      assert.equal(arxiv.requests.length - before, 1);
+    });
+
     test('offline: the run stops at once with a clear message and stores nothing', async () => {
       const closed = await freePort();
       const before = await database.db.selectFrom('paper_fulltext').select('paper_id').execute();
       await assert.rejects(
-        fetchFullTexts(database, options({ htmlUrl: `http://127.0.0.1:${closed}/html`, pdfUrl: `http://127.0.0.1:${closed}/pdf`, ids: [ids[4] ?? ids[3]!] })),
+        fetchFullTexts(database, options({ htmlUrl: `http://127.0.0.1:${closed}/html`, pdfUrl: `http://127.0.0.1:${closed}/pdf`, ids: [ids[3]!] })),
         (e: Error) => e instanceof FullTextOfflineError && /connection refused/.test(e.message) && /offline/.test(e.message),
       );
       assert.deepEqual(await database.db.selectFrom('paper_fulltext').select('paper_id').execute(), before);
@@ -170,7 +204,7 @@ for (const engine of ENGINES) {
         const status = await runCli(['fulltext', 'status', '--json'], env);
         assert.equal(status.code, 0, status.stderr);
         const s = lastJsonLine(status.stdout);
-        assert.equal(s['html'], 2);
+        assert.equal(s['html'], 3);
         assert.equal(s['pdf'], 1);
         const fetched = await runCli(['fulltext', 'fetch', '--ids', ids[3]!], env);
         assert.equal(fetched.code, 1);

@@ -12,6 +12,7 @@
 import { html, raw } from 'hono/html';
 import MarkdownIt, { type StateInline } from 'markdown-it';
 import type { FullText } from '../../db/queries/fulltext.ts';
+export { figureUrls } from '../../domain/fulltext-html.ts';
 import { arxivAbsUrl } from '../../domain/arxiv-id.ts';
 import type { Paper } from '../../domain/merge.ts';
 import { layout, type Frame } from './layout.ts';
@@ -76,11 +77,6 @@ md.renderer.rules.image = (tokens, idx, _options, env: Env) => {
   if (hash) return `<img src="/images/${escape(hash)}.webp" alt="${escape(alt)}" loading="lazy">`;
   return /^https?:\/\//i.test(src) ? `<a class="figure-link" href="${escape(src)}" rel="nofollow noopener">Figure on arXiv ↗</a>` : '';
 };
-
-/** Figure addresses in the Markdown (for the image store lookup). */
-export function figureUrls(markdown: string): string[] {
-  return [...markdown.matchAll(/!\[[^\]]*\]\((https?:\/\/[^)\s]+)\)/g)].map((m) => m[1]!);
-}
 
 /** The full text as HTML: headings with the stored anchors, math as MathML. */
 export function renderFullText(text: FullText, images: ReadonlyMap<string, string> = new Map()): string {
