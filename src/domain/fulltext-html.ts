@@ -95,6 +95,8 @@ function anchorFor(id: string | undefined, title: string, taken: Set<string>): s
 }
 
 const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
+/** A caption in italics, unless it holds `*` (in TeX: `a^*`), which would end the emphasis early. */
+const italic = (s: string) => (s.includes('*') ? s : `*${s}*`);
 
 class Converter {
   readonly blocks: string[] = [];
@@ -228,8 +230,9 @@ class Converter {
     const tables = DomUtils.findAll((e) => e.name === 'table' && hasClass(e, 'ltx_tabular'), el.children);
     const imgs = DomUtils.findAll((e) => e.name === 'img', el.children);
     const isTable = hasClass(el, 'ltx_table') || (tables.length > 0 && imgs.length === 0);
-    if (isTable) {
-      if (caption) this.blocks.push(`*${caption.replace(/\*/g, '')}*`);
+    if (isTable || imgs.length === 0) {
+      // A table, or a float of text (an algorithm, a listing): its caption, then its content.
+      if (caption) this.blocks.push(italic(caption));
       for (const t of tables) this.table(t);
       if (tables.length === 0) this.children(el.children.filter((c) => !(isElement(c) && (c.name === 'figcaption' || hasClass(c, 'ltx_caption')))));
       return;
@@ -243,7 +246,7 @@ class Converter {
       this.blocks.push(`![${escapeText(alt)}](${url.replace(/[()<> ]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)})`);
       shown = true;
     }
-    if (caption) this.blocks.push(`*${caption.replace(/\*/g, '')}*`);
+    if (caption) this.blocks.push(italic(caption));
     if (shown || caption) this.counts.figures++;
     for (const t of tables) this.table(t);
   }
@@ -402,7 +405,9 @@ class Converter {
       }
       if (el.name === 'pre' || hasClass(el, 'ltx_listing')) {
         flush();
-        const code = DomUtils.textContent(el).replace(/\s+$/, '');
+        // LaTeXML writes a listing as one element per line (ltx_listingline); a <pre> keeps its own breaks.
+        const lines = DomUtils.findAll((e) => hasClass(e, 'ltx_listingline'), el.children);
+        const code = (lines.length > 0 ? lines.map((l) => DomUtils.textContent(l).replace(/\u00a0/g, ' ')).join('\n') : DomUtils.textContent(el)).replace(/\s+$/, '');
         if (code.trim()) this.blocks.push('```\n' + code.replace(/```/g, '`\u200b``') + '\n```');
         continue;
       }

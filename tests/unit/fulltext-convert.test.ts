@@ -95,6 +95,18 @@ describe('LaTeXML pages → Markdown', () => {
     assert.match(rendered, /<h2 id="s1">/);
   });
 
+  test('floats of text (algorithms) keep their content, listings keep their lines, a caption with `*` stays whole', () => {
+    const html = `<article class="ltx_document"><section id="S3" class="ltx_section"><h2 class="ltx_title ltx_title_section">3 Method</h2>
+<figure id="alg1" class="ltx_float ltx_algorithm"><figcaption class="ltx_caption"><span class="ltx_tag ltx_tag_float">Algorithm 1</span> Greedy decoding with <math alttext="x^{*}" display="inline"><mi>x</mi></math></figcaption>
+<div id="alg1.l1" class="ltx_listingline"><span class="ltx_tag ltx_tag_listingline">1:</span> <span class="ltx_text ltx_font_bold">for</span> each step <span class="ltx_text ltx_font_bold">do</span></div></figure>
+<div class="ltx_listing ltx_lst_language_Python"><div class="ltx_listingline" id="lst1.1">def f(x):</div><div class="ltx_listingline" id="lst1.2">    return x</div></div>
+</section></article>`;
+    const md = latexmlToMarkdown(html).markdown;
+    assert.match(md, /^Algorithm 1 Greedy decoding with \$x\^\{\*\}\$$/m);
+    assert.match(md, /1: \*\*for\*\* each step \*\*do\*\*/);
+    assert.ok(md.includes('```\ndef f(x):\n    return x\n```'), md);
+  });
+
   test('a page that is not LaTeXML is recognized', () => {
     assert.equal(looksLikeLatexml(page('svm-polytope.html')), true);
     assert.equal(looksLikeLatexml('<html><body>No HTML is available for this paper.</body></html>'), false);
