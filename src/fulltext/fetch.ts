@@ -23,6 +23,7 @@ import { figureUrls, latexmlToMarkdown, looksLikeLatexml, type Converted } from 
 import { recordImageFailure, storedImageHashes, storeImage } from '../db/queries/images.ts';
 import { downloadImage, toWebp } from '../images/fetch.ts';
 import { fetchBytes, sleep, UpstreamFetchError, type FetchPolicy } from '../harvest/fetch.ts';
+import { JobError } from '../jobs/types.ts';
 import { pdfToMarkdown } from './pdf.ts';
 
 export interface FullTextFetchOptions {
@@ -78,7 +79,7 @@ export interface FullTextRunSummary {
 }
 
 /** A failure that stops the whole run (arXiv unreachable): the CLI and the job show its message alone. */
-export class FullTextOfflineError extends Error {
+export class FullTextOfflineError extends JobError {
   override name = 'FullTextOfflineError';
 }
 
