@@ -95,8 +95,10 @@ export function texEscape(s: string, math: boolean): string {
   if (!math) return escapeRun(s);
   let out = '';
   let last = 0;
-  for (const m of s.matchAll(/\$[^$\n]+\$/g)) {
-    if (!balanced(m[0]) || m[0].endsWith('\\$')) continue;
+  // TeX math as Pandoc reads it: "$" then no space, the closing "$" after no space (and not before a digit), so that
+  // "costs $5 and $6" stays text.
+  for (const m of s.matchAll(/\$[^\s$](?:[^$\n]*[^\s$\\])?\$(?!\d)/g)) {
+    if (!balanced(m[0])) continue;
     out += escapeRun(s.slice(last, m.index)) + m[0];
     last = m.index + m[0].length;
   }
@@ -168,8 +170,8 @@ function risEntry(item: ExportItem): string {
   put('PB', 'arXiv');
   put('AN', `arXiv:${item.id}`);
   put('KW', item.categories[0]);
-  // A note line that would read as a tag ("AB  - …") gets a leading space, so it stays part of the note.
-  put('N1', item.note ? item.note.split('\n').map((l, i) => (i > 0 && /^[A-Z][A-Z0-9]  -/.test(l) ? ` ${l}` : l)).join('\n') : null);
+  // A note's further lines start with a space (which readers drop), so that none reads as a tag ("AB  - …").
+  put('N1', item.note ? item.note.split('\n').join('\r\n ') : null);
   lines.push('ER  - ');
   return lines.join('\r\n');
 }

@@ -111,8 +111,9 @@ function cleanNote(s: string | undefined): string | null {
   if (/^\s*<(p|div|h[1-6]|ul|ol|blockquote|pre)\b/i.test(t)) {
     t = t.replace(/<br\s*\/?>/gi, '\n').replace(/<\/(p|div|h[1-6]|li)>/gi, '\n').replace(/<[^>]*>/g, '')
       .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&nbsp;/g, ' ').replace(/&amp;/g, '&');
+    t = t.replace(/[ \t]+\n/g, '\n').replace(/\n{3,}/g, '\n\n');
   }
-  t = t.replace(/[ \t]+\n/g, '\n').replace(/\n{3,}/g, '\n\n').trim();
+  t = t.trim();
   return t === '' ? null : t.slice(0, MAX_NOTE_LENGTH);
 }
 
@@ -398,17 +399,24 @@ export function parseRis(text: string): LibraryEntry[] {
   const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
   const out: LibraryEntry[] = [];
   let cur: { line: number; tags: Map<string, string[]>; last: string } | null = null;
+  /** Blank lines since the last tag: inside a wrapped note they are its paragraph breaks, else they separate records. */
+  let pending: string[] = [];
   for (let ln = 0; ln < lines.length; ln++) {
     const raw = lines[ln]!;
-    const m = /^([A-Z][A-Z0-9]) {2}-(?: (.*))?$/.exec(raw.trimEnd()) ?? /^([A-Z][A-Z0-9]) {2}- ?(.*)$/.exec(raw);
+    const m = /^([A-Z][A-Z0-9]) {2}-(?: (.*)|\s*)$/.exec(raw);
     if (!m) {
-      if (raw.trim() === '') continue;
+      if (raw.trim() === '') {
+        pending.push(raw);
+        continue;
+      }
       if (!cur) throw new LibraryFileError(`RIS: line ${ln + 1} is outside any record (records start with “TY  - ”).`);
       // A continuation of the previous tag's value (long abstracts and notes are wrapped by some exporters).
       const values = cur.tags.get(cur.last)!;
-      values[values.length - 1] += `\n${raw.replace(/^ /, '')}`;
+      for (const l of [...pending, raw]) values[values.length - 1] += `\n${l.replace(/^ /, '')}`;
+      pending = [];
       continue;
     }
+    pending = [];
     const tag = m[1]!;
     const value = (m[2] ?? '').trim();
     if (tag === 'TY') {
@@ -463,9 +471,11 @@ export function parseCslJson(text: string): LibraryEntry[] {
   try {
     data = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (e) {
-    const where = /position (\d+)/.exec(String((e as Error).message));
+    // V8 names the position in some messages, and quotes the text around the fault in others.
+    const message = String((e as Error).message);
+    const where = /position (\d+)/.exec(message);
     const line = where ? text.slice(0, Number(where[1])).split('\n').length : null;
-    throw new LibraryFileError(`CSL-JSON: the file is not valid JSON${line ? ` (line ${line})` : ''}.`);
+    throw new LibraryFileError(`CSL-JSON: the file is not valid JSON${line ? ` (line ${line})` : ''}: ${message.slice(0, 160)}`);
   }
   // One item alone, or Better BibTeX's {items: […]} shape, are read too.
   const items = Array.isArray(data) ? data : data && typeof data === 'object' && Array.isArray((data as { items?: unknown }).items) ? (data as { items: unknown[] }).items : data && typeof data === 'object' ? [data] : null;
