@@ -147,6 +147,7 @@ export const importLibrary = (deps: Deps) => async (c: Ctx) => {
     const format = asked === 'bibtex' || asked === 'ris' || asked === 'csl-json' ? asked : detectFormat(content, filename);
     if (!format) throw new LibraryFileError('This is not a BibTeX, RIS or CSL-JSON file: no “@type{” entry, no “TY  - ” record, and not JSON.');
     entries = parseLibrary(content, format);
+    if (entries.length === 0) throw new LibraryFileError(`No references were found in this ${format === 'bibtex' ? 'BibTeX' : format === 'ris' ? 'RIS' : 'CSL-JSON'} file: it holds no entries.`);
   } catch (e) {
     if (e instanceof LibraryFileError) return fail(c, deps, e.message.startsWith('The file is larger') ? 413 : 400, 'Nothing imported', e.message);
     throw e;
