@@ -106,6 +106,9 @@ for (const engine of ENGINES) {
       assert.match(await (await ada.get('/users/ada/collections/export/ris')).text(), /Private: read/);
       assert.doesNotMatch(await (await server.get('/users/ada/collections/export/ris')).text(), /Private/);
       assert.equal((await server.get('/users/nobody/collections/export/ris')).status, 404);
+      const doc = (await (await server.get('/api/openapi.json')).json()) as { paths: Record<string, unknown> };
+      for (const p of ['/api/users/{username}/collections/{slug}/export/{format}', '/api/users/{username}/collections/export/{format}', '/api/collections/import']) assert.ok(doc.paths[p], p);
+      assert.match(await (await server.get('/docs/api')).text(), /importLibrary|Import a BibTeX, RIS or CSL-JSON file/);
     });
 
     test('exports: a private collection only for its owner, also through the API with a token', async () => {

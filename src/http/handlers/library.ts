@@ -203,3 +203,59 @@ export const searchSavedPage = (deps: Deps) => async (c: Ctx) => {
   c.header('Cache-Control', 'private, no-store');
   return c.html(savedSearchPage(frame(c, deps), { q, hits, limit: MAX_SAVED_HITS }));
 };
+
+/** The library routes in the OpenAPI description (src/http/api/openapi.ts). */
+export function libraryOpenApi() {
+  const error = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
+  const format = { name: 'format', in: 'path', required: true, schema: { type: 'string', enum: [...EXPORT_FORMATS] } };
+  const file = {
+    description: 'The file: BibTeX (application/x-bibtex), RIS (application/x-research-info-systems) or CSL-JSON (application/vnd.citationstyles.csl+json).',
+    content: { 'text/plain': { schema: { type: 'string' } } },
+  };
+  return {
+    '/api/users/{username}/collections/{slug}/export/{format}': {
+      get: {
+        operationId: 'exportCollection',
+        summary: 'A collection as BibTeX, RIS or CSL-JSON',
+        description: 'A public collection for anyone; a private one for its owner only (404 for others). The owner gets their private notes (annote, N1).',
+        security: [{}, { token: [] }],
+        parameters: [{ name: 'username', in: 'path', required: true, schema: { type: 'string' } }, { name: 'slug', in: 'path', required: true, schema: { type: 'string' } }, format],
+        responses: { 200: file, 400: error('Unknown format.'), 404: error('No such collection, or a private one.') },
+      },
+    },
+    '/api/users/{username}/collections/export/{format}': {
+      get: {
+        operationId: 'exportSavedPapers',
+        summary: "Every paper a member saved (for others: those of the member's public collections)",
+        security: [{}, { token: [] }],
+        parameters: [{ name: 'username', in: 'path', required: true, schema: { type: 'string' } }, format],
+        responses: { 200: file, 400: error('Unknown format.'), 404: error('No such member.') },
+      },
+    },
+    '/api/collections/import': {
+      post: {
+        operationId: 'importLibrary',
+        summary: 'Import a BibTeX, RIS or CSL-JSON file into one of your collections, or a new private one',
+        description:
+          'multipart/form-data with `file` and `collection` (an id) or `new_name`; or the file as the body with `?collection=` or `?new_name=`. ' +
+          `Read whole or refused (400 naming the entry); at most ${IMPORT_TIER.limit} imports an hour. Answers what was added and, entry by entry, what was not found.`,
+        security: [{ token: [] }],
+        parameters: [
+          { name: 'collection', in: 'query', schema: { type: 'integer' } },
+          { name: 'new_name', in: 'query', schema: { type: 'string' } },
+          { name: 'format', in: 'query', description: 'Detected from the content when left out.', schema: { type: 'string', enum: ['bibtex', 'ris', 'csl-json'] } },
+        ],
+        requestBody: { required: true, content: { 'multipart/form-data': { schema: { type: 'object' } }, 'text/plain': { schema: { type: 'string' } } } },
+        responses: {
+          200: { description: '{collection, entries, added, already, notesSet, notFound: [{key, title, why}]}', content: { 'application/json': { schema: { type: 'object' } } } },
+          400: error('The file cannot be read (the message names the entry), or no target.'),
+          401: error('No token.'),
+          404: error('Not one of your collections.'),
+          409: error('A cap would be passed; nothing was imported.'),
+          413: error('The file is larger than 2 MB.'),
+          429: error('Too many imports.'),
+        },
+      },
+    },
+  };
+}
