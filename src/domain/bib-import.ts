@@ -135,15 +135,23 @@ const MONTH_NAMES: Record<string, string> = {
  * The inverse of texEscape in src/domain/bib-export.ts.
  */
 export function texToText(s: string, keepLines = false): string {
-  let out = '';
+  // Pieces joined once at the end: appending char by char to one string is quadratic in V8 on megabyte values.
+  const out: string[] = [];
+  const special = keepLines ? /[\\${}]/g : /[\\${}~]/g;
   let i = 0;
   const n = s.length;
   while (i < n) {
+    special.lastIndex = i;
+    const found = special.exec(s);
+    const at = found ? found.index : n;
+    if (at > i) out.push(s.slice(i, at));
+    i = at;
+    if (i >= n) break;
     const ch = s[i]!;
     if (ch === '\\') {
       const next = s[i + 1] ?? '';
       if ('&%$#_{}\\ '.includes(next) && next !== '') {
-        out += next === '\\' ? '\n' : next;
+        out.push(next === '\\' ? '\n' : next);
         i += 2;
         continue;
       }
@@ -164,7 +172,7 @@ export function texToText(s: string, keepLines = false): string {
           j++;
         }
         base = base.replace(/^\\([ij])$/, '$1');
-        out += (base + ACCENTS[next]).normalize('NFC');
+        out.push((base + ACCENTS[next]).normalize('NFC'));
         i = j;
         continue;
       }
@@ -175,7 +183,7 @@ export function texToText(s: string, keepLines = false): string {
         if (WORDS[name] !== undefined) {
           if (s.slice(j, j + 2) === '{}') j += 2;
           else if (s[j] === ' ') j++;
-          out += WORDS[name];
+          out.push(WORDS[name]);
         } else if (s[j] === ' ') j++; // an unknown command (\emph, \textit): its argument stays, braces dropped below
         i = j;
         continue;
@@ -186,25 +194,20 @@ export function texToText(s: string, keepLines = false): string {
     if (ch === '$') {
       const close = s.indexOf('$', i + 1);
       if (close > i + 1) {
-        out += s.slice(i, close + 1);
+        out.push(s.slice(i, close + 1));
         i = close + 1;
         continue;
       }
-    }
-    if (ch === '{' || ch === '}') {
+      out.push('$');
       i++;
       continue;
     }
-    if (ch === '~' && !keepLines) {
-      out += '\u00a0';
-      i++;
-      continue;
-    }
-    out += ch;
+    if (ch === '~') out.push('\u00a0');
+    // Grouping braces are dropped.
     i++;
   }
-  if (keepLines) return out.trim();
-  return out.replace(/\s+/g, ' ').trim();
+  const text = out.join('');
+  return keepLines ? text.trim() : text.replace(/\s+/g, ' ').trim();
 }
 
 const ACCENTS: Record<string, string> = {
