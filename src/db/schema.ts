@@ -343,6 +343,8 @@ export interface CollectionPapersTable {
   paper_id: string;
   note: string | null;
   added_at: string;
+  /** The owner's private note (migration 29): shown to them alone, in their exports. */
+  private_note: Generated<string | null>;
 }
 
 /** A member of an organization: they attach papers to it (admins name the members). */

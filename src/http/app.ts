@@ -44,6 +44,8 @@ import * as account from './handlers/account.ts';
 import * as setup from './handlers/setup.ts';
 import * as collections from './handlers/member-collections.ts';
 import { DEFAULT_COLLECTION_LIMITS } from '../domain/collections.ts';
+import * as library from './handlers/library.ts';
+import { MAX_IMPORT_BYTES } from '../domain/bib-import.ts';
 import { oauthCallback, oauthStart } from './handlers/oauth.ts';
 import * as comments from './handlers/comments.ts';
 import * as commentsApi from './api/comments.ts';
@@ -65,6 +67,7 @@ export type { AppDeps } from './context.ts';
 // Old-style arXiv ids (`hep-th/9901001`) take two path segments.
 const NEW_ID = ':id{[0-9]{4}\\.[0-9]{4,5}(?:v[0-9]+)?}';
 const OLD_ID = ':archive{[a-z]+(?:-[a-z]+)*(?:\\.[A-Za-z]{2})?}/:number{[0-9]{7}(?:v[0-9]+)?}';
+const LIBRARY_IMPORT_PATHS = new Set(['/collections/import', '/api/collections/import']);
 
 export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   const deps: Deps = {
@@ -146,7 +149,10 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
     return (AUTH_PATHS.has(c.req.path) ? tiers.auth : tiers.write)(c, next);
   });
   app.use('*', refuseInvalidToken);
-  app.use('*', limitBody(MAX_REQUEST_BYTES, `the request is larger than ${MAX_REQUEST_BYTES / 1024} KB`, deps));
+  const bodyLimit = limitBody(MAX_REQUEST_BYTES, `the request is larger than ${MAX_REQUEST_BYTES / 1024} KB`, deps);
+  // Library imports carry a file (handlers/library.ts): their own cap, a little above the file's for the form around it.
+  const importBodyLimit = limitBody(MAX_IMPORT_BYTES + 64 * 1024, `the file is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MB`, deps, { files: true });
+  app.use('*', (c, next) => (LIBRARY_IMPORT_PATHS.has(c.req.path) ? importBodyLimit : bodyLimit)(c, next));
   app.use('*', csrfProtection(deps));
 
   // Anonymous GETs are answered from the cache; a member's pages are their own.
@@ -282,6 +288,17 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   app.post(`/collections/${COLLECTION}/note`, collections.noteForm(deps));
   app.post(`/collections/${COLLECTION}/remove`, collections.removeForm(deps));
   app.post(`/collections/${COLLECTION}/delete`, collections.deleteForm(deps));
+  // Portable libraries (handlers/library.ts): exports (a private collection only for its owner, private notes only
+  // to them), imports of a reference-manager file in one transaction, private notes, search over one's saved papers.
+  for (const prefix of ['', '/api']) {
+    app.get(`${prefix}/users/:username/collections/export/:format`, library.exportAll(deps));
+    app.get(`${prefix}/users/:username/collections/:slug/export/:format`, library.exportCollection(deps));
+  }
+  app.get('/collections/import', library.importForm(deps));
+  app.post('/collections/import', library.importLibrary(deps));
+  app.post('/api/collections/import', library.importLibrary(deps));
+  app.post(`/collections/${COLLECTION}/private-note`, library.privateNoteForm(deps));
+  app.get('/collections/search', library.searchSavedPage(deps));
   app.post('/settings/email', account.changeEmail(deps));
   app.get('/settings/email/confirm', account.confirmEmail(deps));
   app.post('/settings/delete', account.deleteAccountForm(deps));

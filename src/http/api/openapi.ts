@@ -1,4 +1,5 @@
 /** The OpenAPI 3.1 description of the API, served at /api/openapi.json and rendered at /docs/api. */
+import { libraryOpenApi } from '../handlers/library.ts';
 import type { SiteConfig } from '../../config.ts';
 import { commentsOpenApi } from './comments.ts';
 import { communityOpenApi } from './community.ts';
@@ -102,6 +103,7 @@ export function openApiDocument(site: SiteConfig) {
       ...comments.paths,
       ...community.paths,
       ...collectionsOpenApi().paths,
+      ...libraryOpenApi(),
     },
     components: {
       securitySchemes: { token: { type: 'http', scheme: 'bearer', description: 'A personal access token (dp_…), made in settings. It works on the /api/ routes only (403 elsewhere: it cannot manage the account, its tokens, email or password) and ends when the password is changed or reset, or on “log out everywhere”.' } },

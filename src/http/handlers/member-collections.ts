@@ -17,6 +17,7 @@ import { csrfToken, frame, htmlError, PAGE_SIZE, pageParam, safeNext, votingFor,
 import { collectionPage, collectionsListPage, collectionUrl } from '../views/member-collections.ts';
 import { cardFromPaper } from '../views/cards.ts';
 import { withStoredImages } from '../card-images.ts';
+import { privateNotesOf } from '../../db/queries/library.ts';
 
 /** A form field, without the control characters nobody types (src/domain/text.ts). */
 const text = (body: Record<string, unknown>, name: string): string => {
@@ -76,7 +77,8 @@ export const collectionPageHandler = (deps: Deps) => async (c: Ctx) => {
   return c.html(
     collectionPage(frame(c, deps), {
       collection: found, items: list.items, cards: await withStoredImages(deps.database.db, list.items.map(cardFromPaper)), total: list.total, page, pages: Math.max(1, Math.ceil(list.total / PAGE_SIZE)),
-      voting, now: deps.now(), manage: isOwner ? { csrf: csrfToken(c, deps) } : null,
+      voting, now: deps.now(),
+      manage: isOwner ? { csrf: csrfToken(c, deps), privateNotes: await privateNotesOf(deps.database.db, found.id, list.items.map((i) => i.paper.id)) } : null,
     }),
   );
 };

@@ -13,7 +13,7 @@ export const MAX_REQUEST_BYTES = 256 * 1024;
 const MAX_DRAIN_BYTES = 1024 * 1024;
 
 export const limitBody =
-  (maxBytes: number, message: string, deps?: Deps): MiddlewareHandler<AppEnv> =>
+  (maxBytes: number, message: string, deps?: Deps, opts: { files?: boolean } = {}): MiddlewareHandler<AppEnv> =>
   async (c, next) => {
     // GETs carry no body; touching c.req.raw would make the server build a full Request object.
     if (c.req.method === 'GET' || c.req.method === 'HEAD' || c.req.method === 'OPTIONS') return next();
@@ -38,7 +38,8 @@ export const limitBody =
     }
     let body = Buffer.concat(chunks);
     const form = (c.req.header('content-type') ?? '').startsWith('application/x-www-form-urlencoded');
-    if (holdsNul(body, form)) {
+    // Uploaded files (library imports) are judged by their reader, which names what is wrong with the file.
+    if (!opts.files && holdsNul(body, form)) {
       // A form's NULs (invisible; pasted, or sent by a script) are dropped; a program's JSON gets a 400 that says why.
       if (form) body = withoutNul(body);
       else {

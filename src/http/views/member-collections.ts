@@ -8,6 +8,7 @@ import { MAX_COLLECTION_NAME_LENGTH, MAX_NOTE_LENGTH, type CollectionLimits } fr
 import { formatCardDate } from '../../domain/dates.ts';
 import { cardList, pager, type CardModel, type Voting } from './cards.ts';
 import { layout, type Frame } from './layout.ts';
+import { exportLinks, savedSearchBox } from './library.ts';
 
 export const collectionUrl = (c: { owner: string; slug: string }) => `/users/${encodeURIComponent(c.owner)}/collections/${c.slug}`;
 export const collectionFeedPath = (c: { owner: string; slug: string }) => `/feeds/users/${encodeURIComponent(c.owner)}/collections/${c.slug}`;
@@ -42,18 +43,26 @@ ${m.collections.length === 0
       (c) => html`<li><a class="collection-name" href="${collectionUrl(c)}">${c.name}</a>
       <span class="collection-meta">${m.manage ? html`<span class="pill">${c.isPublic ? 'Public' : 'Private'}</span>` : ''}<span>${plural(c.paperCount, 'paper')}</span><span>updated <time datetime="${c.updatedAt}">${c.updatedAt.slice(0, 10)}</time></span></span></li>`,
     )}</ul>`}
-${m.manage ? createForm(m.manage.csrf) : ''}`;
+${m.manage ? createForm(m.manage.csrf) : ''}
+${m.manage ? html`<section class="library-tools">${savedSearchBox()}<p><a class="button ghost small" href="/collections/import">Import a library (BibTeX, RIS, CSL-JSON, Zotero)</a></p></section>` : ''}
+${m.manage || m.collections.length > 0 ? exportLinks(`/users/${encodeURIComponent(m.owner)}/collections/export`, m.manage ? 'Export all your saved papers' : 'Export the papers of these collections') : ''}`;
   return layout(frame, { title: m.manage ? 'Your collections' : `Collections of ${m.owner}`, noindex: m.manage !== null, canonical: `/users/${encodeURIComponent(m.owner)}/collections` }, body);
 }
 
 /** The owner's tools for one paper: its note, and taking it out. */
-function paperTools(col: Collection, item: CollectedPaper, csrf: string) {
+function paperTools(col: Collection, item: CollectedPaper, csrf: string, privateNote: string | undefined) {
   const id = item.paper.id;
-  return html`<details class="collection-edit">
-  <summary>${item.note ? 'Edit the note' : 'Add a note'} · remove</summary>
+  return html`${privateNote ? html`<p class="private-note"><span class="private-label">Your private note:</span> ${privateNote}</p>` : ''}<details class="collection-edit">
+  <summary>${item.note ? 'Edit the note' : 'Add a note'} · ${privateNote ? 'edit your private note' : 'private note'} · remove</summary>
+  <form method="post" action="/collections/${col.id}/private-note">
+    ${csrfField(csrf)}<input type="hidden" name="paper" value="${id}">
+    <label for="private-note-${id}">Private note (only you see it; in your exports)</label>
+    <textarea id="private-note-${id}" name="note" rows="3" maxlength="${MAX_NOTE_LENGTH}">${privateNote ?? ''}</textarea>
+    <button class="button small" type="submit">Save the private note</button>
+  </form>
   <form method="post" action="/collections/${col.id}/note">
     ${csrfField(csrf)}<input type="hidden" name="paper" value="${id}">
-    <label for="note-${id}">Note</label>
+    <label for="note-${id}">Note${col.isPublic ? ' (public: shown with the collection)' : ''}</label>
     <textarea id="note-${id}" name="note" rows="3" maxlength="${MAX_NOTE_LENGTH}">${item.note ?? ''}</textarea>
     <button class="button small" type="submit">Save the note</button>
   </form>
@@ -97,8 +106,8 @@ export interface CollectionPageModel {
   pages: number;
   voting: Voting;
   now: Date;
-  /** For the owner: the forms that change it. */
-  manage: { csrf: string } | null;
+  /** For the owner: the forms that change it, and their private notes (paper id → note). */
+  manage: { csrf: string; privateNotes?: ReadonlyMap<string, string> } | null;
 }
 
 export function collectionPage(frame: Frame, m: CollectionPageModel) {
@@ -112,6 +121,7 @@ export function collectionPage(frame: Frame, m: CollectionPageModel) {
 ${col.isPublic ? html`<p class="feeds">Follow: <a href="${feed}.rss">RSS</a> · <a href="${feed}.atom">Atom</a> · <a href="${feed}.json">JSON Feed</a></p>` : ''}
 </div>
 ${m.manage ? ownerTools(col, m.manage.csrf) : ''}
+${exportLinks(`${url}/export`)}${m.manage ? html`<p class="exports"><a href="/collections/import?into=${col.id}">Import a library into this collection</a></p>` : ''}
 ${cardList(
   m.cards,
   m.now,
@@ -119,7 +129,7 @@ ${cardList(
   m.voting,
   (_card, i) => {
     const item = m.items[i]!;
-    return html`${item.note ? html`<p class="collection-note">${item.note}</p>` : ''}${m.manage ? paperTools(col, item, m.manage.csrf) : ''}`;
+    return html`${item.note ? html`<p class="collection-note">${item.note}</p>` : ''}${m.manage ? paperTools(col, item, m.manage.csrf, m.manage.privateNotes?.get(item.paper.id)) : ''}`;
   },
 )}
 ${pager(m.page, m.pages, (n) => (n === 1 ? url : `${url}?p=${n}`))}`;
