@@ -1,0 +1,64 @@
+/**
+ * The For-you feed of a member (docs/decisions/0029-for-you-feed.md): loads the candidates (papers listed in
+ * the last FOR_YOU_WINDOW_DAYS days, with their community heat), the member's signals and followed topics,
+ * the embeddings of both from the site's semantic model where there is one, and ranks them with the pure
+ * model of src/domain/for-you.ts. The page, the private feeds and the digest's "Picked for you" all call this.
+ */
+import type { Database } from '../db/connection.ts';
+import { embeddingsOf } from '../db/queries/embeddings.ts';
+import { heatOf, loadFollowedTopics, memberSignals } from '../db/queries/for-you.ts';
+import { latestListingTime, listingsBetween, type Listing } from '../db/queries/lists.ts';
+import { addDays } from '../domain/dates.ts';
+import { rankForYou, type Candidate, type Ranked, type Signal } from '../domain/for-you.ts';
+import { rankTrending, trendingReference } from '../domain/trending.ts';
+import { usableSemantic, type SemanticIndex } from './types.ts';
+
+/** New papers: those listed in this many days up to the newest list. */
+export const FOR_YOU_WINDOW_DAYS = 30;
+
+export interface ForYouItem extends Ranked {
+  listing: Listing;
+}
+
+export interface ForYouFeed {
+  items: ForYouItem[];
+  /** How many signals the model learnt from (0: a cold start, shown in heat order). */
+  signals: number;
+  heat: number;
+  window: { from: string; to: string };
+}
+
+const textOf = (title: string, abstract: string | null) => `${title}\n${abstract ?? ''}`;
+
+/** The member's ranked feed; `heat` overrides their stored slider (the bench compares blends). */
+export async function forYouFeed(database: Database, semantic: SemanticIndex | null, userId: number, now: Date, opts: { heat?: number } = {}): Promise<ForYouFeed> {
+  const { db } = database;
+  const reference = trendingReference(now, await latestListingTime(db));
+  const to = reference.toISOString().slice(0, 10);
+  const window = { from: addDays(to, -FOR_YOU_WINDOW_DAYS), to };
+  const listings = (await listingsBetween(db, window)).filter((l) => (l.entry.listedAt ?? `${l.entry.day}T00:00:00.000Z`) <= reference.toISOString());
+  const ranked = rankTrending(
+    listings.map((l) => ({ paperId: l.paper.id, upvotes: l.paper.upvotes, comments: l.entry.numComments, listedAt: l.entry.listedAt ?? `${l.entry.day}T00:00:00.000Z`, listing: l })),
+    reference,
+  );
+  const signalRows = await memberSignals(db, userId);
+  const followed = await loadFollowedTopics(db, userId);
+  const heat = opts.heat ?? (await heatOf(db, userId));
+  const index = usableSemantic(semantic);
+  const vectors = index ? await embeddingsOf(db, index.model, [...ranked.map((r) => r.item.paperId), ...signalRows.map((s) => s.paperId)]) : new Map<string, Float32Array>();
+  const candidates: Candidate[] = ranked.map(({ item: { listing: l }, score }) => ({
+    paperId: l.paper.id,
+    title: l.paper.title,
+    text: textOf(l.paper.title, l.paper.abstract),
+    categories: l.paper.categories,
+    authors: l.paper.authors.map((a) => a.name),
+    organization: l.organization?.name ?? null,
+    keywords: l.paper.aiKeywords ?? [],
+    vector: vectors.get(l.paper.id) ?? null,
+    heat: score,
+  }));
+  const signals: Signal[] = signalRows.map((s) => ({ paperId: s.paperId, kind: s.kind, title: s.title, text: textOf(s.title, s.abstract), vector: vectors.get(s.paperId) ?? null }));
+  const byId = new Map(ranked.map((r) => [r.item.paperId, r.item.listing]));
+  const items = rankForYou({ candidates, signals, followed, heat }).map((r) => ({ ...r, listing: byId.get(r.paperId)! }));
+  return { items, signals: signalRows.length, heat, window };
+}
