@@ -79,6 +79,10 @@ export const FOLLOW_BONUS = 0.3;
 export const TRENDING_PERCENTILE = 0.85;
 /** The nearest signal is named when its cosine similarity is at least this. */
 export const BECAUSE_MIN_SIMILARITY = 0.3;
+/** Without embeddings, the nearest signal by words is named when their TF-IDF cosine is at least this. */
+export const BECAUSE_MIN_WORD_SIMILARITY = 0.1;
+/** …looking at this many of the newest positive signals. */
+export const WORD_BECAUSE_SIGNALS = 50;
 /** Words shown in "matches: …". */
 export const MATCH_WORDS = 3;
 /** The slider's default: percent heat. */
@@ -118,7 +122,10 @@ export function rankForYou({ candidates, signals, followed, heat }: RankInput): 
   const df = new Map<string, number>();
   for (const b of docs.values()) for (const t of b.keys()) df.set(t, (df.get(t) ?? 0) + 1);
   const n = docs.size;
+  const weighted = new Map<string, Map<string, number>>();
   const tfidf = (id: string): Map<string, number> => {
+    const known = weighted.get(id);
+    if (known) return known;
     const b = docs.get(id)!;
     const out = new Map<string, number>();
     let norm = 0;
@@ -129,6 +136,7 @@ export function rankForYou({ candidates, signals, followed, heat }: RankInput): 
     }
     norm = Math.sqrt(norm) || 1;
     for (const [t, w] of out) out.set(t, w / norm);
+    weighted.set(id, out);
     return out;
   };
   const profile = new Map<string, number>();
@@ -169,6 +177,15 @@ export function rankForYou({ candidates, signals, followed, heat }: RankInput): 
         if (!p) continue;
         words += (p / pnorm) * w;
         if (p > 0) contrib.push([t, (p / pnorm) * w]);
+      }
+    }
+    // Without embeddings, the signal nearest by words (the newest WORD_BECAUSE_SIGNALS only: it costs a dot product each).
+    if (!because && !v && positives.length) {
+      const mine = tfidf(c.paperId);
+      let best = BECAUSE_MIN_WORD_SIMILARITY;
+      for (const p of positives.slice(0, WORD_BECAUSE_SIGNALS)) {
+        const sim = sparseDot(mine, tfidf(p.paperId));
+        if (sim >= best) [best, because] = [sim, { paperId: p.paperId, title: p.title, kind: p.kind }];
       }
     }
     const matchedTopics = follow(c);
@@ -277,6 +294,13 @@ function dot(a: Float32Array, b: Float32Array): number {
   const n = Math.min(a.length, b.length);
   let s = 0;
   for (let i = 0; i < n; i++) s += a[i]! * b[i]!;
+  return s;
+}
+
+function sparseDot(a: Map<string, number>, b: Map<string, number>): number {
+  const [small, large] = a.size < b.size ? [a, b] : [b, a];
+  let s = 0;
+  for (const [t, w] of small) s += w * (large.get(t) ?? 0);
   return s;
 }
 
