@@ -113,9 +113,14 @@ export function rankForYou({ candidates, signals, followed, heat }: RankInput): 
   const docs = new Map<string, Map<string, number>>();
   const surface = new Map<string, Map<string, number>>();
   const bagOf = (id: string, text: string) => {
-    let b = docs.get(id);
-    if (!b) docs.set(id, (b = bag(text, surface)));
-    return b;
+    if (docs.has(id)) return;
+    const b = cachedBag(id, text);
+    docs.set(id, b.terms);
+    for (const [t, forms] of b.forms) {
+      let m = surface.get(t);
+      if (!m) surface.set(t, (m = new Map()));
+      for (const [w, k] of forms) m.set(w, (m.get(w) ?? 0) + k);
+    }
   };
   for (const c of pool) bagOf(c.paperId, c.text);
   for (const s of signals) bagOf(s.paperId, s.text);
@@ -123,6 +128,7 @@ export function rankForYou({ candidates, signals, followed, heat }: RankInput): 
   for (const b of docs.values()) for (const t of b.keys()) df.set(t, (df.get(t) ?? 0) + 1);
   const n = docs.size;
   const weighted = new Map<string, Map<string, number>>();
+  const idf = (t: string) => Math.log((n + 1) / ((df.get(t) ?? 0) + 1));
   const tfidf = (id: string): Map<string, number> => {
     const known = weighted.get(id);
     if (known) return known;
@@ -130,7 +136,7 @@ export function rankForYou({ candidates, signals, followed, heat }: RankInput): 
     const out = new Map<string, number>();
     let norm = 0;
     for (const [t, tf] of b) {
-      const w = (1 + Math.log(tf)) * Math.log((n + 1) / ((df.get(t) ?? 0) + 1));
+      const w = (1 + Math.log(tf)) * idf(t);
       out.set(t, w);
       norm += w * w;
     }
@@ -172,12 +178,19 @@ export function rankForYou({ candidates, signals, followed, heat }: RankInput): 
     let words = 0;
     const contrib: [string, number][] = [];
     if (profile.size) {
-      for (const [t, w] of tfidf(c.paperId)) {
+      // One pass over the paper's terms (no map made: this runs for every candidate on every request).
+      let norm = 0;
+      for (const [t, tf] of docs.get(c.paperId)!) {
+        const w = (1 + Math.log(tf)) * idf(t);
+        norm += w * w;
         const p = profile.get(t);
         if (!p) continue;
-        words += (p / pnorm) * w;
-        if (p > 0) contrib.push([t, (p / pnorm) * w]);
+        words += p * w;
+        if (p > 0) contrib.push([t, p * w]);
       }
+      norm = (Math.sqrt(norm) || 1) * pnorm;
+      words /= norm;
+      for (const x of contrib) x[1] /= norm;
     }
     // Without embeddings, the signal nearest by words (the newest WORD_BECAUSE_SIGNALS only: it costs a dot product each).
     if (!because && !v && positives.length) {
@@ -243,18 +256,36 @@ function followMatcher(followed: Followed[]): (c: Candidate) => Followed[] {
     });
 }
 
-/** Term counts of a text (stemmed words, as the built-in embedder's), noting each stem's written forms for display. */
-function bag(text: string, surface: Map<string, Map<string, number>>): Map<string, number> {
-  const out = new Map<string, number>();
+interface Bag {
+  text: string;
+  terms: Map<string, number>;
+  /** Stem → its written forms and their counts. */
+  forms: Map<string, Map<string, number>>;
+}
+
+/**
+ * Term counts of a text (stemmed words, as the built-in embedder's), with each stem's written forms for display.
+ * Memoised by paper (the same papers are ranked on every request; a changed text is counted again).
+ */
+const BAG_CACHE_SIZE = 50_000;
+const bags = new Map<string, Bag>();
+function cachedBag(id: string, text: string): Bag {
+  const hit = bags.get(id);
+  if (hit && hit.text === text) return hit;
+  const terms = new Map<string, number>();
+  const forms = new Map<string, Map<string, number>>();
   for (const w of text.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().split(/[^\p{L}\p{N}]+/u)) {
     if (w.length < 3 || w.length > 40 || isStopWord(w) || /^\d+$/.test(w)) continue;
     const t = stem(w);
-    out.set(t, (out.get(t) ?? 0) + 1);
-    let m = surface.get(t);
-    if (!m) surface.set(t, (m = new Map()));
+    terms.set(t, (terms.get(t) ?? 0) + 1);
+    let m = forms.get(t);
+    if (!m) forms.set(t, (m = new Map()));
     m.set(w, (m.get(w) ?? 0) + 1);
   }
-  return out;
+  const b = { text, terms, forms };
+  if (bags.size >= BAG_CACHE_SIZE) bags.delete(bags.keys().next().value!);
+  bags.set(id, b);
+  return b;
 }
 
 function surfaceOf(surface: Map<string, Map<string, number>>, t: string): string {
