@@ -47,6 +47,7 @@ const READER_PAGES: [string, string][] = [
   ['paper-unknown', '/papers/2601.00001'],
   ['not-found', '/no/such/page'],
   ['profile', '/users/ada'],
+  ['for-you-visitor', '/papers/for-you'],
 ];
 const ADMIN_PAGES: [string, string][] = [
   ['settings', '/settings'],
@@ -61,6 +62,8 @@ const ADMIN_PAGES: [string, string][] = [
   ['admin-mail-preview', '/admin/mail-preview'],
   ['moderation', '/moderation'],
   ['moderation-log', '/moderation/log'],
+  ['for-you', '/papers/for-you'],
+  ['for-you-start', '/papers/for-you/start'],
 ];
 
 describe('every page type in a browser', () => {
