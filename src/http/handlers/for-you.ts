@@ -27,7 +27,7 @@ const field = (body: Record<string, unknown>, name: string): string => (typeof b
 const NOTICES: Record<string, string> = {
   less: 'Not interested: that paper is gone, and papers like it now rank lower.',
   more: 'More like this: papers like it now rank higher.',
-  reset: 'Reset: the feed forgot your 👍, 👎 and picks (your upvotes and collections stay).',
+  reset: 'Reset: the feed forgot your “more like this”, “not interested” and picks (your upvotes and collections stay).',
   blend: 'Blend saved.',
 };
 

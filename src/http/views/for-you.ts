@@ -48,7 +48,7 @@ function feedbackForms(id: string, csrf: string, here: string) {
       <input type="hidden" name="_csrf" value="${csrf}"><input type="hidden" name="paper" value="${id}"><input type="hidden" name="kind" value="${kind}"><input type="hidden" name="next" value="${here}">
       <button type="submit" class="button ghost small" data-feedback="${kind}" aria-label="${label}">${text}</button>
     </form>`;
-  return html`<div class="feedback">${form('more', 'More like this', '👍 More like this')}${form('less', 'Not interested', '👎 Not interested')}</div>`;
+  return html`<div class="feedback">${form('more', 'More like this', 'More like this')}${form('less', 'Not interested', 'Not interested')}</div>`;
 }
 
 export function forYouPage(frame: Frame, m: ForYouPageModel) {
@@ -73,7 +73,7 @@ export function forYouPage(frame: Frame, m: ForYouPageModel) {
 ${m.notice ? html`<p class="notice" role="status">${m.notice}</p>` : ''}
 ${cold
   ? html`<section class="for-you-start"><h2>Tell us what you read</h2><p>You have not upvoted, saved or picked any paper yet, so these are simply what the community is reading. <a class="button" href="${FOR_YOU_START_PATH}">Pick a few papers you like</a></p></section>`
-  : html`<p class="for-you-tools"><a href="${FOR_YOU_START_PATH}">Pick more papers</a> · <form class="inline" method="post" action="${FOR_YOU_PATH}/reset"><input type="hidden" name="_csrf" value="${m.csrf}"><button type="submit" class="link">Reset what you told this feed</button></form></p>`}
+  : html`<div class="for-you-tools"><a href="${FOR_YOU_START_PATH}">Pick more papers</a> · <form class="inline" method="post" action="${FOR_YOU_PATH}/reset"><input type="hidden" name="_csrf" value="${m.csrf}"><button type="submit" class="link">Reset what you told this feed</button></form></div>`}
 ${cardList(m.cards, m.now, `No paper was listed in the last ${m.windowDays} days.`, m.voting, (c) => {
   const why = explain((c as ForYouCard).why);
   return html`${why.length ? html`<p class="why"><span class="visually-hidden">Why: </span>${why.map((w, i) => html`${i ? ' · ' : ''}<span>${i === 0 ? w[0]!.toUpperCase() + w.slice(1) : w}</span>`)}</p>` : ''}${feedbackForms(c.id, m.csrf, `${here}#paper-${c.id}`)}`;
@@ -109,8 +109,8 @@ export function forYouStartPage(frame: Frame, m: StartPageModel) {
     : ''}
   <form class="seed-search" method="get" action="${FOR_YOU_START_PATH}" role="search">
     <label for="f-seed-q">Find papers by title, words or arXiv id</label>
-    <input id="f-seed-q" name="q" type="search" value="${m.q}" maxlength="300">
-    <button type="submit" class="button ghost">Search</button>
+    <div class="row"><input id="f-seed-q" name="q" type="search" value="${m.q}" maxlength="300">
+    <button type="submit" class="button ghost">Search</button></div>
   </form>
   ${m.message ? html`<p class="notice" role="status">${m.message}</p>` : ''}
   <h2>${m.q ? 'Results' : 'Popular lately'}</h2>
