@@ -6,6 +6,7 @@
  */
 import type { Database } from '../db/connection.ts';
 import { embeddingsOf } from '../db/queries/embeddings.ts';
+import { dataVersion } from '../db/queries/papers.ts';
 import { heatOf, loadFollowedTopics, memberSignals } from '../db/queries/for-you.ts';
 import { latestListingTime, listingsBetween, type Listing } from '../db/queries/lists.ts';
 import { addDays } from '../domain/dates.ts';
@@ -33,19 +34,13 @@ const textOf = (title: string, abstract: string | null) => `${title}\n${abstract
 /** The member's ranked feed; `heat` overrides their stored slider (the bench compares blends). */
 export async function forYouFeed(database: Database, semantic: SemanticIndex | null, userId: number, now: Date, opts: { heat?: number } = {}): Promise<ForYouFeed> {
   const { db } = database;
-  const reference = trendingReference(now, await latestListingTime(db));
-  const to = reference.toISOString().slice(0, 10);
-  const window = { from: addDays(to, -FOR_YOU_WINDOW_DAYS), to };
-  const listings = (await listingsBetween(db, window)).filter((l) => (l.entry.listedAt ?? `${l.entry.day}T00:00:00.000Z`) <= reference.toISOString());
-  const ranked = rankTrending(
-    listings.map((l) => ({ paperId: l.paper.id, upvotes: l.paper.upvotes, comments: l.entry.numComments, listedAt: l.entry.listedAt ?? `${l.entry.day}T00:00:00.000Z`, listing: l })),
-    reference,
-  );
+  const index = usableSemantic(semantic);
+  const { ranked, window, vectors: candidateVectors } = await candidatesOf(database, index?.model ?? null, now);
   const signalRows = await memberSignals(db, userId);
   const followed = await loadFollowedTopics(db, userId);
   const heat = opts.heat ?? (await heatOf(db, userId));
-  const index = usableSemantic(semantic);
-  const vectors = index ? await embeddingsOf(db, index.model, [...ranked.map((r) => r.item.paperId), ...signalRows.map((s) => s.paperId)]) : new Map<string, Float32Array>();
+  const signalVectors = index ? await embeddingsOf(db, index.model, signalRows.map((s) => s.paperId).filter((id) => !candidateVectors.has(id))) : new Map<string, Float32Array>();
+  const vectors = { get: (id: string) => candidateVectors.get(id) ?? signalVectors.get(id) };
   const candidates: Candidate[] = ranked.map(({ item: { listing: l }, score }) => ({
     paperId: l.paper.id,
     title: l.paper.title,
@@ -61,4 +56,37 @@ export async function forYouFeed(database: Database, semantic: SemanticIndex | n
   const byId = new Map(ranked.map((r) => [r.item.paperId, r.item.listing]));
   const items = rankForYou({ candidates, signals, followed, heat }).map((r) => ({ ...r, listing: byId.get(r.paperId)! }));
   return { items, signals: signalRows.length, heat, window };
+}
+
+interface CandidateSet {
+  key: string;
+  ranked: { item: { paperId: string; listing: Listing }; score: number }[];
+  window: { from: string; to: string };
+  vectors: Map<string, Float32Array>;
+}
+
+/**
+ * The window's listings with their heat and vectors: the same for every member, so kept (one set per database)
+ * until the papers, votes or minute change. The heat is computed at the start of the minute.
+ */
+const candidateSets = new WeakMap<Database, CandidateSet>();
+
+async function candidatesOf(database: Database, model: string | null, now: Date): Promise<CandidateSet> {
+  const { db } = database;
+  const minute = new Date(Math.floor(now.getTime() / 60_000) * 60_000);
+  const key = `${minute.toISOString()}|${await dataVersion(db)}|${await dataVersion(db, 'votes')}|${model}`;
+  const known = candidateSets.get(database);
+  if (known?.key === key) return known;
+  const reference = trendingReference(minute, await latestListingTime(db));
+  const to = reference.toISOString().slice(0, 10);
+  const window = { from: addDays(to, -FOR_YOU_WINDOW_DAYS), to };
+  const listings = (await listingsBetween(db, window)).filter((l) => (l.entry.listedAt ?? `${l.entry.day}T00:00:00.000Z`) <= reference.toISOString());
+  const ranked = rankTrending(
+    listings.map((l) => ({ paperId: l.paper.id, upvotes: l.paper.upvotes, comments: l.entry.numComments, listedAt: l.entry.listedAt ?? `${l.entry.day}T00:00:00.000Z`, listing: l })),
+    reference,
+  );
+  const vectors = model ? await embeddingsOf(db, model, ranked.map((r) => r.item.paperId)) : new Map<string, Float32Array>();
+  const set = { key, ranked, window, vectors };
+  candidateSets.set(database, set);
+  return set;
 }
