@@ -117,7 +117,7 @@ try {
     let candidatesSeen = 0;
     let targetsSeen = 0;
     for (const c of list) {
-      const user = await createUser(db, { username: `bench${++userN}`, email: `bench${userN}@example.org`, passwordHash: null });
+      const user = await createUser(db, { username: `bench${process.pid}x${++userN}`, email: `bench${process.pid}x${userN}@example.org`, passwordHash: null });
       // Upvotes written as rows only (not the counters, so other members' heat is not touched).
       await db.insertInto('votes').values(c.signals.map((s) => ({ user_id: user.id, paper_id: s.paperId, created_at: s.at }))).onConflict((oc) => oc.doNothing()).execute();
       const t0 = performance.now();

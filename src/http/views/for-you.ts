@@ -1,6 +1,7 @@
 /** The For-you pages: the feed with its slider and explained cards, the start (seeds) page, the visitors' invitation. */
 import { html } from 'hono/html';
 import { explain, type Explanation } from '../../domain/for-you.ts';
+import { plainLine } from '../../domain/tex.ts';
 import { layout, type Frame } from './layout.ts';
 import { cardList, pager, type CardModel, type Voting } from './cards.ts';
 
@@ -75,7 +76,8 @@ ${cold
   ? html`<section class="for-you-start"><h2>Tell us what you read</h2><p>You have not upvoted, saved or picked any paper yet, so these are simply what the community is reading. <a class="button" href="${FOR_YOU_START_PATH}">Pick a few papers you like</a></p></section>`
   : html`<div class="for-you-tools"><a href="${FOR_YOU_START_PATH}">Pick more papers</a> · <form class="inline" method="post" action="${FOR_YOU_PATH}/reset"><input type="hidden" name="_csrf" value="${m.csrf}"><button type="submit" class="link">Reset what you told this feed</button></form></div>`}
 ${cardList(m.cards, m.now, `No paper was listed in the last ${m.windowDays} days.`, m.voting, (c) => {
-  const why = explain((c as ForYouCard).why);
+  // Plain text: a quoted title's TeX reads as text here (docs/decisions/0027-tex-and-search-explanations.md).
+  const why = explain((c as ForYouCard).why).map(plainLine);
   return html`${why.length ? html`<p class="why"><span class="visually-hidden">Why: </span>${why.map((w, i) => html`${i ? ' · ' : ''}<span>${i === 0 ? w[0]!.toUpperCase() + w.slice(1) : w}</span>`)}</p>` : ''}${feedbackForms(c.id, m.csrf, `${here}#paper-${c.id}`)}`;
 })}
 ${pager(m.page, m.pages, (n) => (n === 1 ? FOR_YOU_PATH : `${FOR_YOU_PATH}?p=${n}`))}`,
