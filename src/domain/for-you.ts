@@ -312,7 +312,18 @@ export function percentiles(values: number[]): number[] {
   return out;
 }
 
+/** Unit vectors, kept while their source is (the loader keeps the window's vectors between requests). */
+const units = new WeakMap<Float32Array, Float32Array>();
+
 function unit(v: Float32Array): Float32Array {
+  const known = units.get(v);
+  if (known) return known;
+  const out = unitOf(v);
+  units.set(v, out);
+  return out;
+}
+
+function unitOf(v: Float32Array): Float32Array {
   let s = 0;
   for (let i = 0; i < v.length; i++) s += v[i]! * v[i]!;
   const n = Math.sqrt(s) || 1;

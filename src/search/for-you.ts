@@ -35,23 +35,13 @@ const textOf = (title: string, abstract: string | null) => `${title}\n${abstract
 export async function forYouFeed(database: Database, semantic: SemanticIndex | null, userId: number, now: Date, opts: { heat?: number } = {}): Promise<ForYouFeed> {
   const { db } = database;
   const index = usableSemantic(semantic);
-  const { ranked, window, vectors: candidateVectors } = await candidatesOf(database, index?.model ?? null, now);
+  const { ranked, window, vectors: candidateVectors, candidates: candidateList } = await candidatesOf(database, index?.model ?? null, now);
   const signalRows = await memberSignals(db, userId);
   const followed = await loadFollowedTopics(db, userId);
   const heat = opts.heat ?? (await heatOf(db, userId));
   const signalVectors = index ? await embeddingsOf(db, index.model, signalRows.map((s) => s.paperId).filter((id) => !candidateVectors.has(id))) : new Map<string, Float32Array>();
   const vectors = { get: (id: string) => candidateVectors.get(id) ?? signalVectors.get(id) };
-  const candidates: Candidate[] = ranked.map(({ item: { listing: l }, score }) => ({
-    paperId: l.paper.id,
-    title: l.paper.title,
-    text: textOf(l.paper.title, l.paper.abstract),
-    categories: l.paper.categories,
-    authors: l.paper.authors.map((a) => a.name),
-    organization: l.organization?.name ?? null,
-    keywords: l.paper.aiKeywords ?? [],
-    vector: vectors.get(l.paper.id) ?? null,
-    heat: score,
-  }));
+  const candidates = candidateList;
   const signals: Signal[] = signalRows.map((s) => ({ paperId: s.paperId, kind: s.kind, title: s.title, text: textOf(s.title, s.abstract), vector: vectors.get(s.paperId) ?? null }));
   const byId = new Map(ranked.map((r) => [r.item.paperId, r.item.listing]));
   const items = rankForYou({ candidates, signals, followed, heat }).map((r) => ({ ...r, listing: byId.get(r.paperId)! }));
@@ -63,6 +53,8 @@ interface CandidateSet {
   ranked: { item: { paperId: string; listing: Listing }; score: number }[];
   window: { from: string; to: string };
   vectors: Map<string, Float32Array>;
+  /** What the ranking reads of each listing (made once per set). */
+  candidates: Candidate[];
 }
 
 /**
@@ -86,7 +78,18 @@ async function candidatesOf(database: Database, model: string | null, now: Date)
     reference,
   );
   const vectors = model ? await embeddingsOf(db, model, ranked.map((r) => r.item.paperId)) : new Map<string, Float32Array>();
-  const set = { key, ranked, window, vectors };
+  const candidates: Candidate[] = ranked.map(({ item: { listing: l }, score }) => ({
+    paperId: l.paper.id,
+    title: l.paper.title,
+    text: textOf(l.paper.title, l.paper.abstract),
+    categories: l.paper.categories,
+    authors: l.paper.authors.map((a) => a.name),
+    organization: l.organization?.name ?? null,
+    keywords: l.paper.aiKeywords ?? [],
+    vector: vectors.get(l.paper.id) ?? null,
+    heat: score,
+  }));
+  const set = { key, ranked, window, vectors, candidates };
   candidateSets.set(database, set);
   return set;
 }
