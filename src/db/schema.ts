@@ -578,6 +578,9 @@ export interface DB {
   paper_fulltext: PaperFulltextTable;
   fulltext_failures: FulltextFailuresTable;
   fulltext_requests: FulltextRequestsTable;
+  for_you_feedback: ForYouFeedbackTable;
+  for_you_settings: ForYouSettingsTable;
+  feed_tokens: FeedTokensTable;
 }
 
 /** An import of one big file in progress (docs/decisions/0017-imports-in-short-batches.md). */
@@ -658,4 +661,27 @@ export interface FulltextRequestsTable {
   url: string;
   status: number;
   requested_at: string;
+}
+
+/** What a member told the For-you feed about a paper (migration 27). */
+export interface ForYouFeedbackTable {
+  user_id: number;
+  paper_id: string;
+  /** 'more' (👍), 'less' (👎) or 'seed' (picked on the start page). */
+  kind: string;
+  created_at: string;
+}
+
+/** A member's For-you blend: percent community heat, 0–100 (migration 27). */
+export interface ForYouSettingsTable {
+  user_id: number;
+  heat: number;
+  updated_at: string;
+}
+
+/** A member's secret for private feed addresses, SHA-256 hex (migration 27). */
+export interface FeedTokensTable {
+  user_id: number;
+  token_hash: string;
+  created_at: string;
 }

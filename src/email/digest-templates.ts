@@ -20,6 +20,8 @@ export interface DigestPaper {
   comments: number;
   /** The organization's display name, when the paper has one. */
   organization: string | null;
+  /** Why it is there ("Picked for you": the For-you explanation). */
+  why?: string;
 }
 
 /** One part of a digest, e.g. "Top papers" or "Your saved search “diffusion”". */
@@ -152,10 +154,11 @@ function renderSections(site: SiteConfig, sections: DigestSection[], text: strin
       const abstract = shortAbstract(p.abstract);
       const title = plainLine(p.title);
       const m = meta(p);
-      text.push(`${i + 1}. ${title}`, ...(m ? [`   ${m}`] : []), ...(abstract ? [`   ${abstract}`] : []), `   ${paperUrl(p.id)}  (arXiv: ${arxivUrl(p.id)})`, '');
+      text.push(`${i + 1}. ${title}`, ...(m ? [`   ${m}`] : []), ...(p.why ? [`   ${p.why}`] : []), ...(abstract ? [`   ${abstract}`] : []), `   ${paperUrl(p.id)}  (arXiv: ${arxivUrl(p.id)})`, '');
       parts.push(`<tr><td style="padding:12px 0;border-top:1px solid #e5e7eb">
 <a href="${e(paperUrl(p.id))}" style="font:600 16px/1.35 ${FONT};color:#111827;text-decoration:none">${e(title)}</a>
 ${m ? `<div style="margin:4px 0 0;font:13px ${FONT};color:#6b7280">${e(m)}</div>` : ''}
+${p.why ? `<div style="margin:4px 0 0;font:13px ${FONT};color:#6b7280">${e(p.why)}</div>` : ''}
 ${abstract ? `<div style="margin:6px 0 0;font:14px/1.5 ${FONT};color:#374151">${e(abstract)}</div>` : ''}
 <div style="margin:6px 0 0;font:13px ${FONT}"><a href="${e(paperUrl(p.id))}" style="color:#2563eb">Discuss</a> · <a href="${e(arxivUrl(p.id))}" style="color:#2563eb">arXiv</a></div>
 </td></tr>`);

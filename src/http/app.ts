@@ -12,6 +12,7 @@ import { assetsByPath } from './assets.ts';
 import { serveImage } from './handlers/images.ts';
 import { htmlError, type AppDeps, type AppEnv, type Deps } from './context.ts';
 import { categoryFeed, collectionFeed, listFeed, organizationFeed } from './feeds/feeds.ts';
+import * as forYou from './handlers/for-you.ts';
 import { rankingPage } from './handlers/about.ts';
 import { DiskFaults, live, onError, readiness } from './handlers/health.ts';
 import * as subscriptions from './handlers/subscriptions.ts';
@@ -208,6 +209,15 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   app.get('/papers/week/:week', weekPage(deps));
   app.get('/papers/month/:month', monthPage(deps));
   app.get('/papers/trending', trendingPage(deps));
+  // For you (handlers/for-you.ts, docs/decisions/0029-for-you-feed.md): a member's ranked feed, its seeds and feedback.
+  app.get('/papers/for-you', forYou.forYouPageHandler(deps));
+  app.get('/papers/for-you/start', forYou.forYouStartHandler(deps));
+  app.post('/papers/for-you/feedback', forYou.forYouFeedback(deps));
+  app.post('/papers/for-you/blend', forYou.forYouBlend(deps));
+  app.post('/papers/for-you/reset', forYou.forYouReset(deps));
+  app.post('/settings/feed-token', forYou.createFeedToken(deps));
+  app.post('/settings/feed-token/delete', forYou.removeFeedToken(deps));
+  app.get('/feeds/private/:token/:file', forYou.privateFeed(deps));
   app.get('/papers/category/:category', categoryPage(deps));
   // Search (src/http/handlers/search.ts, src/search/hybrid.ts): before /papers/:id, which takes any one segment.
   app.get('/papers/search', searchPage(deps));

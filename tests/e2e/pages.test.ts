@@ -50,6 +50,7 @@ const READER_PAGES: [string, string][] = [
   ['not-found', '/no/such/page'],
   ['profile', '/users/ada'],
   ['reading', `/papers/${PAPER}/read`],
+  ['for-you-visitor', '/papers/for-you'],
 ];
 const ADMIN_PAGES: [string, string][] = [
   ['settings', '/settings'],
@@ -64,6 +65,8 @@ const ADMIN_PAGES: [string, string][] = [
   ['admin-mail-preview', '/admin/mail-preview'],
   ['moderation', '/moderation'],
   ['moderation-log', '/moderation/log'],
+  ['for-you', '/papers/for-you'],
+  ['for-you-start', '/papers/for-you/start'],
 ];
 
 describe('every page type in a browser', () => {

@@ -2,6 +2,7 @@
  * Accounts: sign up, confirm the email, log in and out, reset a forgotten password, settings.
  * Every POST has passed the CSRF check and the auth rate limit before it gets here.
  */
+import { privateFeedsSection } from './for-you.ts';
 import type { Context } from 'hono';
 import { html } from 'hono/html';
 import { deleteCookie, setCookie } from 'hono/cookie';
@@ -275,6 +276,7 @@ async function renderSettings(c: Ctx, deps: Deps, created: { name: string; token
     : html`<form method="post" action="/settings/verify"><input type="hidden" name="_csrf" value="${csrf}"><p>Your email address is not confirmed yet.</p><button class="button" type="submit">Send the link again</button></form>`}
   <p><a href="/users/${viewer.username}/collections">Your collections</a> · <a href="/settings/subscription">Email digest</a> · <a href="/settings/alerts">Saved searches and alerts</a></p>
   ${await profileSection(deps, viewer, csrf)}
+  ${await privateFeedsSection(deps, viewer.id, csrf)}
   <h2 id="email">Email address</h2>
   <form method="post" action="/settings/email">
     <input type="hidden" name="_csrf" value="${csrf}">
