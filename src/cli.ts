@@ -23,6 +23,7 @@ import { finishInterruptedImports, IMPORT_LEASE_MS, type FinishedRun } from './i
 import { SHUTDOWN_GRACE_MS } from './domain/jobs.ts';
 import { registerJobsCommands } from './jobs/cli.ts';
 import { registerImagesCommands } from './images/cli.ts';
+import { registerSummariesCommands } from './summaries/cli.ts';
 import { registerHarvestCommands } from './harvest/cli.ts';
 import { jobDefinitions } from './jobs/registry.ts';
 import { Scheduler } from './jobs/scheduler.ts';
@@ -298,6 +299,7 @@ program
 registerEmbeddingsCommands(program, withDatabase);
 registerJobsCommands(program, withDatabase);
 registerImagesCommands(program, withDatabase);
+registerSummariesCommands(program, withDatabase);
 registerHarvestCommands(program, withDatabase);
 
 try {

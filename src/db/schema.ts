@@ -573,6 +573,18 @@ export interface DB {
   image_sources: ImageSourcesTable;
   hf_days: HfDaysTable;
   setup_requests: SetupRequestsTable;
+  paper_extracts: PaperExtractsTable;
+}
+
+/** An extracted summary and keywords of a paper without Hugging Face's (migration 31, src/domain/extract.ts). */
+export interface PaperExtractsTable {
+  paper_id: string;
+  summary: string | null;
+  /** JSON: string[] */
+  keywords: string;
+  /** EXTRACT_METHOD of the code that wrote it. */
+  method: number;
+  extracted_at: string;
 }
 
 /** An import of one big file in progress (docs/decisions/0017-imports-in-short-batches.md). */
