@@ -14,6 +14,9 @@ import { FIXTURES, startTestSite, type TestSite } from '../helpers/site.ts';
 import { sessionMember } from '../helpers/members.ts';
 import { importFiles, listInputFiles } from '../../src/importers/import-files.ts';
 import { updateProfileFields } from '../../src/db/queries/profiles.ts';
+import { getPaper } from '../../src/db/queries/papers.ts';
+import { storeExtracts } from '../../src/db/queries/extracts.ts';
+import { extract, EXTRACT_METHOD } from '../../src/domain/extract.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -26,6 +29,8 @@ const PHONE: BrowserContextOptions = { viewport: { width: 390, height: 844 }, is
 // tests/fixtures/hf-daily/2025-11-04.json: 2510.22115 (an organization, inclusionAI), 2511.01678 (AI keywords).
 const PAPER = '2510.22115';
 const KEYWORD_PAPER = '2511.01678';
+// tests/fixtures/arxiv-snapshot: an arXiv paper with no Hugging Face summary, given its extracted one.
+const EXTRACTED_PAPER = '1706.03762';
 
 /** Page types a reader sees, then those of a signed-in admin. */
 const READER_PAGES: [string, string][] = [
@@ -35,6 +40,7 @@ const READER_PAGES: [string, string][] = [
   ['trending', '/papers/trending'],
   ['paper', `/papers/${PAPER}`],
   ['paper-keywords', `/papers/${KEYWORD_PAPER}`],
+  ['paper-extracted', `/papers/${EXTRACTED_PAPER}`],
   ['category', '/papers/category/hep-ph'],
   ['category-unknown', '/papers/category/cs.XX'],
   ['organization', '/organizations/inclusionAI'],
@@ -74,6 +80,8 @@ describe('every page type in a browser', () => {
     if (!existsSync(CHROMIUM)) throw new Error(`The browser tests need Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH).`);
     site = await startTestSite('sqlite');
     await importFiles(site.database, await listInputFiles([path.join(FIXTURES, 'arxiv-snapshot/snapshot.jsonl')]));
+    const extracted = (await getPaper(site.database.db, EXTRACTED_PAPER))!;
+    await storeExtracts(site.database.db, [{ paperId: EXTRACTED_PAPER, ...extract(extracted.title, extracted.abstract) }], EXTRACT_METHOD);
     const ada = await sessionMember(site.database, () => site.server.base, 'ada', { role: 'admin' });
     await updateProfileFields(site.database.db, ada.user.id, { displayName: 'Ada Lovelace', bio: 'Reads papers on <b>diffusion</b> & relighting.' });
     adminCookie = { name: 'dp_session', value: ada.cookie.split('=')[1]!, url: site.server.base };
