@@ -6,6 +6,8 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { loadConfig } from '../../src/config.ts';
 import { countExtracts, countPapersToExtract, getExtract } from '../../src/db/queries/extracts.ts';
 import { getPaper } from '../../src/db/queries/papers.ts';
@@ -116,6 +118,24 @@ for (const engine of ENGINES) {
       const unknown = await server.get('/api/papers/2401.99999/extracted');
       assert.equal(unknown.status, 404);
       assert.match(((await unknown.json()) as { error: string }).error, /not found/);
+    });
+
+    test('MCP paper_details carries the extract in fields of its own; read_paper is the Markdown with it', async () => {
+      const x = (await getExtract(database.db, ARXIV))!;
+      const client = new Client({ name: 'test-agent', version: '1.0.0' });
+      await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', server.base)));
+      try {
+        const text = async (name: string, id: string) => ((await client.callTool({ name, arguments: { id } })) as { content: { text: string }[] }).content[0]!.text;
+        const details = JSON.parse(await text('paper_details', ARXIV)) as Record<string, unknown>;
+        assert.equal(details.extractedSummary, x.summary);
+        assert.deepEqual(details.extractedKeywords, x.keywords);
+        assert.ok(!('ai_summary' in details));
+        const hf = JSON.parse(await text('paper_details', WITH_AI)) as Record<string, unknown>;
+        assert.ok(typeof hf.ai_summary === 'string' && !('extractedSummary' in hf));
+        assert.match(await text('read_paper', ARXIV), /## Extracted summary/);
+      } finally {
+        await client.close();
+      }
     });
 
     test('a new abstract is redone, an arriving HF summary drops the extract, limits hold, --all redoes all', async () => {
