@@ -30,7 +30,7 @@ const PHONE: BrowserContextOptions = { viewport: { width: 390, height: 844 }, is
 const PAPER = '2510.22115';
 const KEYWORD_PAPER = '2511.01678';
 // tests/fixtures/arxiv-snapshot: an arXiv paper with no Hugging Face summary, given its extracted one.
-const EXTRACTED_PAPER = '1706.03762';
+const EXTRACTED_PAPER = '0704.0062';
 
 /** Page types a reader sees, then those of a signed-in admin. */
 const READER_PAGES: [string, string][] = [

@@ -90,7 +90,7 @@ for (const engine of ENGINES) {
 
       const old = await server.get(`/papers/${OLD_STYLE}`);
       assert.equal(old.status, 200);
-      assert.match(await old.text(), /Extracted summary/);
+      assert.match(await old.text(), /<h2 id="ex-h">Extracted (summary|keywords)<\/h2>/);
     });
 
     test('Markdown and the JSON API: extracted fields beside, never inside, Hugging Face’s', async () => {
@@ -147,8 +147,14 @@ for (const engine of ENGINES) {
       const redo = await extractPending(database);
       assert.equal(redo.extracted, 1);
       assert.equal((await getExtract(db, ARXIV))!.summary, abstract);
-      // The page shows the new one (the write marks cached pages stale).
-      assert.match(await (await server.get(`/papers/${ARXIV}`)).text(), /halves latency/);
+      // The page shows the new one (the write marks cached pages stale). This short abstract is its own summary:
+      // the page shows only the extracted keywords, still labelled as extracted.
+      const page = await (await server.get(`/papers/${ARXIV}`)).text();
+      assert.match(page, /<h2 id="ex-h">Extracted keywords<\/h2>/);
+      assert.doesNotMatch(page, /Extracted summary/);
+      const keywords = (await getExtract(db, ARXIV))!.keywords;
+      assert.ok(keywords.includes('GPUs'), keywords.join(' | '));
+      assert.ok(page.includes(`aria-label="Extracted keywords"><li><a href="/papers/search?q=${escapeHtml(encodeURIComponent(`"${keywords[0]}"`))}">${escapeHtml(keywords[0]!)}</a>`));
 
       await db.updateTable('papers').set({ ai_summary: 'A sorting network for GPUs.', modified_at: later }).where('id', '=', ARXIV).execute();
       const dropped = await extractPending(database);

@@ -86,11 +86,14 @@ export interface PaperPageModel {
 }
 
 /** An extracted summary, labelled as such: sentences picked from the abstract, never passed off as Hugging Face's AI summary. */
-export function extractedSection(x: StoredExtract | null | undefined) {
+export function extractedSection(x: StoredExtract | null | undefined, abstract: string | null) {
   if (!x?.summary) return '';
-  return html`<section class="ai-summary extracted-summary" aria-labelledby="ex-h"><h2 id="ex-h">Extracted summary</h2>
-      <p>${x.summary}</p>
-      <p class="extract-note">Sentences picked from the abstract by this site, not written by a model.</p>
+  // An abstract of one or two short sentences is its own summary: only the keywords are worth showing then.
+  const whole = abstract !== null && plainLine(abstract) === x.summary;
+  if (whole && x.keywords.length === 0) return '';
+  return html`<section class="ai-summary extracted-summary" aria-labelledby="ex-h"><h2 id="ex-h">${whole ? 'Extracted keywords' : 'Extracted summary'}</h2>
+      ${whole ? '' : html`<p>${x.summary}</p>`}
+      <p class="extract-note">${whole ? 'Phrases picked from the abstract by this site, not by a model.' : 'Sentences picked from the abstract by this site, not written by a model.'}</p>
       ${x.keywords.length > 0 ? html`<ul class="tags" aria-label="Extracted keywords">${x.keywords.map((k) => html`<li><a href="${keywordSearch(k)}">${k}</a></li>`)}</ul>` : ''}</section>`;
 }
 
@@ -137,7 +140,7 @@ ${p.publishedAt ? html`<meta property="article:published_time" content="${p.publ
     <h1>${mathText(p.title)}</h1>
     ${authorList(p, authorLinks)}
     ${p.aiSummary ? html`<section class="ai-summary" aria-labelledby="ai-h"><h2 id="ai-h">AI summary</h2><p>${mathText(p.aiSummary)}</p>
-      ${p.aiKeywords && p.aiKeywords.length > 0 ? html`<ul class="tags" aria-label="AI keywords">${p.aiKeywords.map((k) => html`<li><a href="${keywordSearch(k)}">${k}</a></li>`)}</ul>` : ''}</section>` : extractedSection(extract)}
+      ${p.aiKeywords && p.aiKeywords.length > 0 ? html`<ul class="tags" aria-label="AI keywords">${p.aiKeywords.map((k) => html`<li><a href="${keywordSearch(k)}">${k}</a></li>`)}</ul>` : ''}</section>` : extractedSection(extract, p.abstract)}
     <section class="abstract" aria-labelledby="abs-h"><h2 id="abs-h">Abstract</h2>
       ${p.abstract ? paragraphs(p.abstract).map((para) => html`<p>${mathText(para)}</p>`) : html`<p>No abstract is known for this paper yet.</p>`}
     </section>
