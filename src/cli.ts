@@ -24,6 +24,7 @@ import { SHUTDOWN_GRACE_MS } from './domain/jobs.ts';
 import { registerJobsCommands } from './jobs/cli.ts';
 import { registerImagesCommands } from './images/cli.ts';
 import { registerFullTextCommands } from './fulltext/cli.ts';
+import { registerSummariesCommands } from './summaries/cli.ts';
 import { registerHarvestCommands } from './harvest/cli.ts';
 import { jobDefinitions } from './jobs/registry.ts';
 import { Scheduler } from './jobs/scheduler.ts';
@@ -300,6 +301,7 @@ registerEmbeddingsCommands(program, withDatabase);
 registerJobsCommands(program, withDatabase);
 registerImagesCommands(program, withDatabase);
 registerFullTextCommands(program, withDatabase);
+registerSummariesCommands(program, withDatabase);
 registerHarvestCommands(program, withDatabase);
 
 try {

@@ -581,6 +581,18 @@ export interface DB {
   for_you_feedback: ForYouFeedbackTable;
   for_you_settings: ForYouSettingsTable;
   feed_tokens: FeedTokensTable;
+  paper_extracts: PaperExtractsTable;
+}
+
+/** An extracted summary and keywords of a paper without Hugging Face's (migration 31, src/domain/extract.ts). */
+export interface PaperExtractsTable {
+  paper_id: string;
+  summary: string | null;
+  /** JSON: string[] */
+  keywords: string;
+  /** EXTRACT_METHOD of the code that wrote it. */
+  method: number;
+  extracted_at: string;
 }
 
 /** An import of one big file in progress (docs/decisions/0017-imports-in-short-batches.md). */

@@ -19,6 +19,7 @@ export const JOB_NAMES = [
   'fetch-images',
   'setup-requests',
   'fetch-fulltext',
+  'extract-summaries',
 ] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 

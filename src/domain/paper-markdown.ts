@@ -21,6 +21,9 @@ export interface PaperMarkdownInput {
   projectPage: string | null;
   aiSummary: string | null;
   aiKeywords: string[] | null;
+  /** Picked from the abstract by src/domain/extract.ts, for papers without Hugging Face's: shown labelled as extracted. */
+  extractedSummary?: string | null;
+  extractedKeywords?: string[] | null;
   /** The paper's page on this site (absolute URL). */
   pageUrl: string;
   /**
@@ -80,7 +83,13 @@ export function paperMarkdown(p: PaperMarkdownInput): string {
   lines.push(`**Links:** ${links.join(' · ')}`, '');
   lines.push(`**Upvotes:** ${p.upvotes}`, '');
   if (p.aiKeywords && p.aiKeywords.length > 0) lines.push(`**Keywords:** ${p.aiKeywords.map((k) => escapeMarkdown(oneLine(k))).join(', ')}`, '');
+  else if (!p.aiSummary && p.extractedKeywords && p.extractedKeywords.length > 0) {
+    lines.push(`**Extracted keywords:** ${p.extractedKeywords.map((k) => escapeMarkdown(oneLine(k))).join(', ')}`, '');
+  }
   if (p.aiSummary) lines.push('## AI summary', '', escapeMarkdown(oneLine(p.aiSummary)), '');
+  else if (p.extractedSummary) {
+    lines.push('## Extracted summary', '', escapeMarkdown(oneLine(p.extractedSummary)), '', '_Sentences picked from the abstract by this site, not written by a model._', '');
+  }
   lines.push('## Abstract', '');
   const abstract = p.abstract ? paragraphs(p.abstract) : [];
   if (abstract.length === 0) lines.push('_No abstract is available._', '');

@@ -27,6 +27,7 @@ import { mcpEndpoint, mcpMethodNotAllowed } from './mcp.ts';
 import { listCollections } from './api/collections.ts';
 import { currentPeriod } from './handlers/current-period.ts';
 import { similarApi } from './handlers/similar.ts';
+import { extractedApi } from './api/extracted.ts';
 import { vote } from './handlers/vote.ts';
 import { editorAction, submit, submitApi, submitPage } from './handlers/submit.ts';
 import { trendingPage } from './handlers/trending.ts';
@@ -325,6 +326,8 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   app.get('/api/arxiv/:id/repos', arxivRepos(deps));
   // Similar papers by embedding ([] without a semantic index; src/http/handlers/similar.ts).
   for (const paper of [NEW_ID, OLD_ID]) app.get(`/api/papers/${paper}/similar`, similarApi(deps));
+  // This site's extracted summary and keywords, beside (never inside) Hugging Face's fields (src/http/api/extracted.ts).
+  for (const paper of [NEW_ID, OLD_ID]) app.get(`/api/papers/${paper}/extracted`, extractedApi(deps));
   // Members' public collections in Hugging Face's shape (huggingface_hub's list_collections; src/http/api/collections.ts).
   app.get('/api/collections', listCollections(deps));
   // The agent interface (src/http/mcp.ts): an MCP server over Streamable HTTP, stateless.

@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { collectionsOfUser, ownCollection, papersOfCollection } from '../db/queries/collections.ts';
 import { latestListingDay, latestListingsOf, listingsInRange, paperWithListings, papersByIds, type Listing, type Organization } from '../db/queries/lists.ts';
 import { savedSearchesOf } from '../db/queries/saved-searches.ts';
+import { getExtract } from '../db/queries/extracts.ts';
 import type { User } from '../db/queries/users.ts';
 import { parseArxivId } from '../domain/arxiv-id.ts';
 import { addDays } from '../domain/dates.ts';
@@ -159,8 +160,11 @@ export function agentServer(deps: Deps, member: User | null): McpServer {
     async ({ id }) => {
       const found = await paperWithListings(db, canonicalId(id));
       if (!found) throw new ToolRefusal(`paper ${canonicalId(id)} not found on this site`);
+      // Without Hugging Face's summary: this site's extracted one, in fields of its own (decision record 0036).
+      const extract = found.paper.aiSummary ? undefined : await getExtract(db, found.paper.id);
       return json({
         ...hfPaper(found.paper, found.organization, found.listings[0]),
+        ...(extract?.summary ? { extractedSummary: extract.summary, extractedKeywords: extract.keywords } : {}),
         listedOn: found.listings.map((l) => l.entry.day),
         url: new URL(`/papers/${found.paper.id}`, deps.site.publicUrl).toString(),
         markdownUrl: new URL(`/papers/${found.paper.id}.md`, deps.site.publicUrl).toString(),

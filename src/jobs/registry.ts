@@ -25,6 +25,7 @@ import { describeFullTexts, fetchFullTexts, FIGURES_PER_PAPER } from '../fulltex
 import { cleanup, OUTBOX_KEEP_DAYS } from './cleanup.ts';
 import { refreshTrending } from './refresh-trending.ts';
 import { runSetupRequests } from './setup-requests.ts';
+import { describeExtracts, extractPending } from '../summaries/extract-pending.ts';
 import type { JobDefinition } from './types.ts';
 
 /** Default schedules, read in JOBS_TIMEZONE (America/New_York unless configured). */
@@ -51,11 +52,15 @@ export const DEFAULT_SCHEDULES: Record<JobName, string> = {
   'setup-requests': '30 * * * *',
   // Papers new on the lists get their full text within the hour (FULLTEXT_PER_RUN a run, within the daily budget).
   'fetch-fulltext': '40 * * * *',
+  // Papers the harvest and imports brought get their extracted summary within ten minutes.
+  'extract-summaries': '5-59/10 * * * *',
 };
 
 const MINUTE = 60_000;
 /** Papers embedded per run of embed-new-papers (the rest wait for the next run). */
 export const EMBED_PER_RUN = 2000;
+/** Papers given an extracted summary per run of extract-summaries (about 1 ms each; the rest wait for the next run). */
+export const EXTRACT_PER_RUN = 5000;
 
 export interface JobDeps {
   database: Database;
@@ -210,6 +215,14 @@ export function jobDefinitions(config: Config, deps: JobDeps): JobDefinition[] {
             figures: { perPaper: FIGURES_PER_PAPER, allowPrivate: h.imagesAllowPrivate, maxBytes: IMAGE_DEFAULTS.maxBytes },
           }),
         ),
+    },
+    {
+      name: 'extract-summaries',
+      description: `extracted summaries and keywords (no model) of papers without Hugging Face's, ${EXTRACT_PER_RUN} a run`,
+      schedule: schedule('extract-summaries'),
+      off: off('extract-summaries', null),
+      timeoutMs: 30 * MINUTE,
+      run: async (ctx) => describeExtracts(await extractPending(ctx.database, { limit: EXTRACT_PER_RUN, signal: ctx.signal })),
     },
   ];
   return jobs;

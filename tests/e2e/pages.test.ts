@@ -16,6 +16,9 @@ import { importFiles, listInputFiles } from '../../src/importers/import-files.ts
 import { updateProfileFields } from '../../src/db/queries/profiles.ts';
 import { storeFullText } from '../../src/db/queries/fulltext.ts';
 import { latexmlToMarkdown } from '../../src/domain/fulltext-html.ts';
+import { getPaper } from '../../src/db/queries/papers.ts';
+import { storeExtracts } from '../../src/db/queries/extracts.ts';
+import { extract, EXTRACT_METHOD } from '../../src/domain/extract.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -28,6 +31,8 @@ const PHONE: BrowserContextOptions = { viewport: { width: 390, height: 844 }, is
 // tests/fixtures/hf-daily/2025-11-04.json: 2510.22115 (an organization, inclusionAI), 2511.01678 (AI keywords).
 const PAPER = '2510.22115';
 const KEYWORD_PAPER = '2511.01678';
+// tests/fixtures/arxiv-snapshot: an arXiv paper with no Hugging Face summary, given its extracted one.
+const EXTRACTED_PAPER = '0704.0062';
 
 /** Page types a reader sees, then those of a signed-in admin. */
 const READER_PAGES: [string, string][] = [
@@ -37,6 +42,7 @@ const READER_PAGES: [string, string][] = [
   ['trending', '/papers/trending'],
   ['paper', `/papers/${PAPER}`],
   ['paper-keywords', `/papers/${KEYWORD_PAPER}`],
+  ['paper-extracted', `/papers/${EXTRACTED_PAPER}`],
   ['category', '/papers/category/hep-ph'],
   ['category-unknown', '/papers/category/cs.XX'],
   ['organization', '/organizations/inclusionAI'],
@@ -83,6 +89,8 @@ describe('every page type in a browser', () => {
     // The reading view (/papers/ID/read) shows a real LaTeXML page's text: sections, equations, a theorem, references.
     const svm = latexmlToMarkdown(readFileSync(path.join(FIXTURES, 'fulltext/svm-polytope.html'), 'utf8'), 'https://arxiv.org/html/2510.22115v1/');
     await storeFullText(site.database.db, { paperId: PAPER, version: 'v1', source: 'html', sourceUrl: 'https://arxiv.org/html/2510.22115v1', sourceBytes: 1, markdown: svm.markdown, sections: svm.sections, counts: { ...svm.counts } }, new Date());
+    const extracted = (await getPaper(site.database.db, EXTRACTED_PAPER))!;
+    await storeExtracts(site.database.db, [{ paperId: EXTRACTED_PAPER, ...extract(extracted.title, extracted.abstract) }], EXTRACT_METHOD);
     const ada = await sessionMember(site.database, () => site.server.base, 'ada', { role: 'admin' });
     await updateProfileFields(site.database.db, ada.user.id, { displayName: 'Ada Lovelace', bio: 'Reads papers on <b>diffusion</b> & relighting.' });
     adminCookie = { name: 'dp_session', value: ada.cookie.split('=')[1]!, url: site.server.base };

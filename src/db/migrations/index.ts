@@ -32,6 +32,7 @@ import { profileBio } from './0026-profile-bio.ts';
 import { forYou } from './0027-for-you.ts';
 import { privateNotes } from './0029-private-notes.ts';
 import { fulltext } from './0030-fulltext.ts';
+import { extractedSummaries } from './0031-extracted-summaries.ts';
 
 export interface MigrationContext {
   engine: Engine;
@@ -52,4 +53,4 @@ export interface Migration {
   compatibleWith?: number;
 }
 
-export const migrations: readonly Migration[] = [papers, accounts, tokensAndSubmissions, comments, moderation, collections, oauth, organizations, removedEntries, searchIndex, embeddings, subscriptions, jobs, savedSearches, setupTokens, rateLimits, importStaging, changeScopes, embeddingModels, throttles, firstRun, jobSchedules, hfWire, images, profileBio, forYou, privateNotes, fulltext];
+export const migrations: readonly Migration[] = [papers, accounts, tokensAndSubmissions, comments, moderation, collections, oauth, organizations, removedEntries, searchIndex, embeddings, subscriptions, jobs, savedSearches, setupTokens, rateLimits, importStaging, changeScopes, embeddingModels, throttles, firstRun, jobSchedules, hfWire, images, profileBio, forYou, privateNotes, fulltext, extractedSummaries];

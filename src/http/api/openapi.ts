@@ -99,6 +99,25 @@ export function openApiDocument(site: SiteConfig) {
           },
         },
       },
+      '/api/papers/{id}/extracted': {
+        get: {
+          operationId: 'getExtractedSummary',
+          summary: "This site's extracted summary and keywords of a paper",
+          description: "For papers without Hugging Face's ai_summary (those harvested from arXiv): one or two sentences and keyword phrases picked from the abstract by this site, without a model. An extension: never put in ai_summary / ai_keywords. null and [] when the paper has Hugging Face's summary or none was extracted yet.",
+          parameters: [{ name: 'id', in: 'path', required: true, description: 'arXiv id, as for GET /api/papers/{id}.', schema: { type: 'string' } }],
+          responses: {
+            200: {
+              description: 'The extract.',
+              content: { 'application/json': { schema: { type: 'object', properties: {
+                id: { type: 'string' }, extracted_summary: { type: ['string', 'null'] }, extracted_keywords: { type: 'array', items: { type: 'string' } },
+                extract_method: { type: ['integer', 'null'] }, extracted_at: { type: ['string', 'null'], format: 'date-time' },
+              } } } },
+            },
+            400: errorResponse('Not an arXiv id.'),
+            404: errorResponse('No such paper here.'),
+          },
+        },
+      },
       ...searchOpenApi().paths,
       ...comments.paths,
       ...community.paths,

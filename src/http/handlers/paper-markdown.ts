@@ -9,6 +9,7 @@ import { paperWithListings } from '../../db/queries/lists.ts';
 import { parseArxivId } from '../../domain/arxiv-id.ts';
 import { paperMarkdown, prefersMarkdown } from '../../domain/paper-markdown.ts';
 import type { Deps } from '../context.ts';
+import { getExtract } from '../../db/queries/extracts.ts';
 
 export type MarkdownOutcome = { ok: true; markdown: string } | { ok: false; status: 400 | 404; message: string };
 
@@ -24,12 +25,14 @@ export async function markdownOfPaper(deps: Deps, raw: string): Promise<Markdown
   const found = await paperWithListings(deps.database.db, ref.id);
   if (!found) return { ok: false, status: 404, message: `paper ${ref.id} not found` };
   const p = found.paper;
+  const extract = p.aiSummary ? undefined : await getExtract(deps.database.db, p.id);
   const markdown = paperMarkdown({
     id: p.id, title: p.title, abstract: p.abstract, publishedAt: p.publishedAt, upvotes: p.upvotes,
     authors: p.hfAuthors?.map((a) => a.name) ?? p.authors.map((a) => a.name),
     githubRepo: p.githubRepo, projectPage: p.projectPage, aiSummary: p.aiSummary, aiKeywords: p.aiKeywords,
     pageUrl: new URL(`/papers/${p.id}`, deps.site.publicUrl).toString(),
     fullText: await fullTextOf(deps, p.id),
+    extractedSummary: extract?.summary ?? null, extractedKeywords: extract?.keywords ?? null,
   });
   return { ok: true, markdown };
 }

@@ -12,6 +12,7 @@ import { organizationTools } from './organizations-admin.ts';
 import { html } from 'hono/html';
 import { similarPapers, SIMILAR_ON_PAGE } from './similar.ts';
 import { maySubmitToday } from './submit.ts';
+import { getExtract } from '../../db/queries/extracts.ts';
 
 /** The canonical id in a request path, or null. Old-style ids arrive in two path segments. */
 export function idFromPath(c: Context): { raw: string; id: string; canonical: boolean } | null {
@@ -44,5 +45,6 @@ export const paperDetail = (deps: Deps) => async (c: Context) => {
   const orgTools = await organizationTools(c as Ctx, deps, found.paper.id, found.organization?.name ?? null);
   const tools = html`${community.tools}${orgTools}`;
   const submitOffer = await maySubmitToday(deps, c.get('viewer'), found.paper);
-  return c.html(paperPage(frame(c, deps), { ...found, now: deps.now(), voting: await votingFor(c, deps, [found.paper.id]), discussion, ...community, tools, submitOffer, similar: await similarPapers(deps, found.paper.id, SIMILAR_ON_PAGE), hasFullText: (await papersWithFullText(deps.database.db, [found.paper.id])).size > 0 }));
+  const extract = found.paper.aiSummary ? null : ((await getExtract(deps.database.db, found.paper.id)) ?? null);
+  return c.html(paperPage(frame(c, deps), { ...found, now: deps.now(), voting: await votingFor(c, deps, [found.paper.id]), discussion, ...community, tools, submitOffer, similar: await similarPapers(deps, found.paper.id, SIMILAR_ON_PAGE), extract, hasFullText: (await papersWithFullText(deps.database.db, [found.paper.id])).size > 0 }));
 };

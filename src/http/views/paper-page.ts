@@ -3,6 +3,7 @@ import { linkedReposSection } from './linked-repos.ts';
 import { html, raw } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import type { Listing, Organization, PaperWithOrg } from '../../db/queries/lists.ts';
+import type { StoredExtract } from '../../db/queries/extracts.ts';
 import { arxivAbsUrl, arxivPdfUrl } from '../../domain/arxiv-id.ts';
 import { formatCardDate, formatLongDay } from '../../domain/dates.ts';
 import type { Paper } from '../../domain/merge.ts';
@@ -82,9 +83,23 @@ export interface PaperPageModel {
   hasFullText?: boolean;
   /** Papers nearest by embedding (src/http/handlers/similar.ts); the section is left out when empty. */
   similar?: PaperWithOrg[];
+  /** The extracted summary and keywords (src/domain/extract.ts), shown where Hugging Face's summary is missing. */
+  extract?: StoredExtract | null;
 }
 
-export function paperPage(frame: Frame, { paper: p, organization: org, listings, now, voting, discussion, authorLinks, tools, notice, similar, submitOffer, hasFullText }: PaperPageModel) {
+/** An extracted summary, labelled as such: sentences picked from the abstract, never passed off as Hugging Face's AI summary. */
+export function extractedSection(x: StoredExtract | null | undefined, abstract: string | null) {
+  if (!x?.summary) return '';
+  // An abstract of one or two short sentences is its own summary: only the keywords are worth showing then.
+  const whole = abstract !== null && plainLine(abstract) === x.summary;
+  if (whole && x.keywords.length === 0) return '';
+  return html`<section class="ai-summary extracted-summary" aria-labelledby="ex-h"><h2 id="ex-h">${whole ? 'Extracted keywords' : 'Extracted summary'}</h2>
+      ${whole ? '' : html`<p>${x.summary}</p>`}
+      <p class="extract-note">${whole ? 'Phrases picked from the abstract by this site, not by a model.' : 'Sentences picked from the abstract by this site, not written by a model.'}</p>
+      ${x.keywords.length > 0 ? html`<ul class="tags" aria-label="Extracted keywords">${x.keywords.map((k) => html`<li><a href="${keywordSearch(k)}">${k}</a></li>`)}</ul>` : ''}</section>`;
+}
+
+export function paperPage(frame: Frame, { paper: p, organization: org, listings, now, voting, discussion, authorLinks, tools, notice, similar, submitOffer, hasFullText, extract }: PaperPageModel) {
   const { site } = frame;
   const canonical = `/papers/${p.id}`;
   // Plain text where TeX cannot render (<title>, meta tags, JSON-LD): docs/decisions/0027-tex-and-search-explanations.md.
@@ -127,7 +142,7 @@ ${p.publishedAt ? html`<meta property="article:published_time" content="${p.publ
     <h1>${mathText(p.title)}</h1>
     ${authorList(p, authorLinks)}
     ${p.aiSummary ? html`<section class="ai-summary" aria-labelledby="ai-h"><h2 id="ai-h">AI summary</h2><p>${mathText(p.aiSummary)}</p>
-      ${p.aiKeywords && p.aiKeywords.length > 0 ? html`<ul class="tags" aria-label="AI keywords">${p.aiKeywords.map((k) => html`<li><a href="${keywordSearch(k)}">${k}</a></li>`)}</ul>` : ''}</section>` : ''}
+      ${p.aiKeywords && p.aiKeywords.length > 0 ? html`<ul class="tags" aria-label="AI keywords">${p.aiKeywords.map((k) => html`<li><a href="${keywordSearch(k)}">${k}</a></li>`)}</ul>` : ''}</section>` : extractedSection(extract, p.abstract)}
     <section class="abstract" aria-labelledby="abs-h"><h2 id="abs-h">Abstract</h2>
       ${p.abstract ? paragraphs(p.abstract).map((para) => html`<p>${mathText(para)}</p>`) : html`<p>No abstract is known for this paper yet.</p>`}
     </section>
