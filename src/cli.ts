@@ -24,6 +24,7 @@ import { SHUTDOWN_GRACE_MS } from './domain/jobs.ts';
 import { registerJobsCommands } from './jobs/cli.ts';
 import { registerImagesCommands } from './images/cli.ts';
 import { registerHarvestCommands } from './harvest/cli.ts';
+import { registerLlmCommands } from './llm/cli.ts';
 import { jobDefinitions } from './jobs/registry.ts';
 import { Scheduler } from './jobs/scheduler.ts';
 import { firstHarvestIfEmpty } from './jobs/first-harvest.ts';
@@ -299,6 +300,7 @@ registerEmbeddingsCommands(program, withDatabase);
 registerJobsCommands(program, withDatabase);
 registerImagesCommands(program, withDatabase);
 registerHarvestCommands(program, withDatabase);
+registerLlmCommands(program, withDatabase);
 
 try {
   await program.parseAsync(process.argv);

@@ -2,6 +2,7 @@
  * The one route table of the web application. Handlers are short and live in handlers/, api/ and
  * feeds/; SQL lives in src/db/queries.
  */
+import * as ask from './handlers/ask.ts';
 import { Hono, type Context } from 'hono';
 import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
@@ -67,7 +68,7 @@ const OLD_ID = ':archive{[a-z]+(?:-[a-z]+)*(?:\\.[A-Za-z]{2})?}/:number{[0-9]{7}
 
 export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   const deps: Deps = {
-    trustProxy: { mode: 'none' }, now: () => new Date(), rateLimits: {}, arxivApiUrl: 'https://export.arxiv.org/api/query', submissionRules: DEFAULT_RULES, arxivThrottle: DEFAULT_ARXIV_THROTTLE, oauth: {}, collectionLimits: DEFAULT_COLLECTION_LIMITS, semantic: null, jobs: [], cache: {},
+    trustProxy: { mode: 'none' }, now: () => new Date(), rateLimits: {}, arxivApiUrl: 'https://export.arxiv.org/api/query', submissionRules: DEFAULT_RULES, arxivThrottle: DEFAULT_ARXIV_THROTTLE, oauth: {}, collectionLimits: DEFAULT_COLLECTION_LIMITS, semantic: null, jobs: [], cache: {}, llm: null,
     log: null, metrics: null, metricsToken: null,
     setupStatus: { smtp: false, embedder: 'builtin', jobsEnabled: false, arxivCategories: [] },
     ...appDeps,
@@ -214,6 +215,9 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   app.get(`/papers/${NEW_ID}`, markdownWhenAsked(deps), paperDetail(deps));
   app.get(`/papers/${OLD_ID}`, markdownWhenAsked(deps), paperDetail(deps));
   app.get('/papers/:id', paperDetail(deps)); // anything else: a 400 page naming what an id looks like
+  // Ask this paper / a collection (src/http/handlers/ask.ts): members only, CSRF; a page without JS, a stream with it.
+  for (const paper of [NEW_ID, OLD_ID]) app.post(`/papers/${paper}/ask`, ask.askPaperForm(deps));
+  app.post('/users/:username/collections/:slug/ask', ask.askCollectionForm(deps));
   app.post(`/papers/${NEW_ID}/vote`, vote(deps));
   app.post(`/papers/${OLD_ID}/vote`, vote(deps));
   app.get('/submit', submitPage(deps));

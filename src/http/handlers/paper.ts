@@ -2,7 +2,9 @@
 import type { Context } from 'hono';
 import { paperWithListings } from '../../db/queries/lists.ts';
 import { arxivAbsUrl, parseArxivId } from '../../domain/arxiv-id.ts';
-import { htmlError, frame, votingFor, type Ctx, type Deps } from '../context.ts';
+import { csrfToken, htmlError, frame, votingFor, type Ctx, type Deps } from '../context.ts';
+import { askBox } from '../views/ask.ts';
+import { generatedSummaryModel } from '../../db/queries/llm-summaries.ts';
 import { paperPage } from '../views/paper-page.ts';
 import { errorPage } from '../views/layout.ts';
 import { commentCounts, discussionFor } from './comments.ts';
@@ -43,5 +45,9 @@ export const paperDetail = (deps: Deps) => async (c: Context) => {
   const orgTools = await organizationTools(c as Ctx, deps, found.paper.id, found.organization?.name ?? null);
   const tools = html`${community.tools}${orgTools}`;
   const submitOffer = await maySubmitToday(deps, c.get('viewer'), found.paper);
-  return c.html(paperPage(frame(c, deps), { ...found, now: deps.now(), voting: await votingFor(c, deps, [found.paper.id]), discussion, ...community, tools, submitOffer, similar: await similarPapers(deps, found.paper.id, SIMILAR_ON_PAGE) }));
+  // Ask this paper (handlers/ask.ts): only where the site has a model; the form carries the member's CSRF token.
+  const viewer = c.get('viewer');
+  const ask = deps.llm ? askBox({ action: `/papers/${found.paper.id}/ask`, what: 'this paper', csrf: viewer ? csrfToken(c, deps) : null, here: `/papers/${found.paper.id}` }) : undefined;
+  const summaryModel = found.paper.aiSummary ? await generatedSummaryModel(deps.database.db, found.paper.id) : null;
+  return c.html(paperPage(frame(c, deps), { ...found, now: deps.now(), voting: await votingFor(c, deps, [found.paper.id]), discussion, ...community, tools, submitOffer, similar: await similarPapers(deps, found.paper.id, SIMILAR_ON_PAGE), ask, summaryModel }));
 };
