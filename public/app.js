@@ -50,4 +50,66 @@
   document.querySelectorAll('form.date-picker input[type=date]').forEach((input) => {
     input.addEventListener('change', () => input.form && input.value && input.form.submit());
   });
+  // Ask this paper / collection (src/http/handlers/ask.ts): the answer streams in as the model writes it, then
+  // the server's checked, escaped answer with its citations replaces it. Without JS the form posts and a page answers.
+  document.querySelectorAll('form[data-ask]').forEach((form) => {
+    const out = form.parentElement.querySelector('[data-ask-answer]');
+    if (!out) return;
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const button = form.querySelector('button');
+      const data = new URLSearchParams(new FormData(form));
+      button.disabled = true;
+      out.textContent = '';
+      const live = document.createElement('p');
+      live.className = 'answer-streaming';
+      live.textContent = 'Reading the paper…';
+      out.append(live);
+      let started = false;
+      const fail = (message) => {
+        out.textContent = '';
+        const p = document.createElement('p');
+        p.className = 'notice notice-error';
+        p.setAttribute('role', 'alert');
+        p.textContent = message;
+        out.append(p);
+      };
+      try {
+        const res = await fetch(form.action, {
+          method: 'POST',
+          headers: { Accept: 'application/x-ndjson', 'Content-Type': 'application/x-www-form-urlencoded', 'X-CSRF-Token': data.get('_csrf') },
+          body: data,
+          credentials: 'same-origin',
+        });
+        if (!res.ok || !res.body) { form.submit(); return; } // the server's page explains
+        const reader = res.body.getReader();
+        const decoder = new TextDecoder();
+        let buffer = '';
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buffer += decoder.decode(value, { stream: true });
+          let nl;
+          while ((nl = buffer.indexOf('\n')) >= 0) {
+            const line = buffer.slice(0, nl);
+            buffer = buffer.slice(nl + 1);
+            if (!line) continue;
+            const msg = JSON.parse(line);
+            if (msg.type === 'delta') {
+              if (!started) { live.textContent = ''; started = true; }
+              live.textContent += msg.text;
+            } else if (msg.type === 'done') {
+              out.innerHTML = msg.html; // rendered and escaped by the server (src/http/views/ask.ts)
+            } else if (msg.type === 'error') {
+              fail(msg.message);
+            }
+          }
+        }
+      } catch {
+        fail('The answer could not be read. Please try again.');
+      } finally {
+        button.disabled = false;
+      }
+    });
+  });
 })();

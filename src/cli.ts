@@ -26,6 +26,7 @@ import { registerImagesCommands } from './images/cli.ts';
 import { registerFullTextCommands } from './fulltext/cli.ts';
 import { registerSummariesCommands } from './summaries/cli.ts';
 import { registerHarvestCommands } from './harvest/cli.ts';
+import { registerLlmCommands } from './llm/cli.ts';
 import { jobDefinitions } from './jobs/registry.ts';
 import { Scheduler } from './jobs/scheduler.ts';
 import { firstHarvestIfEmpty } from './jobs/first-harvest.ts';
@@ -303,6 +304,7 @@ registerImagesCommands(program, withDatabase);
 registerFullTextCommands(program, withDatabase);
 registerSummariesCommands(program, withDatabase);
 registerHarvestCommands(program, withDatabase);
+registerLlmCommands(program, withDatabase);
 
 try {
   await program.parseAsync(process.argv);

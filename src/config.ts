@@ -55,6 +55,21 @@ export interface Config {
   embeddings: EmbeddingsConfig;
   /** The request log and /metrics (src/ops/log.ts, src/ops/metrics.ts; docs/decisions/0022-operations.md). */
   observability: ObservabilityConfig;
+  /** A language model the site owner chooses (src/llm/client.ts; docs/decisions/0037-ask-this-paper.md): null when LLM_URL is unset. */
+  llm: LlmConfig | null;
+}
+
+export interface LlmConfig {
+  /** LLM_URL: an OpenAI-compatible base (`http://127.0.0.1:11434/v1` for Ollama); the client posts to `{url}/chat/completions`. */
+  url: string;
+  /** LLM_MODEL: the model name the endpoint knows; recorded as `ai_summary_model` beside generated summaries. */
+  model: string;
+  /** LLM_API_KEY: sent as a Bearer token. */
+  apiKey: string | null;
+  /** LLM_TIMEOUT_SECONDS: the longest answer (the first byte, and the whole stream). */
+  timeoutMs: number;
+  /** Daily budgets (LLM_MEMBER_REQUESTS_PER_DAY, LLM_MEMBER_TOKENS_PER_DAY, LLM_SITE_REQUESTS_PER_DAY, LLM_SITE_TOKENS_PER_DAY). */
+  budgets: { memberRequests: number; memberTokens: number; siteRequests: number; siteTokens: number };
 }
 
 export interface ObservabilityConfig {
@@ -283,6 +298,14 @@ const EnvSchema = z.object({
   TRANSFORMERS_MODEL_PATH: z.string().optional(),
   EMBEDDINGS_TIMEOUT_SECONDS: z.coerce.number({ error: 'expected a number of seconds' }).min(0.01, 'expected more than 0 seconds').max(3600, 'expected at most 3600 seconds').default(30),
   SEMANTIC_FOLLOW_MS: z.coerce.number({ error: 'expected a number of milliseconds' }).int('expected a whole number of milliseconds').min(50, 'expected 50 ms or more').max(3_600_000, 'expected at most 3600000 ms').default(5000),
+  LLM_URL: z.url({ protocol: /^https?$/, error: 'expected the http(s) base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1' }).optional(),
+  LLM_MODEL: z.string().regex(/^[\x21-\x7e]{1,200}$/, 'expected a model name, e.g. llama3.2').optional(),
+  LLM_API_KEY: z.string().regex(/^[\x21-\x7e]{1,500}$/, 'expected an API key (printable characters, no spaces)').optional(),
+  LLM_TIMEOUT_SECONDS: z.coerce.number({ error: 'expected a number of seconds' }).min(0.01, 'expected more than 0 seconds').max(600, 'expected at most 600 seconds').default(60),
+  LLM_MEMBER_REQUESTS_PER_DAY: z.coerce.number({ error: 'expected a number' }).int('expected a whole number').min(0, 'expected 0 or more').default(30),
+  LLM_MEMBER_TOKENS_PER_DAY: z.coerce.number({ error: 'expected a number' }).int('expected a whole number').min(0, 'expected 0 or more').default(60000),
+  LLM_SITE_REQUESTS_PER_DAY: z.coerce.number({ error: 'expected a number' }).int('expected a whole number').min(0, 'expected 0 or more').default(1000),
+  LLM_SITE_TOKENS_PER_DAY: z.coerce.number({ error: 'expected a number' }).int('expected a whole number').min(0, 'expected 0 or more').default(2000000),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   METRICS: z.enum(['on', 'off'], { error: 'expected on or off' }).optional(),
   METRICS_TOKEN: z.string().regex(/^[\x21-\x7e]{16,200}$/, 'expected at least 16 printable characters, no spaces (e.g. from `openssl rand -hex 24`)').optional(),
@@ -426,11 +449,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     fulltext: { htmlUrl: e.ARXIV_HTML_URL.replace(/\/+$/, ''), pdfUrl: e.ARXIV_PDF_URL.replace(/\/+$/, ''), dailyBudget: e.FULLTEXT_DAILY_BUDGET, perRun: e.FULLTEXT_PER_RUN },
     embeddings: embeddingsConfig(e, parseDatabaseUrl(e.DATABASE_URL)),
+    llm: llmConfig(e),
     observability: {
       logLevel: e.LOG_LEVEL,
       // A token turns /metrics on unless METRICS=off says otherwise.
       metrics: { enabled: e.METRICS === 'on' || (e.METRICS === undefined && e.METRICS_TOKEN !== undefined), token: e.METRICS_TOKEN ?? null },
     },
+  };
+}
+
+function llmConfig(e: z.infer<typeof EnvSchema>): LlmConfig | null {
+  if (!e.LLM_URL) return null;
+  if (!e.LLM_MODEL) throw new ConfigError('invalid configuration:\n  LLM_MODEL: required when LLM_URL is set (the model name the server knows, e.g. llama3.2)');
+  return {
+    url: e.LLM_URL.replace(/\/+$/, ''), model: e.LLM_MODEL, apiKey: e.LLM_API_KEY ?? null, timeoutMs: Math.round(e.LLM_TIMEOUT_SECONDS * 1000),
+    budgets: { memberRequests: e.LLM_MEMBER_REQUESTS_PER_DAY, memberTokens: e.LLM_MEMBER_TOKENS_PER_DAY, siteRequests: e.LLM_SITE_REQUESTS_PER_DAY, siteTokens: e.LLM_SITE_TOKENS_PER_DAY },
   };
 }
 

@@ -48,6 +48,8 @@ export interface PapersTable {
   hf_paper: Generated<string | null>;
   /** JSON: {models, datasets, spaces} linked to the paper, as an import or mirror brought them. */
   hf_repos: Generated<string | null>;
+  /** The model (LLM_MODEL) that wrote a generated ai_summary/ai_keywords; null for Hugging Face's own (migration 32). */
+  ai_summary_model: Generated<string | null>;
 }
 
 export interface OrganizationsTable {
@@ -528,7 +530,30 @@ export interface ArxivFetchesTable {
   fetched_at: string;
 }
 
+/** Answers to questions on a paper or a collection (migration 32, src/db/queries/ask.ts). */
+export interface AskAnswersTable {
+  id: Generated<number>;
+  /** `paper:ID@VERSION` or `collection:ID@HASH` (the papers and their versions). */
+  scope: string;
+  question_key: string;
+  model: string;
+  answer: string;
+  /** JSON: CitedPassage[] */
+  citations: string;
+  created_at: string;
+}
+
+/** Language-model requests and tokens a day, per member and for the site (user_id 0) (migration 32). */
+export interface LlmUsageTable {
+  day: string;
+  user_id: number;
+  requests: number;
+  tokens: number;
+}
+
 export interface DB {
+  ask_answers: AskAnswersTable;
+  llm_usage: LlmUsageTable;
   papers: PapersTable;
   paper_embeddings: PaperEmbeddingsTable;
   embedding_models: EmbeddingModelsTable;

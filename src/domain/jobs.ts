@@ -20,6 +20,7 @@ export const JOB_NAMES = [
   'setup-requests',
   'fetch-fulltext',
   'extract-summaries',
+  'llm-summaries',
 ] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 

@@ -2,6 +2,7 @@
  * The one route table of the web application. Handlers are short and live in handlers/, api/ and
  * feeds/; SQL lives in src/db/queries.
  */
+import * as ask from './handlers/ask.ts';
 import { Hono, type Context } from 'hono';
 import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
@@ -73,7 +74,7 @@ const LIBRARY_IMPORT_PATHS = new Set(['/collections/import', '/api/collections/i
 
 export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   const deps: Deps = {
-    trustProxy: { mode: 'none' }, now: () => new Date(), rateLimits: {}, arxivApiUrl: 'https://export.arxiv.org/api/query', submissionRules: DEFAULT_RULES, arxivThrottle: DEFAULT_ARXIV_THROTTLE, oauth: {}, collectionLimits: DEFAULT_COLLECTION_LIMITS, semantic: null, jobs: [], cache: {},
+    trustProxy: { mode: 'none' }, now: () => new Date(), rateLimits: {}, arxivApiUrl: 'https://export.arxiv.org/api/query', submissionRules: DEFAULT_RULES, arxivThrottle: DEFAULT_ARXIV_THROTTLE, oauth: {}, collectionLimits: DEFAULT_COLLECTION_LIMITS, semantic: null, jobs: [], cache: {}, llm: null,
     log: null, metrics: null, metricsToken: null,
     setupStatus: { smtp: false, embedder: 'builtin', jobsEnabled: false, arxivCategories: [] },
     ...appDeps,
@@ -236,6 +237,9 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   app.get(`/papers/${NEW_ID}/read`, paperRead(deps));
   app.get(`/papers/${OLD_ID}/read`, paperRead(deps));
   app.get('/papers/:id/read', paperRead(deps)); // anything else: a 400 naming what an id looks like
+  // Ask this paper / a collection (src/http/handlers/ask.ts): members only, CSRF; a page without JS, a stream with it.
+  for (const paper of [NEW_ID, OLD_ID]) app.post(`/papers/${paper}/ask`, ask.askPaperForm(deps));
+  app.post('/users/:username/collections/:slug/ask', ask.askCollectionForm(deps));
   app.post(`/papers/${NEW_ID}/vote`, vote(deps));
   app.post(`/papers/${OLD_ID}/vote`, vote(deps));
   app.get('/submit', submitPage(deps));

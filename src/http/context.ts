@@ -23,6 +23,7 @@ import type { ArxivThrottle } from '../domain/arxiv-throttle.ts';
 import { errorPage, type Frame } from './views/layout.ts';
 import type { Logger } from '../ops/log.ts';
 import type { Metrics } from '../ops/metrics.ts';
+import type { Llm } from '../llm/ask.ts';
 
 export interface AppDeps {
   database: Database;
@@ -56,6 +57,8 @@ export interface AppDeps {
   metrics?: Metrics | null;
   /** METRICS_TOKEN: /metrics answers only `Authorization: Bearer TOKEN` (null: anyone). */
   metricsToken?: string | null;
+  /** A language model the site owner chose (LLM_URL; src/llm/ask.ts): Ask this paper; null: none (the default). */
+  llm?: Llm | null;
   /** What /admin/setup reports of this instance's configuration (server.ts fills it from the config). */
   setupStatus?: SetupStatus;
 }

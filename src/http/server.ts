@@ -10,6 +10,7 @@ import { describeTrustProxy } from '../domain/client-address.ts';
 import { API_TOKEN_READ_TIER, RateLimiter } from './middleware/rate-limit.ts';
 import { databaseStore, redisStore } from './middleware/rate-limit-stores.ts';
 import { listenProblem } from '../ops/errors.ts';
+import { LlmClient } from '../llm/client.ts';
 
 /** `extra`: what the command adds (the background jobs, for /admin/jobs; the semantic index it shares with them). */
 export async function startServer(config: Config, database: Database, extra: Pick<AppDeps, 'jobs' | 'log' | 'metrics' | 'metricsToken'> & { semantic?: VectorIndex | null } = {}): Promise<ServerType> {
@@ -19,6 +20,7 @@ export async function startServer(config: Config, database: Database, extra: Pic
   const rateLimiter = new RateLimiter(config.redisUrl ? await redisStore(config.redisUrl) : databaseStore(database));
   console.log(`${describeTrustProxy(config.trustProxy)}; rate limits counted in ${config.redisUrl ? 'Redis' : 'the database (log-in, writes) and memory (reads)'}`);
   const app = createApp({ database, site: config.site, mailer: createMailer(database, config.mail), trustProxy: config.trustProxy, rateLimiter, arxivApiUrl: config.arxivApiUrl, submissionRules: config.submissions, oauth: config.oauth, semantic,
+    llm: config.llm ? { client: new LlmClient(config.llm), budgets: config.llm.budgets } : null,
     setupStatus: { smtp: config.mail.smtpUrl !== null, embedder: config.embeddings.embedder, jobsEnabled: config.jobs.enabled, arxivCategories: config.harvest.categories },
     ...extra,
     rateLimits: { apiToken: { ...API_TOKEN_READ_TIER, limit: config.apiTokenReadLimit } } });

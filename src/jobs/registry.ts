@@ -27,6 +27,8 @@ import { refreshTrending } from './refresh-trending.ts';
 import { runSetupRequests } from './setup-requests.ts';
 import { describeExtracts, extractPending } from '../summaries/extract-pending.ts';
 import type { JobDefinition } from './types.ts';
+import { describeSummaries, generateSummaries, SUMMARIES_PER_RUN } from '../llm/summaries.ts';
+import { LlmClient } from '../llm/client.ts';
 
 /** Default schedules, read in JOBS_TIMEZONE (America/New_York unless configured). */
 export const DEFAULT_SCHEDULES: Record<JobName, string> = {
@@ -54,6 +56,8 @@ export const DEFAULT_SCHEDULES: Record<JobName, string> = {
   'fetch-fulltext': '40 * * * *',
   // Papers the harvest and imports brought get their extracted summary within ten minutes.
   'extract-summaries': '5-59/10 * * * *',
+  // Summaries by the site's language model (LLM_URL), a few a run, for papers Hugging Face did not summarize.
+  'llm-summaries': '50 * * * *',
 };
 
 const MINUTE = 60_000;
@@ -85,6 +89,15 @@ export function jobDefinitions(config: Config, deps: JobDeps): JobDefinition[] {
   const fetching = { userAgent: h.userAgent, timeoutMs: h.timeoutMs, retryAfterMaxMs: h.retryAfterMaxMs };
 
   const jobs: JobDefinition[] = [
+    {
+      name: 'llm-summaries',
+      description: `summaries and keywords by the language model (${config.llm?.model ?? 'none'}), ${SUMMARIES_PER_RUN} papers without one a run`,
+      schedule: schedule('llm-summaries'),
+      off: off('llm-summaries', config.llm ? null : 'off: set LLM_URL and LLM_MODEL (an OpenAI-compatible endpoint)'),
+      timeoutMs: 30 * MINUTE,
+      run: async (ctx) =>
+        describeSummaries(await generateSummaries(ctx.database.db, { client: new LlmClient(config.llm!), budgets: config.llm!.budgets }, { limit: SUMMARIES_PER_RUN, now: ctx.now, signal: ctx.signal, log: ctx.log })),
+    },
     {
       name: 'harvest-arxiv',
       description: `new arXiv papers in ${h.categories.join(' ')} (OAI-PMH from ${h.arxivOaiUrl})`,

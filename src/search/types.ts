@@ -17,6 +17,8 @@ export interface SemanticIndex {
    * index that follows the database (`serve`, decision 0023) turns on by itself once it can. Absent: true.
    */
   readonly available?: boolean;
+  /** The embedder that makes its query vectors (Ask this paper embeds passages with it: src/search/passages.ts). */
+  readonly embedder?: import('./embedders/types.ts').Embedder;
   /** Papers nearest to a free-text query, best first. */
   searchText(text: string, k: number): Promise<ScoredPaper[]>;
   /**

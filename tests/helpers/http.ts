@@ -44,6 +44,8 @@ export interface TestServerOptions {
   log?: AppDeps['log'];
   metrics?: AppDeps['metrics'];
   metricsToken?: AppDeps['metricsToken'];
+  /** A language model (Ask this paper; tests point it at tests/helpers/llm-stub.ts). */
+  llm?: AppDeps['llm'];
 }
 
 export async function startTestServer(database: Database, opts: TestServerOptions = {}): Promise<TestServer> {
@@ -65,6 +67,7 @@ export async function startTestServer(database: Database, opts: TestServerOption
     ...(opts.rateLimiter ? { rateLimiter: opts.rateLimiter } : {}),
     cache: opts.cache ?? { voteStalenessMs: 0 },
     ...(opts.log ? { log: opts.log } : {}),
+    ...(opts.llm ? { llm: opts.llm } : {}),
     ...(opts.metrics ? { metrics: opts.metrics, metricsToken: opts.metricsToken ?? null } : {}),
   });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {

@@ -33,6 +33,7 @@ import { forYou } from './0027-for-you.ts';
 import { privateNotes } from './0029-private-notes.ts';
 import { fulltext } from './0030-fulltext.ts';
 import { extractedSummaries } from './0031-extracted-summaries.ts';
+import { ask } from './0032-ask.ts';
 
 export interface MigrationContext {
   engine: Engine;
@@ -53,4 +54,4 @@ export interface Migration {
   compatibleWith?: number;
 }
 
-export const migrations: readonly Migration[] = [papers, accounts, tokensAndSubmissions, comments, moderation, collections, oauth, organizations, removedEntries, searchIndex, embeddings, subscriptions, jobs, savedSearches, setupTokens, rateLimits, importStaging, changeScopes, embeddingModels, throttles, firstRun, jobSchedules, hfWire, images, profileBio, forYou, privateNotes, fulltext, extractedSummaries];
+export const migrations: readonly Migration[] = [papers, accounts, tokensAndSubmissions, comments, moderation, collections, oauth, organizations, removedEntries, searchIndex, embeddings, subscriptions, jobs, savedSearches, setupTokens, rateLimits, importStaging, changeScopes, embeddingModels, throttles, firstRun, jobSchedules, hfWire, images, profileBio, forYou, privateNotes, fulltext, extractedSummaries, ask];

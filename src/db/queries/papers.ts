@@ -145,6 +145,12 @@ export async function applyRecords(db: Db, records: ImportRecord[], maxParams: n
       .execute();
   }
 
+  // Hugging Face's summary replaces one a model wrote here (migration 32): it is no longer the model's.
+  const hfSummarized = [...new Set(records.filter((r) => r.paper.aiSummary).map((r) => r.paper.id))];
+  for (const ids of chunks(hfSummarized.map((id) => ({ id })), maxParams)) {
+    await db.updateTable('papers').set({ ai_summary_model: null }).where('id', 'in', ids.map((r) => r.id)).where('ai_summary_model', 'is not', null).execute();
+  }
+
   await writeCategories(db, [...changedPapers].map((id) => papers.get(id)!), maxParams);
 
   await upsertSubmitters(db, [...submitters.values()], now);

@@ -3,7 +3,9 @@ import type { Context } from 'hono';
 import { papersWithFullText } from '../../db/queries/fulltext.ts';
 import { paperWithListings } from '../../db/queries/lists.ts';
 import { arxivAbsUrl, parseArxivId } from '../../domain/arxiv-id.ts';
-import { htmlError, frame, votingFor, type Ctx, type Deps } from '../context.ts';
+import { csrfToken, htmlError, frame, votingFor, type Ctx, type Deps } from '../context.ts';
+import { askBox } from '../views/ask.ts';
+import { generatedSummaryModel } from '../../db/queries/llm-summaries.ts';
 import { paperPage } from '../views/paper-page.ts';
 import { errorPage } from '../views/layout.ts';
 import { commentCounts, discussionFor } from './comments.ts';
@@ -46,5 +48,9 @@ export const paperDetail = (deps: Deps) => async (c: Context) => {
   const tools = html`${community.tools}${orgTools}`;
   const submitOffer = await maySubmitToday(deps, c.get('viewer'), found.paper);
   const extract = found.paper.aiSummary ? null : ((await getExtract(deps.database.db, found.paper.id)) ?? null);
-  return c.html(paperPage(frame(c, deps), { ...found, now: deps.now(), voting: await votingFor(c, deps, [found.paper.id]), discussion, ...community, tools, submitOffer, similar: await similarPapers(deps, found.paper.id, SIMILAR_ON_PAGE), extract, hasFullText: (await papersWithFullText(deps.database.db, [found.paper.id])).size > 0 }));
+  // Ask this paper (handlers/ask.ts): only where the site has a model; the form carries the member's CSRF token.
+  const viewer = c.get('viewer');
+  const ask = deps.llm ? askBox({ action: `/papers/${found.paper.id}/ask`, what: 'this paper', csrf: viewer ? csrfToken(c, deps) : null, here: `/papers/${found.paper.id}` }) : undefined;
+  const summaryModel = found.paper.aiSummary ? await generatedSummaryModel(deps.database.db, found.paper.id) : null;
+  return c.html(paperPage(frame(c, deps), { ...found, now: deps.now(), voting: await votingFor(c, deps, [found.paper.id]), discussion, ...community, tools, submitOffer, similar: await similarPapers(deps, found.paper.id, SIMILAR_ON_PAGE), ask, summaryModel, extract, hasFullText: (await papersWithFullText(deps.database.db, [found.paper.id])).size > 0 }));
 };

@@ -85,6 +85,10 @@ export interface PaperPageModel {
   similar?: PaperWithOrg[];
   /** The extracted summary and keywords (src/domain/extract.ts), shown where Hugging Face's summary is missing. */
   extract?: StoredExtract | null;
+  /** The "Ask this paper" box (src/http/views/ask.ts); absent where the site has no language model. */
+  ask?: HtmlEscapedString | Promise<HtmlEscapedString>;
+  /** The model that wrote the AI summary here (LLM_MODEL); null: Hugging Face's own. */
+  summaryModel?: string | null;
 }
 
 /** An extracted summary, labelled as such: sentences picked from the abstract, never passed off as Hugging Face's AI summary. */
@@ -99,7 +103,7 @@ export function extractedSection(x: StoredExtract | null | undefined, abstract: 
       ${x.keywords.length > 0 ? html`<ul class="tags" aria-label="Extracted keywords">${x.keywords.map((k) => html`<li><a href="${keywordSearch(k)}">${k}</a></li>`)}</ul>` : ''}</section>`;
 }
 
-export function paperPage(frame: Frame, { paper: p, organization: org, listings, now, voting, discussion, authorLinks, tools, notice, similar, submitOffer, hasFullText, extract }: PaperPageModel) {
+export function paperPage(frame: Frame, { paper: p, organization: org, listings, now, voting, discussion, authorLinks, tools, notice, similar, submitOffer, hasFullText, extract, ask, summaryModel }: PaperPageModel) {
   const { site } = frame;
   const canonical = `/papers/${p.id}`;
   // Plain text where TeX cannot render (<title>, meta tags, JSON-LD): docs/decisions/0027-tex-and-search-explanations.md.
@@ -141,11 +145,12 @@ ${p.publishedAt ? html`<meta property="article:published_time" content="${p.publ
     ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
     <h1>${mathText(p.title)}</h1>
     ${authorList(p, authorLinks)}
-    ${p.aiSummary ? html`<section class="ai-summary" aria-labelledby="ai-h"><h2 id="ai-h">AI summary</h2><p>${mathText(p.aiSummary)}</p>
+    ${p.aiSummary ? html`<section id="ai-summary" class="ai-summary" aria-labelledby="ai-h"><h2 id="ai-h">AI summary</h2>${summaryModel ? html`<p class="hint">Written on this site by the language model ${summaryModel} from the abstract.</p>` : ''}<p>${mathText(p.aiSummary)}</p>
       ${p.aiKeywords && p.aiKeywords.length > 0 ? html`<ul class="tags" aria-label="AI keywords">${p.aiKeywords.map((k) => html`<li><a href="${keywordSearch(k)}">${k}</a></li>`)}</ul>` : ''}</section>` : extractedSection(extract, p.abstract)}
-    <section class="abstract" aria-labelledby="abs-h"><h2 id="abs-h">Abstract</h2>
+    <section id="abstract" class="abstract" aria-labelledby="abs-h"><h2 id="abs-h">Abstract</h2>
       ${p.abstract ? paragraphs(p.abstract).map((para) => html`<p>${mathText(para)}</p>`) : html`<p>No abstract is known for this paper yet.</p>`}
     </section>
+    ${ask ?? ''}
     ${p.categories.length > 0 ? html`<section aria-labelledby="cat-h"><h2 id="cat-h">Categories</h2><ul class="tags">${p.categories.map((cat) => html`<li><a href="/papers/category/${cat}">${cat}</a></li>`)}</ul></section>` : ''}
     ${p.comments || p.journalRef || p.doi ? html`<section aria-labelledby="pub-h"><h2 id="pub-h">Publication</h2><dl class="facts-inline">
       ${p.comments ? html`<dt>Comments</dt><dd>${p.comments}</dd>` : ''}
