@@ -13,7 +13,7 @@ import {
   PASSAGES_PER_COLLECTION_QUESTION, PASSAGES_PER_QUESTION, type Chunk, type Passage, type PaperTextDoc,
 } from '../domain/ask.ts';
 import { cachedAnswer, recordTokens, reserveRequest, storeAnswer, type BudgetLimits, type BudgetRefusal } from '../db/queries/ask.ts';
-import { loadPaperText } from '../db/queries/paper-text.ts';
+import { loadPaperText, METADATA_ANCHORS } from '../db/queries/paper-text.ts';
 import type { DB } from '../db/schema.ts';
 import type { Embedder } from '../search/embedders/types.ts';
 import { retrieve } from '../search/passages.ts';
@@ -45,12 +45,14 @@ export type AskResult =
   | { ok: true; answer: string; cited: CitedPassage[]; refused: boolean; cached: boolean; model: string; unknownCitations: string[] }
   | { ok: false; status: 400 | 404 | 429 | 503; message: string };
 
+const PAGE_ANCHORS: ReadonlySet<string> = new Set(Object.values(METADATA_ANCHORS));
+
 /** The most papers of a collection read for one question (the first ones, in the collection's order). */
 export const COLLECTION_PAPERS_MAX = 50;
 
-/** Where a cited section is: the paper page's own sections for the metadata text, else the reading view. */
+/** Where a cited section is: the paper page's own sections (abstract, AI summary), else the reading view of the full text. */
 export const passageHref = (p: Pick<Passage, 'paperId' | 'anchor'>, source: PaperTextDoc['source']): string =>
-  source === 'metadata' ? `/papers/${p.paperId}#${p.anchor}` : `/papers/${p.paperId}/read#${p.anchor}`;
+  source === 'metadata' || PAGE_ANCHORS.has(p.anchor) ? `/papers/${p.paperId}#${p.anchor}` : `/papers/${p.paperId}/read#${p.anchor}`;
 
 export const budgetMessage = (r: BudgetRefusal): string =>
   r.who === 'member'

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { addToCollection, createCollection } from '../../src/db/queries/collections.ts';
+import { storeFullText } from '../../src/db/queries/fulltext.ts';
 import { LlmClient } from '../../src/llm/client.ts';
 import type { Llm } from '../../src/llm/ask.ts';
 import { generateSummaries } from '../../src/llm/summaries.ts';
@@ -72,6 +73,20 @@ for (const engine of ENGINES) {
       assert.ok(sent.includes('[P1]'));
       assert.ok(!sent.includes(other.abstract.slice(0, 60)), 'no other paper’s text');
       assert.equal(await answers(), 1);
+    });
+
+    it('reads the full text once it is fetched: a passage from a section of it is cited with a link into the reading view', async () => {
+      const markdown = '## 1 Introduction\n\nWe study the problem.\n\n## 4 Experiments\n\nWe train on the Zetaquark benchmark with seventeen accelerators for nine days.\n';
+      await storeFullText(site.database.db, {
+        paperId: other.id, version: 'v2', source: 'html', sourceUrl: `https://arxiv.org/html/${other.id}v2`, sourceBytes: markdown.length, markdown,
+        sections: [{ anchor: 's1', title: '1 Introduction', level: 2 }, { anchor: 's4', title: '4 Experiments', level: 2 }], counts: { sections: 2 },
+      }, new Date());
+      const dora = await sessionMember(site.database, () => site.server.base, 'dora');
+      stub.reply(citeFirstPassage);
+      const page = await (await dora.form(`/papers/${other.id}/ask`, { q: 'Which benchmark do they train on, and with how many accelerators?' })).text();
+      assert.match(page, new RegExp(`<li id="cite-1"><a href="/papers/${other.id.replace('.', '\\.')}/read#s4">`));
+      const sent = stub.requests.at(-1)!.body.messages!.map((m) => m.content).join('\n');
+      assert.ok(sent.includes('Zetaquark benchmark'), 'the full text’s passage was sent');
     });
 
     it('shows the cached answer to another member only for the identical (normalized) question, without asking the model', async () => {
