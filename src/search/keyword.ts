@@ -86,6 +86,11 @@ export interface KeywordOptions {
   /** Skip the spelling fallback (it runs when nothing matched). */
   noSpelling?: boolean;
 }
+/*
+ * `limit: 0` asks for the count alone (semantic search shows the keyword count beside its own results):
+ * the tiers are counted, never ranked. Ranking a broad tier only to count it was most of a semantic
+ * search's time (bench/search-speed.ts; docs/decisions/0039-search-at-scale.md).
+ */
 
 export interface KeywordResult {
   hits: ScoredPaper[];
@@ -365,10 +370,12 @@ export async function keywordSearch(database: Database, query: ParsedQuery, opts
   const several = query.terms.length > 1;
   let result: Omit<KeywordResult, 'corrected'>;
   const now = (p: Plan): LazyPlan => async () => p;
-  if (opts.all || !several) result = await tiers(database, [() => banded(database, query, conds, 'all', sort)], sort, opts);
+  const countOnly = opts.limit === 0;
+  const tierOf = (mode: TermsMode, required?: QueryTerm[]) => (countOnly ? plan(database, query, conds, mode, required) : banded(database, query, conds, mode, sort, required));
+  if (opts.all || !several) result = await tiers(database, [async () => tierOf('all')], sort, opts);
   else if (sort === 'relevance') {
-    const plans: LazyPlan[] = [() => banded(database, query, conds, 'all', sort), async () => banded(database, query, conds, 'anyNotAll', sort, await rarerTerms(database, query.terms))];
-    if (opts.offset + opts.limit > PHRASE_RERANK_DEPTH) result = await tiers(database, plans, sort, opts);
+    const plans: LazyPlan[] = [async () => tierOf('all'), async () => tierOf('anyNotAll', await rarerTerms(database, query.terms))];
+    if (countOnly || opts.offset + opts.limit > PHRASE_RERANK_DEPTH) result = await tiers(database, plans, sort, opts);
     else {
       const top = await tiers(database, plans, sort, { ...opts, limit: PHRASE_RERANK_DEPTH, offset: 0 });
       const hits = (await rerankByPhrases(database, query, top.hits)).slice(opts.offset, opts.offset + opts.limit);
