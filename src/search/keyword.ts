@@ -257,10 +257,12 @@ function plan(database: Database, query: ParsedQuery, conds: RawBuilder<unknown>
   if (database.engine === 'sqlite') {
     let match = sqliteMatch(query, mode, required)!;
     if (band.title) match = `(${match}) ${band.title === 'in' ? 'AND' : 'NOT'} ${sqliteTitleMatch(query)}`;
+    // Row numbers inline: better-sqlite3 binds a JS number as a float, and FTS5 then scans instead of
+    // seeking to the row (66 ms instead of 1.4 ms for a band's count at 100k papers).
     const docs = sql.join([
       sql`1 = 1`,
-      ...(band.fromDoc !== undefined ? [sql`papers_fts.rowid >= ${band.fromDoc}`] : []),
-      ...(band.belowDoc !== undefined ? [sql`papers_fts.rowid < ${band.belowDoc}`] : []),
+      ...(band.fromDoc !== undefined ? [sql`papers_fts.rowid >= ${sql.lit(Math.trunc(band.fromDoc))}`] : []),
+      ...(band.belowDoc !== undefined ? [sql`papers_fts.rowid < ${sql.lit(Math.trunc(band.belowDoc))}`] : []),
     ], sql` and `);
     const w = SQLITE_BM25_WEIGHTS;
     const score = sql`-bm25(papers_fts, ${sql.lit(w.title)}, ${sql.lit(w.authors)}, ${sql.lit(w.abstract)}) as score`;
@@ -299,8 +301,10 @@ function plan(database: Database, query: ParsedQuery, conds: RawBuilder<unknown>
   const indexOnly = sql`from (select ${tsq} as query) q join paper_search s on s.document @@ q.query where ${and(authorConds)}`;
   const select: Plan['select'] = (columns, withScore, pool) => pool && withScore
       // The first `pool` matches (GIN order), then ranked: ts_rank_cd reads each paper's whole tsvector.
-      ? sql`select ${columns}, ${score} from (select ${tsq} as query) q
-          join (select s.paper_id, s.document ${conds.length > 0 ? matches : indexOnly} limit ${Math.max(pool, RANK_POOL)}) s on true join papers p on p.id = s.paper_id`
+      // One more than the pool: `pooled` (the rows of the pool, counted before the page's limit) then is
+      // the tier's count when the tier is smaller, or more than COUNT_CAP: no second pass to count it.
+      ? sql`select ${columns}, ${score}, count(*) over () as pooled from (select ${tsq} as query) q
+          join (select s.paper_id, s.document ${conds.length > 0 ? matches : indexOnly} limit ${Math.max(pool, RANK_POOL) + 1}) s on true join papers p on p.id = s.paper_id`
       : sql`select ${columns}${withScore ? sql`, ${score}` : sql``} ${matches}`;
   return {
     select,
@@ -454,10 +458,11 @@ async function tiers(database: Database, plans: LazyPlan[], sort: SearchSort, op
     let n: number;
     if (need > 0) {
       const pool = sort === 'relevance' ? skip + need : null;
-      const rows = await sql<{ id: string; score: number }>`${p.select(sql`p.id as id`, true, pool)} order by ${orderBy(sort)} limit ${need} offset ${skip}`.execute(database.db);
+      const rows = await sql<{ id: string; score: number; pooled?: number }>`${p.select(sql`p.id as id`, true, pool)} order by ${orderBy(sort)} limit ${need} offset ${skip}`.execute(database.db);
       for (const r of rows.rows) hits.push({ paperId: r.id, score: Number(r.score) });
-      // A short first page is the whole tier: no need to count it.
-      n = skip === 0 && rows.rows.length < need ? rows.rows.length : await countOf(database, p);
+      // A short first page is the whole tier: no need to count it; nor when the ranked pool counted it (PostgreSQL).
+      const pooled = rows.rows[0]?.pooled;
+      n = skip === 0 && rows.rows.length < need ? rows.rows.length : pooled !== undefined && pooled !== null ? Number(pooled) : await countOf(database, p);
     } else n = await countOf(database, p);
     skip = Math.max(0, skip - n);
     total += n;
