@@ -194,91 +194,29 @@ interface Plan {
   select: (columns: RawBuilder<unknown>, withScore: boolean, pool?: number | null) => RawBuilder<unknown>;
   /** The number of matches, up to COUNT_CAP + 1. */
   count: () => RawBuilder<{ n: number }>;
-  /** The number of matches of the words alone (the index only: the filters not applied), up to `limit`. */
-  countWords: (limit: number) => RawBuilder<{ n: number }>;
 }
 
-/**
- * A tier's plan, made when the tier is reached (the broad tier looks up how common its words are first);
- * several plans when a broad tier is shown in parts (bands), one after the other.
- */
-type LazyPlan = () => Promise<Plan | Plan[]>;
+/** A tier's plan, made when the tier is reached (the broad tier looks up how common its words are first). */
+type LazyPlan = () => Promise<Plan>;
 
-/**
- * A tier with more matches than this is ranked in parts (bands), so that a page costs about the same at
- * 100k papers as at 3M (issue 17; docs/decisions/0039-search-at-scale.md): first the newest TITLE_POOL
- * of its matches with one of the query's words in the title or the authors' names, then the older such
- * matches, then the matches without. BM25 and ts_rank_cd weight the title 3× and the authors 2×, so the
- * best matches are nearly always in the first band; ranking a common word's every match (half of the
- * corpus) cost the sorting and scoring of every one of them. SQLite only: PostgreSQL ranks at most
- * RANK_POOL matches anyway, and a title band there needs an index of its own (measured in the decision).
- */
-export const BROAD_TIER = 5000;
-/** Title matches in a broad tier's first band (the newest ones). */
-export const TITLE_POOL = 1000;
-
-/** A tier's plan, or its bands when it is broad (relevance order only: date and upvotes orders need every match). */
-async function banded(database: Database, query: ParsedQuery, conds: RawBuilder<unknown>[], mode: TermsMode, sort: SearchSort, required?: QueryTerm[]): Promise<Plan | Plan[]> {
-  const whole = plan(database, query, conds, mode, required);
-  if (database.engine !== 'sqlite' || sort !== 'relevance' || query.terms.length === 0) return whole;
-  const limit = BROAD_TIER + 1;
-  const n = Number((await whole.countWords(limit).execute(database.db)).rows[0]?.n ?? 0);
-  if (n < limit) return whole;
-  const rest = plan(database, query, conds, mode, required, { title: 'out' });
-  // The TITLE_POOL-th newest title match: FTS5 reads the index backwards from the newest row, so this
-  // costs the same however big the corpus is.
-  const match = `(${sqliteMatch(query, mode, required)!}) AND ${sqliteTitleMatch(query)}`;
-  const edge = (await sql<{ doc: number }>`select rowid as doc from papers_fts where papers_fts match ${match} order by rowid desc limit 1 offset ${TITLE_POOL - 1}`.execute(database.db)).rows[0];
-  if (!edge) return [plan(database, query, conds, mode, required, { title: 'in' }), rest];
-  const doc = Number(edge.doc);
-  return [
-    plan(database, query, conds, mode, required, { title: 'in', fromDoc: doc }),
-    plan(database, query, conds, mode, required, { title: 'in', belowDoc: doc }),
-    rest,
-  ];
-}
-
-/**
- * A part of a broad tier on SQLite (see BROAD_TIER): its matches with one of the query's words in the
- * title or the authors' names (`title: 'in'`) or without (`'out'`), and a range of index rows (`fromDoc`
- * inclusive, `belowDoc` exclusive; rows are numbered in import order, so the newest papers come last).
- */
-interface Band {
-  title?: 'in' | 'out';
-  fromDoc?: number;
-  belowDoc?: number;
-}
-
-/** The FTS5 expression of the query's words in the title or the authors' names. */
-const sqliteTitleMatch = (query: ParsedQuery): string => `{title authors} : (${query.terms.map(fts5Term).join(' OR ')})`;
-
-function plan(database: Database, query: ParsedQuery, conds: RawBuilder<unknown>[], mode: TermsMode, required?: QueryTerm[], band: Band = {}): Plan {
+function plan(database: Database, query: ParsedQuery, conds: RawBuilder<unknown>[], mode: TermsMode, required?: QueryTerm[]): Plan {
   const counting = (select: Plan['select']) => () => sql<{ n: number }>`select count(*) as n from (${select(sql`p.id`, false)} limit ${COUNT_CAP + 1}) t`;
   if (database.engine === 'sqlite') {
-    let match = sqliteMatch(query, mode, required)!;
-    if (band.title) match = `(${match}) ${band.title === 'in' ? 'AND' : 'NOT'} ${sqliteTitleMatch(query)}`;
-    // Row numbers inline: better-sqlite3 binds a JS number as a float, and FTS5 then scans instead of
-    // seeking to the row (66 ms instead of 1.4 ms for a band's count at 100k papers).
-    const docs = sql.join([
-      sql`1 = 1`,
-      ...(band.fromDoc !== undefined ? [sql`papers_fts.rowid >= ${sql.lit(Math.trunc(band.fromDoc))}`] : []),
-      ...(band.belowDoc !== undefined ? [sql`papers_fts.rowid < ${sql.lit(Math.trunc(band.belowDoc))}`] : []),
-    ], sql` and `);
+    const match = sqliteMatch(query, mode, required)!;
     const w = SQLITE_BM25_WEIGHTS;
     const score = sql`-bm25(papers_fts, ${sql.lit(w.title)}, ${sql.lit(w.authors)}, ${sql.lit(w.abstract)}) as score`;
     const select: Plan['select'] = (columns, withScore, pool) => pool && withScore && conds.length === 0
         // Without filters: rank inside FTS5 and join only the best `pool` (joining every match of a
         // common word to papers first was most of the time at 100k papers; bench/search-speed.ts).
-        ? sql`select ${columns}, s.score from (select rowid, ${score} from papers_fts where papers_fts match ${match} and ${docs} order by score desc limit ${pool}) s
+        ? sql`select ${columns}, s.score from (select rowid, ${score} from papers_fts where papers_fts match ${match} order by score desc limit ${pool}) s
             join papers_fts_docs d on d.doc = s.rowid join papers p on p.id = d.paper_id`
         : sql`select ${columns}${withScore ? sql`, ${score}` : sql``}
         from papers_fts join papers_fts_docs d on d.doc = papers_fts.rowid join papers p on p.id = d.paper_id
-        where papers_fts match ${match} and ${docs} and ${and(conds)}`;
+        where papers_fts match ${match} and ${and(conds)}`;
     return {
       select,
       // Without filters, the index alone counts (every indexed row is a paper).
-      count: conds.length > 0 ? counting(select) : () => sql<{ n: number }>`select count(*) as n from (select rowid from papers_fts where papers_fts match ${match} and ${docs} limit ${COUNT_CAP + 1}) t`,
-      countWords: (limit) => sql<{ n: number }>`select count(*) as n from (select rowid from papers_fts where papers_fts match ${match} and ${docs} limit ${limit}) t`,
+      count: conds.length > 0 ? counting(select) : () => sql<{ n: number }>`select count(*) as n from (select rowid from papers_fts where papers_fts match ${match} limit ${COUNT_CAP + 1}) t`,
     };
   }
   const parts: RawBuilder<unknown>[] = [];
@@ -309,7 +247,6 @@ function plan(database: Database, query: ParsedQuery, conds: RawBuilder<unknown>
   return {
     select,
     count: conds.length > 0 ? counting(select) : () => sql<{ n: number }>`select count(*) as n from (select 1 ${indexOnly} limit ${COUNT_CAP + 1}) t`,
-    countWords: (limit) => sql<{ n: number }>`select count(*) as n from (select 1 ${indexOnly} limit ${limit}) t`,
   };
 }
 
@@ -374,12 +311,10 @@ export async function keywordSearch(database: Database, query: ParsedQuery, opts
   const several = query.terms.length > 1;
   let result: Omit<KeywordResult, 'corrected'>;
   const now = (p: Plan): LazyPlan => async () => p;
-  const countOnly = opts.limit === 0;
-  const tierOf = (mode: TermsMode, required?: QueryTerm[]) => (countOnly ? plan(database, query, conds, mode, required) : banded(database, query, conds, mode, sort, required));
-  if (opts.all || !several) result = await tiers(database, [async () => tierOf('all')], sort, opts);
+  if (opts.all || !several) result = await tiers(database, [now(plan(database, query, conds, 'all'))], sort, opts);
   else if (sort === 'relevance') {
-    const plans: LazyPlan[] = [async () => tierOf('all'), async () => tierOf('anyNotAll', await rarerTerms(database, query.terms))];
-    if (countOnly || opts.offset + opts.limit > PHRASE_RERANK_DEPTH) result = await tiers(database, plans, sort, opts);
+    const plans = [now(plan(database, query, conds, 'all')), async () => plan(database, query, conds, 'anyNotAll', await rarerTerms(database, query.terms))];
+    if (opts.limit === 0 || opts.offset + opts.limit > PHRASE_RERANK_DEPTH) result = await tiers(database, plans, sort, opts);
     else {
       const top = await tiers(database, plans, sort, { ...opts, limit: PHRASE_RERANK_DEPTH, offset: 0 });
       const hits = (await rerankByPhrases(database, query, top.hits)).slice(opts.offset, opts.offset + opts.limit);
@@ -451,9 +386,8 @@ async function tiers(database: Database, plans: LazyPlan[], sort: SearchSort, op
   const hits: ScoredPaper[] = [];
   let skip = opts.offset;
   let total = 0;
-  for await (const p of (async function* () {
-    for (const lazy of plans) yield* [await lazy()].flat();
-  })()) {
+  for (const lazy of plans) {
+    const p = await lazy();
     const need = opts.limit - hits.length;
     let n: number;
     if (need > 0) {
