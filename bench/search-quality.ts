@@ -6,14 +6,20 @@
  * similar papers, how often the top 5 share the paper's primary arXiv category (categories from
  * arxiv-listings/arxiv_id_categories_title.csv).
  *
- *   npm run bench:search-quality -- [DATA_DIR] [--database-url URL] [--limit N] [--dims N] [--work DIR]
+ *   npm run bench:search-quality -- [DATA_DIR] [--database-url URL] [--limit N] [--dims N] [--work DIR] [--synthetic N]
+ *
+ * --synthetic N mixes N synthetic papers (bench/search-corpus.ts, the text model of bench/text-model.ts)
+ * into the corpus, imported after the real ones (so the real papers are the oldest rows: the worst case for
+ * the newest-first band of a broad tier, docs/decisions/0039-search-at-scale.md). Their ids are
+ * `yymm.9NNNN` (no real arXiv month reached 90,000 papers), so they never merge with a real paper; up to
+ * 820,000 of them. The similar-papers figure is over the real papers only.
  *
  * --work DIR keeps the database and the model in DIR and reuses them on the next run (for tuning).
  *
  * The keywords and summaries are not indexed (src/search/keyword.ts, the built-in embedder): queries
  * would otherwise find their own text.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -27,10 +33,12 @@ import { parseLsa } from '../src/search/embedders/lsa.ts';
 import { embedPending } from '../src/search/embed-pending.ts';
 import { search, type SearchMode } from '../src/search/hybrid.ts';
 import { VectorIndex } from '../src/search/vectors.ts';
+import { syntheticPaper } from './search-corpus.ts';
+import { learnTextModel } from './text-model.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { 'database-url': { type: 'string' }, limit: { type: 'string' }, dims: { type: 'string' }, work: { type: 'string' } },
+  options: { 'database-url': { type: 'string' }, limit: { type: 'string' }, dims: { type: 'string' }, work: { type: 'string' }, synthetic: { type: 'string' } },
 });
 const dataDir = path.resolve(positionals[0] ?? '../shared/data');
 const K = 10;
@@ -47,6 +55,22 @@ try {
     const files = await listInputFiles([path.join(dataDir, 'hf-daily'), path.join(dataDir, 'arxiv-listings/hf_overlap_records.jsonl')]);
     const imported = await importFiles(database, files);
     console.log(`imported ${imported.read} records (${imported.new} new papers) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    const nSynthetic = Number(values.synthetic ?? 0);
+    if (nSynthetic > 0) {
+      if (nSynthetic > 820_000) throw new Error('--synthetic: at most 820,000 papers (their ids are yymm.9NNNN)');
+      const t1 = performance.now();
+      const model = learnTextModel(path.join(dataDir, 'hf-daily'));
+      const file = path.join(tmp, `synthetic-${nSynthetic}.jsonl`);
+      const out = createWriteStream(file);
+      for (let i = 0; i < nSynthetic; i++) {
+        const line = syntheticPaper(model, i).replace(/^\{"id":"(\d{4})\.(\d{5})"/, (_, yymm: string, n: string) => `{"id":"${yymm}.9${n.slice(1)}"`);
+        if (!out.write(line + '\n')) await new Promise<void>((r) => out.once('drain', () => r()));
+      }
+      await new Promise<void>((r) => out.end(r));
+      const mixed = await importFiles(database, [file], { format: 'arxiv-snapshot' });
+      if (mixed.rejected > 0) throw new Error(mixed.rejections[0]!.reason);
+      console.log(`mixed in ${mixed.new} synthetic papers in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
+    }
     const trained = await trainBuiltinModel(database, values.dims ? { dims: Number(values.dims) } : {});
     writeFileSync(modelFile, trained.bytes);
     console.log(`built-in embedder ${trained.model.id}: trained on ${trained.papers} papers in ${(trained.ms / 1000).toFixed(1)} s`);
@@ -57,7 +81,8 @@ try {
   const index = await VectorIndex.open(database, embedder, { dir: tmp });
   console.log(`embedded ${embedded.embedded} papers in ${(embedded.ms / 1000).toFixed(1)} s with ${embedder.id}; index ${index.size} vectors`);
 
-  const rows = await database.db.selectFrom('papers').select(['id', 'ai_keywords', 'ai_summary', 'categories']).execute();
+  const synthetic = /^\d{4}\.9\d{4}$/;
+  const rows = (await database.db.selectFrom('papers').select(['id', 'ai_keywords', 'ai_summary', 'categories']).execute()).filter((r) => !synthetic.test(r.id));
   const limit = values.limit ? Number(values.limit) : Infinity;
   const keywordQueries: [string, string][] = [];
   const summaryQueries: [string, string][] = [];

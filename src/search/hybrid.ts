@@ -155,8 +155,8 @@ async function searchParsed(given: SearchDeps, req: SearchRequest, query: Parsed
 
   const semantic = deps.semantic!;
   const depth = Math.min(MAX_FUSED, Math.max(FUSION_DEPTH, req.offset + req.limit));
-  // Semantic mode runs the keyword search too, only for its honest count (limit 1).
-  const kw = await keywordSearch(deps.database, query, { filters, sort: 'relevance', limit: mode === 'hybrid' ? depth : 1, offset: 0 });
+  // Semantic mode runs the keyword search too, only for its honest count (limit 0: counted, not ranked).
+  const kw = await keywordSearch(deps.database, query, { filters, sort: 'relevance', limit: mode === 'hybrid' ? depth : 0, offset: 0 });
   const keywordIds = mode === 'hybrid' ? kw.hits.map((h) => h.paperId) : [];
   // Filters cut semantic candidates after the fact: ask for more when there are filters.
   const restricted = formFilters || query.categories.length + query.organizations.length > 0 || query.year !== null || query.excluded.length > 0 || query.authors.length > 0;

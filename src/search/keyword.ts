@@ -86,6 +86,11 @@ export interface KeywordOptions {
   /** Skip the spelling fallback (it runs when nothing matched). */
   noSpelling?: boolean;
 }
+/*
+ * `limit: 0` asks for the count alone (semantic search shows the keyword count beside its own results):
+ * the tiers are counted, never ranked. Ranking a broad tier only to count it was most of a semantic
+ * search's time (bench/search-speed.ts; docs/decisions/0039-search-at-scale.md).
+ */
 
 export interface KeywordResult {
   hits: ScoredPaper[];
@@ -234,8 +239,10 @@ function plan(database: Database, query: ParsedQuery, conds: RawBuilder<unknown>
   const indexOnly = sql`from (select ${tsq} as query) q join paper_search s on s.document @@ q.query where ${and(authorConds)}`;
   const select: Plan['select'] = (columns, withScore, pool) => pool && withScore
       // The first `pool` matches (GIN order), then ranked: ts_rank_cd reads each paper's whole tsvector.
-      ? sql`select ${columns}, ${score} from (select ${tsq} as query) q
-          join (select s.paper_id, s.document ${conds.length > 0 ? matches : indexOnly} limit ${Math.max(pool, RANK_POOL)}) s on true join papers p on p.id = s.paper_id`
+      // One more than the pool: `pooled` (the rows of the pool, counted before the page's limit) then is
+      // the tier's count when the tier is smaller, or more than COUNT_CAP: no second pass to count it.
+      ? sql`select ${columns}, ${score}, count(*) over () as pooled from (select ${tsq} as query) q
+          join (select s.paper_id, s.document ${conds.length > 0 ? matches : indexOnly} limit ${Math.max(pool, RANK_POOL) + 1}) s on true join papers p on p.id = s.paper_id`
       : sql`select ${columns}${withScore ? sql`, ${score}` : sql``} ${matches}`;
   return {
     select,
@@ -307,7 +314,7 @@ export async function keywordSearch(database: Database, query: ParsedQuery, opts
   if (opts.all || !several) result = await tiers(database, [now(plan(database, query, conds, 'all'))], sort, opts);
   else if (sort === 'relevance') {
     const plans = [now(plan(database, query, conds, 'all')), async () => plan(database, query, conds, 'anyNotAll', await rarerTerms(database, query.terms))];
-    if (opts.offset + opts.limit > PHRASE_RERANK_DEPTH) result = await tiers(database, plans, sort, opts);
+    if (opts.limit === 0 || opts.offset + opts.limit > PHRASE_RERANK_DEPTH) result = await tiers(database, plans, sort, opts);
     else {
       const top = await tiers(database, plans, sort, { ...opts, limit: PHRASE_RERANK_DEPTH, offset: 0 });
       const hits = (await rerankByPhrases(database, query, top.hits)).slice(opts.offset, opts.offset + opts.limit);
@@ -385,10 +392,11 @@ async function tiers(database: Database, plans: LazyPlan[], sort: SearchSort, op
     let n: number;
     if (need > 0) {
       const pool = sort === 'relevance' ? skip + need : null;
-      const rows = await sql<{ id: string; score: number }>`${p.select(sql`p.id as id`, true, pool)} order by ${orderBy(sort)} limit ${need} offset ${skip}`.execute(database.db);
+      const rows = await sql<{ id: string; score: number; pooled?: number }>`${p.select(sql`p.id as id`, true, pool)} order by ${orderBy(sort)} limit ${need} offset ${skip}`.execute(database.db);
       for (const r of rows.rows) hits.push({ paperId: r.id, score: Number(r.score) });
-      // A short first page is the whole tier: no need to count it.
-      n = skip === 0 && rows.rows.length < need ? rows.rows.length : await countOf(database, p);
+      // A short first page is the whole tier: no need to count it; nor when the ranked pool counted it (PostgreSQL).
+      const pooled = rows.rows[0]?.pooled;
+      n = skip === 0 && rows.rows.length < need ? rows.rows.length : pooled !== undefined && pooled !== null ? Number(pooled) : await countOf(database, p);
     } else n = await countOf(database, p);
     skip = Math.max(0, skip - n);
     total += n;

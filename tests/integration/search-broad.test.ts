@@ -17,13 +17,15 @@ import { ENGINES, openTestDatabase } from '../helpers/db.ts';
 
 const COMMON = RANK_POOL + 200;
 const TARGET = `2501.${String(COMMON).padStart(5, '0')}`;
+const BETA = 50;
 
 function dayFile(): string {
   const entries = Array.from({ length: COMMON + 1 }, (_, i) => {
     const id = `2501.${String(i).padStart(5, '0')}`;
     // Every paper has the common word; the last one imported also has the rare one.
     const title = id === TARGET ? 'Alpha methods meet the omega constraint' : `Alpha methods, study ${i}`;
-    const summary = id === TARGET ? 'An alpha study of the omega constraint.' : `An alpha study number ${i} of methods.`;
+    // The first BETA papers also have "beta": a tier bigger than a page and smaller than the pool.
+    const summary = id === TARGET ? 'An alpha study of the omega constraint.' : `An alpha study number ${i} of ${i < BETA ? 'beta ' : ''}methods.`;
     return {
       paper: { id, title, summary, upvotes: 0, publishedAt: '2025-01-05T00:00:00.000Z', authors: [{ _id: `${id}-0`, name: 'Anon Author', hidden: false }] },
       publishedAt: '2025-01-06T08:00:00.000Z', title, numComments: 0,
@@ -59,6 +61,22 @@ for (const engine of ENGINES) {
       assert.equal(r.totalCapped, true);
       const both = await keywordSearch(database, parseSearchQuery('alpha omega'), { limit: 10, offset: 0 });
       assert.equal(both.hits[0]?.paperId, TARGET, 'every word: first');
+    });
+
+    test('a tier bigger than a page is counted exactly, and limit 0 (the count semantic search shows) gives the same count without hits', async () => {
+      const beta = await keywordSearch(database, parseSearchQuery('beta'), { limit: 10, offset: 0 });
+      assert.equal(beta.hits.length, 10);
+      assert.deepEqual([beta.total, beta.totalCapped], [BETA, false]);
+      const page5 = await keywordSearch(database, parseSearchQuery('beta'), { limit: 10, offset: 40 });
+      assert.deepEqual([page5.hits.length, page5.total, page5.totalCapped], [10, BETA, false]);
+      for (const q of ['beta', 'alpha', 'omega', 'alpha omega zeta', 'beta omega']) {
+        const page = await keywordSearch(database, parseSearchQuery(q), { limit: 10, offset: 0 });
+        const count = await keywordSearch(database, parseSearchQuery(q), { limit: 0, offset: 0 });
+        assert.deepEqual(count.hits, [], q);
+        assert.deepEqual([count.total, count.totalCapped], [page.total, page.totalCapped], q);
+      }
+      const both = await keywordSearch(database, parseSearchQuery('beta omega'), { limit: 0, offset: 0 });
+      assert.deepEqual([both.total, both.totalCapped], [BETA + 1, false], 'the papers with either word');
     });
   });
 }
