@@ -573,6 +573,10 @@ export interface DB {
   image_sources: ImageSourcesTable;
   hf_days: HfDaysTable;
   setup_requests: SetupRequestsTable;
+  follows: FollowsTable;
+  notifications: NotificationsTable;
+  notification_settings: NotificationSettingsTable;
+  notification_marks: NotificationMarksTable;
 }
 
 /** An import of one big file in progress (docs/decisions/0017-imports-in-short-batches.md). */
@@ -617,4 +621,44 @@ export interface SetupRequestsTable {
   started_at: string | null;
   finished_at: string | null;
   result: string | null;
+}
+
+/** What a member follows (migration 28; src/db/queries/follows.ts). */
+export interface FollowsTable {
+  id: Generated<number>;
+  user_id: number;
+  kind: 'author' | 'organization' | 'category' | 'keyword' | 'saved_search';
+  value: string;
+  created_at: string;
+}
+
+/** A member's inbox (migration 28; src/db/queries/notifications.ts). */
+export interface NotificationsTable {
+  id: Generated<number>;
+  user_id: number;
+  /** 'reply' | 'mention' | 'paper' (a followed channel's new paper) | 'claim' (a decision on an authorship claim). */
+  kind: string;
+  dedupe_key: string;
+  paper_id: string | null;
+  comment_id: number | null;
+  claim_id: number | null;
+  actor_id: number | null;
+  /** JSON: what the inbox shows beside the links (the channels that matched, a claim's decision…). */
+  detail: string;
+  created_at: string;
+  read_at: string | null;
+  email_status: 'pending' | 'sent' | 'skipped';
+}
+
+export interface NotificationSettingsTable {
+  user_id: number;
+  kind: string;
+  email: number;
+}
+
+/** The high-water mark of the scan of new papers for followers (src/notify/new-papers.ts). */
+export interface NotificationMarksTable {
+  name: string;
+  created_at: string;
+  paper_id: string;
 }

@@ -18,6 +18,7 @@ export const JOB_NAMES = [
   'cleanup',
   'fetch-images',
   'setup-requests',
+  'notify-follows',
 ] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 

@@ -24,6 +24,7 @@ import { describeMirror, mirrorHuggingFace } from '../harvest/hf-mirror.ts';
 import { cleanup, OUTBOX_KEEP_DAYS } from './cleanup.ts';
 import { refreshTrending } from './refresh-trending.ts';
 import { runSetupRequests } from './setup-requests.ts';
+import { describeNotify, notifyNewPapers } from '../notify/new-papers.ts';
 import type { JobDefinition } from './types.ts';
 
 /** Default schedules, read in JOBS_TIMEZONE (America/New_York unless configured). */
@@ -48,6 +49,8 @@ export const DEFAULT_SCHEDULES: Record<JobName, string> = {
   'fetch-images': '25 * * * *',
   // The setup page makes it due at once when it queues an action; the hourly run only picks up leftovers.
   'setup-requests': '30 * * * *',
+  // New papers of followed authors, organizations, categories and keywords (src/notify/new-papers.ts).
+  'notify-follows': '*/5 * * * *',
 };
 
 const MINUTE = 60_000;
@@ -151,6 +154,14 @@ export function jobDefinitions(config: Config, deps: JobDeps): JobDefinition[] {
       off: off('saved-search-alerts', null),
       timeoutMs: 60 * MINUTE,
       run: async (ctx) => describeAlerts(await runSavedSearchAlerts(ctx.database, { site: config.site, semantic: await semantic(), now: ctx.now(), mailer: mailer() })),
+    },
+    {
+      name: 'notify-follows',
+      description: 'notifies members of new papers from what they follow (one mail per member at most hourly)',
+      schedule: schedule('notify-follows'),
+      off: off('notify-follows', null),
+      timeoutMs: 15 * MINUTE,
+      run: async (ctx) => describeNotify(await notifyNewPapers(ctx.database, { site: config.site, now: ctx.now(), mailer: mailer() })),
     },
     {
       name: 'deliver-outbox',

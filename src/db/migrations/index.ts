@@ -29,6 +29,7 @@ import { jobSchedules } from './0023-job-schedules.ts';
 import { hfWire } from './0024-hf-wire.ts';
 import { images } from './0025-images.ts';
 import { profileBio } from './0026-profile-bio.ts';
+import { followsAndNotifications } from './0028-follows-and-notifications.ts';
 
 export interface MigrationContext {
   engine: Engine;
@@ -49,4 +50,4 @@ export interface Migration {
   compatibleWith?: number;
 }
 
-export const migrations: readonly Migration[] = [papers, accounts, tokensAndSubmissions, comments, moderation, collections, oauth, organizations, removedEntries, searchIndex, embeddings, subscriptions, jobs, savedSearches, setupTokens, rateLimits, importStaging, changeScopes, embeddingModels, throttles, firstRun, jobSchedules, hfWire, images, profileBio];
+export const migrations: readonly Migration[] = [papers, accounts, tokensAndSubmissions, comments, moderation, collections, oauth, organizations, removedEntries, searchIndex, embeddings, subscriptions, jobs, savedSearches, setupTokens, rateLimits, importStaging, changeScopes, embeddingModels, throttles, firstRun, jobSchedules, hfWire, images, profileBio, followsAndNotifications];
