@@ -14,6 +14,8 @@ import { FIXTURES, startTestSite, type TestSite } from '../helpers/site.ts';
 import { sessionMember } from '../helpers/members.ts';
 import { importFiles, listInputFiles } from '../../src/importers/import-files.ts';
 import { updateProfileFields } from '../../src/db/queries/profiles.ts';
+import { follow } from '../../src/db/queries/follows.ts';
+import { addNotification } from '../../src/db/queries/notifications.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -61,6 +63,8 @@ const ADMIN_PAGES: [string, string][] = [
   ['admin-mail-preview', '/admin/mail-preview'],
   ['moderation', '/moderation'],
   ['moderation-log', '/moderation/log'],
+  ['following', '/following'],
+  ['notifications', '/notifications'],
 ];
 
 describe('every page type in a browser', () => {
@@ -76,6 +80,12 @@ describe('every page type in a browser', () => {
     await importFiles(site.database, await listInputFiles([path.join(FIXTURES, 'arxiv-snapshot/snapshot.jsonl')]));
     const ada = await sessionMember(site.database, () => site.server.base, 'ada', { role: 'admin' });
     await updateProfileFields(site.database.db, ada.user.id, { displayName: 'Ada Lovelace', bio: 'Reads papers on <b>diffusion</b> & relighting.' });
+    // Something followed, and a notification of it (src/notify/), for /following and /notifications.
+    await follow(site.database.db, { userId: ada.user.id, kind: 'organization', value: 'inclusionAI', now: new Date() });
+    await addNotification(site.database.db, {
+      userId: ada.user.id, kind: 'paper', dedupeKey: `paper:${PAPER}`, paperId: PAPER, now: new Date(), emailStatus: 'skipped',
+      detail: { channels: [{ kind: 'organization', value: 'inclusionAI' }], why: 'from inclusionAI' },
+    });
     adminCookie = { name: 'dp_session', value: ada.cookie.split('=')[1]!, url: site.server.base };
     const grace = await sessionMember(site.database, () => site.server.base, 'grace', { role: 'admin' });
     leavingCookie = { name: 'dp_session', value: grace.cookie.split('=')[1]!, url: site.server.base };

@@ -97,7 +97,7 @@ ${body}
  */
 function memberMenu(frame: Frame, viewer: NonNullable<Frame['viewer']>) {
   const unread = viewer.unread ?? 0;
-  return html`<a href="/notifications" class="notifications-link" aria-label="Notifications${unread > 0 ? `, ${unread} unread` : ''}"><span aria-hidden="true">🔔</span>${unread > 0 ? html`<span class="unread-count" aria-hidden="true">${unread > 99 ? '99+' : unread}</span>` : ''}</a>
+  return html`<a href="/notifications" class="notifications-link" aria-label="Notifications${unread > 0 ? `, ${unread} unread` : ''}"><svg aria-hidden="true" width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"><path d="M6 8a6 6 0 0 1 12 0c0 7 3 9 3 9H3s3-2 3-9"/><path d="M10.3 21a1.94 1.94 0 0 0 3.4 0"/></svg>${unread > 0 ? html`<span class="unread-count" aria-hidden="true">${unread > 99 ? '99+' : unread}</span>` : ''}</a>
       <a href="/submit" class="button small submit-link">Submit a paper</a>
       <details class="member-menu">
         <summary><span class="avatar-mini" aria-hidden="true">${viewer.username.slice(0, 1).toUpperCase()}</span><span class="menu-name">${viewer.username}</span></summary>
