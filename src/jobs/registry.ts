@@ -25,6 +25,7 @@ import { cleanup, OUTBOX_KEEP_DAYS } from './cleanup.ts';
 import { refreshTrending } from './refresh-trending.ts';
 import { runSetupRequests } from './setup-requests.ts';
 import { describeNotify, notifyNewPapers } from '../notify/new-papers.ts';
+import { followedPapers } from '../notify/digest-section.ts';
 import type { JobDefinition } from './types.ts';
 
 /** Default schedules, read in JOBS_TIMEZONE (America/New_York unless configured). */
@@ -140,7 +141,7 @@ export function jobDefinitions(config: Config, deps: JobDeps): JobDefinition[] {
       timeoutMs: 60 * MINUTE,
       run: async (ctx) => {
         const r = await runDigest(ctx.database, {
-          period, now: ctx.now(), site: config.site, dailyDays: config.digest.dailyDays, mailer: mailer(), extraSections: [personalPicks(await semantic())],
+          period, now: ctx.now(), site: config.site, dailyDays: config.digest.dailyDays, mailer: mailer(), extraSections: [personalPicks(await semantic()), followedPapers()],
         });
         if (r.skipped) return `no digest: ${r.skipped}`;
         const d = r.delivery;

@@ -16,6 +16,9 @@ import { MAX_FOLLOWS } from '../../src/domain/follows.ts';
 import { createMailer } from '../../src/email/mailer.ts';
 import { importFiles } from '../../src/importers/import-files.ts';
 import { notifyNewPapers } from '../../src/notify/new-papers.ts';
+import { followedPapers, FOLLOWED_TITLE } from '../../src/notify/digest-section.ts';
+import { activateSubscription } from '../../src/db/queries/subscribers.ts';
+import { runDigest } from '../../src/email/digest-run.ts';
 import { ENGINES, openTestDatabase } from '../helpers/db.ts';
 import { seedPapers } from '../helpers/digest-data.ts';
 import { startTestServer, type TestServer } from '../helpers/http.ts';
@@ -213,6 +216,25 @@ for (const engine of ENGINES) {
       assert.equal(await unreadCount(database.db, alice.user.id), 0);
       const anon = await server.get('/notifications');
       assert.equal(anon.status, 303);
+    });
+
+    test('the next digest has a section of the papers from what the member follows', async () => {
+      const day = new Date().toISOString().slice(0, 10);
+      await seedPapers(database, [{ id: '2512.20001', title: 'Top paper of the day', categories: 'cs.CL', upvotes: 5, day }]);
+      await activateSubscription(database.db, alice.user.email, { frequency: 'daily', maxPapers: 3, topics: 'all' }, new Date(), alice.user.id);
+      const mailer = createMailer(database, { smtpUrl: smtp.url, from: 'Daily Papers <papers@papers.test>' });
+      try {
+        const r = await runDigest(database, { period: 'daily', date: day, now: new Date(), site: SITE, mailer, dailyDays: [0, 1, 2, 3, 4, 5, 6], extraSections: [followedPapers()] });
+        assert.equal(r.enqueued, 1);
+      } finally {
+        mailer.close();
+      }
+      const mail = await smtp.waitFor((m) => JSON.stringify(m.to).includes('alice@example.org') && /Top paper of the day/.test(m.text ?? ''));
+      const text = mail.text ?? '';
+      assert.ok(text.includes(`== ${FOLLOWED_TITLE} ==`), text);
+      const section = text.slice(text.indexOf(`== ${FOLLOWED_TITLE} ==`));
+      assert.match(section, /Quantum walks on graph family 29/);
+      assert.match(section, /the newest 10 here/);
     });
 
     test('/following lists each followed thing with unfollow and what is new in it', async () => {
