@@ -607,6 +607,10 @@ export interface DB {
   for_you_settings: ForYouSettingsTable;
   feed_tokens: FeedTokensTable;
   paper_extracts: PaperExtractsTable;
+  follows: FollowsTable;
+  notifications: NotificationsTable;
+  notification_settings: NotificationSettingsTable;
+  notification_marks: NotificationMarksTable;
 }
 
 /** An extracted summary and keywords of a paper without Hugging Face's (migration 31, src/domain/extract.ts). */
@@ -721,4 +725,44 @@ export interface FeedTokensTable {
   user_id: number;
   token_hash: string;
   created_at: string;
+}
+
+/** What a member follows (migration 28; src/db/queries/follows.ts). */
+export interface FollowsTable {
+  id: Generated<number>;
+  user_id: number;
+  kind: 'author' | 'organization' | 'category' | 'keyword' | 'saved_search';
+  value: string;
+  created_at: string;
+}
+
+/** A member's inbox (migration 28; src/db/queries/notifications.ts). */
+export interface NotificationsTable {
+  id: Generated<number>;
+  user_id: number;
+  /** 'reply' | 'mention' | 'paper' (a followed channel's new paper) | 'claim' (a decision on an authorship claim). */
+  kind: string;
+  dedupe_key: string;
+  paper_id: string | null;
+  comment_id: number | null;
+  claim_id: number | null;
+  actor_id: number | null;
+  /** JSON: what the inbox shows beside the links (the channels that matched, a claim's decision…). */
+  detail: string;
+  created_at: string;
+  read_at: string | null;
+  email_status: 'pending' | 'sent' | 'skipped';
+}
+
+export interface NotificationSettingsTable {
+  user_id: number;
+  kind: string;
+  email: number;
+}
+
+/** The high-water mark of the scan of new papers for followers (src/notify/new-papers.ts). */
+export interface NotificationMarksTable {
+  name: string;
+  created_at: string;
+  paper_id: string;
 }

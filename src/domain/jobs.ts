@@ -21,6 +21,7 @@ export const JOB_NAMES = [
   'fetch-fulltext',
   'extract-summaries',
   'llm-summaries',
+  'notify-follows',
 ] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 

@@ -6,6 +6,7 @@ import { openSemanticIndex } from '../search/semantic.ts';
 import { runDigest } from './digest-run.ts';
 import { createMailer } from './mailer.ts';
 import { personalPicks } from './personal-picks.ts';
+import { followedPapers } from '../notify/digest-section.ts';
 
 export interface DigestCommandOptions {
   period: Frequency;
@@ -23,7 +24,7 @@ export async function digestCommand(config: Config, database: Database, opts: Di
   try {
     const r = await runDigest(database, {
       period: opts.period, ...(opts.date !== undefined ? { date: opts.date } : {}), ...(opts.to !== undefined ? { to: opts.to } : {}),
-      dryRun: opts.dryRun ?? false, site: config.site, dailyDays: config.digest.dailyDays, mailer, extraSections: [personalPicks(semantic)],
+      dryRun: opts.dryRun ?? false, site: config.site, dailyDays: config.digest.dailyDays, mailer, extraSections: [personalPicks(semantic), followedPapers()],
     });
     if (r.skipped) {
       if (opts.json) out(JSON.stringify({ skipped: r.skipped }));

@@ -63,6 +63,9 @@ import * as claims from './handlers/claims.ts';
 import * as community from './api/community.ts';
 import { profile } from './handlers/profiles.ts';
 import * as organizations from './handlers/organizations-admin.ts';
+import * as follows from './handlers/follows.ts';
+import * as notifications from './handlers/notifications.ts';
+import { loadUnreadCount } from './middleware/unread.ts';
 
 import { DEFAULT_ARXIV_THROTTLE } from '../domain/arxiv-throttle.ts';
 export type { AppDeps } from './context.ts';
@@ -152,6 +155,7 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
     return (AUTH_PATHS.has(c.req.path) ? tiers.auth : tiers.write)(c, next);
   });
   app.use('*', refuseInvalidToken);
+  app.use('*', loadUnreadCount(deps));
   const bodyLimit = limitBody(MAX_REQUEST_BYTES, `the request is larger than ${MAX_REQUEST_BYTES / 1024} KB`, deps);
   // Library imports carry a file (handlers/library.ts): their own cap, a little above the file's for the form around it.
   const importBodyLimit = limitBody(MAX_IMPORT_BYTES + 64 * 1024, `the file is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MB`, deps, { files: true });
@@ -279,6 +283,15 @@ export function createApp(appDeps: AppDeps): Hono<AppEnv> {
   app.get('/alerts/off', savedSearches.turnOffPage(deps));
   app.post('/alerts/off', savedSearches.turnOffForm(deps));
   app.post('/alerts/off/one-click', savedSearches.turnOffOneClick(deps));
+  // Following and notifications (handlers/follows.ts, handlers/notifications.ts, src/notify/): forms post with the
+  // CSRF token and answer 303; every query names the viewer as owner (another member's notification is a 404).
+  app.post('/follow', follows.followForm(deps));
+  app.post('/unfollow', follows.unfollowForm(deps));
+  app.get('/following', follows.followingPage(deps));
+  app.get('/notifications', notifications.inboxPage(deps));
+  app.post('/notifications/read-all', notifications.readAll(deps));
+  app.post('/notifications/settings', notifications.saveSettings(deps));
+  app.post('/notifications/:id{[0-9]+}/read', notifications.readOne(deps));
   app.get('/admin/mail-preview', mailPreview(deps));
   app.get('/admin/mail-preview/:kind', mailPreview(deps));
   app.get('/docs/api', apiDocsPage(deps));

@@ -15,6 +15,7 @@ import {
 import { can } from '../domain/permissions.ts';
 import { isThreadLocked } from '../db/queries/moderation.ts';
 import { mentionMail } from '../email/templates.ts';
+import { mentionRecipients, notifyComment } from '../notify/events.ts';
 import type { Deps } from './context.ts';
 import { renderComment, RENDER_VERSION } from './views/markdown.ts';
 import { excerpt } from './views/text.ts';
@@ -116,7 +117,8 @@ function prepare(text: string): Outcome<{ body: string; bodyHtml: string; render
 async function mailMentions(deps: Deps, author: User, comment: CommentRecord, paperTitle: string, notify: Mentioned[]): Promise<void> {
   const link = `${deps.site.publicUrl}/papers/${comment.paperId}#comment-${comment.id}`;
   const title = plainLine(paperTitle);
-  for (const m of notify) {
+  // Members who turned mention mail off are notified in their inbox only (src/notify/events.ts).
+  for (const m of await mentionRecipients(deps.database, notify)) {
     const mail = mentionMail(deps.site, m.email, { username: m.username, by: author.username, paperTitle: title, excerpt: excerpt(comment.body, 500), link });
     await deps.mailer.enqueue({ ...mail, kind: 'mention', dedupeKey: `mention.${comment.id}.${m.id}` });
   }
@@ -135,6 +137,7 @@ export async function createComment(deps: Deps, viewer: User | null, paperId: st
     return fail(409, 'that comment is deleted: it cannot be replied to');
   }
   await mailMentions(deps, viewer!, r.comment, r.paperTitle, r.notify);
+  await notifyComment(deps, r.comment, plainLine(r.paperTitle), r.notify, true);
   return { ok: true, comment: showComment(r.comment, 0, viewer, deps.now()) };
 }
 
@@ -160,6 +163,7 @@ export async function editComment(deps: Deps, viewer: User | null, id: number, t
   const r = await updateComment(deps.database.db, { ...prepared, id, now: deps.now() });
   if (!r) return fail(409, 'this comment is deleted');
   await mailMentions(deps, viewer!, r.comment, r.paperTitle, r.notify);
+  await notifyComment(deps, r.comment, plainLine(r.paperTitle), r.notify, false);
   return { ok: true, comment: showComment(r.comment, 0, viewer, deps.now()) };
 }
 

@@ -3,6 +3,7 @@
  * for tests); the request's viewer (the member it comes from, or null); helpers for pages and errors.
  */
 import type { Context } from 'hono';
+import { unreadFor } from './middleware/unread.ts';
 import { getCookie, setCookie } from 'hono/cookie';
 import type { OAuthConfig, SiteConfig } from '../config.ts';
 import type { SemanticIndex } from '../search/types.ts';
@@ -109,7 +110,7 @@ export function csrfToken(c: Context, deps: Deps): string {
 /** What the page frame needs to know of the request. */
 export const frame = (c: Context, deps: Deps): Frame => {
   const viewer = (c as Ctx).get('viewer') ?? null;
-  return { site: deps.site, viewer, csrf: viewer ? csrfToken(c, deps) : null };
+  return { site: deps.site, viewer: viewer ? { ...viewer, unread: unreadFor(viewer) } : null, csrf: viewer ? csrfToken(c, deps) : null };
 };
 
 /** A 4xx page (HTML) that says what is wrong. */

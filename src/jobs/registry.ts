@@ -26,6 +26,8 @@ import { cleanup, OUTBOX_KEEP_DAYS } from './cleanup.ts';
 import { refreshTrending } from './refresh-trending.ts';
 import { runSetupRequests } from './setup-requests.ts';
 import { describeExtracts, extractPending } from '../summaries/extract-pending.ts';
+import { describeNotify, notifyNewPapers } from '../notify/new-papers.ts';
+import { followedPapers } from '../notify/digest-section.ts';
 import type { JobDefinition } from './types.ts';
 import { describeSummaries, generateSummaries, SUMMARIES_PER_RUN } from '../llm/summaries.ts';
 import { LlmClient } from '../llm/client.ts';
@@ -58,6 +60,8 @@ export const DEFAULT_SCHEDULES: Record<JobName, string> = {
   'extract-summaries': '5-59/10 * * * *',
   // Summaries by the site's language model (LLM_URL), a few a run, for papers Hugging Face did not summarize.
   'llm-summaries': '50 * * * *',
+  // New papers of followed authors, organizations, categories and keywords (src/notify/new-papers.ts).
+  'notify-follows': '*/5 * * * *',
 };
 
 const MINUTE = 60_000;
@@ -158,7 +162,7 @@ export function jobDefinitions(config: Config, deps: JobDeps): JobDefinition[] {
       timeoutMs: 60 * MINUTE,
       run: async (ctx) => {
         const r = await runDigest(ctx.database, {
-          period, now: ctx.now(), site: config.site, dailyDays: config.digest.dailyDays, mailer: mailer(), extraSections: [personalPicks(await semantic())],
+          period, now: ctx.now(), site: config.site, dailyDays: config.digest.dailyDays, mailer: mailer(), extraSections: [personalPicks(await semantic()), followedPapers()],
         });
         if (r.skipped) return `no digest: ${r.skipped}`;
         const d = r.delivery;
@@ -172,6 +176,14 @@ export function jobDefinitions(config: Config, deps: JobDeps): JobDefinition[] {
       off: off('saved-search-alerts', null),
       timeoutMs: 60 * MINUTE,
       run: async (ctx) => describeAlerts(await runSavedSearchAlerts(ctx.database, { site: config.site, semantic: await semantic(), now: ctx.now(), mailer: mailer() })),
+    },
+    {
+      name: 'notify-follows',
+      description: 'notifies members of new papers from what they follow (one mail per member at most hourly)',
+      schedule: schedule('notify-follows'),
+      off: off('notify-follows', null),
+      timeoutMs: 15 * MINUTE,
+      run: async (ctx) => describeNotify(await notifyNewPapers(ctx.database, { site: config.site, now: ctx.now(), mailer: mailer() })),
     },
     {
       name: 'deliver-outbox',

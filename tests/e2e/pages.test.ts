@@ -19,6 +19,8 @@ import { latexmlToMarkdown } from '../../src/domain/fulltext-html.ts';
 import { getPaper } from '../../src/db/queries/papers.ts';
 import { storeExtracts } from '../../src/db/queries/extracts.ts';
 import { extract, EXTRACT_METHOD } from '../../src/domain/extract.ts';
+import { follow } from '../../src/db/queries/follows.ts';
+import { addNotification } from '../../src/db/queries/notifications.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -73,6 +75,8 @@ const ADMIN_PAGES: [string, string][] = [
   ['moderation-log', '/moderation/log'],
   ['for-you', '/papers/for-you'],
   ['for-you-start', '/papers/for-you/start'],
+  ['following', '/following'],
+  ['notifications', '/notifications'],
 ];
 
 describe('every page type in a browser', () => {
@@ -93,6 +97,12 @@ describe('every page type in a browser', () => {
     await storeExtracts(site.database.db, [{ paperId: EXTRACTED_PAPER, ...extract(extracted.title, extracted.abstract) }], EXTRACT_METHOD);
     const ada = await sessionMember(site.database, () => site.server.base, 'ada', { role: 'admin' });
     await updateProfileFields(site.database.db, ada.user.id, { displayName: 'Ada Lovelace', bio: 'Reads papers on <b>diffusion</b> & relighting.' });
+    // Something followed, and a notification of it (src/notify/), for /following and /notifications.
+    await follow(site.database.db, { userId: ada.user.id, kind: 'organization', value: 'inclusionAI', now: new Date() });
+    await addNotification(site.database.db, {
+      userId: ada.user.id, kind: 'paper', dedupeKey: `paper:${PAPER}`, paperId: PAPER, now: new Date(), emailStatus: 'skipped',
+      detail: { channels: [{ kind: 'organization', value: 'inclusionAI' }], why: 'from inclusionAI' },
+    });
     adminCookie = { name: 'dp_session', value: ada.cookie.split('=')[1]!, url: site.server.base };
     const grace = await sessionMember(site.database, () => site.server.base, 'grace', { role: 'admin' });
     leavingCookie = { name: 'dp_session', value: grace.cookie.split('=')[1]!, url: site.server.base };

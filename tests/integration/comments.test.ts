@@ -327,6 +327,8 @@ for (const engine of ENGINES) {
       const frank = await member('frank');
       const grace = await member('grace');
       await member('nomail', { verified: false });
+      await deliver(); // the reply mails of earlier tests (src/notify/events.ts) go first
+      await new Promise((r) => setTimeout(r, 200));
       const before = smtp.messages.length;
       const c = await say(ada, 'Thoughts, @frank? And @Frank again, @ada (myself), @nomail, @nobody-here, `@grace`.');
       await deliver(); // mentions are enqueued for the deliver-outbox job, not sent inline

@@ -30,6 +30,7 @@ import { hfWire } from './0024-hf-wire.ts';
 import { images } from './0025-images.ts';
 import { profileBio } from './0026-profile-bio.ts';
 import { forYou } from './0027-for-you.ts';
+import { followsAndNotifications } from './0028-follows-and-notifications.ts';
 import { privateNotes } from './0029-private-notes.ts';
 import { fulltext } from './0030-fulltext.ts';
 import { extractedSummaries } from './0031-extracted-summaries.ts';
@@ -54,4 +55,4 @@ export interface Migration {
   compatibleWith?: number;
 }
 
-export const migrations: readonly Migration[] = [papers, accounts, tokensAndSubmissions, comments, moderation, collections, oauth, organizations, removedEntries, searchIndex, embeddings, subscriptions, jobs, savedSearches, setupTokens, rateLimits, importStaging, changeScopes, embeddingModels, throttles, firstRun, jobSchedules, hfWire, images, profileBio, forYou, privateNotes, fulltext, extractedSummaries, ask];
+export const migrations: readonly Migration[] = [papers, accounts, tokensAndSubmissions, comments, moderation, collections, oauth, organizations, removedEntries, searchIndex, embeddings, subscriptions, jobs, savedSearches, setupTokens, rateLimits, importStaging, changeScopes, embeddingModels, throttles, firstRun, jobSchedules, hfWire, images, profileBio, forYou, followsAndNotifications, privateNotes, fulltext, extractedSummaries, ask];

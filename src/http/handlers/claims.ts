@@ -6,6 +6,7 @@
  * again (POST /claims/:id/hide|show).
  */
 import { createClaim, decideClaim, setClaimHidden } from '../../db/queries/claims.ts';
+import { notifyClaimDecision } from '../../notify/events.ts';
 import { participationProblem, parseCommentId as parseId } from '../comment-actions.ts';
 import { htmlError, safeNext, type Ctx, type Deps } from '../context.ts';
 import { moderatorAction, type ModeratorStep } from './moderation.ts';
@@ -47,7 +48,10 @@ export const decideStep = (deps: Deps, approve: boolean): ModeratorStep => ({
     const id = parseId(c.req.param('id'));
     if (id === null) return { ok: false, status: 404, message: 'There is no such claim.' };
     const r = await decideClaim(deps.database.db, { moderatorId: moderator.id, claimId: id, approve, reason, now: deps.now() });
-    if (r.ok) return { ok: true, next: '/moderation#claims' };
+    if (r.ok) {
+      await notifyClaimDecision(deps, id, approve);
+      return { ok: true, next: '/moderation#claims' };
+    }
     if (r.problem === 'not-found') return { ok: false, status: 404, message: 'There is no such claim.' };
     if (r.problem === 'decided') return { ok: false, status: 409, message: 'That claim was decided already.' };
     return { ok: false, status: 409, message: 'Another member is the approved author of that entry (or the paper’s author list no longer has it). Deny this claim, or resolve the other first.' };

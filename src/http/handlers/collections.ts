@@ -10,6 +10,8 @@ import { withStoredImages } from '../card-images.ts';
 import { storedImageHashes } from '../../db/queries/images.ts';
 import { errorPage, layout, type FeedLink } from '../views/layout.ts';
 import { ARXIV_TAXONOMY, categoryName } from '../../domain/arxiv-taxonomy.ts';
+import { followControl } from '../follow-control.ts';
+import type { Ctx } from '../context.ts';
 
 
 async function papersPage(deps: Deps, c: Context, m: { title: string; heading: ReturnType<typeof html>; canonical: string; feed: FeedLink; list: Page<PaperWithOrg>; page: number; extra?: ReturnType<typeof html> | string }) {
@@ -37,7 +39,8 @@ export const organizationPage = (deps: Deps) => async (c: Context) => {
   // Its members (src/http/handlers/organizations-admin.ts), when it has any.
   const row = await findOrganization(deps.database.db, org.name);
   const members = row ? await membersOf(deps.database.db, row.id) : [];
-  const extra = members.length > 0 ? html`<p class="meta-line org-members">Members: ${members.map((m, i) => html`${i > 0 ? ', ' : ''}<a href="/users/${m.username}">${m.username}</a>`)}</p>` : '';
+  const followButton = await followControl(c as Ctx, deps, 'organization', org.name, org.fullname?.trim() || org.name);
+  const extra = html`${followButton}${members.length > 0 ? html`<p class="meta-line org-members">Members: ${members.map((m, i) => html`${i > 0 ? ', ' : ''}<a href="/users/${m.username}">${m.username}</a>`)}</p>` : ''}`;
   // The organization's avatar as stored on this site (never hot-linked), when it is.
   const stored = org.avatarUrl ? (await storedImageHashes(deps.database.db, [org.avatarUrl])).get(org.avatarUrl) : undefined;
   const avatar = stored ? `/images/${stored}.webp` : null;
@@ -70,7 +73,7 @@ export const categoryPage = (deps: Deps) => async (c: Context) => {
     feed: { title: `${category} papers`, path: feed },
     list,
     page,
-    extra: html`<p class="feed-links"><a class="button ghost small-feed" href="${feed}.rss">RSS feed</a> <a href="${feed}.atom">Atom</a> · <a href="${feed}.json">JSON Feed</a></p>`,
+    extra: html`${await followControl(c as Ctx, deps, 'category', category, category)}<p class="feed-links"><a class="button ghost small-feed" href="${feed}.rss">RSS feed</a> <a href="${feed}.atom">Atom</a> · <a href="${feed}.json">JSON Feed</a></p>`,
   });
 };
 

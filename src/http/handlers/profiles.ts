@@ -6,6 +6,7 @@ import { can, suspensionProblem } from '../../domain/permissions.ts';
 import { lastDoneBy } from '../../db/queries/moderation.ts';
 import { csrfToken, frame, htmlError, type Ctx, type Deps } from '../context.ts';
 import { profilePage } from '../views/profile.ts';
+import { followControl } from '../follow-control.ts';
 
 export const profile = (deps: Deps) => async (c: Ctx) => {
   const { db } = deps.database;
@@ -21,5 +22,10 @@ export const profile = (deps: Deps) => async (c: Ctx) => {
     submissionsOf(db, p.id, PROFILE_LIST_LIMIT),
     commentsOf(db, p.id, PROFILE_LIST_LIMIT),
   ]);
-  return c.html(profilePage(frame(c, deps), { profile: p, claims, submissions, comments, own, moderator, now: deps.now() }));
+  // The name this member is the approved author under most often: following them follows that name.
+  const names = new Map<string, number>();
+  for (const cl of claims) if (cl.status === 'approved') names.set(cl.authorName, (names.get(cl.authorName) ?? 0) + 1);
+  const authorName = [...names].sort((a, b) => b[1] - a[1])[0]?.[0];
+  const follow = authorName && own === null ? await followControl(c, deps, 'author', authorName, authorName) : '';
+  return c.html(profilePage(frame(c, deps), { profile: p, claims, submissions, comments, own, moderator, now: deps.now(), follow }));
 };

@@ -10,6 +10,7 @@ import {
   countSavedSearches, createSavedSearch, deleteSavedSearch, disableAllAlerts, findSavedSearch, recentMatches, renameSavedSearch,
   savedSearchesOf, setAlertEnabled, type SavedSearch,
 } from '../../db/queries/saved-searches.ts';
+import { followedAmong } from '../../db/queries/follows.ts';
 import { MAX_SAVED_NAME, MAX_SAVED_QUERY, MAX_SAVED_SEARCHES, RECENT_MATCHES_SHOWN, savedSearchName } from '../../domain/saved-searches.ts';
 import { alertLinkTarget, alertQueryString } from '../../email/alerts.ts';
 import { search } from '../../search/hybrid.ts';
@@ -67,6 +68,8 @@ export const alertsPage = (deps: Deps) => async (c: Ctx) => {
   const { db } = deps.database;
   const saved = await savedSearchesOf(db, viewer.id);
   const matches = await recentMatches(db, saved.map((s) => s.id), RECENT_MATCHES_SHOWN);
+  // Saved searches followed as channels of /following (src/http/handlers/follows.ts).
+  const followed = await followedAmong(db, viewer.id, 'saved_search', saved.map((s) => String(s.id)));
   const csrf = csrfToken(c, deps);
   const note = NOTICES[c.req.query('notice') ?? ''] ?? null;
   const semantic = usableSemantic(deps.semantic) !== null;
@@ -90,6 +93,7 @@ ${saved.length === 0 ? html`<p class="empty">No saved searches yet.</p>` : saved
 <div class="saved-actions">
 <form class="inline" method="post" action="/settings/alerts/${s.id}/rename"><input type="hidden" name="_csrf" value="${csrf}"><label class="visually-hidden" for="name-${s.id}">Name</label><input id="name-${s.id}" type="text" name="name" value="${s.name}" maxlength="${MAX_SAVED_NAME}" required> <button class="button small ghost" type="submit">Rename</button></form>
 ${s.alertEnabled ? action(s, 'disable', 'Turn mail off') : action(s, 'enable', 'Turn mail on')}
+${html`<form class="inline" method="post" action="${followed.has(String(s.id)) ? '/unfollow' : '/follow'}"><input type="hidden" name="_csrf" value="${csrf}"><input type="hidden" name="kind" value="saved_search"><input type="hidden" name="value" value="${s.id}"><input type="hidden" name="next" value="/settings/alerts#saved-${s.id}"><button class="button small ghost" type="submit">${followed.has(String(s.id)) ? 'Unfollow on /following' : 'Follow on /following'}</button></form>`}
 ${action(s, 'delete', 'Delete', 'button small danger')}
 </div>
 ${recent.length > 0

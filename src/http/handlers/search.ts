@@ -14,6 +14,13 @@ import { cardFromPaper } from '../views/cards.ts';
 import { withStoredImages } from '../card-images.ts';
 import { highlightPattern } from '../views/highlight.ts';
 import { searchPage as renderSearchPage, type SearchCard } from '../views/search-page.ts';
+import { followableQuery, followControl } from '../follow-control.ts';
+
+/** An author's search (author:"Name") follows the author, a search of plain words the keyword. */
+async function searchFollow(c: Ctx, deps: Deps, q: string) {
+  const f = followableQuery(q);
+  return f ? followControl(c, deps, f.kind, f.value, f.kind === 'author' ? f.value : `“${f.value}”`) : '';
+}
 
 /** Deepest page of results offered (the pager stops there). */
 const MAX_PAGE = 50;
@@ -43,6 +50,7 @@ export const searchPage = (deps: Deps) => async (c: Ctx) => {
       },
       voting: await votingFor(c, deps, cards.map((x) => x.id)),
       save: c.get('viewer') ? { csrf: csrfToken(c, deps) } : null,
+      follow: await searchFollow(c, deps, params.q),
     }),
   );
 };

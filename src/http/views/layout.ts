@@ -8,7 +8,7 @@ import { can } from '../../domain/permissions.ts';
 /** What the frame of every page shows about the request: the site, and who is looking. */
 export interface Frame {
   site: SiteConfig;
-  viewer: { username: string; role: string; emailVerified: boolean; suspended: boolean } | null;
+  viewer: { username: string; role: string; emailVerified: boolean; suspended: boolean; unread?: number } | null;
   /** The CSRF token for forms in the frame (log out); null for anonymous pages, which have none. */
   csrf: string | null;
 }
@@ -96,13 +96,17 @@ ${body}
  * header keeps to two rows (docs/decisions/0028-reading-on-a-phone.md).
  */
 function memberMenu(frame: Frame, viewer: NonNullable<Frame['viewer']>) {
-  return html`<a href="/submit" class="button small submit-link">Submit a paper</a>
+  const unread = viewer.unread ?? 0;
+  return html`<a href="/notifications" class="notifications-link" aria-label="Notifications${unread > 0 ? `, ${unread} unread` : ''}"><svg aria-hidden="true" width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"><path d="M6 8a6 6 0 0 1 12 0c0 7 3 9 3 9H3s3-2 3-9"/><path d="M10.3 21a1.94 1.94 0 0 0 3.4 0"/></svg>${unread > 0 ? html`<span class="unread-count" aria-hidden="true">${unread > 99 ? '99+' : unread}</span>` : ''}</a>
+      <a href="/submit" class="button small submit-link">Submit a paper</a>
       <details class="member-menu">
         <summary><span class="avatar-mini" aria-hidden="true">${viewer.username.slice(0, 1).toUpperCase()}</span><span class="menu-name">${viewer.username}</span></summary>
         <div class="menu" role="group" aria-label="Your account">
           <a href="/users/${viewer.username}">Your profile</a>
           <a href="/settings" class="me">Settings</a>
           <a href="/collections">Collections</a>
+          <a href="/notifications">Notifications${(viewer.unread ?? 0) > 0 ? ` (${viewer.unread})` : ''}</a>
+          <a href="/following">Following</a>
           <a href="/settings/alerts">Saved searches</a>
           <a href="/settings/subscription">Email digest</a>
           <a href="/submit" class="menu-submit">Submit a paper</a>

@@ -4,6 +4,7 @@
  * in every state (pending, or denied with the moderator's reason) and can hide a paper; moderators
  * see whether the member is suspended and can suspend or unsuspend them.
  */
+import type { HtmlEscapedString } from 'hono/utils/html';
 import { html } from 'hono/html';
 import type { Claim } from '../../db/queries/claims.ts';
 import type { Profile, ProfileComment, ProfileSubmission } from '../../db/queries/profiles.ts';
@@ -26,6 +27,8 @@ export interface ProfileModel {
   /** `problem`: why this moderator may not suspend (or unsuspend) the member, or null. */
   moderator: { csrf: string; problem: string | null } | null;
   now: Date;
+  /** Follow the author this member claimed to be (src/http/follow-control.ts), when they have approved claims. */
+  follow?: HtmlEscapedString | string;
 }
 
 const ENTITIES: Record<string, string> = { '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'", '&amp;': '&' };
@@ -70,6 +73,7 @@ export function profilePage(frame: Frame, m: ProfileModel) {
 <h1>${name}${p.displayName ? html` <span class="meta-line">@${p.username}</span>` : ''}</h1>
 ${p.bio ? html`<p class="bio">${p.bio}</p>` : ''}
 <p class="meta-line">Member since ${formatLongDay(p.createdAt.slice(0, 10))}${p.role !== 'member' ? ` · ${p.role}` : ''}${mod && p.suspended ? ' · suspended' : ''}</p>
+${m.follow ?? ''}
 </div></div>
 ${mod
   ? html`<div class="mod-tools"><strong>Moderator</strong> ${mod.problem !== null

@@ -1,5 +1,6 @@
 /** The search page: the query box, mode tabs, filters and sort, then result cards with the matched words marked. */
 import { html } from 'hono/html';
+import type { HtmlEscapedString } from 'hono/utils/html';
 import type { SearchMode } from '../../search/hybrid.ts';
 import type { SearchParams } from '../search-params.ts';
 import { searchQueryString } from '../search-params.ts';
@@ -27,6 +28,8 @@ export interface SearchPageModel {
   now: Date;
   /** Signed in: the "Save search / get alerts" form posts with this CSRF token; null for visitors (a sign-in link). */
   save?: { csrf: string } | null;
+  /** The follow button of an author's search or a keyword (src/http/follow-control.ts). */
+  follow?: HtmlEscapedString | string;
 }
 
 /** A result card, and whether the paper matched the words (hybrid lists those first, then the ones related by meaning). */
@@ -121,7 +124,7 @@ ${s.kind === 'empty' ? html`<p class="search-help">Search every paper by title, 
 ${s.kind === 'results'
   ? html`<p class="search-count" aria-live="polite">${count}${fallbackNote ? html` <span class="search-note">${fallbackNote}</span>` : ''}
   · <a href="/papers/search/feed.rss${searchQueryString(p)}">RSS</a> <a href="/papers/search/feed.atom${searchQueryString(p)}">Atom</a> <a href="/papers/search/feed.json${searchQueryString(p)}">JSON Feed</a></p>
-${saveForm(p, m.save ?? null)}
+${saveForm(p, m.save ?? null)}${m.follow ?? ''}
 ${s.suggestion ? html`<p class="did-you-mean">Did you mean <a href="${searchPath({ ...p, q: s.suggestion })}"><em>${s.suggestion}</em></a>?</p>` : ''}
 ${s.notices.map((n) => html`<p class="notice search-notice" role="status">${n}</p>`)}
 ${resultLists(s.cards, s.mode === 'hybrid' && (s.sort ?? 'relevance') === 'relevance', (s.page - 1) * (s.perPage ?? s.cards.length), m)}
