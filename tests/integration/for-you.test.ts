@@ -117,6 +117,17 @@ for (const engine of ENGINES) {
       assert.match(await m.page('/papers/for-you'), /Pick a few papers you like/);
     });
 
+    test('a followed keyword raises its papers and says so on their cards; unfollowing takes it back', async () => {
+      const m = await member('follower');
+      await m.form('/papers/for-you/blend', { heat: '0' });
+      assert.equal((await m.form('/follow', { kind: 'keyword', value: 'quantum', next: '/papers/for-you' })).status, 303);
+      const feed = await m.page('/papers/for-you');
+      assert.deepEqual(cardIds(feed).slice(0, 2).sort(), [...QUANTUM].sort(), 'the papers of the followed keyword lead');
+      assert.match(feed, /You follow quantum/);
+      await m.form('/unfollow', { kind: 'keyword', value: 'quantum', next: '/papers/for-you' });
+      assert.doesNotMatch(await m.page('/papers/for-you'), /You follow quantum/);
+    });
+
     test('the slider is stored and blends in community heat', async () => {
       const m = await member('slider');
       await m.form('/papers/for-you/feedback', { paper: VIDEO[0]!, kind: 'more' });

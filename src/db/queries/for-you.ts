@@ -3,6 +3,7 @@
  * (👍 more like this, 👎 not interested, seeds picked on the start page), their heat slider, and the signals
  * the ranking reads (their upvotes and saved papers, with the feedback), each with the paper's text.
  */
+import { followedTopics } from './follows.ts';
 import type { Kysely } from 'kysely';
 import type { DB } from '../schema.ts';
 import { DEFAULT_HEAT, type FeedbackKind, type Followed, type PositiveKind } from '../../domain/for-you.ts';
@@ -118,13 +119,7 @@ export async function memberSignals(db: Db, userId: number): Promise<SignalRow[]
   return [...out.values()];
 }
 
-/**
- * The topics a member follows (authors, organizations, categories, keywords), which the ranking favours.
- * None yet: the follows of issue 15 come from another branch.
- */
+/** The topics a member follows (authors, organizations, categories, keywords), which the ranking favours; saved searches are channels of their own. */
 export async function loadFollowedTopics(db: Db, userId: number): Promise<Followed[]> {
-  // wired to follows at merge
-  void db;
-  void userId;
-  return [];
+  return (await followedTopics(db, userId)).flatMap(({ kind, value }) => (kind === 'saved_search' ? [] : [{ kind, value }]));
 }
