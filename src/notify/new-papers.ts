@@ -15,7 +15,7 @@ import type { SiteConfig } from '../config.ts';
 import type { Database } from '../db/connection.ts';
 import { followedKeywords, followersOf } from '../db/queries/follows.ts';
 import {
-  addNotification, lastBatchMailAt, mailableFor, membersWithPendingMail, papersAfter, pendingMail, readMark, setEmailStatus, writeMark,
+  addNotifications, type NewNotification, lastBatchMailAt, mailableFor, membersWithPendingMail, papersAfter, pendingMail, readMark, setEmailStatus, writeMark,
 } from '../db/queries/notifications.ts';
 import { authorKey, describeChannel, keywordMatcher, type MatchedChannel } from '../domain/follows.ts';
 import { deliverOutbox, type DeliverResult } from '../email/delivery.ts';
@@ -96,6 +96,7 @@ export async function scanNewPapers(database: Database, now: Date): Promise<{ pa
       { kind: 'keyword', values: info.flatMap((i) => i.words) },
     ]);
     const mailable = await mailableFor(db, followers.map((f) => f.userId), 'paper');
+    const pending: NewNotification[] = [];
     for (const i of info) {
       const matched = new Map<number, MatchedChannel[]>();
       for (const f of followers) {
@@ -108,16 +109,17 @@ export async function scanNewPapers(database: Database, now: Date): Promise<{ pa
         matched.set(f.userId, list);
       }
       for (const [userId, channels] of matched) {
-        const added = await addNotification(db, {
+        pending.push({
           userId, kind: 'paper', dedupeKey: `paper:${i.p.id}`, paperId: i.p.id, now,
           detail: { channels, why: channels.map((c) => describeChannel(c, i.names)).join(', ') },
           emailStatus: mailable.has(userId) ? 'pending' : 'skipped',
         });
-        if (added) notifications++;
       }
       papers++;
       if (i.p.created_at < safe) durable = { createdAt: i.p.created_at, paperId: i.p.id };
     }
+    // Written before the mark moves past these papers: a run stopped here finds them again (the dedupe keys keep it to one each).
+    notifications += await addNotifications(db, pending);
     const last = batch.at(-1)!;
     cursor = { createdAt: last.created_at, paperId: last.id };
     if (durable !== mark) await writeMark(db, MARK, durable);

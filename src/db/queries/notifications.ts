@@ -30,13 +30,28 @@ export interface NewNotification {
 }
 
 /** Records a notification once; true when it is new. */
+const notificationRow = (n: NewNotification) => ({
+  user_id: n.userId, kind: n.kind, dedupe_key: n.dedupeKey, paper_id: n.paperId ?? null, comment_id: n.commentId ?? null,
+  claim_id: n.claimId ?? null, actor_id: n.actorId ?? null, detail: JSON.stringify(n.detail ?? {}), created_at: n.now.toISOString(),
+  read_at: null, email_status: n.emailStatus,
+});
+
 export async function addNotification(db: Db, n: NewNotification): Promise<boolean> {
-  const row = await db.insertInto('notifications').values({
-    user_id: n.userId, kind: n.kind, dedupe_key: n.dedupeKey, paper_id: n.paperId ?? null, comment_id: n.commentId ?? null,
-    claim_id: n.claimId ?? null, actor_id: n.actorId ?? null, detail: JSON.stringify(n.detail ?? {}), created_at: n.now.toISOString(),
-    read_at: null, email_status: n.emailStatus,
-  }).onConflict((oc) => oc.columns(['user_id', 'dedupe_key']).doNothing()).returning('id').executeTakeFirst();
-  return Boolean(row);
+  return (await addNotifications(db, [n])) === 1;
+}
+
+/** Rows per INSERT: 11 parameters each, well under SQLite's 32,766 bound parameters. */
+const INSERT_CHUNK = 500;
+
+/** Adds many at once (multi-row inserts; one already there by its dedupe key is left alone); how many were new. */
+export async function addNotifications(db: Db, list: readonly NewNotification[]): Promise<number> {
+  let added = 0;
+  for (let i = 0; i < list.length; i += INSERT_CHUNK) {
+    const rows = await db.insertInto('notifications').values(list.slice(i, i + INSERT_CHUNK).map(notificationRow))
+      .onConflict((oc) => oc.columns(['user_id', 'dedupe_key']).doNothing()).returning('id').execute();
+    added += rows.length;
+  }
+  return added;
 }
 
 export interface Notification {
