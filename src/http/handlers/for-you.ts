@@ -4,6 +4,7 @@
  * Private feeds: /feeds/private/TOKEN/for-you.rss|atom|json, and the settings forms of that token.
  * Every POST goes through the app's CSRF check and write rate limit (src/http/app.ts).
  */
+import { notificationsFeed } from './notifications.ts';
 import type { Context } from 'hono';
 import { html } from 'hono/html';
 import { newToken, hashToken } from '../../auth/crypto.ts';
@@ -151,14 +152,15 @@ export async function feedTokenUser(deps: Deps, token: string): Promise<number |
   return (await userForFeedToken(deps.database.db, hashToken(token))) ?? null;
 }
 
-/** GET /feeds/private/:token/:file — for-you.rss|atom|json */
+/** GET /feeds/private/:token/:file — for-you.rss|atom|json, notifications.rss|atom|json */
 export const privateFeed = (deps: Deps) => async (c: Context) => {
   const token = c.req.param('token') ?? '';
   const f = splitFile(c.req.param('file') ?? '');
-  const userId = f && f.name === 'for-you' ? await feedTokenUser(deps, token) : null;
+  const userId = f && (f.name === 'for-you' || f.name === 'notifications') ? await feedTokenUser(deps, token) : null;
   c.header('Cache-Control', 'private, no-store');
   c.header('X-Robots-Tag', 'noindex');
   if (!f || userId === null) return c.json({ error: 'no such feed' }, 404);
+  if (f.name === 'notifications') return send(c, f.format, await notificationsFeed(deps, userId, `/feeds/private/${token}/notifications`, FEED_SIZE));
   const feed = await forYouFeed(deps.database, deps.semantic, userId, deps.now());
   const items = feed.items.slice(0, FEED_SIZE).map((i) => ({
     paper: i.listing.paper,

@@ -8,7 +8,9 @@ import { html } from 'hono/html';
 import {
   emailSettings, listNotifications, markAllRead, markRead, NOTIFICATION_KINDS, setEmailSettings, type Notification, type NotificationKind,
 } from '../../db/queries/notifications.ts';
+import { plainLine } from '../../domain/tex.ts';
 import { csrfToken, frame, htmlError, safeNext, type Ctx, type Deps } from '../context.ts';
+import type { Feed } from '../feeds/feeds.ts';
 import { layout } from '../views/layout.ts';
 
 /** Notifications per page. */
@@ -37,6 +39,38 @@ function describe(n: Notification) {
       return html`Your claim to be ${String(n.detail.authorName ?? 'an author')} of ${paper} was ${approved ? 'approved' : 'denied'}.${reason}`;
     }
   }
+}
+
+/** One notification as a line of plain text (the private feed's item title). */
+export function notificationText(n: Notification): string {
+  const paper = n.paperTitle ? plainLine(n.paperTitle) : (n.paperId ?? 'a paper');
+  const who = n.actor ?? 'Someone';
+  switch (n.kind) {
+    case 'reply': return `${who} replied to your comment on ${paper}`;
+    case 'mention': return `${who} mentioned you on ${paper}`;
+    case 'paper': return `New paper${typeof n.detail.why === 'string' && n.detail.why ? ` ${n.detail.why}` : ''}: ${paper}`;
+    case 'claim': return `Your claim to be ${String(n.detail.authorName ?? 'an author')} of ${paper} was ${n.detail.approved === true ? 'approved' : 'denied'}`;
+  }
+}
+
+/** The private feed of a member's latest notifications (/feeds/private/TOKEN/notifications.*; the token is For you's). */
+export async function notificationsFeed(deps: Deps, userId: number, path: string, size: number): Promise<Feed> {
+  const base = deps.site.publicUrl;
+  const items = await listNotifications(deps.database.db, userId, { limit: size });
+  return {
+    id: `${base}/notifications`, link: `${base}/notifications`, title: `Notifications · ${deps.site.name}`, description: 'Replies, mentions, new papers from what you follow, claim decisions.',
+    updated: new Date(items[0]?.createdAt ?? '1970-01-01T00:00:00.000Z'),
+    links: { rss: `${base}${path}.rss`, atom: `${base}${path}.atom`, json: `${base}${path}.json` },
+    items: items.map((n) => ({
+      // The entry's address leads to the paper (and comment) it is about; a claim's decision to the inbox.
+      id: n.kind === 'claim' || !n.paperId ? `${base}/notifications#n-${n.id}` : `${base}/papers/${n.paperId}${n.commentId ? `#comment-${n.commentId}` : ''}`,
+      title: notificationText(n),
+      summary: typeof n.detail.excerpt === 'string' ? n.detail.excerpt : typeof n.detail.reason === 'string' ? n.detail.reason : '',
+      authors: n.actor ? [n.actor] : [],
+      categories: [n.kind],
+      date: new Date(n.createdAt),
+    })),
+  };
 }
 
 /** GET /notifications */

@@ -128,9 +128,9 @@ ${cardList(m.cards, m.now, m.q ? 'No paper matches: try other words.' : 'No pape
 /** The settings section of private feed addresses; `created` is a just-made token, shown this once. */
 export function feedTokenSection(csrf: string, hasToken: string | null, created: string | null, base: string) {
   return html`<h2 id="private-feeds">Private feeds</h2>
-  <p>A secret address for your For-you feed in a feed reader (RSS, Atom or JSON Feed). Anyone with the address can read the feed: keep it to yourself, and make a new one if it leaks (the old one stops working).</p>
+  <p>Secret addresses for your For-you feed and your notifications in a feed reader (RSS, Atom or JSON Feed). Anyone with the address can read the feed: keep it to yourself, and make a new one if it leaks (the old one stops working).</p>
   ${created
-    ? html`<p class="notice" role="status">Your new addresses (shown this once; copy them now):</p><ul class="feed-addresses">${(['rss', 'atom', 'json'] as const).map((f) => html`<li><code>${base}/feeds/private/${created}/for-you.${f}</code></li>`)}</ul>`
+    ? html`<p class="notice" role="status">Your new addresses (shown this once; copy them now):</p><ul class="feed-addresses">${(['for-you', 'notifications'] as const).flatMap((name) => (['rss', 'atom', 'json'] as const).map((f) => html`<li><code>${base}/feeds/private/${created}/${name}.${f}</code></li>`))}</ul>`
     : hasToken
       ? html`<p>You made a private address on ${hasToken.slice(0, 10)}. It is shown only once; make a new one to see it again.</p>`
       : ''}
