@@ -104,6 +104,7 @@ function memberMenu(frame: Frame, viewer: NonNullable<Frame['viewer']>) {
         <div class="menu" role="group" aria-label="Your account">
           <a href="/users/${viewer.username}">Your profile</a>
           <a href="/settings" class="me">Settings</a>
+          <a href="/papers/for-you">For you</a>
           <a href="/collections">Collections</a>
           <a href="/notifications">Notifications${(viewer.unread ?? 0) > 0 ? ` (${viewer.unread})` : ''}</a>
           <a href="/following">Following</a>

@@ -53,7 +53,7 @@ export function listPage(frame: Frame, m: ListPageModel) {
     <span class="current" aria-live="polite">${m.label}</span>
     ${m.next ? html`<a href="${m.next.href}" rel="next" title="${m.next.label}">Next →</a>` : html`<span class="disabled" aria-disabled="true">Next →</span>`}
   </nav>
-  <nav class="switch" aria-label="Period">${sw('daily', 'Daily')}${sw('weekly', 'Weekly')}${sw('monthly', 'Monthly')}${frame.viewer ? html`<a href="/papers/for-you">For you</a>` : ''}</nav>
+  <nav class="switch" aria-label="Period">${sw('daily', 'Daily')}${sw('weekly', 'Weekly')}${sw('monthly', 'Monthly')}${frame.viewer ? html`<a href="/papers/for-you" class="for-you-tab">For you</a>` : ''}</nav>
   <form class="date-picker" action="/papers/date" method="get">
     <label class="visually-hidden" for="pick-day">Go to a day</label>
     <input type="date" id="pick-day" name="date" value="${m.pickerDay}" required>
