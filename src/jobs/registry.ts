@@ -94,15 +94,6 @@ export function jobDefinitions(config: Config, deps: JobDeps): JobDefinition[] {
 
   const jobs: JobDefinition[] = [
     {
-      name: 'llm-summaries',
-      description: `summaries and keywords by the language model (${config.llm?.model ?? 'none'}), ${SUMMARIES_PER_RUN} papers without one a run`,
-      schedule: schedule('llm-summaries'),
-      off: off('llm-summaries', config.llm ? null : 'off: set LLM_URL and LLM_MODEL (an OpenAI-compatible endpoint)'),
-      timeoutMs: 30 * MINUTE,
-      run: async (ctx) =>
-        describeSummaries(await generateSummaries(ctx.database.db, { client: new LlmClient(config.llm!), budgets: config.llm!.budgets }, { limit: SUMMARIES_PER_RUN, now: ctx.now, signal: ctx.signal, log: ctx.log })),
-    },
-    {
       name: 'harvest-arxiv',
       description: `new arXiv papers in ${h.categories.join(' ')} (OAI-PMH from ${h.arxivOaiUrl})`,
       schedule: schedule('harvest-arxiv'),
@@ -248,6 +239,15 @@ export function jobDefinitions(config: Config, deps: JobDeps): JobDefinition[] {
       off: off('extract-summaries', null),
       timeoutMs: 30 * MINUTE,
       run: async (ctx) => describeExtracts(await extractPending(ctx.database, { limit: EXTRACT_PER_RUN, signal: ctx.signal })),
+    },
+    {
+      name: 'llm-summaries',
+      description: `summaries and keywords by the language model (${config.llm?.model ?? 'none'}), ${SUMMARIES_PER_RUN} papers without one a run`,
+      schedule: schedule('llm-summaries'),
+      off: off('llm-summaries', config.llm ? null : 'off: set LLM_URL and LLM_MODEL (an OpenAI-compatible endpoint)'),
+      timeoutMs: 30 * MINUTE,
+      run: async (ctx) =>
+        describeSummaries(await generateSummaries(ctx.database.db, { client: new LlmClient(config.llm!), budgets: config.llm!.budgets }, { limit: SUMMARIES_PER_RUN, now: ctx.now, signal: ctx.signal, log: ctx.log })),
     },
   ];
   return jobs;
