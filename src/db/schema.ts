@@ -50,6 +50,8 @@ export interface PapersTable {
   hf_repos: Generated<string | null>;
   /** The model (LLM_MODEL) that wrote a generated ai_summary/ai_keywords; null for Hugging Face's own (migration 32). */
   ai_summary_model: Generated<string | null>;
+  /** Raised by triggers on insert and on every change of title or abstract (the embedded text; migration 33). */
+  text_seq: Generated<number>;
 }
 
 export interface OrganizationsTable {
@@ -391,6 +393,8 @@ export interface EmbeddingSiteTable {
   site_key: string;
   model: string | null;
   updated_at: string;
+  /** The high-water mark: every paper with text_seq <= it has a vector of `model` for its text (migration 33; 0 after a model change). */
+  embedded_text_seq: Generated<number>;
 }
 
 export interface RemovedEntriesTable {
