@@ -131,7 +131,7 @@ export function jobDefinitions(config: Config, deps: JobDeps): JobDefinition[] {
     },
     {
       name: 'embed-new-papers',
-      description: `embeddings of papers that have none from the current model (${EMBED_PER_RUN} a run), for semantic search`,
+      description: `embeddings of new or edited papers (all of them after a model change) for the current model (${EMBED_PER_RUN} a run), for semantic search`,
       schedule: schedule('embed-new-papers'),
       off: off('embed-new-papers', config.embeddings.embedder === 'none' ? 'off: no embedder (EMBEDDER=none)' : null),
       timeoutMs: 30 * MINUTE,

@@ -31,7 +31,7 @@ function progressBar(label: string) {
 }
 
 /**
- * Embeds the papers with no vector of the site's model, then builds this instance's index file, so that
+ * Embeds the papers whose text has no vector of the site's model (after its high-water mark), then builds this instance's index file, so that
  * a server on this host finds it ready. Throws (exit 1) when this instance cannot make the site's model.
  */
 async function backfill(config: Config, database: Database, batchSize: number, json: boolean): Promise<void> {
@@ -147,7 +147,7 @@ export function registerEmbeddingsCommands(program: Command, withDatabase: WithD
 
   cmd
     .command('backfill')
-    .description('embed the papers that have no vector of the site\'s model (new papers, or all after a model change); safe to stop and re-run')
+    .description('embed the papers whose text has no vector of the site\'s model (new or edited papers, or all after a model change); safe to stop and re-run')
     .option('--batch-size <n>', 'papers per batch (and per transaction)', wholeNumber(1, 10_000), 256)
     .option('--json', 'print the summary as one JSON object on the last line of stdout')
     .action(async (opts: { batchSize: number; json?: boolean }) => {

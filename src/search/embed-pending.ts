@@ -1,13 +1,17 @@
 /**
- * Embeds the papers that have no vector from the site's model (new papers, or all of them after a model
- * change), a batch at a time, each batch in its own transaction: safe to stop and run again. The
- * `embeddings backfill` command and the background job ("embeddings of new papers") both call it.
+ * Embeds the papers whose text has no vector of the site's model yet (new papers, edited titles or
+ * abstracts, or all of them after a model change), a batch at a time, each batch in its own transaction:
+ * safe to stop and run again. The `embeddings backfill` command and the background job ("embeddings of new
+ * papers") both call it. Which papers: those after the site's high-water mark (`text_seq > mark`, read in
+ * text_seq order by an index range scan, docs/decisions/0040-embedding-high-water-mark.md); each batch's
+ * vectors and the mark's advance to its last text_seq are written together. A run with nothing to do
+ * reads the site's row and one empty index range.
  * Only the site's model is ever written (docs/decisions/0019-one-semantic-model-per-site.md): an embedder
  * of another model embeds nothing, so instances configured differently never re-embed each other's work.
  */
 import type { Database } from '../db/connection.ts';
 import { claimSiteModel } from '../db/queries/embedding-models.ts';
-import { countPapersToEmbed, papersToEmbed, storeEmbeddings } from '../db/queries/embeddings.ts';
+import { countPapersToEmbed, embeddingMark, papersToEmbed, storeEmbeddings } from '../db/queries/embeddings.ts';
 import type { Embedder } from './embedders/types.ts';
 
 export interface EmbedPendingOptions {
@@ -22,7 +26,7 @@ export interface EmbedPendingOptions {
 export interface EmbedPendingResult {
   model: string;
   embedded: number;
-  /** Papers still without a vector of this model (0 unless stopped by `limit` or `signal`). */
+  /** Papers whose text still has no vector of this model (0 unless stopped by `limit` or `signal`). */
   remaining: number;
   ms: number;
   /** Why nothing was embedded: this embedder cannot make the site's model (for the operator). */
@@ -36,24 +40,36 @@ export async function embedPending(database: Database, embedder: Embedder, opts:
   const model = embedder.id;
   const skip = async (why: string) => ({ model, embedded: 0, remaining: await countPapersToEmbed(database.db, model), ms: Date.now() - started, skipped: why });
   if (embedder.unavailable) return skip(embedder.unavailable);
+  let site = await embeddingMark(database.db);
   // The first embedder to write makes its model the site's (when it has none yet).
-  const site = await claimSiteModel(database.db, model);
-  if (site !== model) return skip(`the site's model is ${site}, not ${model}: nothing embedded (\`dailypapers embeddings use\` switches the site)`);
+  if (site.model === null) site = { model: await claimSiteModel(database.db, model), mark: 0 };
+  if (site.model !== model) return skip(`the site's model is ${site.model}, not ${model}: nothing embedded (\`dailypapers embeddings use\` switches the site)`);
   const batchSize = opts.batchSize ?? 256;
-  const total = await countPapersToEmbed(database.db, model);
   const limit = opts.limit ?? Infinity;
   let done = 0;
-  let after = '';
-  opts.onProgress?.(0, total);
+  let total: number | undefined;
+  let mark = site.mark;
+  let drained = false;
   while (done < limit && !opts.signal?.aborted) {
-    const batch = await papersToEmbed(database.db, model, Math.min(batchSize, limit - done), after);
-    if (batch.length === 0) break;
+    const batch = await papersToEmbed(database.db, mark, Math.min(batchSize, limit - done));
+    if (batch.length === 0) {
+      drained = true;
+      break;
+    }
+    if (total === undefined) {
+      // Counted once there is work (an index range count): a run with nothing to do never counts.
+      total = await countPapersToEmbed(database.db, model);
+      opts.onProgress?.(0, total);
+    }
     const vectors = await embedder.embedDocuments(batch);
+    const to = batch.at(-1)!.textSeq;
     // The site's model may have changed while this batch was being embedded: never write stale vectors.
-    if (!(await storeEmbeddings(database.db, model, batch.map((p, i) => ({ paperId: p.id, vector: vectors[i]! }))))) break;
+    const rows = batch.map((p, i) => ({ paperId: p.id, vector: vectors[i]!, textSeq: p.textSeq }));
+    if (!(await storeEmbeddings(database.db, model, rows, new Date(), { from: mark, to }))) break;
     done += batch.length;
-    after = batch.at(-1)!.id;
-    opts.onProgress?.(done, total);
+    mark = to;
+    opts.onProgress?.(done, Math.max(total, done));
   }
-  return { model, embedded: done, remaining: await countPapersToEmbed(database.db, model), ms: Date.now() - started };
+  if (total === undefined) opts.onProgress?.(0, 0);
+  return { model, embedded: done, remaining: drained ? 0 : await countPapersToEmbed(database.db, model), ms: Date.now() - started };
 }

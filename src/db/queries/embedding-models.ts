@@ -41,7 +41,8 @@ export async function claimSiteModel(db: Db, model: string, now = new Date()): P
 /**
  * Switches the site to `model` (`embeddings train`, `embeddings use`); returns the previous one. Takes the
  * embedding seq row first, as storeEmbeddings does: a batch being written finishes before the switch,
- * and a batch written after it sees the new model and is refused.
+ * and a batch written after it sees the new model and is refused. A change of model sets the high-water
+ * mark to 0 (a trigger of migration 33, for every writer): every paper is embedded again with the new model.
  */
 export async function setSiteModel(db: Db, model: string, now = new Date()): Promise<string | null> {
   return db.transaction().execute(async (trx) => {

@@ -1,6 +1,7 @@
 /**
- * Paper embeddings: which papers still need one from a model, writing a batch of them, and reading them
- * back for the vector index (by `seq`, so that an index can pick up only what changed).
+ * Paper embeddings: which papers still need one from the site's model (after its high-water mark), writing
+ * a batch of them, and reading them back for the vector index (by `seq`, so that an index can pick up only
+ * what changed).
  */
 import { endianness } from 'node:os';
 import { sql, type Kysely } from 'kysely';
@@ -41,27 +42,45 @@ export interface PaperText {
   abstract: string | null;
 }
 
-/** Papers with no embedding from `model` (none at all, or another model's), by id, after `afterId`. */
-export async function papersToEmbed(db: Db, model: string, limit: number, afterId = ''): Promise<PaperText[]> {
-  return db
-    .selectFrom('papers')
-    .leftJoin('paper_embeddings as e', 'e.paper_id', 'papers.id')
-    .select(['papers.id', 'papers.title', 'papers.abstract'])
-    .where('papers.id', '>', afterId)
-    .where((eb) => eb.or([eb('e.paper_id', 'is', null), eb('e.model', '!=', model)]))
-    .orderBy('papers.id')
-    .limit(limit)
-    .execute();
+/** A paper to embed, with the `text_seq` of the text read (migration 33). */
+export interface PendingPaper extends PaperText {
+  textSeq: number;
 }
 
-export async function countPapersToEmbed(db: Db, model: string): Promise<number> {
-  const r = await db
+/**
+ * The high-water mark of the site's model (docs/decisions/0040-embedding-high-water-mark.md): every paper
+ * with text_seq <= `mark` has a vector of `model` for its current text. One row, read by primary key.
+ */
+export async function embeddingMark(db: Db): Promise<{ model: string | null; mark: number }> {
+  const r = await db.selectFrom('embedding_site').select(['model', 'embedded_text_seq']).where('id', '=', 1).executeTakeFirstOrThrow();
+  return { model: r.model, mark: Number(r.embedded_text_seq) };
+}
+
+/**
+ * The next papers to embed after the mark, in text_seq order: a range scan of papers_text_seq, whatever
+ * the size of the table. Their text_seqs, read in one snapshot, are every committed seq from `afterSeq` to
+ * the last one returned (writers commit seqs in order: migration 33).
+ */
+export async function papersToEmbed(db: Db, afterSeq: number, limit: number): Promise<PendingPaper[]> {
+  const rows = await db
     .selectFrom('papers')
-    .leftJoin('paper_embeddings as e', 'e.paper_id', 'papers.id')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where((eb) => eb.or([eb('e.paper_id', 'is', null), eb('e.model', '!=', model)]))
-    .executeTakeFirstOrThrow();
-  return Number(r.n);
+    .select(['id', 'title', 'abstract', 'text_seq'])
+    .where('text_seq', '>', afterSeq)
+    .orderBy('text_seq')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ id: r.id, title: r.title, abstract: r.abstract, textSeq: Number(r.text_seq) }));
+}
+
+/**
+ * Papers whose text has no vector of `model` yet: those after the mark when `model` is the site's model
+ * (an index range count), every paper otherwise (making it the site's model starts again from 0).
+ */
+export async function countPapersToEmbed(db: Db, model: string): Promise<number> {
+  const site = await embeddingMark(db);
+  let q = db.selectFrom('papers').select((eb) => eb.fn.countAll<number>().as('n'));
+  if (site.model === model) q = q.where('text_seq', '>', site.mark);
+  return Number((await q.executeTakeFirstOrThrow()).n);
 }
 
 /** Every paper's title and abstract, a page at a time by id (for training the built-in model). */
@@ -69,34 +88,72 @@ export async function paperTexts(db: Db, limit: number, afterId = ''): Promise<P
   return db.selectFrom('papers').select(['id', 'title', 'abstract']).where('id', '>', afterId).orderBy('id').limit(limit).execute();
 }
 
+/** Where a batch read by papersToEmbed came from, to advance the mark with its vectors (embedPending). */
+export interface MarkAdvance {
+  /** The mark the batch was read after. */
+  from: number;
+  /** The last text_seq of the batch. */
+  to: number;
+}
+
 /**
  * Writes embeddings from `model` in one transaction, each with a new `seq`. The seq counter is raised
  * first: that write lock orders concurrent writers, so that seqs become visible in increasing order, and
  * a switch of the site's model (setSiteModel takes the same lock). Returns false, writing nothing, when
  * the site's model is another one (vectors of a model the site does not use are never written).
+ *
+ * With `advance` (a batch of papersToEmbed, rows with their `textSeq`), a vector is written only when the
+ * paper's text is still the one embedded (an edit since gave it a higher text_seq, so it is embedded again
+ * later; a deleted paper has none), and the mark moves to `advance.to` in the same transaction, when it is
+ * still at or after `advance.from`: below it, the model changed in between and the mark was reset, and
+ * the papers before `from` are not known to have vectors of this model.
  */
-export async function storeEmbeddings(db: Db, model: string, rows: { paperId: string; vector: Float32Array }[], now = new Date()): Promise<boolean> {
-  if (rows.length === 0) return true;
+export async function storeEmbeddings(
+  db: Db,
+  model: string,
+  rows: { paperId: string; vector: Float32Array; textSeq?: number }[],
+  now = new Date(),
+  advance?: MarkAdvance,
+): Promise<boolean> {
+  if (rows.length === 0 && !advance) return true;
   return db.transaction().execute(async (trx) => {
     await trx.updateTable('site_state').set((eb) => ({ value: eb('value', '+', rows.length) })).where('key', '=', 'embedding_seq').execute();
     const site = (await siteModel(trx)).model;
     // Throwing rolls the raised counter back.
     if (site !== null && site !== model) throw new OtherSiteModel();
-    const top = Number((await trx.selectFrom('site_state').select('value').where('key', '=', 'embedding_seq').executeTakeFirstOrThrow()).value);
-    const first = top - rows.length + 1;
-    const at = now.toISOString();
-    // A few hundred rows at most per batch: well under either engine's parameter limit.
-    await trx
-      .insertInto('paper_embeddings')
-      .values(rows.map((r, i) => ({ paper_id: r.paperId, model, dims: r.vector.length, vector: vectorToBytes(r.vector), seq: first + i, updated_at: at })))
-      .onConflict((oc) =>
-        oc.column('paper_id').doUpdateSet((eb) => ({
-          model: eb.ref('excluded.model'), dims: eb.ref('excluded.dims'), vector: eb.ref('excluded.vector'), seq: eb.ref('excluded.seq'), updated_at: eb.ref('excluded.updated_at'),
-        })),
-      )
-      .execute();
-    // Similar papers on cached pages change with new vectors.
-    await bumpDataVersion(trx);
+    if (advance && rows.length > 0) {
+      const current = new Map<string, number>();
+      // A few hundred ids at most per batch: well under either engine's parameter limit.
+      const seqs = await trx.selectFrom('papers').select(['id', 'text_seq']).where('id', 'in', rows.map((r) => r.paperId)).execute();
+      for (const r of seqs) current.set(r.id, Number(r.text_seq));
+      rows = rows.filter((r) => r.textSeq === undefined || current.get(r.paperId) === r.textSeq);
+    }
+    if (rows.length > 0) {
+      const top = Number((await trx.selectFrom('site_state').select('value').where('key', '=', 'embedding_seq').executeTakeFirstOrThrow()).value);
+      const first = top - rows.length + 1;
+      const at = now.toISOString();
+      await trx
+        .insertInto('paper_embeddings')
+        .values(rows.map((r, i) => ({ paper_id: r.paperId, model, dims: r.vector.length, vector: vectorToBytes(r.vector), seq: first + i, updated_at: at })))
+        .onConflict((oc) =>
+          oc.column('paper_id').doUpdateSet((eb) => ({
+            model: eb.ref('excluded.model'), dims: eb.ref('excluded.dims'), vector: eb.ref('excluded.vector'), seq: eb.ref('excluded.seq'), updated_at: eb.ref('excluded.updated_at'),
+          })),
+        )
+        .execute();
+      // Similar papers on cached pages change with new vectors.
+      await bumpDataVersion(trx);
+    }
+    if (advance) {
+      await trx
+        .updateTable('embedding_site')
+        .set({ embedded_text_seq: advance.to })
+        .where('id', '=', 1)
+        .where('model', '=', model)
+        .where('embedded_text_seq', '>=', advance.from)
+        .where('embedded_text_seq', '<', advance.to)
+        .execute();
+    }
     return true;
   }).catch((e: unknown) => {
     if (e instanceof OtherSiteModel) return false;
