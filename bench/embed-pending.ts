@@ -14,7 +14,8 @@
  *   anti-join batch) vs `embedPending`'s (the site row and one empty index range), median of RUNS;
  * - the pipeline throughput with the zero-cost embedder (papers/s, one pass over the N papers each);
  * - import throughput before and after the text_seq triggers: IMPORT papers into fresh databases at schema
- *   32 and at 33, alternately, median of IMPORT_RUNS.
+ *   32 and at 33, alternately, median of IMPORT_RUNS; and meanwhile, the latency of one-paper inserts on
+ *   another connection (what a member's submission waits: on PostgreSQL the triggers' advisory lock).
  *
  *   npm run bench:embed-pending -- [--papers 100000] [--new 1000] [--runs 7] [--import 20000] [--import-runs 3]
  *        [--engines sqlite,postgres] [--pg postgres://…]
@@ -30,6 +31,7 @@ import { parseArgs } from 'node:util';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import pg from 'pg';
+import type { DatabaseConfig } from '../src/config.ts';
 import { openDatabase, type Database } from '../src/db/connection.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { migrations } from '../src/db/migrations/index.ts';
@@ -121,6 +123,7 @@ function zeroCostEmbedder(id: string): Embedder {
 // ---- databases
 interface Fresh {
   database: Database;
+  config: DatabaseConfig;
   drop(): Promise<void>;
 }
 
@@ -129,8 +132,9 @@ async function freshDatabase(engine: string, tmp: string): Promise<Fresh> {
   const name = `dailypapers_bench_embed_${process.pid}_${counter++}`;
   if (engine === 'sqlite') {
     const file = path.join(tmp, `${name}.db`);
-    const database = await openDatabase({ engine: 'sqlite', path: file });
-    return { database, drop: async () => { await database.close(); for (const x of ['', '-wal', '-shm']) rmSync(file + x, { force: true }); } };
+    const config: DatabaseConfig = { engine: 'sqlite', path: file };
+    const database = await openDatabase(config);
+    return { database, config, drop: async () => { await database.close(); for (const x of ['', '-wal', '-shm']) rmSync(file + x, { force: true }); } };
   }
   const admin = new pg.Client({ connectionString: SERVER });
   await admin.connect();
@@ -138,9 +142,11 @@ async function freshDatabase(engine: string, tmp: string): Promise<Fresh> {
   await admin.end();
   const url = new URL(SERVER);
   url.pathname = `/${name}`;
-  const database = await openDatabase({ engine: 'postgres', url: url.toString() });
+  const config: DatabaseConfig = { engine: 'postgres', url: url.toString() };
+  const database = await openDatabase(config);
   return {
     database,
+    config,
     drop: async () => {
       await database.close();
       const c = new pg.Client({ connectionString: SERVER });
@@ -150,6 +156,30 @@ async function freshDatabase(engine: string, tmp: string): Promise<Fresh> {
     },
   };
 }
+
+/**
+ * What a writer of one paper (a member's submission, a harvested paper) waits while an import runs: one
+ * insert at a time on a connection of its own, every 20 ms, until `done`; its latencies in ms.
+ */
+async function probeInserts(config: DatabaseConfig, done: () => boolean): Promise<number[]> {
+  const database = await openDatabase(config);
+  const out: number[] = [];
+  try {
+    for (let i = 0; !done(); i++) {
+      const at = new Date().toISOString();
+      const [t] = await timed(() =>
+        database.db.insertInto('papers').values({ id: `probe.${process.pid}.${i}`, title: `Probe ${i}`, abstract: 'A probe.', authors: '[]', categories: 'cs.LG', upvotes: 0, metadata_source: 'bench', created_at: at, modified_at: at }).execute(),
+      );
+      out.push(t);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  } finally {
+    await database.close();
+  }
+  return out;
+}
+
+const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(0.95 * xs.length) - 1)]!;
 
 async function importFile(database: Database, file: string): Promise<number> {
   const r = await importFiles(database, [file], { format: 'arxiv-snapshot' });
@@ -168,6 +198,8 @@ interface Figures {
   emptyMark: number;
   import32: number;
   import33: number;
+  probe32: { p50: number; p95: number };
+  probe33: { p50: number; p95: number };
 }
 
 async function benchEngine(engine: string, tmp: string, corpus: string, arrivals: string, importCorpus: string): Promise<Figures> {
@@ -222,14 +254,21 @@ async function benchEngine(engine: string, tmp: string, corpus: string, arrivals
 
     // Import before/after the triggers: fresh databases at schema 32 and 33, alternately.
     const at32 = migrations.filter((m) => m.version < 33);
+    // A one-paper writer inserts alongside each import: what it waits (on PostgreSQL, the advisory lock that an
+    // import batch holds from its first paper to its commit; on SQLite, the write lock, with or without triggers).
     const i32: number[] = [];
     const i33: number[] = [];
+    const w32: number[] = [];
+    const w33: number[] = [];
     for (let i = 0; i < IMPORT_RUNS; i++) {
-      for (const [list, out] of [[at32, i32], [migrations, i33]] as const) {
+      for (const [list, out, waits] of [[at32, i32, w32], [migrations, i33, w33]] as const) {
         const f = await freshDatabase(engine, tmp);
         try {
           await migrate(f.database, list);
-          const [ti, ni] = await timed(() => importFile(f.database, importCorpus));
+          let finished = false;
+          const probe = probeInserts(f.config, () => finished);
+          const [ti, ni] = await timed(() => importFile(f.database, importCorpus).finally(() => (finished = true)));
+          waits.push(...(await probe));
           out.push(ni / (ti / 1000));
         } finally {
           await f.drop();
@@ -237,10 +276,12 @@ async function benchEngine(engine: string, tmp: string, corpus: string, arrivals
       }
     }
     console.log(`import of ${IMPORT} papers: schema 32 ${median(i32).toFixed(0)} papers/s, schema 33 (triggers) ${median(i33).toFixed(0)} papers/s (medians of ${IMPORT_RUNS}: ${i32.map((x) => x.toFixed(0)).join(', ')} / ${i33.map((x) => x.toFixed(0)).join(', ')})`);
+    console.log(`one-paper inserts meanwhile: schema 32 p50 ${ms(median(w32))} / p95 ${ms(p95(w32))} ms (${w32.length}), schema 33 p50 ${ms(median(w33))} / p95 ${ms(p95(w33))} ms (${w33.length})`);
     return {
       engine, importRate, pipelineAntiJoin, pipelineMark,
       batchAntiJoin: median(batchA), batchMark: median(batchM), emptyAntiJoin: median(emptyA), emptyMark: median(emptyM),
       import32: median(i32), import33: median(i33),
+      probe32: { p50: median(w32), p95: p95(w32) }, probe33: { p50: median(w33), p95: p95(w33) },
     };
   } finally {
     await drop();
@@ -267,6 +308,8 @@ async function main(): Promise<void> {
     line('empty run, anti-join / mark (ms)', (r) => `${ms(r.emptyAntiJoin)} / ${ms(r.emptyMark)} (${ratio(r.emptyAntiJoin, r.emptyMark)})`);
     line('pipeline, zero-cost embedder (papers/s)', (r) => `${r.pipelineAntiJoin.toFixed(0)} / ${r.pipelineMark.toFixed(0)} (${ratio(r.pipelineMark, r.pipelineAntiJoin)})`);
     line(`import ${IMPORT}, schema 32 / 33 (papers/s)`, (r) => `${r.import32.toFixed(0)} / ${r.import33.toFixed(0)} (${ratio(r.import33, r.import32)})`);
+    line('one-paper insert during it, p50/p95 32 (ms)', (r) => `${ms(r.probe32.p50)} / ${ms(r.probe32.p95)}`);
+    line('one-paper insert during it, p50/p95 33 (ms)', (r) => `${ms(r.probe33.p50)} / ${ms(r.probe33.p95)}`);
     line(`import ${N} with triggers (papers/s)`, (r) => r.importRate.toFixed(0));
   } finally {
     rmSync(tmp, { recursive: true, force: true });
