@@ -75,6 +75,26 @@ async function assertAllCurrent(database: Database, model: string): Promise<void
   }
 }
 
+/** A PostgreSQL test database and two connections of its own to write with, all closed afterwards. */
+async function withTwoWriters(fn: (database: Database, a: pg.Client, b: pg.Client) => Promise<void>): Promise<void> {
+  const database = await openTestDatabase('postgres');
+  const a = new pg.Client({ connectionString: database.url });
+  const b = new pg.Client({ connectionString: database.url });
+  await a.connect();
+  await b.connect();
+  try {
+    await fn(database, a, b);
+  } finally {
+    await a.end();
+    await b.end();
+    await database.close();
+  }
+}
+
+const insertPaper = (c: pg.Client, id: string) =>
+  c.query(`insert into papers (id, title, abstract, authors, categories, metadata_source, created_at, modified_at)
+           values ($1, $2, 'An abstract.', '[]', 'cs.LG', 'test', now()::text, now()::text)`, [id, `Paper ${id}`]);
+
 for (const engine of ENGINES) {
   describe(`embedding by a high-water mark on ${engine}`, () => {
     test('new papers are embedded and the mark advances; nothing new: nothing written; edits and a model change re-embed', async () => {
@@ -203,25 +223,17 @@ for (const engine of ENGINES) {
     });
 
     if (engine === 'postgres') {
-      test('two writers committing out of order: the later seq waits for the earlier commit, and no paper is left behind the mark', async () => {
-        const database = await openTestDatabase('postgres');
-        const a = new pg.Client({ connectionString: database.url });
-        const b = new pg.Client({ connectionString: database.url });
-        await a.connect();
-        await b.connect();
-        try {
+      test('two writers committing out of order: the later seq waits for the earlier commit, and no paper is left behind the mark', () =>
+        withTwoWriters(async (database, a, b) => {
           await importSynthetic(database, 300, 305);
           const e = recordingEmbedder('toy@1');
           assert.equal((await embedPending(database, e)).embedded, 5);
-          const insert = (c: pg.Client, id: string) =>
-            c.query(`insert into papers (id, title, abstract, authors, categories, metadata_source, created_at, modified_at)
-                     values ($1, $2, 'An abstract.', '[]', 'cs.LG', 'test', now()::text, now()::text)`, [id, `Paper ${id}`]);
           await a.query('begin');
           await b.query('begin');
-          await insert(a, '2601.00001');
+          await insertPaper(a, '2601.00001');
           // b's insert waits for a's seq to commit (the advisory lock): its commit, issued first, waits too.
           let bDone = false;
-          const bWork = insert(b, '2601.00002').then(() => b.query('commit')).then(() => (bDone = true));
+          const bWork = insertPaper(b, '2601.00002').then(() => b.query('commit')).then(() => (bDone = true));
           await new Promise((r) => setTimeout(r, 300));
           assert.equal(bDone, false, 'the second writer waits for the first');
           const waiting = await sql<{ locktype: string }>`select locktype from pg_locks where not granted`.execute(database.db);
@@ -238,22 +250,12 @@ for (const engine of ENGINES) {
           const seqs = await textSeqs(database, ['2601.00001', '2601.00002']);
           assert.ok(seqs.get('2601.00001')! < seqs.get('2601.00002')!, 'seq order is commit order');
           assert.equal((await embeddingMark(database.db)).mark, seqs.get('2601.00002'));
-        } finally {
-          await a.end();
-          await b.end();
-          await database.close();
-        }
-      });
+        }));
 
-      test('an edit in a long transaction and an insert committed meanwhile: the insert waits, and the job run between skips neither', async () => {
+      test('an edit in a long transaction and an insert committed meanwhile: the insert waits, and the job run between skips neither', () =>
         // The ordering seen from the other side: the earlier seq belongs to an edit that stays open; an autocommit
         // insert (the web, an importer) cannot take a later seq and commit before it.
-        const database = await openTestDatabase('postgres');
-        const a = new pg.Client({ connectionString: database.url });
-        const b = new pg.Client({ connectionString: database.url });
-        await a.connect();
-        await b.connect();
-        try {
+        withTwoWriters(async (database, a, b) => {
           const e = recordingEmbedder('toy@1');
           await importSynthetic(database, 400, 402);
           await embedPending(database, e);
@@ -261,20 +263,14 @@ for (const engine of ENGINES) {
           const [first] = (await database.db.selectFrom('papers').select('id').orderBy('id').limit(1).execute()).map((r) => r.id);
           await a.query('begin');
           await a.query(`update papers set abstract = 'Edited in a long transaction.' where id = $1`, [first]);
-          const bWork = b.query(`insert into papers (id, title, abstract, authors, categories, metadata_source, created_at, modified_at)
-                                 values ('2601.00003', 'Late', 'Late abstract.', '[]', 'cs.LG', 'test', now()::text, now()::text)`);
+          const bWork = insertPaper(b, '2601.00003');
           await new Promise((r) => setTimeout(r, 200));
           assert.equal((await embedPending(database, e)).embedded, 0);
           await a.query('commit');
           await bWork;
           assert.equal((await embedPending(database, e)).embedded, 2);
           await assertAllCurrent(database, 'toy@1');
-        } finally {
-          await a.end();
-          await b.end();
-          await database.close();
-        }
-      });
+        }));
     }
   });
 }
