@@ -35,6 +35,7 @@ import { privateNotes } from './0029-private-notes.ts';
 import { fulltext } from './0030-fulltext.ts';
 import { extractedSummaries } from './0031-extracted-summaries.ts';
 import { ask } from './0032-ask.ts';
+import { keysetPagination } from './0034-keyset-pagination.ts';
 
 export interface MigrationContext {
   engine: Engine;
@@ -55,4 +56,4 @@ export interface Migration {
   compatibleWith?: number;
 }
 
-export const migrations: readonly Migration[] = [papers, accounts, tokensAndSubmissions, comments, moderation, collections, oauth, organizations, removedEntries, searchIndex, embeddings, subscriptions, jobs, savedSearches, setupTokens, rateLimits, importStaging, changeScopes, embeddingModels, throttles, firstRun, jobSchedules, hfWire, images, profileBio, forYou, followsAndNotifications, privateNotes, fulltext, extractedSummaries, ask];
+export const migrations: readonly Migration[] = [papers, accounts, tokensAndSubmissions, comments, moderation, collections, oauth, organizations, removedEntries, searchIndex, embeddings, subscriptions, jobs, savedSearches, setupTokens, rateLimits, importStaging, changeScopes, embeddingModels, throttles, firstRun, jobSchedules, hfWire, images, profileBio, forYou, followsAndNotifications, privateNotes, fulltext, extractedSummaries, ask, keysetPagination];
