@@ -3,7 +3,7 @@
  * walking a list with Next to the end and back with Previous shows every paper once, in order (papers of the same
  * date by id, papers without a date last); papers added between page loads cause no duplicate and no skip; old
  * `?p=N` links redirect (2..100), are a 400 past 100 and a 404 past the end; a malformed cursor is a 400; a count
- * past 10,000 reads "10,000+ papers".
+ * past 10,000 reads "10,000+ papers"; /api/daily_papers stops at 10,000 entries deep.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -208,6 +208,24 @@ for (const engine of ENGINES) {
       await db.updateTable('papers').set({ organization_id: sql`(select id from organizations where name = ${ORG})` }).where('title', 'like', 'Bulk %').execute();
       await bumpDataVersion(db); // written behind the importer's back: the page cache is told
       assert.match((await get(`/organizations/${ORG}`)).body, /<p class="byline">10,000\+ papers, newest first<\/p>/);
+    });
+
+    test('/api/daily_papers pages through the first 10,000 entries only; search past page 50 is a clear 400', async () => {
+      const last = await site.server.get('/api/daily_papers?p=199&limit=50');
+      assert.equal(last.status, 200);
+      const past = await site.server.get('/api/daily_papers?p=200&limit=50');
+      assert.equal(past.status, 400);
+      assert.match(((await past.json()) as { error: string }).error, /first 10,000 entries/);
+      assert.equal((await site.server.get('/api/daily_papers?p=100&limit=100')).status, 400);
+      const first = await site.server.get('/api/daily_papers?limit=2');
+      assert.equal(first.status, 200);
+      assert.match(first.headers.get('link') ?? '', /p=1/);
+      const search = await get('/papers/search?q=model&p=51');
+      assert.equal(search.status, 400);
+      assert.match(search.body, /go 50 pages deep/);
+      const api = await site.server.get('/api/search?q=model&offset=1000');
+      assert.equal(api.status, 400);
+      assert.match(((await api.json()) as { error: string }).error, /offset: results go 1000 deep/);
     });
   });
 }
