@@ -290,12 +290,15 @@ interface KeysetList {
   rows: (db: Db) => SelectQueryBuilder<any, any, any>;
   date: ReturnType<typeof sql<string>> | string;
   id: string;
+  /** The list's rows with nothing joined (the keyset columns only), for counts and existence checks. */
+  members: (db: Db) => SelectQueryBuilder<any, any, any>;
 }
 
 const orgList = (organizationId: number): KeysetList => ({
   rows: (db) => paperQuery(db).where('papers.organization_id', '=', organizationId),
   date: paperSortDate,
   id: 'papers.id',
+  members: (db) => db.selectFrom('papers').where('papers.organization_id', '=', organizationId),
 });
 
 const categoryList = (category: string): KeysetList => ({
@@ -310,6 +313,8 @@ const categoryList = (category: string): KeysetList => ({
       .where('c.category', '=', category),
   date: 'c.sort_date',
   id: 'c.paper_id',
+  // Every category row has its paper (a foreign key, cascading): no join needed to count them.
+  members: (db) => db.selectFrom('paper_categories as c').where('c.category', '=', category),
 });
 
 const ref = (col: KeysetList['date']) => (typeof col === 'string' ? sql.ref(col) : col);
@@ -354,21 +359,24 @@ async function keysetPage(db: Db, list: KeysetList, req: KeysetRequest): Promise
 }
 
 async function exists(db: Db, list: KeysetList, key: ListCursor, dir: 'after' | 'before'): Promise<boolean> {
-  const r = await list.rows(db).clearSelect().select(sql<number>`1`.as('one')).where(beyond(list, key, dir)).limit(1).executeTakeFirst();
+  const r = await list.members(db).select(sql<number>`1`.as('one')).where(beyond(list, key, dir)).limit(1).executeTakeFirst();
   return r !== undefined;
 }
 
-/** The sort keys of rows `offset` and `offset + 1` (fewer at the end), for the redirects of old `?p=N` links. */
+/**
+ * The sort keys of rows `offset` and `offset + 1` (fewer at the end), for the redirects of old `?p=N` links: an
+ * OFFSET, but over the list's index alone (no row is read) and at most LEGACY_PAGE_MAX pages deep.
+ */
 async function keysAtOffset(db: Db, list: KeysetList, offset: number): Promise<ListCursor[]> {
-  const rows = await ordered(list.rows(db).clearSelect().select([sql<string | null>`papers.published_at`.as('published_at'), sql<string>`papers.id`.as('id')]), list, 'desc')
+  const rows = await ordered(list.members(db).select([ref(list.date).as('date'), sql.ref(list.id).as('id')]), list, 'desc')
     .limit(2)
     .offset(offset)
     .execute();
-  return rows.map((r) => ({ date: (r.published_at as string | null) ?? '', id: r.id as string }));
+  return rows.map((r) => ({ date: r.date as string, id: r.id as string }));
 }
 
 async function cappedCount(db: Db, list: KeysetList, cap: number): Promise<CappedCount> {
-  const inner = list.rows(db).clearSelect().select(sql<number>`1`.as('one')).limit(cap + 1);
+  const inner = list.members(db).select(sql<number>`1`.as('one')).limit(cap + 1);
   const r = await db.selectFrom(inner.as('t')).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   const n = Number(r.n);
   return n > cap ? { count: cap, capped: true } : { count: n, capped: false };
