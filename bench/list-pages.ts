@@ -32,9 +32,7 @@ import { openDatabase, type Database } from '../src/db/connection.ts';
 import { migrate } from '../src/db/migrate.ts';
 import type { DB } from '../src/db/schema.ts';
 import { importFiles } from '../src/importers/import-files.ts';
-import {
-  categoryKeysAt, countPapersOfCategory, countPapersOfOrganization, LIST_COUNT_CAP, organizationKeysAt, papersOfCategory, papersOfOrganization, paperQuery,
-} from '../src/db/queries/lists.ts';
+import { categoryPapers, LIST_COUNT_CAP, organizationPapers, paperQuery } from '../src/db/queries/lists.ts';
 import { encodeCursor, type ListCursor } from '../src/domain/list-cursor.ts';
 import { createMailer } from '../src/email/mailer.ts';
 import { createApp } from '../src/http/app.ts';
@@ -173,38 +171,35 @@ async function benchEngine(engine: string, synthetic: string, hfFiles: string[],
     const off = offsetQueries(db);
     const lists = [
       {
-        name: `category ${BIG_CATEGORY}`, n: nCat, offset: off.category,
-        keyset: (after?: ListCursor) => papersOfCategory(db, BIG_CATEGORY, after ? { limit: PAGE_SIZE, after } : { limit: PAGE_SIZE }),
-        keysAt: (o: number) => categoryKeysAt(db, BIG_CATEGORY, o), exact: off.categoryCount, capped: () => countPapersOfCategory(db, BIG_CATEGORY),
+        name: `category ${BIG_CATEGORY}`, n: nCat, offset: off.category, list: categoryPapers(db, BIG_CATEGORY), exact: off.categoryCount,
         path: `/papers/category/${BIG_CATEGORY}`,
       },
       {
-        name: `org ${BIG_ORG}`, n: nOrg, offset: off.organization,
-        keyset: (after?: ListCursor) => papersOfOrganization(db, orgId, after ? { limit: PAGE_SIZE, after } : { limit: PAGE_SIZE }),
-        keysAt: (o: number) => organizationKeysAt(db, orgId, o), exact: off.organizationCount, capped: () => countPapersOfOrganization(db, orgId),
+        name: `org ${BIG_ORG}`, n: nOrg, offset: off.organization, list: organizationPapers(db, orgId), exact: off.organizationCount,
         path: `/organizations/${BIG_ORG}`,
       },
     ];
     const cursors: ListCursor[] = [];
     for (const l of lists) {
+      const keyset = (after?: ListCursor) => l.list.page(after ? { limit: PAGE_SIZE, after } : { limit: PAGE_SIZE });
       const lastStart = Math.floor((l.n - 1) / PAGE_SIZE) * PAGE_SIZE;
       // Page 1000, or the one before the last on a list too short for it.
       const depth = Math.min(999 * PAGE_SIZE, lastStart - PAGE_SIZE);
       const depthName = `page ${depth / PAGE_SIZE + 1}`;
-      const [atDepth] = await l.keysAt(depth - 1);
-      const [atLast] = await l.keysAt(lastStart - 1);
+      const [atDepth] = await l.list.keysAt(depth - 1);
+      const [atLast] = await l.list.keysAt(lastStart - 1);
       cursors.push(atDepth!);
       // Same rows both ways: the keyset page at the depth is the OFFSET page (checked once, not timed).
       const a = (await l.offset(depth)).map((r) => r.id);
-      const b = (await l.keyset(atDepth)).items.map((i) => i.paper.id);
+      const b = (await keyset(atDepth)).items.map((i) => i.paper.id);
       if (a.join() !== b.join()) console.log(`  note: ${l.name} ${depthName} differs between OFFSET and keyset`);
-      add(l.name, 'page 1 (keyset)', await time(() => l.keyset()));
+      add(l.name, 'page 1 (keyset)', await time(() => keyset()));
       add(l.name, `${depthName}, OFFSET (before)`, await time(() => l.offset(depth)));
-      add(l.name, `${depthName}, keyset`, await time(() => l.keyset(atDepth)));
+      add(l.name, `${depthName}, keyset`, await time(() => keyset(atDepth)));
       add(l.name, `last page (${lastStart / PAGE_SIZE + 1}), OFFSET (before)`, await time(() => l.offset(lastStart)));
-      add(l.name, `last page (${lastStart / PAGE_SIZE + 1}), keyset`, await time(() => l.keyset(atLast)));
+      add(l.name, `last page (${lastStart / PAGE_SIZE + 1}), keyset`, await time(() => keyset(atLast)));
       add(l.name, 'count, exact (before)', await time(() => l.exact()));
-      add(l.name, `count, capped at ${LIST_COUNT_CAP}`, await time(() => l.capped()));
+      add(l.name, `count, capped at ${LIST_COUNT_CAP}`, await time(() => l.list.count()));
     }
     await plans(database, orgId, cursors[0]!, cursors[1]!);
 
@@ -223,7 +218,7 @@ async function benchEngine(engine: string, synthetic: string, hfFiles: string[],
         const urls: string[] = [];
         for (let i = 0; i < samples + HTTP_WARMUP; i++) {
           const page = 2 + Math.floor(((i * 7919) % 1000) / 1000 * (pages - 1));
-          const [key] = await l.keysAt((page - 1) * PAGE_SIZE - 1);
+          const [key] = await l.list.keysAt((page - 1) * PAGE_SIZE - 1);
           urls.push(`${l.path}?after=${encodeCursor(key!)}`);
         }
         add(l.name, 'whole page over HTTP, any depth', await time(async (i) => {

@@ -15,7 +15,7 @@ import { ENGINES } from '../helpers/db.ts';
 import { startTestSite, type TestSite } from '../helpers/site.ts';
 import { importFiles } from '../../src/importers/import-files.ts';
 import { comesBefore, encodeCursor } from '../../src/domain/list-cursor.ts';
-import { countPapersOfCategory, LIST_COUNT_CAP } from '../../src/db/queries/lists.ts';
+import { categoryPapers, LIST_COUNT_CAP } from '../../src/db/queries/lists.ts';
 import { bumpDataVersion } from '../../src/db/queries/papers.ts';
 
 const CATEGORY = 'math.CO'; // no fixture paper has it
@@ -196,8 +196,8 @@ for (const engine of ENGINES) {
         insert into papers (id, title, authors, categories, published_at, upvotes, metadata_source, created_at, modified_at)
         select '2501.' || cast(10000 + i as text), 'Bulk ' || cast(i as text), '[]', 'nlin.AO', '2025-01-01T00:00:00.000Z', 0, 'test', ${now}, ${now} from k`.execute(db);
       await sql`insert into paper_categories (paper_id, category, position) select id, 'nlin.AO', 0 from papers where id like '2501.%' and title like 'Bulk %'`.execute(db);
-      assert.deepEqual(await countPapersOfCategory(db, 'nlin.AO'), { count: LIST_COUNT_CAP, capped: true });
-      assert.deepEqual(await countPapersOfCategory(db, CATEGORY), { count: N + 6, capped: false });
+      assert.deepEqual(await categoryPapers(db, 'nlin.AO').count(), { count: LIST_COUNT_CAP, capped: true });
+      assert.deepEqual(await categoryPapers(db, CATEGORY).count(), { count: N + 6, capped: false });
       await bumpDataVersion(db);
       const big = await get('/papers/category/nlin.AO');
       assert.match(big.body, /<p class="byline">10,000\+ papers, newest first<\/p>/);

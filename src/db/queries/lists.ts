@@ -382,35 +382,28 @@ async function cappedCount(db: Db, list: KeysetList, cap: number): Promise<Cappe
   return n > cap ? { count: cap, capped: true } : { count: n, capped: false };
 }
 
-/** An organization's papers (by its id), newest arXiv date first then id descending: one page by keyset. */
-export function papersOfOrganization(db: Db, organizationId: number, req: KeysetRequest): Promise<KeysetPage<PaperWithOrg>> {
-  return keysetPage(db, orgList(organizationId), req);
+/** A list paged by keyset: its pages, its count (capped), and the sort keys at an offset (for `?p=N` redirects). */
+export interface PaperList {
+  page(req: KeysetRequest): Promise<KeysetPage<PaperWithOrg>>;
+  /** How many papers, counted up to `cap` (more: `capped`). */
+  count(cap?: number): Promise<CappedCount>;
+  /** The sort keys of rows `offset` and `offset + 1` (fewer at the end). */
+  keysAt(offset: number): Promise<ListCursor[]>;
 }
 
-/** How many papers an organization has, counted up to `cap` (more: `capped`). */
-export function countPapersOfOrganization(db: Db, organizationId: number, cap = LIST_COUNT_CAP): Promise<CappedCount> {
-  return cappedCount(db, orgList(organizationId), cap);
+function paperList(db: Db, list: KeysetList): PaperList {
+  return {
+    page: (req) => keysetPage(db, list, req),
+    count: (cap = LIST_COUNT_CAP) => cappedCount(db, list, cap),
+    keysAt: (offset) => keysAtOffset(db, list, offset),
+  };
 }
 
-/** Sort keys at an offset of an organization's list (for `?p=N` redirects). */
-export function organizationKeysAt(db: Db, organizationId: number, offset: number): Promise<ListCursor[]> {
-  return keysAtOffset(db, orgList(organizationId), offset);
-}
+/** An organization's papers (by its id), newest arXiv date first then id descending. */
+export const organizationPapers = (db: Db, organizationId: number): PaperList => paperList(db, orgList(organizationId));
 
-/** Papers of an arXiv category (primary or cross-listed), newest arXiv date first then id descending: one page by keyset. */
-export function papersOfCategory(db: Db, category: string, req: KeysetRequest): Promise<KeysetPage<PaperWithOrg>> {
-  return keysetPage(db, categoryList(category), req);
-}
-
-/** How many papers a category has, counted up to `cap` (more: `capped`). */
-export function countPapersOfCategory(db: Db, category: string, cap = LIST_COUNT_CAP): Promise<CappedCount> {
-  return cappedCount(db, categoryList(category), cap);
-}
-
-/** Sort keys at an offset of a category's list (for `?p=N` redirects). */
-export function categoryKeysAt(db: Db, category: string, offset: number): Promise<ListCursor[]> {
-  return keysAtOffset(db, categoryList(category), offset);
-}
+/** Papers of an arXiv category (primary or cross-listed), newest arXiv date first then id descending. */
+export const categoryPapers = (db: Db, category: string): PaperList => paperList(db, categoryList(category));
 
 /** The newest listing of each of these papers (those never listed are absent), for search results in Hugging Face's format. */
 export async function latestListingsOf(db: Db, ids: string[]): Promise<Map<string, Listing>> {

@@ -6,11 +6,8 @@ import type { Context } from 'hono';
 import { ARXIV_CATEGORY } from '../../domain/arxiv-id.ts';
 import { html } from 'hono/html';
 import { membersOf, findOrganization } from '../../db/queries/organizations.ts';
-import {
-  categoryKeysAt, countPapersOfCategory, countPapersOfOrganization, getOrganization, organizationKeysAt, papersOfCategory, papersOfOrganization,
-  type CappedCount, type KeysetPage, type KeysetRequest, type PaperWithOrg,
-} from '../../db/queries/lists.ts';
-import { CursorError, encodeCursor, parseCursor, type ListCursor } from '../../domain/list-cursor.ts';
+import { categoryPapers, getOrganization, organizationPapers, type CappedCount, type KeysetPage, type KeysetRequest, type PaperList, type PaperWithOrg } from '../../db/queries/lists.ts';
+import { CursorError, encodeCursor, parseCursor } from '../../domain/list-cursor.ts';
 import { htmlError, PAGE_SIZE, pageParam, frame, votingFor, type Deps } from '../context.ts';
 import { cardFromPaper, cardList, cursorPager } from '../views/cards.ts';
 import { withStoredImages } from '../card-images.ts';
@@ -34,7 +31,7 @@ export function papersCount(n: CappedCount): string {
  * redirected to its cursor page (N ≤ LEGACY_PAGE_MAX). A Response when the answer is not a page (a redirect, a
  * 400 for a malformed cursor or page number, a 404 past the end).
  */
-async function position(c: Context, deps: Deps, canonical: string, keysAt: (offset: number) => Promise<ListCursor[]>): Promise<KeysetRequest | Response> {
+async function position(c: Context, deps: Deps, canonical: string, list: PaperList): Promise<KeysetRequest | Response> {
   if (c.req.query('p') !== undefined) {
     const page = pageParam(c);
     if (page === null) return htmlError(c, deps, 400, 'Bad page number', 'The page number (?p=) must be a whole number from 1.');
@@ -43,7 +40,7 @@ async function position(c: Context, deps: Deps, canonical: string, keysAt: (offs
       return htmlError(c, deps, 400, 'Page number too deep', `This list no longer has numbered pages: links with ?p= work up to page ${LEGACY_PAGE_MAX}. Open the list and follow its Next links.`);
     }
     // The row before the page's first row names the page (`?after=`); no row at the page's start: past the end.
-    const keys = await keysAt((page - 1) * PAGE_SIZE - 1);
+    const keys = await list.keysAt((page - 1) * PAGE_SIZE - 1);
     if (keys.length < 2) return htmlError(c, deps, 404, 'No such page', `This list has fewer than ${page} pages.`);
     return c.redirect(`${canonical}?after=${encodeCursor(keys[0]!)}`, 302);
   }
@@ -84,11 +81,12 @@ export const organizationPage = (deps: Deps) => async (c: Context) => {
   if (!org) return htmlError(c, deps, 404, 'Organization not found', `There is no organization named “${name.slice(0, 100)}” here.`);
   const { db } = deps.database;
   const canonical = `/organizations/${encodeURIComponent(org.name)}`;
-  const req = await position(c, deps, canonical, (offset) => organizationKeysAt(db, org.id, offset));
+  const papers = organizationPapers(db, org.id);
+  const req = await position(c, deps, canonical, papers);
   if (req instanceof Response) return req;
-  const list = await papersOfOrganization(db, org.id, req);
+  const list = await papers.page(req);
   if (list.items.length === 0 && (req.after || req.before)) return pastTheEnd(c, deps, canonical);
-  const count = await countPapersOfOrganization(db, org.id);
+  const count = await papers.count();
   // Its members (src/http/handlers/organizations-admin.ts), when it has any.
   const row = await findOrganization(db, org.name);
   const members = row ? await membersOf(db, row.id) : [];
@@ -113,14 +111,15 @@ export const categoryPage = (deps: Deps) => async (c: Context) => {
   if (!ARXIV_CATEGORY.test(category)) return htmlError(c, deps, 400, 'Not an arXiv category', 'Categories are written like cs.CL, hep-th or astro-ph.GA.');
   const { db } = deps.database;
   const canonical = `/papers/category/${category}`;
-  const req = await position(c, deps, canonical, (offset) => categoryKeysAt(db, category, offset));
+  const papers = categoryPapers(db, category);
+  const req = await position(c, deps, canonical, papers);
   if (req instanceof Response) return req;
-  const list = await papersOfCategory(db, category, req);
+  const list = await papers.page(req);
   const name = categoryName(category);
   // A category arXiv does not have, and no paper here uses, is a 404 that lists the real ones (not an empty 200).
   if (!name && list.items.length === 0 && !req.after && !req.before) return c.html(errorPage(frame(c, deps), 404, 'Category not found', `arXiv has no category “${category}”.`, taxonomyList()), 404);
   if (list.items.length === 0 && (req.after || req.before)) return pastTheEnd(c, deps, canonical);
-  const count = await countPapersOfCategory(db, category);
+  const count = await papers.count();
   const feed = `/feeds/categories/${category}`;
   return papersPage(deps, c, {
     title: name ? `${category}: ${name}` : `${category} papers`,
