@@ -104,6 +104,8 @@ export interface PaperCategoriesTable {
   category: string;
   /** 0 for the primary category. */
   position: number;
+  /** The paper's sort date, `coalesce(published_at, '')`, kept by triggers for category pages (migration 34). */
+  sort_date: Generated<string>;
 }
 
 export interface SiteStateTable {

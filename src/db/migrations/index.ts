@@ -36,6 +36,7 @@ import { fulltext } from './0030-fulltext.ts';
 import { extractedSummaries } from './0031-extracted-summaries.ts';
 import { ask } from './0032-ask.ts';
 import { textSeq } from './0033-text-seq.ts';
+import { keysetPagination } from './0034-keyset-pagination.ts';
 
 export interface MigrationContext {
   engine: Engine;
@@ -56,4 +57,4 @@ export interface Migration {
   compatibleWith?: number;
 }
 
-export const migrations: readonly Migration[] = [papers, accounts, tokensAndSubmissions, comments, moderation, collections, oauth, organizations, removedEntries, searchIndex, embeddings, subscriptions, jobs, savedSearches, setupTokens, rateLimits, importStaging, changeScopes, embeddingModels, throttles, firstRun, jobSchedules, hfWire, images, profileBio, forYou, followsAndNotifications, privateNotes, fulltext, extractedSummaries, ask, textSeq];
+export const migrations: readonly Migration[] = [papers, accounts, tokensAndSubmissions, comments, moderation, collections, oauth, organizations, removedEntries, searchIndex, embeddings, subscriptions, jobs, savedSearches, setupTokens, rateLimits, importStaging, changeScopes, embeddingModels, throttles, firstRun, jobSchedules, hfWire, images, profileBio, forYou, followsAndNotifications, privateNotes, fulltext, extractedSummaries, ask, textSeq, keysetPagination];

@@ -8,6 +8,7 @@ import type { DailyEntry, Paper } from '../../domain/merge.ts';
 import type { DB } from '../schema.ts';
 import { rowToPaper } from './papers.ts';
 import { DELETED_ACCOUNT } from '../../domain/accounts.ts';
+import type { ListCursor } from '../../domain/list-cursor.ts';
 
 type Db = Kysely<DB>;
 
@@ -132,13 +133,18 @@ export type ListingSort = 'upvotes' | 'publishedAt';
 /** The comments a listing shows: Hugging Face's count when it was imported plus this site's comments. */
 const shownComments = sql<number>`e.num_comments + papers.comments_count`;
 
-/** Listings of the days in a range, most upvoted first (or newest arXiv date first), one page of them. */
+/**
+ * Listings of the days in a range, most upvoted first (or newest arXiv date first), one page of them. `countCap`:
+ * count no further than that many listings (`total` is then at most `countCap`), for callers that only need to
+ * know whether more follow.
+ */
 export async function listingsInRange(
   db: Db,
   range: DayRange,
   page: PageRequest,
   sort: ListingSort = 'upvotes',
   submitter?: string,
+  countCap?: number,
 ): Promise<Page<Listing>> {
   const filter = <Q extends SelectQueryBuilder<any, any, any>>(q: Q): Q => {
     let out = q.where('e.day', '>=', range.from).where('e.day', '<=', range.to) as Q;
@@ -152,13 +158,11 @@ export async function listingsInRange(
         .orderBy(entryPublishedAt, 'desc').orderBy(sql`coalesce(e.submitted_at, e.listed_at, '')`, 'desc').orderBy(shownComments, 'desc').orderBy('e.day', 'desc').orderBy('papers.id', 'desc')
     : q.orderBy('e.day', 'desc').orderBy('e.listed_at', 'desc').orderBy(shownUpvotes, 'desc');
   const rows = await q.orderBy('papers.id').limit(page.limit).offset(page.offset).execute();
-  const count = await filter(
-    db
-      .selectFrom('daily_entries as e')
-      .leftJoin('submitters as s', 's.id', 'e.submitter_id')
-      .leftJoin('users as u', 'u.id', 'e.user_id')
-      .select((eb) => eb.fn.countAll<number>().as('n')),
-  ).executeTakeFirstOrThrow();
+  const matching = filter(db.selectFrom('daily_entries as e').leftJoin('submitters as s', 's.id', 'e.submitter_id').leftJoin('users as u', 'u.id', 'e.user_id'));
+  const count =
+    countCap === undefined
+      ? await matching.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
+      : await db.selectFrom(matching.select(sql<number>`1`.as('one')).limit(countCap).as('t')).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return { items: rows.map(toListing), total: Number(count.n) };
 }
 
@@ -231,9 +235,9 @@ export async function paperWithListings(
   return { paper: shownPaper(row, row.o_name), organization: organizationOf(row), listings, localComments: row.comments_count };
 }
 
-export async function getOrganization(db: Db, name: string): Promise<Organization | undefined> {
+export async function getOrganization(db: Db, name: string): Promise<(Organization & { id: number }) | undefined> {
   const r = await db.selectFrom('organizations').selectAll().where('name', '=', name).executeTakeFirst();
-  return r && { name: r.name, fullname: r.fullname, avatarUrl: r.avatar_url, hfId: r.hf_id };
+  return r && { id: r.id, name: r.name, fullname: r.fullname, avatarUrl: r.avatar_url, hfId: r.hf_id };
 }
 
 /** Papers with their organization's columns (o_*), for pages that list papers. */
@@ -245,41 +249,161 @@ export function paperQuery(db: Db) {
     .select(['o.name as o_name', 'o.fullname as o_fullname', 'o.avatar_url as o_avatar_url', 'o.hf_id as o_hf_id']);
 }
 
-/** An organization's papers, newest arXiv date first. */
-export async function papersOfOrganization(db: Db, name: string, page: PageRequest): Promise<Page<PaperWithOrg>> {
-  const rows = await paperQuery(db)
-    .where('o.name', '=', name)
-    .orderBy('papers.published_at', 'desc')
-    .orderBy('papers.id', 'desc')
-    .limit(page.limit)
-    .offset(page.offset)
-    .execute();
-  const n = await db
-    .selectFrom('papers')
-    .innerJoin('organizations as o', 'o.id', 'papers.organization_id')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('o.name', '=', name)
-    .executeTakeFirstOrThrow();
-  return { items: rows.map((r) => ({ paper: shownPaper(r, r.o_name), organization: organizationOf(r), numComments: r.comments_count })), total: Number(n.n) };
+/**
+ * Counts on list pages stop here: an exact count of a category with 100k papers reads 100k index entries on
+ * every page view; pages say "10,000+ papers" instead (docs/decisions/0041-keyset-pagination.md).
+ */
+export const LIST_COUNT_CAP = 10_000;
+
+/** A count that stops at a cap: `capped` when there are more than `cap` rows. */
+export interface CappedCount {
+  count: number;
+  capped: boolean;
 }
 
-/** Papers of an arXiv category (primary or cross-listed), newest arXiv date first. */
-export async function papersOfCategory(db: Db, category: string, page: PageRequest): Promise<Page<PaperWithOrg>> {
-  const rows = await paperQuery(db)
-    .innerJoin('paper_categories as c', 'c.paper_id', 'papers.id')
-    .where('c.category', '=', category)
-    .orderBy('papers.published_at', 'desc')
-    .orderBy('papers.id', 'desc')
-    .limit(page.limit)
-    .offset(page.offset)
-    .execute();
-  const n = await db
-    .selectFrom('paper_categories')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('category', '=', category)
-    .executeTakeFirstOrThrow();
-  return { items: rows.map((r) => ({ paper: shownPaper(r, r.o_name), organization: organizationOf(r), numComments: r.comments_count })), total: Number(n.n) };
+/** A page of a keyset-paged list: its rows and whether rows follow (`more`) or precede (`earlier`) it. */
+export interface KeysetPage<T> {
+  items: T[];
+  /** The sort key of each item, in the same order (for the cursors of the Next/Previous links). */
+  keys: ListCursor[];
+  /** Rows follow the last item. */
+  more: boolean;
+  /** Rows precede the first item. */
+  earlier: boolean;
 }
+
+/** Where a page of a keyset list is: the first page, the page after a row (`?after=`) or the page before one (`?before=`). */
+export interface KeysetRequest {
+  limit: number;
+  /** The page of the rows after this one (Next). */
+  after?: ListCursor;
+  /** The page of the rows before this one (Previous); ignored when `after` is given. */
+  before?: ListCursor;
+}
+
+/** The sort date of a paper in list order: a paper without an arXiv date sorts last, on both engines. */
+const paperSortDate = sql<string>`coalesce(papers.published_at, '')`;
+
+/** What one keyset list needs: its filter, its sort columns, and where its rows come from. */
+interface KeysetList {
+  /** Papers (with `o_*`) of the list; the keyset columns are `date` and `id` below. */
+  rows: (db: Db) => SelectQueryBuilder<any, any, any>;
+  date: ReturnType<typeof sql<string>> | string;
+  id: string;
+  /** The list's rows with nothing joined (the keyset columns only), for counts and existence checks. */
+  members: (db: Db) => SelectQueryBuilder<any, any, any>;
+}
+
+const orgList = (organizationId: number): KeysetList => ({
+  rows: (db) => paperQuery(db).where('papers.organization_id', '=', organizationId),
+  date: paperSortDate,
+  id: 'papers.id',
+  members: (db) => db.selectFrom('papers').where('papers.organization_id', '=', organizationId),
+});
+
+const categoryList = (category: string): KeysetList => ({
+  // From the category's index range (paper_categories_keyset), each row joined to its paper by primary key.
+  rows: (db) =>
+    db
+      .selectFrom('paper_categories as c')
+      .innerJoin('papers', 'papers.id', 'c.paper_id')
+      .leftJoin('organizations as o', 'o.id', 'papers.organization_id')
+      .selectAll('papers')
+      .select(['o.name as o_name', 'o.fullname as o_fullname', 'o.avatar_url as o_avatar_url', 'o.hf_id as o_hf_id'])
+      .where('c.category', '=', category),
+  date: 'c.sort_date',
+  id: 'c.paper_id',
+  // Every category row has its paper (a foreign key, cascading): no join needed to count them.
+  members: (db) => db.selectFrom('paper_categories as c').where('c.category', '=', category),
+});
+
+const ref = (col: KeysetList['date']) => (typeof col === 'string' ? sql.ref(col) : col);
+
+/** Rows strictly after (`dir` 'after') or before a key in list order. */
+function beyond(list: KeysetList, key: ListCursor, dir: 'after' | 'before') {
+  const date = ref(list.date);
+  const id = sql.ref(list.id);
+  // The first conjunct bounds the index range (both planners seek with it); the second settles ties of the date.
+  return dir === 'after'
+    ? sql<boolean>`(${date} <= ${key.date} and (${date} < ${key.date} or ${id} < ${key.id}))`
+    : sql<boolean>`(${date} >= ${key.date} and (${date} > ${key.date} or ${id} > ${key.id}))`;
+}
+
+function ordered<Q extends SelectQueryBuilder<any, any, any>>(q: Q, list: KeysetList, dir: 'desc' | 'asc'): Q {
+  return q.orderBy(ref(list.date), dir).orderBy(sql.ref(list.id), dir) as Q;
+}
+
+type PaperRow = Parameters<typeof shownPaper>[0] & { o_name: string | null; o_fullname: string | null; o_avatar_url: string | null; o_hf_id: string | null };
+
+const toPaperWithOrg = (r: PaperRow): PaperWithOrg => ({ paper: shownPaper(r, r.o_name), organization: organizationOf(r), numComments: r.comments_count });
+const keyOf = (r: PaperRow): ListCursor => ({ date: r.published_at ?? '', id: r.id });
+
+async function keysetPage(db: Db, list: KeysetList, req: KeysetRequest): Promise<KeysetPage<PaperWithOrg>> {
+  const base = list.rows(db);
+  if (req.before && !req.after) {
+    const rows = (await ordered(base.where(beyond(list, req.before, 'before')), list, 'asc').limit(req.limit + 1).execute()) as PaperRow[];
+    const earlier = rows.length > req.limit;
+    // Back at the start with less than a page (papers were added meanwhile): the first page, full.
+    if (!earlier && rows.length < req.limit) return keysetPage(db, list, { limit: req.limit });
+    const shown = rows.slice(0, req.limit).reverse();
+    const after = shown.at(-1);
+    const more = after !== undefined && (await exists(db, list, keyOf(after), 'after'));
+    return { items: shown.map(toPaperWithOrg), keys: shown.map(keyOf), more, earlier };
+  }
+  const q = req.after ? base.where(beyond(list, req.after, 'after')) : base;
+  const rows = (await ordered(q, list, 'desc').limit(req.limit + 1).execute()) as PaperRow[];
+  const shown = rows.slice(0, req.limit);
+  const first = shown[0];
+  const earlier = req.after !== undefined && (first ? await exists(db, list, keyOf(first), 'before') : true);
+  return { items: shown.map(toPaperWithOrg), keys: shown.map(keyOf), more: rows.length > req.limit, earlier };
+}
+
+async function exists(db: Db, list: KeysetList, key: ListCursor, dir: 'after' | 'before'): Promise<boolean> {
+  const r = await list.members(db).select(sql<number>`1`.as('one')).where(beyond(list, key, dir)).limit(1).executeTakeFirst();
+  return r !== undefined;
+}
+
+/**
+ * The sort keys of rows `offset` and `offset + 1` (fewer at the end), for the redirects of old `?p=N` links: an
+ * OFFSET, but over the list's index alone (no row is read) and at most LEGACY_PAGE_MAX pages deep.
+ */
+async function keysAtOffset(db: Db, list: KeysetList, offset: number): Promise<ListCursor[]> {
+  const rows = await ordered(list.members(db).select([ref(list.date).as('date'), sql.ref(list.id).as('id')]), list, 'desc')
+    .limit(2)
+    .offset(offset)
+    .execute();
+  return rows.map((r) => ({ date: r.date as string, id: r.id as string }));
+}
+
+async function cappedCount(db: Db, list: KeysetList, cap: number): Promise<CappedCount> {
+  const inner = list.members(db).select(sql<number>`1`.as('one')).limit(cap + 1);
+  const r = await db.selectFrom(inner.as('t')).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const n = Number(r.n);
+  return n > cap ? { count: cap, capped: true } : { count: n, capped: false };
+}
+
+/** A list paged by keyset: its pages, its count (capped), and the sort keys at an offset (for `?p=N` redirects). */
+export interface PaperList {
+  page(req: KeysetRequest): Promise<KeysetPage<PaperWithOrg>>;
+  /** How many papers, counted up to `cap` (more: `capped`). */
+  count(cap?: number): Promise<CappedCount>;
+  /** The sort keys of rows `offset` and `offset + 1` (fewer at the end). */
+  keysAt(offset: number): Promise<ListCursor[]>;
+}
+
+function paperList(db: Db, list: KeysetList): PaperList {
+  return {
+    page: (req) => keysetPage(db, list, req),
+    count: (cap = LIST_COUNT_CAP) => cappedCount(db, list, cap),
+    keysAt: (offset) => keysAtOffset(db, list, offset),
+  };
+}
+
+/** An organization's papers (by its id), newest arXiv date first then id descending. */
+export const organizationPapers = (db: Db, organizationId: number): PaperList => paperList(db, orgList(organizationId));
+
+/** Papers of an arXiv category (primary or cross-listed), newest arXiv date first then id descending. */
+export const categoryPapers = (db: Db, category: string): PaperList => paperList(db, categoryList(category));
 
 /** The newest listing of each of these papers (those never listed are absent), for search results in Hugging Face's format. */
 export async function latestListingsOf(db: Db, ids: string[]): Promise<Map<string, Listing>> {

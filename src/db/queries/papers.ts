@@ -191,7 +191,8 @@ async function writeCategories(db: Db, changed: Paper[], maxParams: number): Pro
   for (const chunk of chunks(ids.map((id) => ({ id })), maxParams)) {
     await db.deleteFrom('paper_categories').where('paper_id', 'in', chunk.map((c) => c.id)).execute();
   }
-  const rows = changed.flatMap((p) => p.categories.map((category, position) => ({ paper_id: p.id, category, position })));
+  // sort_date: the copy category pages order by (migration 34; its triggers check it against the paper's row).
+  const rows = changed.flatMap((p) => p.categories.map((category, position) => ({ paper_id: p.id, category, position, sort_date: p.publishedAt ?? '' })));
   for (const chunk of chunks(rows, maxParams)) await db.insertInto('paper_categories').values(chunk).execute();
 }
 

@@ -13,6 +13,12 @@ export const apiError = (c: Context, status: 400 | 404 | 405 | 429 | 503, messag
 
 const ALL_DAYS: DayRange = { from: '0000-01-01', to: '9999-12-31' };
 export const MAX_LIMIT = 100;
+/**
+ * /api/daily_papers pages through the newest entries only: page p of a period-less list is an OFFSET over every
+ * listing (at 100k listings a deep page reads them all). Past it, a 400 that says to ask for a day, week or month
+ * (docs/decisions/0041-keyset-pagination.md).
+ */
+export const DAILY_PAPERS_MAX_DEPTH = 10_000;
 
 const DailyPapersQuery = z
   .object({
@@ -36,19 +42,25 @@ export const dailyPapers = (deps: Deps) => async (c: Context) => {
   const parsed = DailyPapersQuery.safeParse(c.req.query());
   if (!parsed.success) return apiError(c, 400, parsed.error.issues[0]!.message);
   const q = parsed.data;
-  const page = { limit: q.limit, offset: q.p * q.limit };
+  const offset = q.p * q.limit;
+  if (offset >= DAILY_PAPERS_MAX_DEPTH) {
+    return apiError(c, 400, `p: this API pages through the first ${DAILY_PAPERS_MAX_DEPTH.toLocaleString('en-US')} entries only (p × limit must be below ${DAILY_PAPERS_MAX_DEPTH}); ask for a date, week or month to reach older papers`);
+  }
+  // A page that straddles the depth is cut at it.
+  const page = { limit: Math.min(q.limit, DAILY_PAPERS_MAX_DEPTH - offset), offset };
   const range = q.date ? { from: q.date, to: q.date } : (q.week ?? q.month ?? ALL_DAYS);
   if (q.sort === 'trending') {
     // Trending within the day, week or month asked for; without one, trending now.
     let ranked = await trendingListings(deps.database, deps.now(), range === ALL_DAYS ? undefined : range);
     if (q.submitter) ranked = ranked.filter((l) => l.submitter?.username === q.submitter);
-    nextLink(c, q.p, page.offset + page.limit < ranked.length);
+    nextLink(c, q.p, page.offset + page.limit < Math.min(ranked.length, DAILY_PAPERS_MAX_DEPTH));
     return c.json(ranked.slice(page.offset, page.offset + page.limit).map(hfDailyPaper));
   }
   // A day's list is ordered by upvotes, as on its page; without a period, the newest listings come first.
   const sort = q.sort ?? (range === ALL_DAYS ? 'publishedAt' : 'upvotes');
-  const list = await listingsInRange(deps.database.db, range, page, sort, q.submitter);
-  nextLink(c, q.p, page.offset + page.limit < list.total);
+  // Counted only as far as the next page needs (one row past this page): not every listing of the site.
+  const list = await listingsInRange(deps.database.db, range, page, sort, q.submitter, page.offset + page.limit + 1);
+  nextLink(c, q.p, page.offset + page.limit < Math.min(list.total, DAILY_PAPERS_MAX_DEPTH));
   return c.json(list.items.map(hfDailyPaper));
 };
 

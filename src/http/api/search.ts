@@ -76,7 +76,11 @@ export const searchApi = (deps: Deps) => async (c: Context) => {
   const limit = wholeNumber(query.limit, 'limit', 1, SEARCH_MAX_LIMIT, 20);
   if (typeof limit === 'string') return apiError(c, 400, limit);
   const offset = wholeNumber(query.offset, 'offset', 0, SEARCH_MAX_DEPTH - limit, 0);
-  if (typeof offset === 'string') return apiError(c, 400, offset);
+  if (typeof offset === 'string') {
+    // A deep offset (the site's search page stops at page 50 too): say why, not only the range.
+    if (/^\d{1,7}$/.test(query.offset ?? '')) return apiError(c, 400, `offset: results go ${SEARCH_MAX_DEPTH} deep (offset + limit at most ${SEARCH_MAX_DEPTH}, so offset from 0 to ${SEARCH_MAX_DEPTH - limit}); narrow the search to reach the others`);
+    return apiError(c, 400, offset);
+  }
   const p = parsed.params;
   const outcome = await search(deps, { q: p.q, mode: p.mode, sort: p.sort, filters: p.filters, limit, offset });
   if (outcome.kind === 'empty') return apiError(c, 400, 'q: give a query (or a filter: from, to, cat, org, code, listed)');

@@ -5,7 +5,7 @@
  * /feeds/categories/CAT.atom, /feeds/users/NAME/collections/SLUG.json (public collections).
  */
 import type { Context } from 'hono';
-import { getOrganization, latestListingDay, listingsInRange, papersOfCategory, papersOfOrganization } from '../../db/queries/lists.ts';
+import { categoryPapers, getOrganization, latestListingDay, listingsInRange, organizationPapers } from '../../db/queries/lists.ts';
 import { ARXIV_CATEGORY } from '../../domain/arxiv-id.ts';
 import type { Paper } from '../../domain/merge.ts';
 import { formatLongDay, formatRange, isoWeekOf, parseIsoWeek } from '../../domain/dates.ts';
@@ -209,7 +209,7 @@ export const organizationFeed = (deps: Deps) => async (c: Context) => {
   const f = splitFile(c.req.param('file') ?? '');
   const org = f && f.name.length <= 100 ? await getOrganization(deps.database.db, f.name) : undefined;
   if (!f || !org) return notFound(c, c.req.path);
-  const list = await papersOfOrganization(deps.database.db, org.name, { limit: FEED_SIZE, offset: 0 });
+  const list = await organizationPapers(deps.database.db, org.id).page({ limit: FEED_SIZE });
   const items = list.items.map((i) => ({ paper: i.paper, date: i.paper.publishedAt ?? '1970-01-01T00:00:00.000Z' }));
   const name = org.fullname?.trim() || org.name;
   const path = `/organizations/${encodeURIComponent(org.name)}`;
@@ -220,7 +220,7 @@ export const organizationFeed = (deps: Deps) => async (c: Context) => {
 export const categoryFeed = (deps: Deps) => async (c: Context) => {
   const f = splitFile(c.req.param('file') ?? '');
   if (!f || !ARXIV_CATEGORY.test(f.name)) return notFound(c, c.req.path);
-  const list = await papersOfCategory(deps.database.db, f.name, { limit: FEED_SIZE, offset: 0 });
+  const list = await categoryPapers(deps.database.db, f.name).page({ limit: FEED_SIZE });
   const items = list.items.map((i) => ({ paper: i.paper, date: i.paper.publishedAt ?? '1970-01-01T00:00:00.000Z' }));
   return send(c, f.format, buildFeed(deps, `/feeds/categories/${f.name}`, `${f.name} papers`, `New papers in ${f.name}.`, `/papers/category/${f.name}`, items));
 };

@@ -29,7 +29,10 @@ export const searchPage = (deps: Deps) => async (c: Ctx) => {
   const parsed = parseSearchParams(c.req.query(), { mode: 'hybrid', sort: 'relevance' });
   if (!parsed.ok) return htmlError(c, deps, 400, 'Bad search', parsed.message.replace(/[.!?]?$/, '.'));
   const page = pageParam(c);
-  if (page === null || page > MAX_PAGE) return htmlError(c, deps, 400, 'Bad page number', `The page number (?p=) must be a whole number from 1 to ${MAX_PAGE}.`);
+  if (page === null) return htmlError(c, deps, 400, 'Bad page number', `The page number (?p=) must be a whole number from 1 to ${MAX_PAGE}.`);
+  if (page > MAX_PAGE) {
+    return htmlError(c, deps, 400, 'Page number too deep', `Search results go ${MAX_PAGE} pages deep (${(MAX_PAGE * PAGE_SIZE).toLocaleString('en-US')} results): narrow the search (more words, a category, a date range) to reach the others.`);
+  }
   const params = parsed.params;
   const outcome = await search(deps, { q: params.q, mode: params.mode, sort: params.sort, filters: params.filters, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
   if (outcome.kind === 'redirect') return c.redirect(`/papers/${outcome.paperId}`, 302);

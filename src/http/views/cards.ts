@@ -133,6 +133,18 @@ export function cardList(cards: CardModel[], now: Date, emptyMessage: string, vo
 }
 
 /** Page links: ‹ 1 2 3 › with the current page marked. `href(n)` gives the URL of page n (1-based). */
+/**
+ * Previous / Next links of a list paged by cursor (category and organization pages; docs/decisions/0041): the
+ * same bar as `pager` without page numbers, which a keyset list does not know.
+ */
+export function cursorPager(prev: string | null, next: string | null) {
+  if (prev === null && next === null) return '';
+  return html`<nav class="pager" aria-label="Pages">
+  ${prev !== null ? html`<a href="${prev}" rel="prev">‹ Previous</a>` : ''}
+  ${next !== null ? html`<a href="${next}" rel="next">Next ›</a>` : ''}
+</nav>`;
+}
+
 export function pager(page: number, pages: number, href: (n: number) => string) {
   if (pages <= 1) return '';
   const near = [...new Set([1, page - 2, page - 1, page, page + 1, page + 2, pages])].filter((n) => n >= 1 && n <= pages).sort((a, b) => a - b);
