@@ -196,7 +196,8 @@ for (const engine of ENGINES) {
       const t = await createTestDatabase(engine);
       const database = await openDatabase(t.config);
       try {
-        await migrate(database, migrations.filter((m) => m.version < 33));
+        // Every migration but 33 (today's importer writes the columns of later ones; migrate fills the gap).
+        await migrate(database, migrations.filter((m) => m.version !== 33));
         const ids = await importSynthetic(database, 200, 212);
         await database.db.updateTable('embedding_site').set({ model: 'toy@1' }).where('id', '=', 1).execute();
         const papers = await database.db.selectFrom('papers').select(['id', 'title', 'abstract']).where('id', 'in', ids.slice(0, 8)).execute();
