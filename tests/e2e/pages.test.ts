@@ -5,7 +5,8 @@
  * With SHOTS_DIR set, every page is also saved at 1440×900, 390×844 and dark (docs/decisions/0028).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -21,6 +22,11 @@ import { storeExtracts } from '../../src/db/queries/extracts.ts';
 import { extract, EXTRACT_METHOD } from '../../src/domain/extract.ts';
 import { follow } from '../../src/db/queries/follows.ts';
 import { addNotification } from '../../src/db/queries/notifications.ts';
+import { loadConfig } from '../../src/config.ts';
+import { jobDefinitions } from '../../src/jobs/registry.ts';
+import { Scheduler } from '../../src/jobs/scheduler.ts';
+import { openTestDatabase } from '../helpers/db.ts';
+import { startTestServer } from '../helpers/http.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -52,6 +58,7 @@ const READER_PAGES: [string, string][] = [
   ['subscribe', '/subscribe'],
   ['login', '/login'],
   ['signup', '/signup'],
+  ['reset', '/reset'],
   ['api-docs', '/docs/api'],
   ['about', '/about/ranking'],
   ['paper-unknown', '/papers/2601.00001'],
@@ -258,5 +265,46 @@ describe('every page type in a browser', () => {
     await page.waitForURL(/\/papers\/search/);
     assert.equal(new URL(page.url()).searchParams.get('q'), `author:"${name}"`);
     await page.context().close();
+  });
+});
+
+describe('the first-run pages of an empty site in a browser', () => {
+  test('axe-core finds no violation on the visitor\'s and the admin\'s empty home and on /admin/setup, light and dark', async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`The browser tests need Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH).`);
+    const database = await openTestDatabase('sqlite');
+    const config = loadConfig({ JOBS_TIMEZONE: 'UTC', EMBEDDINGS_DIR: mkdtempSync(path.join(tmpdir(), 'dp-first-run-')) });
+    const jobs = jobDefinitions(config, { database });
+    await new Scheduler({ database, jobs, timezone: 'UTC', tickMs: 100_000, log: () => {} }).sync();
+    const server = await startTestServer(database, { jobs });
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    try {
+      const admin = await sessionMember(database, () => server.base, 'root', { role: 'admin' });
+      const cookie = { name: 'dp_session', value: admin.cookie.split('=')[1]!, url: server.base };
+      const found: string[] = [];
+      for (const scheme of ['light', 'dark'] as const) {
+        for (const [name, url, signedIn] of [['empty home', '/', false], ['empty home, admin', '/', true], ['setup', '/admin/setup', true]] as const) {
+          const context = await browser.newContext({ ...DESKTOP, colorScheme: scheme });
+          if (signedIn) await context.addCookies([cookie]);
+          const page = await context.newPage();
+          await page.goto(server.base + url);
+          const text = await page.locator('main').innerText();
+          // The pages this test is about, not a redirect or an error page.
+          assert.match(text, url === '/' ? /No papers yet/ : /Harvest arXiv/i, `${name}: ${text.slice(0, 200)}`);
+          await page.evaluate(AXE);
+          const result = await page.evaluate((onlyColours) =>
+            (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } }).axe.run(document, {
+              runOnly: onlyColours ? { type: 'rule', values: ['color-contrast', 'link-in-text-block'] } : { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
+              resultTypes: ['violations'],
+            }), scheme === 'dark');
+          for (const v of result.violations) for (const n of v.nodes) found.push(`${name} (${scheme}): ${v.id} at ${n.target.join(' ')}`);
+          await context.close();
+        }
+      }
+      assert.deepEqual(found, []);
+    } finally {
+      await browser.close();
+      await server.close();
+      await database.close();
+    }
   });
 });
