@@ -42,6 +42,17 @@ const KEYWORD_PAPER = '2511.01678';
 // tests/fixtures/arxiv-snapshot: an arXiv paper with no Hugging Face summary, given its extracted one.
 const EXTRACTED_PAPER = '0704.0062';
 
+/** axe-core's WCAG 2.0–2.2 A and AA rules on the page: the violations, one line each. */
+async function axe(page: Page, onlyColours: boolean): Promise<string[]> {
+  await page.evaluate(AXE);
+  const result = await page.evaluate((onlyColours) =>
+    (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: { id: string; nodes: { target: string[]; failureSummary?: string }[] }[] }> } }).axe.run(document, {
+      runOnly: onlyColours ? { type: 'rule', values: ['color-contrast', 'link-in-text-block'] } : { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
+      resultTypes: ['violations'],
+    }), onlyColours);
+  return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id} at ${n.target.join(' ')}: ${(n.failureSummary ?? '').replace(/\s+/g, ' ').slice(0, 200)}`));
+}
+
 /** Page types a reader sees, then those of a signed-in admin. */
 const READER_PAGES: [string, string][] = [
   ['daily', '/'],
@@ -127,17 +138,6 @@ describe('every page type in a browser', () => {
     context.setDefaultTimeout(60_000);
     if (signedIn) await context.addCookies([signedIn === 'leaving' ? leavingCookie : adminCookie]);
     return context.newPage();
-  }
-
-  /** axe-core's WCAG 2.0–2.2 A and AA rules on the page: the violations, one line each. */
-  async function axe(page: Page, onlyColours: boolean): Promise<string[]> {
-    await page.evaluate(AXE);
-    const result = await page.evaluate((onlyColours) =>
-      (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: { id: string; nodes: { target: string[]; failureSummary?: string }[] }[] }> } }).axe.run(document, {
-        runOnly: onlyColours ? { type: 'rule', values: ['color-contrast', 'link-in-text-block'] } : { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
-        resultTypes: ['violations'],
-      }), onlyColours);
-    return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id} at ${n.target.join(' ')}: ${(n.failureSummary ?? '').replace(/\s+/g, ' ').slice(0, 200)}`));
   }
 
   // Dark mode changes only colours: its run checks those rules (the whole set runs in light).
@@ -290,13 +290,7 @@ describe('the first-run pages of an empty site in a browser', () => {
           const text = await page.locator('main').innerText();
           // The pages this test is about, not a redirect or an error page.
           assert.match(text, url === '/' ? /No papers yet/ : /Harvest arXiv/i, `${name}: ${text.slice(0, 200)}`);
-          await page.evaluate(AXE);
-          const result = await page.evaluate((onlyColours) =>
-            (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } }).axe.run(document, {
-              runOnly: onlyColours ? { type: 'rule', values: ['color-contrast', 'link-in-text-block'] } : { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
-              resultTypes: ['violations'],
-            }), scheme === 'dark');
-          for (const v of result.violations) for (const n of v.nodes) found.push(`${name} (${scheme}): ${v.id} at ${n.target.join(' ')}`);
+          for (const v of await axe(page, scheme === 'dark')) found.push(`${name} (${scheme}): ${v}`);
           await context.close();
         }
       }
