@@ -3,8 +3,9 @@
  * Both are reached through one Kysely instance; `engine` says which, for the few places where
  * the SQL must differ.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import SQLite from 'better-sqlite3';
 import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type QueryResult } from 'kysely';
 import pg from 'pg';
@@ -35,6 +36,12 @@ export interface Database {
    * of every other page. Made on first use, one per timeout. null on SQLite (nothing to bound per statement).
    */
   bounded(timeoutMs: number): Kysely<DB> | null;
+  /**
+   * SQLite: the FTS5 function bm25_idf (native/bm25-idf.c, built at `npm install` when a C compiler is there)
+   * is loaded, so keyword search ranks with IDFs it caches instead of bm25()'s whole-index pass per query
+   * (docs/decisions/0042-ranking-at-scale.md). False on PostgreSQL and where it could not be built.
+   */
+  rankWithIdf?: boolean;
   /** PostgreSQL: the main pool's connections (total, idle) and the queries waiting for one, for /metrics. */
   poolStats?(): { total: number; idle: number; waiting: number };
   close(): Promise<void>;
@@ -140,10 +147,29 @@ function openSqlite(file: string): Database {
       : (e as Error).message;
     throw new DatabaseError(`cannot open SQLite database ${file}: ${why}`);
   }
+  const rankWithIdf = loadRankExtension(sqlite);
   const db = new Kysely<DB>({ dialect: new OneWriterSqliteDialect(sqlite) });
   const changes = sqliteChangeFeed(sqlite);
   // SQLite's default limit since 3.32 is 32,766 bound parameters.
-  return { db, engine: 'sqlite', where: file, maxParams: 32_000, changes, readDataVersion: contentVersion(changes), bounded: () => null, close: () => db.destroy() };
+  return { db, engine: 'sqlite', where: file, maxParams: 32_000, rankWithIdf, changes, readDataVersion: contentVersion(changes), bounded: () => null, close: () => db.destroy() };
+}
+
+/** Where scripts/build-native.mjs puts the compiled bm25_idf extension (the same from src/db and dist/db). */
+export const RANK_EXTENSION = fileURLToPath(new URL(`../../build/bm25-idf.${process.platform === 'darwin' ? 'dylib' : process.platform === 'win32' ? 'dll' : 'so'}`, import.meta.url));
+
+/**
+ * Loads bm25_idf into this connection when it was built (and SQLITE_RANK_EXTENSION is not `off`, which the
+ * tests use to check the fallback). Without it keyword search ranks with FTS5's bm25(): the same order,
+ * slower on a large corpus.
+ */
+function loadRankExtension(sqlite: SQLite.Database): boolean {
+  if (process.env.SQLITE_RANK_EXTENSION === 'off' || !existsSync(RANK_EXTENSION)) return false;
+  try {
+    sqlite.loadExtension(RANK_EXTENSION);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -322,23 +322,45 @@ export type TermsMode = 'all' | 'any' | 'anyNotAll';
  * it has no words, phrases or authors. With `required`, only papers with at least one of those terms match.
  */
 export function sqliteMatch(q: Pick<ParsedQuery, 'terms' | 'excluded' | 'authors'>, mode: TermsMode = 'any', required?: readonly QueryTerm[]): string | null {
+  return sqliteMatchPhrases(q, mode, required)?.match ?? null;
+}
+
+/** A phrase of an FTS5 expression: a query term, an author's name word, or an excluded term. */
+export type MatchPhrase = QueryTerm | 'author' | 'excluded';
+
+/**
+ * sqliteMatch's expression with its phrases in FTS5's numbering (the order they are written), for
+ * bm25_idf's IDF arguments. `columns` (e.g. `{title authors}`) restricts the terms, not the authors' names
+ * or the exclusions.
+ */
+export function sqliteMatchPhrases(q: Pick<ParsedQuery, 'terms' | 'excluded' | 'authors'>, mode: TermsMode = 'any', required?: readonly QueryTerm[], columns?: string): { match: string; phrases: MatchPhrase[] } | null {
   const parts: string[] = [];
+  const phrases: MatchPhrase[] = [];
   if (q.terms.length > 0) {
     const all = `(${q.terms.map(fts5Term).join(' AND ')})`;
     const any = `(${q.terms.map(fts5Term).join(' OR ')})`;
-    parts.push(mode === 'all' ? all : mode === 'any' ? any : `(${any} NOT ${all})`);
+    const terms = mode === 'all' ? all : mode === 'any' ? any : `(${any} NOT ${all})`;
+    parts.push(columns ? `${columns} : ${terms}` : terms);
+    phrases.push(...q.terms, ...(mode === 'anyNotAll' ? q.terms : []));
     // Candidates restricted to papers with one of these terms (the rarer words of a broad query); every
     // term still counts in the score.
-    if (required && required.length > 0 && required.length < q.terms.length) parts.push(`(${required.map(fts5Term).join(' OR ')})`);
+    if (required && required.length > 0 && required.length < q.terms.length) {
+      parts.push(`(${required.map(fts5Term).join(' OR ')})`);
+      phrases.push(...required);
+    }
   }
   for (const a of q.authors) {
     // The name's words close together in the authors column ("Geoffrey Hinton" finds "Geoffrey E. Hinton").
     parts.push(a.length === 1 ? `authors : ${fts5String(a[0]!)}` : `authors : NEAR(${a.map(fts5String).join(' ')}, 2)`);
+    phrases.push(...a.map(() => 'author' as const));
   }
   if (parts.length === 0) return null;
-  let expr = parts.join(' AND ');
-  for (const t of q.excluded) expr = `${expr} NOT ${fts5Term(t)}`;
-  return expr;
+  let match = parts.join(' AND ');
+  for (const t of q.excluded) {
+    match = `${match} NOT ${fts5Term(t)}`;
+    phrases.push('excluded');
+  }
+  return { match, phrases };
 }
 
 /** The FTS5 expression matching any of the excluded terms (for a search without words), or null. */

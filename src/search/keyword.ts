@@ -14,7 +14,7 @@ import type { Database } from '../db/connection.ts';
 import { organizationIdsNamedByAll } from '../db/queries/organizations.ts';
 import { addDays } from '../domain/dates.ts';
 import {
-  fts5String, fts5Term, hasTextCriteria, sqliteExcludedMatch, sqliteMatch, websearchText, type ParsedQuery, type QueryTerm, type TermsMode, type YearRange,
+  fts5String, fts5Term, hasTextCriteria, sqliteExcludedMatch, sqliteMatchPhrases, websearchText, type MatchPhrase, type ParsedQuery, type QueryTerm, type TermsMode, type YearRange,
 } from '../domain/search-query.ts';
 import { baseDatabase } from './budget.ts';
 import { didYouMean, RARE_WORD_PAPERS, surfaceForm } from '../domain/spelling.ts';
@@ -196,30 +196,136 @@ interface Plan {
   count: () => RawBuilder<{ n: number }>;
 }
 
-/** A tier's plan, made when the tier is reached (the broad tier looks up how common its words are first). */
-type LazyPlan = () => Promise<Plan>;
+/**
+ * A tier's plans, made when the tier is reached (the broad tier looks up how common its words are first).
+ * Several plans are bands of one tier shown one after the other (a broad tier on SQLite: see RANK_WINDOW).
+ */
+type LazyPlan = () => Promise<Plan[]>;
 
-function plan(database: Database, query: ParsedQuery, conds: RawBuilder<unknown>[], mode: TermsMode, required?: QueryTerm[]): Plan {
-  const counting = (select: Plan['select']) => () => sql<{ n: number }>`select count(*) as n from (${select(sql`p.id`, false)} limit ${COUNT_CAP + 1}) t`;
-  if (database.engine === 'sqlite') {
-    const match = sqliteMatch(query, mode, required)!;
-    const w = SQLITE_BM25_WEIGHTS;
-    const score = sql`-bm25(papers_fts, ${sql.lit(w.title)}, ${sql.lit(w.authors)}, ${sql.lit(w.abstract)}) as score`;
-    const select: Plan['select'] = (columns, withScore, pool) => pool && withScore && conds.length === 0
-        // Without filters: rank inside FTS5 and join only the best `pool` (joining every match of a
-        // common word to papers first was most of the time at 100k papers; bench/search-speed.ts).
-        ? sql`select ${columns}, s.score from (select rowid, ${score} from papers_fts where papers_fts match ${match} order by score desc limit ${pool}) s
-            join papers_fts_docs d on d.doc = s.rowid join papers p on p.id = d.paper_id`
-        : sql`select ${columns}${withScore ? sql`, ${score}` : sql``}
-        from papers_fts join papers_fts_docs d on d.doc = papers_fts.rowid join papers p on p.id = d.paper_id
-        where papers_fts match ${match} and ${and(conds)}`;
-    return {
-      select,
-      // Without filters, the index alone counts (every indexed row is a paper).
-      count: conds.length > 0 ? counting(select) : () => sql<{ n: number }>`select count(*) as n from (select rowid from papers_fts where papers_fts match ${match} limit ${COUNT_CAP + 1}) t`,
-    };
+/**
+ * SQLite ranks at most this many matches of a tier (the newest ones) when bm25_idf is there, and more
+ * match: a title band first (the newest RANK_WINDOW with the words in the title or the authors' names),
+ * then the other newest matches. Ranking every match of a common word was linear in the corpus (2 µs a
+ * match: 1 s for the 500k papers with "model" at 1M). Search pages reach 1,000 results at most, so a
+ * band of 5,000 ranks every result a visitor can see. docs/decisions/0042-ranking-at-scale.md.
+ */
+export const RANK_WINDOW = 5000;
+
+async function plans(database: Database, query: ParsedQuery, conds: RawBuilder<unknown>[], sort: SearchSort, mode: TermsMode, required?: QueryTerm[]): Promise<Plan[]> {
+  if (database.engine === 'postgres') return [pgPlan(query, conds, mode, required)];
+  const m = sqliteMatchPhrases(query, mode, required)!;
+  const score = await sqliteScore(database, m.phrases);
+  if (conds.length > 0 || sort !== 'relevance' || !database.rankWithIdf) return [sqlitePlan(m.match, score, conds)];
+  const edge = await newestMatch(database, m.match, RANK_WINDOW);
+  if (edge === null) return [sqlitePlan(m.match, score, [])];
+  // Broad. The title band (one of the words in the title or the authors' names) for the every-word tier
+  // only: a band of the "some words" tier would need its own "not every word" twice.
+  const window = sqlitePlan(m.match, score, [], edge);
+  if (mode !== 'all' || query.terms.length === 0) return [window];
+  const inTitle = `${TITLE_COLUMNS} : (${query.terms.map(fts5Term).join(' OR ')})`;
+  const bandScore = await sqliteScore(database, [...m.phrases, ...query.terms]);
+  const title = `(${m.match}) AND ${inTitle}`;
+  return [
+    sqlitePlan(title, bandScore, [], await newestMatch(database, title, RANK_WINDOW)),
+    sqlitePlan(`(${m.match}) NOT ${inTitle}`, bandScore, [], edge),
+  ];
+}
+
+const TITLE_COLUMNS = '{title authors}';
+
+/** The rowid of the k-th newest match of an FTS5 expression, or null when it has fewer matches. */
+async function newestMatch(database: Database, match: string, k: number): Promise<number | null> {
+  const r = await sql<{ r: number }>`select rowid as r from papers_fts where papers_fts match ${match} order by rowid desc limit 1 offset ${sql.lit(k - 1)}`.execute(database.db);
+  return r.rows[0] ? Number(r.rows[0].r) : null;
+}
+
+/** The score column: bm25_idf with the cached IDFs when loaded, else FTS5's bm25() (same order, slower at scale). */
+async function sqliteScore(database: Database, phrases: MatchPhrase[]): Promise<RawBuilder<unknown>> {
+  const w = SQLITE_BM25_WEIGHTS;
+  const weights = [w.title, w.authors, w.abstract].map((x) => sql.lit(x));
+  if (!database.rankWithIdf) return sql`-bm25(papers_fts, ${sql.join(weights)}) as score`;
+  // An author's name: null, bm25_idf counts it (names are rare). An excluded term never occurs in a match.
+  const idfs = await Promise.all(phrases.map(async (p) => (p === 'author' ? sql`null` : sql.lit(p === 'excluded' ? 1 : await phraseIdf(database, p)))));
+  return sql`-bm25_idf(papers_fts, ${sql.join([...weights, ...idfs])}) as score`;
+}
+
+/** SQLite's plan of one band: the matches of `match` (from rowid `from` on, when given), scored by `score`. */
+function sqlitePlan(match: string, score: RawBuilder<unknown>, conds: RawBuilder<unknown>[], from?: number | null): Plan {
+  // A row number inline: bound, it would be a float, and FTS5 then scans instead of seeking (decision 0039).
+  const band = from === undefined || from === null ? sql`` : sql` and papers_fts.rowid >= ${sql.lit(Math.trunc(from))}`;
+  const select: Plan['select'] = (columns, withScore, pool) => pool && withScore && conds.length === 0
+      // Without filters: rank inside FTS5 and join only the best `pool` (joining every match of a
+      // common word to papers first was most of the time at 100k papers; bench/search-speed.ts).
+      ? sql`select ${columns}, s.score from (select rowid, ${score} from papers_fts where papers_fts match ${match}${band} order by score desc limit ${pool}) s
+          join papers_fts_docs d on d.doc = s.rowid join papers p on p.id = d.paper_id`
+      : sql`select ${columns}${withScore ? sql`, ${score}` : sql``}
+      from papers_fts join papers_fts_docs d on d.doc = papers_fts.rowid join papers p on p.id = d.paper_id
+      where papers_fts match ${match}${band} and ${and(conds)}`;
+  return {
+    select,
+    // Without filters, the index alone counts (every indexed row is a paper).
+    count: conds.length > 0
+      ? () => sql<{ n: number }>`select count(*) as n from (${select(sql`p.id`, false)} limit ${COUNT_CAP + 1}) t`
+      : () => sql<{ n: number }>`select count(*) as n from (select rowid from papers_fts where papers_fts match ${match}${band} limit ${COUNT_CAP + 1}) t`,
+  };
+}
+
+/** How long a phrase's IDF is reused: it moves slowly as papers arrive. */
+const IDF_TTL_MS = 10 * 60 * 1000;
+/** Papers with a phrase counted exactly up to this; past it the count is estimated from the newest IDF_SAMPLE papers. */
+const IDF_EXACT_MAX = 50_000;
+const IDF_SAMPLE = 50_000;
+const idfCaches = new WeakMap<Database, Map<string, { idf: number; at: number }>>();
+
+/**
+ * A phrase's inverse document frequency as bm25() computes it (ln((N − n + 0.5) / (n + 0.5)), N the
+ * indexed papers, n those with the phrase), with n counted once per IDF_TTL_MS instead of once per query,
+ * and for a common phrase estimated from a sample: its IDF is small and changes little with n, and
+ * counting it was the linear part of a search (0.5 M doclist entries for "model" at 1M papers).
+ */
+async function phraseIdf(database: Database, t: QueryTerm): Promise<number> {
+  const base = baseDatabase(database);
+  let cache = idfCaches.get(base);
+  if (!cache) idfCaches.set(base, (cache = new Map()));
+  const key = fts5Term(t);
+  const hit = cache.get(key);
+  if (hit && Date.now() - hit.at < IDF_TTL_MS) return hit.idf;
+  const { db } = database;
+  const rows = await indexedRows(database);
+  let n = Number((await sql<{ n: number }>`select count(*) as n from (select rowid from papers_fts where papers_fts match ${key} limit ${IDF_EXACT_MAX + 1}) t`.execute(db)).rows[0]?.n ?? 0);
+  if (n > IDF_EXACT_MAX) {
+    const top = Number((await sql<{ top: number }>`select max(doc) as top from papers_fts_docs`.execute(db)).rows[0]?.top ?? 0);
+    const from = sql.lit(Math.max(0, top - IDF_SAMPLE));
+    const inSample = Number((await sql<{ n: number }>`select count(*) as n from papers_fts where papers_fts match ${key} and rowid > ${from}`.execute(db)).rows[0]?.n ?? 0);
+    const sampled = Number((await sql<{ n: number }>`select count(*) as n from papers_fts_docs where doc > ${from}`.execute(db)).rows[0]?.n ?? 0);
+    if (sampled > 0) n = Math.min(rows, Math.max(n, Math.round((inSample / sampled) * rows)));
   }
+  const idf = Math.max(1e-6, Math.log((rows - n + 0.5) / (n + 0.5)));
+  if (cache.size >= 10_000) cache.clear();
+  cache.set(key, { idf, at: Date.now() });
+  return idf;
+}
+
+/**
+ * The number of rows FTS5 has indexed, as bm25() reads it: the first varint of the index's averages
+ * record (fts5 `%_data` id 1).
+ */
+async function indexedRows(database: Database): Promise<number> {
+  const r = await sql<{ block: Uint8Array }>`select block from papers_fts_data where id = 1`.execute(database.db);
+  const b = r.rows[0]?.block;
+  if (!b || b.length === 0) return 0;
+  // SQLite's varint: 7 bits a byte, high bit set while more follow (the ninth byte, never reached here, has 8).
+  let n = 0;
+  for (let i = 0; i < Math.min(b.length, 8); i++) {
+    n = n * 128 + (b[i]! & 0x7f);
+    if ((b[i]! & 0x80) === 0) break;
+  }
+  return n;
+}
+
+function pgPlan(query: ParsedQuery, conds: RawBuilder<unknown>[], mode: TermsMode, required?: QueryTerm[]): Plan {
   const parts: RawBuilder<unknown>[] = [];
+  const counting = (select: Plan['select']) => () => sql<{ n: number }>`select count(*) as n from (${select(sql`p.id`, false)} limit ${COUNT_CAP + 1}) t`;
   if (query.terms.length > 0) {
     const all = sql`(${sql.join(query.terms.map(pgTerm), sql` && `)})`;
     const any = sql`(${sql.join(query.terms.map(pgTerm), sql` || `)})`;
@@ -310,20 +416,20 @@ export async function keywordSearch(database: Database, query: ParsedQuery, opts
   }
   const several = query.terms.length > 1;
   let result: Omit<KeywordResult, 'corrected'>;
-  const now = (p: Plan): LazyPlan => async () => p;
-  if (opts.all || !several) result = await tiers(database, [now(plan(database, query, conds, 'all'))], sort, opts);
+  const tier = (mode: TermsMode, required?: () => Promise<QueryTerm[]>): LazyPlan => async () => plans(database, query, conds, sort, mode, required ? await required() : undefined);
+  if (opts.all || !several) result = await tiers(database, [tier('all')], sort, opts);
   else if (sort === 'relevance') {
-    const plans = [now(plan(database, query, conds, 'all')), async () => plan(database, query, conds, 'anyNotAll', await rarerTerms(database, query.terms))];
-    if (opts.limit === 0 || opts.offset + opts.limit > PHRASE_RERANK_DEPTH) result = await tiers(database, plans, sort, opts);
+    const relevance = [tier('all'), tier('anyNotAll', () => rarerTerms(database, query.terms))];
+    if (opts.limit === 0 || opts.offset + opts.limit > PHRASE_RERANK_DEPTH) result = await tiers(database, relevance, sort, opts);
     else {
-      const top = await tiers(database, plans, sort, { ...opts, limit: PHRASE_RERANK_DEPTH, offset: 0 });
+      const top = await tiers(database, relevance, sort, { ...opts, limit: PHRASE_RERANK_DEPTH, offset: 0 });
       const hits = (await rerankByPhrases(database, query, top.hits)).slice(opts.offset, opts.offset + opts.limit);
       result = { ...top, hits };
     }
   }
   else {
-    result = await tiers(database, [now(plan(database, query, conds, 'all'))], sort, opts);
-    if (result.total === 0) result = await tiers(database, [now(plan(database, query, conds, 'any'))], sort, opts);
+    result = await tiers(database, [tier('all')], sort, opts);
+    if (result.total === 0) result = await tiers(database, [tier('any')], sort, opts);
   }
   if (result.total === 0 && opts.offset === 0 && !opts.noSpelling) {
     const corrected = await correctSpelling(database, query);
@@ -387,19 +493,21 @@ async function tiers(database: Database, plans: LazyPlan[], sort: SearchSort, op
   let skip = opts.offset;
   let total = 0;
   for (const lazy of plans) {
-    const p = await lazy();
-    const need = opts.limit - hits.length;
-    let n: number;
-    if (need > 0) {
-      const pool = sort === 'relevance' ? skip + need : null;
-      const rows = await sql<{ id: string; score: number; pooled?: number }>`${p.select(sql`p.id as id`, true, pool)} order by ${orderBy(sort)} limit ${need} offset ${skip}`.execute(database.db);
-      for (const r of rows.rows) hits.push({ paperId: r.id, score: Number(r.score) });
-      // A short first page is the whole tier: no need to count it; nor when the ranked pool counted it (PostgreSQL).
-      const pooled = rows.rows[0]?.pooled;
-      n = skip === 0 && rows.rows.length < need ? rows.rows.length : pooled !== undefined && pooled !== null ? Number(pooled) : await countOf(database, p);
-    } else n = await countOf(database, p);
-    skip = Math.max(0, skip - n);
-    total += n;
+    for (const p of await lazy()) {
+      const need = opts.limit - hits.length;
+      let n: number;
+      if (need > 0) {
+        const pool = sort === 'relevance' ? skip + need : null;
+        const rows = await sql<{ id: string; score: number; pooled?: number }>`${p.select(sql`p.id as id`, true, pool)} order by ${orderBy(sort)} limit ${need} offset ${skip}`.execute(database.db);
+        for (const r of rows.rows) hits.push({ paperId: r.id, score: Number(r.score) });
+        // A short first page is the whole tier: no need to count it; nor when the ranked pool counted it (PostgreSQL).
+        const pooled = rows.rows[0]?.pooled;
+        n = skip === 0 && rows.rows.length < need ? rows.rows.length : pooled !== undefined && pooled !== null ? Number(pooled) : await countOf(database, p);
+      } else n = await countOf(database, p);
+      skip = Math.max(0, skip - n);
+      total += n;
+      if (total > COUNT_CAP) break;
+    }
     if (total > COUNT_CAP) break;
   }
   return { hits, ...capped(total) };

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import {
-  MAX_QUERY_CHARS, MAX_TERMS, normalizeCategory, parseSearchQuery, sqliteExcludedMatch, sqliteMatch, websearchText, type ParsedQuery,
+  MAX_QUERY_CHARS, MAX_TERMS, normalizeCategory, parseSearchQuery, sqliteExcludedMatch, sqliteMatch, sqliteMatchPhrases, websearchText, type ParsedQuery,
 } from '../../src/domain/search-query.ts';
 import { fuse, RRF_K, SEMANTIC_WEIGHT } from '../../src/search/hybrid.ts';
 import { stemDistance } from '../../src/search/keyword.ts';
@@ -91,6 +91,21 @@ describe('search query parser', () => {
     assert.equal(sqliteMatch(broad, 'anyNotAll', broad.terms), sqliteMatch(broad, 'anyNotAll'), 'all terms: no restriction');
     assert.equal(sqliteMatch(parseSearchQuery('cat:cs.CL')), null);
     assert.equal(websearchText(q.terms[1]!), '"long context"');
+  });
+
+  test('the phrases of an FTS5 expression are listed in FTS5\'s numbering (bm25_idf takes one IDF each)', () => {
+    const q = parseSearchQuery('attention "long context" -linear author:"Ada Lovelace"');
+    const [attention, long] = q.terms;
+    assert.deepEqual(sqliteMatchPhrases(q, 'all')!.phrases, [attention, long, 'author', 'author', 'excluded']);
+    assert.deepEqual(sqliteMatchPhrases(q, 'anyNotAll', [long!])!.phrases, [attention, long, attention, long, long, 'author', 'author', 'excluded']);
+    assert.equal(sqliteMatchPhrases(q, 'all', undefined, '{title authors}')!.match, '{title authors} : ("attention" AND "long context") AND authors : NEAR("ada" "lovelace", 2) NOT "linear"');
+    // Every phrase is one quoted string, and each quoted string is one phrase.
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom('a', 'b', ' ', '"', '-', 'author:', 'x*', 'é'), maxLength: 40 }), fc.constantFrom('all', 'any', 'anyNotAll'), (s, mode) => {
+        const m = sqliteMatchPhrases(parseSearchQuery(s), mode as 'all');
+        if (m) assert.equal(m.match.match(/"(?:[^"]|"")*"/g)!.length, m.phrases.length, m.match);
+      }),
+    );
   });
 
   test('property: any string parses without throwing into safe tokens', () => {

@@ -1,0 +1,113 @@
+/**
+ * Keyword ranking at scale on SQLite (docs/decisions/0042-ranking-at-scale.md): bm25_idf (native/bm25-idf.c)
+ * ranks with cached IDFs instead of FTS5's whole-index pass per query, and a tier with more than
+ * RANK_WINDOW matches is ranked in bands (the newest title matches, then the other newest matches).
+ * Checked here: bm25_idf gives the order bm25() gives; a broad tier still puts the papers with the word in
+ * the title first, even the oldest; its pages never repeat a paper; and the site works without the
+ * extension (SQLITE_RANK_EXTENSION=off). PostgreSQL ranks otherwise (tests/integration/search-broad.test.ts).
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { openDatabase, RANK_EXTENSION, type Database } from '../../src/db/connection.ts';
+import { migrate } from '../../src/db/migrate.ts';
+import { parseSearchQuery } from '../../src/domain/search-query.ts';
+import { importFiles } from '../../src/importers/import-files.ts';
+import { keywordSearch, RANK_WINDOW } from '../../src/search/keyword.ts';
+
+const PAPERS = RANK_WINDOW + 300;
+/** The oldest papers (the lowest rowids, outside the newest window) have "graph" in their titles. */
+const TITLED = 20;
+const id = (i: number) => `2501.${String(i).padStart(5, '0')}`;
+
+function dayFile(): string {
+  const entries = Array.from({ length: PAPERS }, (_, i) => {
+    const title = i < TITLED ? `Graph methods, part ${i}` : `Paper number ${i}`;
+    // Every paper has "graph" in its abstract; a few have "omega" a different number of times, some "delta" too.
+    const omega = i % 97 === 0 ? ` ${'omega '.repeat(1 + (i % 5))}` : '';
+    const delta = i % 3 === 0 ? ' delta' : '';
+    const summary = `We study the graph of item ${i}.${omega}${delta} ${'filler '.repeat(i % 13)}`;
+    return {
+      paper: { id: id(i), title, summary, upvotes: 0, publishedAt: '2025-01-05T00:00:00.000Z', authors: [{ _id: `${id(i)}-0`, name: 'Anon Author', hidden: false }] },
+      publishedAt: '2025-01-06T08:00:00.000Z', title, numComments: 0,
+    };
+  });
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'dp-rank-')), '2025-01-06.json');
+  writeFileSync(file, JSON.stringify(entries));
+  return file;
+}
+
+async function open(file: string, extension: boolean): Promise<Database> {
+  const before = process.env.SQLITE_RANK_EXTENSION;
+  process.env.SQLITE_RANK_EXTENSION = extension ? 'on' : 'off';
+  try {
+    return await openDatabase({ engine: 'sqlite', path: file });
+  } finally {
+    if (before === undefined) delete process.env.SQLITE_RANK_EXTENSION;
+    else process.env.SQLITE_RANK_EXTENSION = before;
+  }
+}
+
+describe('keyword ranking at scale on sqlite', () => {
+  let withIdf: Database;
+  let plain: Database;
+  before(async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'dp-rank-db-')), 'site.db');
+    withIdf = await open(file, true);
+    await migrate(withIdf);
+    const r = await importFiles(withIdf, [dayFile()]);
+    assert.equal(r.new, PAPERS);
+    plain = await open(file, false);
+  });
+  after(async () => {
+    await withIdf?.close();
+    await plain?.close();
+  });
+
+  test('the extension is built by npm install and loaded; SQLITE_RANK_EXTENSION=off leaves it out', () => {
+    assert.ok(existsSync(RANK_EXTENSION), `${RANK_EXTENSION} is missing: scripts/build-native.mjs did not run or failed`);
+    assert.equal(withIdf.rankWithIdf, true);
+    assert.equal(plain.rankWithIdf, false);
+  });
+
+  test('bm25_idf ranks as bm25() does (same papers, same order, same scores)', async () => {
+    for (const q of ['omega', 'omega delta', 'delta omega filler', '"graph of item" omega', 'omega -delta']) {
+      const a = await keywordSearch(withIdf, parseSearchQuery(q), { limit: 50, offset: 0 });
+      const b = await keywordSearch(plain, parseSearchQuery(q), { limit: 50, offset: 0 });
+      assert.ok(a.hits.length > 0, q);
+      assert.deepEqual(a.hits.map((h) => h.paperId), b.hits.map((h) => h.paperId), q);
+      for (let i = 0; i < a.hits.length; i++) assert.ok(Math.abs(a.hits[i]!.score - b.hits[i]!.score) < 1e-6 * Math.max(1, Math.abs(b.hits[i]!.score)), `${q}: ${a.hits[i]!.score} vs ${b.hits[i]!.score}`);
+      assert.equal(a.total, b.total, q);
+    }
+  });
+
+  test('a broad tier puts the papers with the word in the title first, even the oldest, and counts to the cap', async () => {
+    for (const database of [withIdf, plain]) {
+      const r = await keywordSearch(database, parseSearchQuery('graph'), { limit: TITLED, offset: 0 });
+      assert.deepEqual(new Set(r.hits.map((h) => h.paperId)), new Set(Array.from({ length: TITLED }, (_, i) => id(i))));
+      assert.equal(r.totalCapped, true);
+    }
+  });
+
+  test('the pages of a broad tier never repeat a paper, across its bands', async () => {
+    const seen = new Set<string>();
+    for (let offset = 0; offset < 400; offset += 20) {
+      const r = await keywordSearch(withIdf, parseSearchQuery('graph'), { limit: 20, offset });
+      assert.equal(r.hits.length, 20, `offset ${offset}`);
+      for (const h of r.hits) {
+        assert.ok(!seen.has(h.paperId), `${h.paperId} again at offset ${offset}`);
+        seen.add(h.paperId);
+      }
+    }
+  });
+
+  test('a broad tier of two words and a date sort still answer', async () => {
+    const r = await keywordSearch(withIdf, parseSearchQuery('graph item'), { limit: 10, offset: 0 });
+    assert.equal(r.hits.length, 10);
+    assert.ok(r.hits.slice(0, 10).every((h) => Number(h.paperId.slice(5)) < TITLED), JSON.stringify(r.hits.slice(0, 3)));
+    const byDate = await keywordSearch(withIdf, parseSearchQuery('graph'), { limit: 10, offset: 0, sort: 'date' });
+    assert.equal(byDate.hits.length, 10);
+  });
+});
