@@ -7,6 +7,11 @@
  * arxiv-listings/arxiv_id_categories_title.csv).
  *
  *   npm run bench:search-quality -- [DATA_DIR] [--database-url URL] [--limit N] [--dims N] [--work DIR] [--synthetic N]
+ *        [--modes keyword,semantic,hybrid]
+ *
+ * --modes keyword skips the embedder (training, embedding, the vector index) and the similar-papers figure.
+ * SQLITE_RANK_EXTENSION=off ranks with FTS5's bm25() instead of bm25_idf and without bands (the reference
+ * for docs/decisions/0042-ranking-at-scale.md).
  *
  * --synthetic N mixes N synthetic papers (bench/search-corpus.ts, the text model of bench/text-model.ts)
  * into the corpus, imported after the real ones (so the real papers are the oldest rows: the worst case for
@@ -38,14 +43,16 @@ import { learnTextModel } from './text-model.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { 'database-url': { type: 'string' }, limit: { type: 'string' }, dims: { type: 'string' }, work: { type: 'string' }, synthetic: { type: 'string' } },
+  options: { 'database-url': { type: 'string' }, limit: { type: 'string' }, dims: { type: 'string' }, work: { type: 'string' }, synthetic: { type: 'string' }, modes: { type: 'string', default: 'keyword,semantic,hybrid' } },
 });
+const modes = values.modes!.split(',').map((m) => m.trim()) as SearchMode[];
+const semanticToo = modes.some((m) => m !== 'keyword');
 const dataDir = path.resolve(positionals[0] ?? '../shared/data');
 const K = 10;
 
 const tmp = values.work ? path.resolve(values.work) : mkdtempSync(path.join(tmpdir(), 'dailypapers-quality-'));
 mkdirSync(tmp, { recursive: true });
-const reuse = Boolean(values.work) && existsSync(path.join(tmp, 'quality.lsa-model.bin'));
+const reuse = Boolean(values.work) && existsSync(path.join(tmp, 'quality.imported'));
 const database = await openDatabase(parseDatabaseUrl(values['database-url'] ?? `sqlite:${path.join(tmp, 'quality.db')}`));
 try {
   await migrate(database);
@@ -71,15 +78,21 @@ try {
       if (mixed.rejected > 0) throw new Error(mixed.rejections[0]!.reason);
       console.log(`mixed in ${mixed.new} synthetic papers in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
     }
+    writeFileSync(path.join(tmp, 'quality.imported'), '');
+  }
+  if (semanticToo && !existsSync(modelFile)) {
     const trained = await trainBuiltinModel(database, values.dims ? { dims: Number(values.dims) } : {});
     writeFileSync(modelFile, trained.bytes);
     console.log(`built-in embedder ${trained.model.id}: trained on ${trained.papers} papers in ${(trained.ms / 1000).toFixed(1)} s`);
   }
-  const embedder = builtinEmbedder(parseLsa(readFileSync(modelFile)));
-  await setSiteModel(database.db, embedder.id);
-  const embedded = await embedPending(database, embedder);
-  const index = await VectorIndex.open(database, embedder, { dir: tmp });
-  console.log(`embedded ${embedded.embedded} papers in ${(embedded.ms / 1000).toFixed(1)} s with ${embedder.id}; index ${index.size} vectors`);
+  let index: VectorIndex | undefined;
+  if (semanticToo) {
+    const embedder = builtinEmbedder(parseLsa(readFileSync(modelFile)));
+    await setSiteModel(database.db, embedder.id);
+    const embedded = await embedPending(database, embedder);
+    index = await VectorIndex.open(database, embedder, { dir: tmp });
+    console.log(`embedded ${embedded.embedded} papers in ${(embedded.ms / 1000).toFixed(1)} s with ${embedder.id}; index ${index.size} vectors`);
+  }
 
   const synthetic = /^\d{4}\.9\d{4}$/;
   const rows = (await database.db.selectFrom('papers').select(['id', 'ai_keywords', 'ai_summary', 'categories']).execute()).filter((r) => !synthetic.test(r.id));
@@ -92,7 +105,6 @@ try {
     if (kws.length >= 1 && r.ai_summary && summaryQueries.length < limit) summaryQueries.push([r.id, r.ai_summary]);
   }
 
-  const modes: SearchMode[] = ['keyword', 'semantic', 'hybrid'];
   for (const [name, queries] of [['two keywords', keywordQueries], ['ai_summary', summaryQueries]] as const) {
     console.log(`\nquery set: ${name} (${queries.length} queries; target = the paper itself)`);
     console.log(`${'mode'.padEnd(10)} Recall@${K}    MRR@${K}   median ms`);
@@ -102,7 +114,7 @@ try {
       const ms: number[] = [];
       for (const [target, q] of queries) {
         const t0 = performance.now();
-        const r = await search({ database, semantic: index }, { q, mode, limit: K, offset: 0 });
+        const r = await search({ database, semantic: index ?? null }, { q, mode, limit: K, offset: 0 });
         ms.push(performance.now() - t0);
         const rank = r.kind === 'results' ? r.hits.findIndex((h) => h.paperId === target) : -1;
         if (rank >= 0) {
@@ -116,34 +128,36 @@ try {
   }
 
   // Similar papers: the share of the top 5 in the paper's primary category.
-  const primary = new Map<string, string>();
-  const csv = readFileSync(path.join(dataDir, 'arxiv-listings/arxiv_id_categories_title.csv'), 'utf8').split('\n').slice(1);
-  for (const line of csv) {
-    const m = /^([^,]+),"?([^ ",]+)/.exec(line);
-    if (m) primary.set(m[1]!, m[2]!);
+  if (index) {
+    const primary = new Map<string, string>();
+    const csv = readFileSync(path.join(dataDir, 'arxiv-listings/arxiv_id_categories_title.csv'), 'utf8').split('\n').slice(1);
+    for (const line of csv) {
+      const m = /^([^,]+),"?([^ ",]+)/.exec(line);
+      if (m) primary.set(m[1]!, m[2]!);
+    }
+    for (const r of rows) if (!primary.has(r.id) && r.categories) primary.set(r.id, r.categories.split(' ')[0]!);
+    let papers = 0;
+    let shared = 0;
+    let neighbours = 0;
+    let baseline = 0;
+    const counts = new Map<string, number>();
+    for (const id of rows.map((r) => r.id)) if (primary.has(id)) counts.set(primary.get(id)!, (counts.get(primary.get(id)!) ?? 0) + 1);
+    const known = [...counts.values()].reduce((a, b) => a + b, 0);
+    for (const r of rows) {
+      const cat = primary.get(r.id);
+      if (!cat) continue;
+      const sim = (await index!.similarTo(r.id, 5)).filter((s) => primary.has(s.paperId));
+      if (!sim.length) continue;
+      papers++;
+      neighbours += sim.length;
+      shared += sim.filter((s) => primary.get(s.paperId) === cat).length;
+      baseline += (counts.get(cat)! - 1) / (known - 1);
+    }
+    console.log(
+      `\nsimilar papers: ${papers} papers with a known primary category; ${((100 * shared) / neighbours).toFixed(1)}% of their top-5 neighbours share it ` +
+        `(chance: ${((100 * baseline) / papers).toFixed(1)}%)`,
+    );
   }
-  for (const r of rows) if (!primary.has(r.id) && r.categories) primary.set(r.id, r.categories.split(' ')[0]!);
-  let papers = 0;
-  let shared = 0;
-  let neighbours = 0;
-  let baseline = 0;
-  const counts = new Map<string, number>();
-  for (const id of rows.map((r) => r.id)) if (primary.has(id)) counts.set(primary.get(id)!, (counts.get(primary.get(id)!) ?? 0) + 1);
-  const known = [...counts.values()].reduce((a, b) => a + b, 0);
-  for (const r of rows) {
-    const cat = primary.get(r.id);
-    if (!cat) continue;
-    const sim = (await index.similarTo(r.id, 5)).filter((s) => primary.has(s.paperId));
-    if (!sim.length) continue;
-    papers++;
-    neighbours += sim.length;
-    shared += sim.filter((s) => primary.get(s.paperId) === cat).length;
-    baseline += (counts.get(cat)! - 1) / (known - 1);
-  }
-  console.log(
-    `\nsimilar papers: ${papers} papers with a known primary category; ${((100 * shared) / neighbours).toFixed(1)}% of their top-5 neighbours share it ` +
-      `(chance: ${((100 * baseline) / papers).toFixed(1)}%)`,
-  );
 } finally {
   await database.close();
   if (!values.work) rmSync(tmp, { recursive: true, force: true });
