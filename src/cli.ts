@@ -123,6 +123,9 @@ program
     const importWatch = setInterval(() => void finishImports(), IMPORT_LEASE_MS);
     const where = config.database.engine === 'sqlite' ? config.database.path : 'PostgreSQL';
     console.log(`Daily Papers on http://${config.host}:${config.port} (database: ${where}; background jobs ${config.jobs.enabled ? 'on' : 'off (JOBS_ENABLED=false)'})`);
+    if (database.engine === 'sqlite' && !database.rankWithIdf) {
+      console.log('Keyword ranking without bm25_idf (build/ has no compiled native/bm25-idf.c): searches are slower past ~100k papers. Install a C compiler (Debian: apt-get install gcc), then run: node scripts/build-native.mjs');
+    }
     if (config.jobs.enabled) await scheduler.start();
     // A new site (no papers): the first harvest now rather than at its slot; in the background, stopped with the server.
     const firstHarvest = new AbortController();
