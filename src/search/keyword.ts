@@ -194,6 +194,11 @@ interface Plan {
   select: (columns: RawBuilder<unknown>, withScore: boolean, pool?: number | null) => RawBuilder<unknown>;
   /** The number of matches, up to COUNT_CAP + 1. */
   count: () => RawBuilder<{ n: number }>;
+  /**
+   * The relevance order of a pooled select when it is not orderBy's: the pool's own tie-break, so that the
+   * best N of a deeper page's pool begin with the best M < N of a shallower one (pages never repeat a paper).
+   */
+  rankOrder?: RawBuilder<unknown>;
 }
 
 /**
@@ -207,37 +212,29 @@ type LazyPlan = () => Promise<Plan[]>;
  * match: a title band first (the newest RANK_WINDOW with the words in the title or the authors' names),
  * then the other newest matches. Ranking every match of a common word was linear in the corpus (2 µs a
  * match: 1 s for the 500k papers with "model" at 1M). Search pages reach 1,000 results at most, so a
- * band of 5,000 ranks every result a visitor can see. docs/decisions/0042-ranking-at-scale.md.
+ * band of 2,000 ranks every result a visitor can see. docs/decisions/0042-ranking-at-scale.md.
  */
-export const RANK_WINDOW = 5000;
+export const RANK_WINDOW = 2000;
 
 async function plans(database: Database, query: ParsedQuery, conds: RawBuilder<unknown>[], sort: SearchSort, mode: TermsMode, required?: QueryTerm[]): Promise<Plan[]> {
   if (database.engine === 'postgres') return [pgPlan(query, conds, mode, required)];
   const m = sqliteMatchPhrases(query, mode, required)!;
   const score = await sqliteScore(database, m.phrases);
   if (conds.length > 0 || sort !== 'relevance' || !database.rankWithIdf) return [sqlitePlan(m.match, score, conds)];
-  const edge = await newestMatch(database, m.match, RANK_WINDOW);
-  if (edge === null) return [sqlitePlan(m.match, score, [])];
+  // A tier has at most as many matches as its rarest required term (every word), or as all its candidate
+  // terms together (some words): below the window, no need to look for its edge.
+  const papersWith = await Promise.all((mode === 'all' ? query.terms : required ?? query.terms).map(async (t) => (await phraseFrequency(database, t)).n));
+  const most = mode === 'all' ? Math.min(...papersWith) : papersWith.reduce((a, b) => a + b, 0);
+  if (most <= RANK_WINDOW) return [sqlitePlan(m.match, score, [], true)];
   // Broad. The title band (one of the words in the title or the authors' names) for the every-word tier
   // only: a band of the "some words" tier would need its own "not every word" twice.
-  const window = sqlitePlan(m.match, score, [], edge);
-  if (mode !== 'all' || query.terms.length === 0) return [window];
+  if (mode !== 'all' || query.terms.length === 0) return [sqlitePlan(m.match, score, [], true)];
   const inTitle = `${TITLE_COLUMNS} : (${query.terms.map(fts5Term).join(' OR ')})`;
   const bandScore = await sqliteScore(database, [...m.phrases, ...query.terms]);
-  const title = `(${m.match}) AND ${inTitle}`;
-  return [
-    sqlitePlan(title, bandScore, [], await newestMatch(database, title, RANK_WINDOW)),
-    sqlitePlan(`(${m.match}) NOT ${inTitle}`, bandScore, [], edge),
-  ];
+  return [sqlitePlan(`(${m.match}) AND ${inTitle}`, bandScore, [], true), sqlitePlan(`(${m.match}) NOT ${inTitle}`, bandScore, [], true)];
 }
 
 const TITLE_COLUMNS = '{title authors}';
-
-/** The rowid of the k-th newest match of an FTS5 expression, or null when it has fewer matches. */
-async function newestMatch(database: Database, match: string, k: number): Promise<number | null> {
-  const r = await sql<{ r: number }>`select rowid as r from papers_fts where papers_fts match ${match} order by rowid desc limit 1 offset ${sql.lit(k - 1)}`.execute(database.db);
-  return r.rows[0] ? Number(r.rows[0].r) : null;
-}
 
 /** The score column: bm25_idf with the cached IDFs when loaded, else FTS5's bm25() (same order, slower at scale). */
 async function sqliteScore(database: Database, phrases: MatchPhrase[]): Promise<RawBuilder<unknown>> {
@@ -249,47 +246,56 @@ async function sqliteScore(database: Database, phrases: MatchPhrase[]): Promise<
   return sql`-bm25_idf(papers_fts, ${sql.join([...weights, ...idfs])}) as score`;
 }
 
-/** SQLite's plan of one band: the matches of `match` (from rowid `from` on, when given), scored by `score`. */
-function sqlitePlan(match: string, score: RawBuilder<unknown>, conds: RawBuilder<unknown>[], from?: number | null): Plan {
-  // A row number inline: bound, it would be a float, and FTS5 then scans instead of seeking (decision 0039).
-  const band = from === undefined || from === null ? sql`` : sql` and papers_fts.rowid >= ${sql.lit(Math.trunc(from))}`;
+/**
+ * SQLite's plan of one band: the matches of `match` scored by `score`; `windowed`, only the newest
+ * RANK_WINDOW of them (read newest first, the FTS5 index's own order, and the reading stops there), and the
+ * ranked rows say how many the band has (`pooled`: no second pass to count it).
+ */
+function sqlitePlan(match: string, score: RawBuilder<unknown>, conds: RawBuilder<unknown>[], windowed = false): Plan {
+  const matches = windowed
+    ? sql`(select rowid, score from (select rowid, ${score} from papers_fts where papers_fts match ${match} order by rowid desc limit ${sql.lit(RANK_WINDOW)}))`
+    : sql`(select rowid, ${score} from papers_fts where papers_fts match ${match})`;
   const select: Plan['select'] = (columns, withScore, pool) => pool && withScore && conds.length === 0
       // Without filters: rank inside FTS5 and join only the best `pool` (joining every match of a
       // common word to papers first was most of the time at 100k papers; bench/search-speed.ts).
-      ? sql`select ${columns}, s.score from (select rowid, ${score} from papers_fts where papers_fts match ${match}${band} order by score desc limit ${pool}) s
+      ? sql`select ${columns}, s.score, s.pooled from (select rowid, score, ${windowed ? sql`count(*) over ()` : sql`null`} as pooled from ${matches} order by score desc, rowid desc limit ${pool}) s
           join papers_fts_docs d on d.doc = s.rowid join papers p on p.id = d.paper_id`
       : sql`select ${columns}${withScore ? sql`, ${score}` : sql``}
       from papers_fts join papers_fts_docs d on d.doc = papers_fts.rowid join papers p on p.id = d.paper_id
-      where papers_fts match ${match}${band} and ${and(conds)}`;
+      where papers_fts match ${match} and ${and(conds)}`;
   return {
     select,
+    ...(conds.length === 0 ? { rankOrder: sql`s.score desc, s.rowid desc` } : {}),
     // Without filters, the index alone counts (every indexed row is a paper).
     count: conds.length > 0
       ? () => sql<{ n: number }>`select count(*) as n from (${select(sql`p.id`, false)} limit ${COUNT_CAP + 1}) t`
-      : () => sql<{ n: number }>`select count(*) as n from (select rowid from papers_fts where papers_fts match ${match}${band} limit ${COUNT_CAP + 1}) t`,
+      : () => sql<{ n: number }>`select count(*) as n from (select rowid from papers_fts where papers_fts match ${match} limit ${windowed ? sql.lit(Math.min(RANK_WINDOW, COUNT_CAP + 1)) : COUNT_CAP + 1}) t`,
   };
 }
 
-/** How long a phrase's IDF is reused: it moves slowly as papers arrive. */
+/** How long a phrase's paper count is reused: it moves slowly as papers arrive. */
 const IDF_TTL_MS = 10 * 60 * 1000;
 /** Papers with a phrase counted exactly up to this; past it the count is estimated from the newest IDF_SAMPLE papers. */
-const IDF_EXACT_MAX = 50_000;
-const IDF_SAMPLE = 50_000;
-const idfCaches = new WeakMap<Database, Map<string, { idf: number; at: number }>>();
+const IDF_EXACT_MAX = 5_000;
+const IDF_SAMPLE = 20_000;
+const idfCaches = new WeakMap<Database, Map<string, { n: number; idf: number; at: number }>>();
+
+/** A phrase's IDF for bm25_idf (see phraseFrequency). */
+const phraseIdf = async (database: Database, t: QueryTerm): Promise<number> => (await phraseFrequency(database, t)).idf;
 
 /**
- * A phrase's inverse document frequency as bm25() computes it (ln((N − n + 0.5) / (n + 0.5)), N the
- * indexed papers, n those with the phrase), with n counted once per IDF_TTL_MS instead of once per query,
- * and for a common phrase estimated from a sample: its IDF is small and changes little with n, and
- * counting it was the linear part of a search (0.5 M doclist entries for "model" at 1M papers).
+ * The papers with a phrase (n) and its inverse document frequency as bm25() computes it
+ * (ln((N − n + 0.5) / (n + 0.5)), N the indexed papers), counted once per IDF_TTL_MS instead of once per
+ * query, and for a common phrase estimated from the newest papers: its IDF is small and changes little with
+ * n, and counting it was the linear part of a search (0.5 M doclist entries for "model" at 1M papers).
  */
-async function phraseIdf(database: Database, t: QueryTerm): Promise<number> {
+async function phraseFrequency(database: Database, t: QueryTerm): Promise<{ n: number; idf: number }> {
   const base = baseDatabase(database);
   let cache = idfCaches.get(base);
   if (!cache) idfCaches.set(base, (cache = new Map()));
   const key = fts5Term(t);
   const hit = cache.get(key);
-  if (hit && Date.now() - hit.at < IDF_TTL_MS) return hit.idf;
+  if (hit && Date.now() - hit.at < IDF_TTL_MS) return hit;
   const { db } = database;
   const rows = await indexedRows(database);
   let n = Number((await sql<{ n: number }>`select count(*) as n from (select rowid from papers_fts where papers_fts match ${key} limit ${IDF_EXACT_MAX + 1}) t`.execute(db)).rows[0]?.n ?? 0);
@@ -300,10 +306,10 @@ async function phraseIdf(database: Database, t: QueryTerm): Promise<number> {
     const sampled = Number((await sql<{ n: number }>`select count(*) as n from papers_fts_docs where doc > ${from}`.execute(db)).rows[0]?.n ?? 0);
     if (sampled > 0) n = Math.min(rows, Math.max(n, Math.round((inSample / sampled) * rows)));
   }
-  const idf = Math.max(1e-6, Math.log((rows - n + 0.5) / (n + 0.5)));
+  const entry = { n, idf: Math.max(1e-6, Math.log((rows - n + 0.5) / (n + 0.5))), at: Date.now() };
   if (cache.size >= 10_000) cache.clear();
-  cache.set(key, { idf, at: Date.now() });
-  return idf;
+  cache.set(key, entry);
+  return entry;
 }
 
 /**
@@ -361,7 +367,9 @@ function pgPlan(query: ParsedQuery, conds: RawBuilder<unknown>[], mode: TermsMod
  * papers add up to at most the budget. Every term when they all fit.
  */
 async function rarerTerms(database: Database, terms: QueryTerm[]): Promise<QueryTerm[]> {
-  const counted = await Promise.all(terms.map(async (t) => ({ t, n: await documentFrequency(database, t) })));
+  // SQLite with bm25_idf: the counts its IDFs come from (the ranking needs them anyway).
+  const frequency = (t: QueryTerm) => (database.rankWithIdf ? phraseFrequency(database, t).then((f) => f.n) : documentFrequency(database, t));
+  const counted = await Promise.all(terms.map(async (t) => ({ t, n: await frequency(t) })));
   counted.sort((a, b) => a.n - b.n);
   const kept: QueryTerm[] = [];
   let sum = 0;
@@ -498,7 +506,7 @@ async function tiers(database: Database, plans: LazyPlan[], sort: SearchSort, op
       let n: number;
       if (need > 0) {
         const pool = sort === 'relevance' ? skip + need : null;
-        const rows = await sql<{ id: string; score: number; pooled?: number }>`${p.select(sql`p.id as id`, true, pool)} order by ${orderBy(sort)} limit ${need} offset ${skip}`.execute(database.db);
+        const rows = await sql<{ id: string; score: number; pooled?: number }>`${p.select(sql`p.id as id`, true, pool)} order by ${pool && p.rankOrder ? p.rankOrder : orderBy(sort)} limit ${need} offset ${skip}`.execute(database.db);
         for (const r of rows.rows) hits.push({ paperId: r.id, score: Number(r.score) });
         // A short first page is the whole tier: no need to count it; nor when the ranked pool counted it (PostgreSQL).
         const pooled = rows.rows[0]?.pooled;

@@ -73,7 +73,8 @@ describe('keyword ranking at scale on sqlite', () => {
   });
 
   test('bm25_idf ranks as bm25() does (same papers, same order, same scores)', async () => {
-    for (const q of ['omega', 'omega delta', 'delta omega filler', '"graph of item" omega', 'omega -delta']) {
+    // Tiers below RANK_WINDOW (a broader one is ranked in bands, on purpose not as bm25() would).
+    for (const q of ['omega', 'omega delta', '"graph of item" omega', 'omega -delta']) {
       const a = await keywordSearch(withIdf, parseSearchQuery(q), { limit: 50, offset: 0 });
       const b = await keywordSearch(plain, parseSearchQuery(q), { limit: 50, offset: 0 });
       assert.ok(a.hits.length > 0, q);
