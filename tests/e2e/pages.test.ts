@@ -7,7 +7,6 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
@@ -27,10 +26,10 @@ import { jobDefinitions } from '../../src/jobs/registry.ts';
 import { Scheduler } from '../../src/jobs/scheduler.ts';
 import { openTestDatabase } from '../helpers/db.ts';
 import { startTestServer } from '../helpers/http.ts';
+import { axe } from '../helpers/axe.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const SHOTS = process.env.SHOTS_DIR ?? null;
 
 const DESKTOP: BrowserContextOptions = { viewport: { width: 1440, height: 900 } };
@@ -41,17 +40,6 @@ const PAPER = '2510.22115';
 const KEYWORD_PAPER = '2511.01678';
 // tests/fixtures/arxiv-snapshot: an arXiv paper with no Hugging Face summary, given its extracted one.
 const EXTRACTED_PAPER = '0704.0062';
-
-/** axe-core's WCAG 2.0–2.2 A and AA rules on the page: the violations, one line each. */
-async function axe(page: Page, onlyColours: boolean): Promise<string[]> {
-  await page.evaluate(AXE);
-  const result = await page.evaluate((onlyColours) =>
-    (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: { id: string; nodes: { target: string[]; failureSummary?: string }[] }[] }> } }).axe.run(document, {
-      runOnly: onlyColours ? { type: 'rule', values: ['color-contrast', 'link-in-text-block'] } : { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
-      resultTypes: ['violations'],
-    }), onlyColours);
-  return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id} at ${n.target.join(' ')}: ${(n.failureSummary ?? '').replace(/\s+/g, ' ').slice(0, 200)}`));
-}
 
 /** Page types a reader sees, then those of a signed-in admin. */
 const READER_PAGES: [string, string][] = [
