@@ -26,6 +26,7 @@ import { jobDefinitions } from '../../src/jobs/registry.ts';
 import { Scheduler } from '../../src/jobs/scheduler.ts';
 import { openTestDatabase } from '../helpers/db.ts';
 import { startTestServer } from '../helpers/http.ts';
+import { setupLinkIfNoAdmin } from '../../src/http/handlers/setup.ts';
 import { axe } from '../helpers/axe.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -257,7 +258,7 @@ describe('every page type in a browser', () => {
 });
 
 describe('the first-run pages of an empty site in a browser', () => {
-  test('axe-core finds no violation on the visitor\'s and the admin\'s empty home and on /admin/setup, light and dark', async () => {
+  test('axe-core finds no violation on /setup?token=… (signed out, its form with errors, a member unconfirmed and confirmed), the visitor\'s and the admin\'s empty home and /admin/setup, light and dark', async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`The browser tests need Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH).`);
     const database = await openTestDatabase('sqlite');
     const config = loadConfig({ JOBS_TIMEZONE: 'UTC', EMBEDDINGS_DIR: mkdtempSync(path.join(tmpdir(), 'dp-first-run-')) });
@@ -265,10 +266,44 @@ describe('the first-run pages of an empty site in a browser', () => {
     await new Scheduler({ database, jobs, timezone: 'UTC', tickMs: 100_000, log: () => {} }).sync();
     const server = await startTestServer(database, { jobs });
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    const cookieOf = (m: { cookie: string }) => ({ name: 'dp_session', value: m.cookie.split('=')[1]!, url: server.base });
     try {
-      const admin = await sessionMember(database, () => server.base, 'root', { role: 'admin' });
-      const cookie = { name: 'dp_session', value: admin.cookie.split('=')[1]!, url: server.base };
       const found: string[] = [];
+      // The one-time setup link works only while the site has no admin: its pages first.
+      const setupLink = (await setupLinkIfNoAdmin(database, server.site.publicUrl))!.replace(server.site.publicUrl, '');
+      const confirmed = cookieOf(await sessionMember(database, () => server.base, 'ida'));
+      const unconfirmed = cookieOf(await sessionMember(database, () => server.base, 'jon', { verified: false }));
+      const setupPages: [string, typeof confirmed | null, RegExp][] = [
+        ['setup, signed out', null, /Create the admin account/],
+        ['setup, unconfirmed member', unconfirmed, /Confirm your email address first/],
+        ['setup, confirmed member', confirmed, /Make ida the admin/],
+      ];
+      for (const scheme of ['light', 'dark'] as const) {
+        for (const [name, cookie, expected] of setupPages) {
+          const context = await browser.newContext({ ...DESKTOP, colorScheme: scheme });
+          if (cookie) await context.addCookies([cookie]);
+          const page = await context.newPage();
+          await page.goto(server.base + setupLink);
+          const text = await page.locator('main').innerText();
+          assert.match(text, expected, `${name}: ${text.slice(0, 200)}`);
+          for (const v of await axe(page, scheme === 'dark')) found.push(`${name} (${scheme}): ${v}`);
+          if (!cookie) {
+            // The form sent back with an error on every field (a reserved name, a bad address, a short password).
+            await page.fill('#f-username', 'admin');
+            await page.fill('#f-email', 'not-an-address@');
+            await page.fill('#f-password', 'short');
+            // submit() skips the browser's own checks (the fields are required, the address typed email).
+            await Promise.all([page.waitForURL(/\/setup$/), page.evaluate(() => document.querySelector<HTMLFormElement>('main form')!.submit())]);
+            assert.equal(await page.locator('[aria-invalid="true"]').count(), 3, 'three fields in error');
+            for (const v of await axe(page, scheme === 'dark')) found.push(`setup with errors (${scheme}): ${v}`);
+          }
+          if (SHOTS) await page.screenshot({ path: path.join(SHOTS, `${name.replace(/\W+/g, '-')}-${scheme}.png`), fullPage: true });
+          await context.close();
+        }
+      }
+
+      const admin = await sessionMember(database, () => server.base, 'root', { role: 'admin' });
+      const cookie = cookieOf(admin);
       for (const scheme of ['light', 'dark'] as const) {
         for (const [name, url, signedIn] of [['empty home', '/', false], ['empty home, admin', '/', true], ['setup', '/admin/setup', true]] as const) {
           const context = await browser.newContext({ ...DESKTOP, colorScheme: scheme });
