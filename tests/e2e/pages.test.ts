@@ -189,6 +189,29 @@ describe('every page type in a browser', () => {
     }
   });
 
+  test('a category page keeps a gap between its follow button and its RSS feed button, on a phone and a desktop, light and dark', async (t) => {
+    const problems: string[] = [];
+    for (const [width, height] of [[390, 844], [1280, 800]] as const) {
+      for (const scheme of ['light', 'dark'] as const) {
+        for (const signedIn of [false, true]) {
+          const page = await open({ viewport: { width, height }, colorScheme: scheme }, signedIn);
+          await page.goto(`${site.server.base}/papers/category/hep-ph`);
+          const follow = await page.locator('.follow-control .button').boundingBox();
+          const rss = await page.locator('.feed-links .button').boundingBox();
+          assert.ok(follow && rss, 'both buttons');
+          // Stacked, the space between them; side by side, the space across.
+          const gap = rss.y >= follow.y + follow.height - 1 ? rss.y - (follow.y + follow.height) : rss.x - (follow.x + follow.width);
+          const label = `${width}px ${scheme} ${signedIn ? 'member' : 'visitor'}`;
+          t.diagnostic(`${label}: ${Math.round(gap)}px between the buttons`);
+          if (gap < 8) problems.push(`${label}: ${gap}px between the follow and RSS buttons`);
+          if (SHOTS) await page.screenshot({ path: path.join(SHOTS, `category-buttons-${width}-${scheme}-${signedIn ? 'member' : 'visitor'}.png`), clip: { x: 0, y: 0, width, height: Math.min(height, rss.y + rss.height + 40) } });
+          await page.context().close();
+        }
+      }
+    }
+    assert.deepEqual(problems, []);
+  });
+
   test('the reading view without JavaScript: the paper page links to it, its contents lead to the sections, formulas are MathML', async () => {
     for (const options of [PHONE, DESKTOP]) {
       const page = await open({ ...options, javaScriptEnabled: false }, false);
