@@ -6,8 +6,7 @@
  * the visitor's log-in prompt. With SHOTS_DIR set, each is saved at 1440×900, 390×844 and dark.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
@@ -15,10 +14,10 @@ import { LlmClient } from '../../src/llm/client.ts';
 import { citeFirstPassage, startLlmStub, type LlmStub } from '../helpers/llm-stub.ts';
 import { sessionMember } from '../helpers/members.ts';
 import { startTestSite, type TestSite } from '../helpers/site.ts';
+import { axe } from '../helpers/axe.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const SHOTS = process.env.SHOTS_DIR ?? null;
 const DESKTOP: BrowserContextOptions = { viewport: { width: 1440, height: 900 } };
 const PHONE: BrowserContextOptions = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
@@ -51,16 +50,6 @@ describe('Ask this paper in a browser', () => {
     context.setDefaultTimeout(60_000);
     if (signedIn) await context.addCookies([cookie]);
     return context.newPage();
-  }
-
-  async function axe(page: Page, onlyColours: boolean): Promise<string[]> {
-    await page.evaluate(AXE);
-    const result = await page.evaluate((onlyColours) =>
-      (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: { id: string; nodes: { target: string[]; failureSummary?: string }[] }[] }> } }).axe.run(document, {
-        runOnly: onlyColours ? { type: 'rule', values: ['color-contrast', 'link-in-text-block'] } : { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
-        resultTypes: ['violations'],
-      }), onlyColours);
-    return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id} at ${n.target.join(' ')}: ${(n.failureSummary ?? '').replace(/\s+/g, ' ').slice(0, 200)}`));
   }
 
   const shot = async (page: Page, name: string) => {

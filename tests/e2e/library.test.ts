@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -18,11 +17,11 @@ import { ROOT } from '../helpers/cli.ts';
 import { openTestDatabase } from '../helpers/db.ts';
 import { startTestServer, type TestServer } from '../helpers/http.ts';
 import { sessionMember, type SessionMember } from '../helpers/members.ts';
+import { axe } from '../helpers/axe.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 const SHOTS = process.env.SHOTS ?? null;
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const PAPER = '2511.01678';
 const OTHER = '2510.22115';
 
@@ -64,16 +63,6 @@ describe('export a collection to BibTeX and import it as another member, in the 
     const session = /dp_session=([^;]+)/.exec(member.cookie)![1]!;
     await context.addCookies([{ name: 'dp_session', value: session, url: server.base }]);
     return { context, page: await context.newPage() };
-  }
-
-  async function axe(page: Page, onlyColours: boolean): Promise<string[]> {
-    await page.evaluate(AXE);
-    const result = await page.evaluate((onlyColours) =>
-      (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } }).axe.run(document, {
-        runOnly: onlyColours ? { type: 'rule', values: ['color-contrast', 'link-in-text-block'] } : { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
-        resultTypes: ['violations'],
-      }), onlyColours);
-    return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id} at ${n.target.join(' ')}`));
   }
 
   test('ada downloads BibTeX; bob imports it without JavaScript; nothing is lost', async () => {

@@ -7,7 +7,6 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
@@ -27,10 +26,11 @@ import { jobDefinitions } from '../../src/jobs/registry.ts';
 import { Scheduler } from '../../src/jobs/scheduler.ts';
 import { openTestDatabase } from '../helpers/db.ts';
 import { startTestServer } from '../helpers/http.ts';
+import { setupLinkIfNoAdmin } from '../../src/http/handlers/setup.ts';
+import { axe } from '../helpers/axe.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const SHOTS = process.env.SHOTS_DIR ?? null;
 
 const DESKTOP: BrowserContextOptions = { viewport: { width: 1440, height: 900 } };
@@ -41,17 +41,6 @@ const PAPER = '2510.22115';
 const KEYWORD_PAPER = '2511.01678';
 // tests/fixtures/arxiv-snapshot: an arXiv paper with no Hugging Face summary, given its extracted one.
 const EXTRACTED_PAPER = '0704.0062';
-
-/** axe-core's WCAG 2.0–2.2 A and AA rules on the page: the violations, one line each. */
-async function axe(page: Page, onlyColours: boolean): Promise<string[]> {
-  await page.evaluate(AXE);
-  const result = await page.evaluate((onlyColours) =>
-    (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: { id: string; nodes: { target: string[]; failureSummary?: string }[] }[] }> } }).axe.run(document, {
-      runOnly: onlyColours ? { type: 'rule', values: ['color-contrast', 'link-in-text-block'] } : { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
-      resultTypes: ['violations'],
-    }), onlyColours);
-  return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id} at ${n.target.join(' ')}: ${(n.failureSummary ?? '').replace(/\s+/g, ' ').slice(0, 200)}`));
-}
 
 /** Page types a reader sees, then those of a signed-in admin. */
 const READER_PAGES: [string, string][] = [
@@ -200,6 +189,29 @@ describe('every page type in a browser', () => {
     }
   });
 
+  test('a category page keeps a gap between its follow button and its RSS feed button, on a phone and a desktop, light and dark', async (t) => {
+    const problems: string[] = [];
+    for (const [width, height] of [[390, 844], [1280, 800]] as const) {
+      for (const scheme of ['light', 'dark'] as const) {
+        for (const signedIn of [false, true]) {
+          const page = await open({ viewport: { width, height }, colorScheme: scheme }, signedIn);
+          await page.goto(`${site.server.base}/papers/category/hep-ph`);
+          const follow = await page.locator('.follow-control .button').boundingBox();
+          const rss = await page.locator('.feed-links .button').boundingBox();
+          assert.ok(follow && rss, 'both buttons');
+          // Stacked, the space between them; side by side, the space across.
+          const gap = rss.y >= follow.y + follow.height - 1 ? rss.y - (follow.y + follow.height) : rss.x - (follow.x + follow.width);
+          const label = `${width}px ${scheme} ${signedIn ? 'member' : 'visitor'}`;
+          t.diagnostic(`${label}: ${Math.round(gap)}px between the buttons`);
+          if (gap < 8) problems.push(`${label}: ${gap}px between the follow and RSS buttons`);
+          if (SHOTS) await page.screenshot({ path: path.join(SHOTS, `category-buttons-${width}-${scheme}-${signedIn ? 'member' : 'visitor'}.png`), clip: { x: 0, y: 0, width, height: Math.min(height, rss.y + rss.height + 40) } });
+          await page.context().close();
+        }
+      }
+    }
+    assert.deepEqual(problems, []);
+  });
+
   test('the reading view without JavaScript: the paper page links to it, its contents lead to the sections, formulas are MathML', async () => {
     for (const options of [PHONE, DESKTOP]) {
       const page = await open({ ...options, javaScriptEnabled: false }, false);
@@ -269,7 +281,7 @@ describe('every page type in a browser', () => {
 });
 
 describe('the first-run pages of an empty site in a browser', () => {
-  test('axe-core finds no violation on the visitor\'s and the admin\'s empty home and on /admin/setup, light and dark', async () => {
+  test('axe-core finds no violation on /setup?token=… (signed out, its form with errors, a member unconfirmed and confirmed), the visitor\'s and the admin\'s empty home and /admin/setup, light and dark', async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`The browser tests need Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH).`);
     const database = await openTestDatabase('sqlite');
     const config = loadConfig({ JOBS_TIMEZONE: 'UTC', EMBEDDINGS_DIR: mkdtempSync(path.join(tmpdir(), 'dp-first-run-')) });
@@ -277,10 +289,44 @@ describe('the first-run pages of an empty site in a browser', () => {
     await new Scheduler({ database, jobs, timezone: 'UTC', tickMs: 100_000, log: () => {} }).sync();
     const server = await startTestServer(database, { jobs });
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    const cookieOf = (m: { cookie: string }) => ({ name: 'dp_session', value: m.cookie.split('=')[1]!, url: server.base });
     try {
-      const admin = await sessionMember(database, () => server.base, 'root', { role: 'admin' });
-      const cookie = { name: 'dp_session', value: admin.cookie.split('=')[1]!, url: server.base };
       const found: string[] = [];
+      // The one-time setup link works only while the site has no admin: its pages first.
+      const setupLink = (await setupLinkIfNoAdmin(database, server.site.publicUrl))!.replace(server.site.publicUrl, '');
+      const confirmed = cookieOf(await sessionMember(database, () => server.base, 'ida'));
+      const unconfirmed = cookieOf(await sessionMember(database, () => server.base, 'jon', { verified: false }));
+      const setupPages: [string, typeof confirmed | null, RegExp][] = [
+        ['setup, signed out', null, /Create the admin account/],
+        ['setup, unconfirmed member', unconfirmed, /Confirm your email address first/],
+        ['setup, confirmed member', confirmed, /Make ida the admin/],
+      ];
+      for (const scheme of ['light', 'dark'] as const) {
+        for (const [name, cookie, expected] of setupPages) {
+          const context = await browser.newContext({ ...DESKTOP, colorScheme: scheme });
+          if (cookie) await context.addCookies([cookie]);
+          const page = await context.newPage();
+          await page.goto(server.base + setupLink);
+          const text = await page.locator('main').innerText();
+          assert.match(text, expected, `${name}: ${text.slice(0, 200)}`);
+          for (const v of await axe(page, scheme === 'dark')) found.push(`${name} (${scheme}): ${v}`);
+          if (!cookie) {
+            // The form sent back with an error on every field (a reserved name, a bad address, a short password).
+            await page.fill('#f-username', 'admin');
+            await page.fill('#f-email', 'not-an-address@');
+            await page.fill('#f-password', 'short');
+            // submit() skips the browser's own checks (the fields are required, the address typed email).
+            await Promise.all([page.waitForURL(/\/setup$/), page.evaluate(() => document.querySelector<HTMLFormElement>('main form')!.submit())]);
+            assert.equal(await page.locator('[aria-invalid="true"]').count(), 3, 'three fields in error');
+            for (const v of await axe(page, scheme === 'dark')) found.push(`setup with errors (${scheme}): ${v}`);
+          }
+          if (SHOTS) await page.screenshot({ path: path.join(SHOTS, `${name.replace(/\W+/g, '-')}-${scheme}.png`), fullPage: true });
+          await context.close();
+        }
+      }
+
+      const admin = await sessionMember(database, () => server.base, 'root', { role: 'admin' });
+      const cookie = cookieOf(admin);
       for (const scheme of ['light', 'dark'] as const) {
         for (const [name, url, signedIn] of [['empty home', '/', false], ['empty home, admin', '/', true], ['setup', '/admin/setup', true]] as const) {
           const context = await browser.newContext({ ...DESKTOP, colorScheme: scheme });

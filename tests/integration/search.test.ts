@@ -110,8 +110,8 @@ for (const engine of ENGINES) {
     };
     const ids = async (q: string, extra = '', s = server) =>
       (await api(`/api/search?mode=keyword&limit=100&q=${encodeURIComponent(q)}${extra}`, 200, s)).results.map((r: { id: string }) => r.id) as string[];
-    const page = async (p: string, status = 200) => {
-      const res = await server.get(p);
+    const page = async (p: string, status = 200, s = server) => {
+      const res = await s.get(p);
       assert.equal(res.status, status, p);
       return res.text();
     };
@@ -213,15 +213,35 @@ for (const engine of ENGINES) {
     test('the page: search box in every header, mode tabs, filters, feeds, /search', async () => {
       const home = await page('/papers/trending');
       assert.match(home, /<form class="site-search" action="\/papers\/search" method="get" role="search">.*<input type="search" id="site-q" name="q"/s);
-      const html = await page('/search?q=speculative&sort=date');
-      assert.match(html, /<nav class="switch search-modes" aria-label="Search mode"><a href="\/papers\/search\?q=speculative&amp;sort=date" aria-current="page">Hybrid<\/a><a href="\/papers\/search\?q=speculative&amp;mode=keyword&amp;sort=date">Keyword<\/a>/);
+      const html = await page('/search?q=speculative&sort=date', 200, semanticServer);
+      assert.match(html, /<nav class="switch search-modes" aria-label="Search mode"><a href="\/papers\/search\?q=speculative&amp;sort=date" aria-current="page">Hybrid<\/a><a href="\/papers\/search\?q=speculative&amp;mode=keyword&amp;sort=date">Keyword<\/a><a href="\/papers\/search\?q=speculative&amp;mode=semantic&amp;sort=date">Semantic<\/a><\/nav>/);
       assert.match(html, /<link rel="alternate" type="application\/rss\+xml" title="[^"]*" href="\/papers\/search\/feed.rss\?q=speculative&amp;sort=date">/);
       assert.match(html, /name="from"/);
       assert.match(html, /<option value="date" selected>/);
-      assert.match(html, /semantic search is not available on this site yet/, 'hybrid says quietly that it ran as keyword');
       assert.doesNotMatch(html, /id="site-q"/, 'one search box on the search page');
       const empty = await page('/papers/search');
       assert.match(empty, /Search every paper by title, authors and abstract/);
+    });
+
+    test('without semantic search the page offers no Hybrid/Semantic modes; ?mode=semantic gets the message, not an error', async () => {
+      const html = await page('/search?q=speculative&sort=date');
+      assert.doesNotMatch(html, /search-modes|mode=semantic|>Hybrid<|>Semantic</);
+      assert.match(html, /<ol class="search-results"/, 'keyword results');
+      assert.match(html, /semantic search is not available on this site yet/, 'hybrid says quietly that it ran as keyword');
+      assert.doesNotMatch(await page('/papers/search'), /Hybrid mode|semantic mode/i, 'the help names no mode the site lacks');
+      assert.doesNotMatch(await page('/papers/search?q=zzzqqqxx'), /another mode/);
+      const semantic = await page('/papers/search?q=speculative&mode=semantic');
+      assert.match(semantic, /<p class="notice search-message" role="status">[^<]*semantic search is not available on this site yet/);
+      assert.doesNotMatch(semantic, /search-modes/);
+      // An index that is there but not ready (still loading, or of another model) counts as none.
+      const notReady = await startTestServer(database, { semantic: Object.assign(new FixedSemanticIndex([SPEC]), { available: false }) });
+      try {
+        const res = await notReady.get('/papers/search?q=speculative');
+        assert.equal(res.status, 200);
+        assert.doesNotMatch(await res.text(), /search-modes/);
+      } finally {
+        await notReady.close();
+      }
     });
 
     test('feeds of a search: RSS, Atom and JSON Feed, newest first', async () => {

@@ -74,7 +74,7 @@ function saveForm(p: SearchParams, save: { csrf: string } | null) {
  * meaning follow under their own heading, numbering going on. `first`: how many came on earlier pages.
  */
 function resultLists(cards: SearchCard[], split: boolean, first: number, m: SearchPageModel) {
-  if (cards.length === 0) return html`<p class="empty">No papers match this search. Try fewer or different words, or another mode.</p>`;
+  if (cards.length === 0) return html`<p class="empty">No papers match this search. Try fewer or different words${m.semanticAvailable ? ', or another mode' : ''}.</p>`;
   const list = (cs: SearchCard[], start: number) => html`<ol class="search-results" start="${start + 1}">${cs.map((c) => paperCard(c, m.now, m.voting))}</ol>`;
   const cut = split ? cards.findIndex((c) => c.keywordMatch === false) : -1;
   if (cut < 0) return list(cards, first);
@@ -118,9 +118,9 @@ export function searchPage(frame: Frame, m: SearchPageModel) {
     </div>
   </details>
 </form>
-<nav class="switch search-modes" aria-label="Search mode">${tab('hybrid')}${tab('keyword')}${tab('semantic')}</nav>
+${m.semanticAvailable ? html`<nav class="switch search-modes" aria-label="Search mode">${tab('hybrid')}${tab('keyword')}${tab('semantic')}</nav>` : ''}
 ${s.kind === 'message' ? html`<p class="notice search-message" role="status">${s.message}</p>` : ''}
-${s.kind === 'empty' ? html`<p class="search-help">Search every paper by title, authors and abstract. Hybrid mode mixes keyword matches with papers of similar meaning; keyword mode finds the words; semantic mode finds the meaning. Press <kbd>/</kbd> anywhere to search.</p>` : ''}
+${s.kind === 'empty' ? html`<p class="search-help">Search every paper by title, authors and abstract. ${m.semanticAvailable ? 'Hybrid mode mixes keyword matches with papers of similar meaning; keyword mode finds the words; semantic mode finds the meaning. ' : ''}Press <kbd>/</kbd> anywhere to search.</p>` : ''}
 ${s.kind === 'results'
   ? html`<p class="search-count" aria-live="polite">${count}${fallbackNote ? html` <span class="search-note">${fallbackNote}</span>` : ''}
   · <a href="/papers/search/feed.rss${searchQueryString(p)}">RSS</a> <a href="/papers/search/feed.atom${searchQueryString(p)}">Atom</a> <a href="/papers/search/feed.json${searchQueryString(p)}">JSON Feed</a></p>
