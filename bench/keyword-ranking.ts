@@ -1,10 +1,10 @@
 /**
- * Keyword ranking at scale on SQLite (docs/decisions/0042-ranking-at-scale.md): the queries of
+ * Keyword ranking at scale on SQLite (docs/decisions/0044-ranking-at-scale.md): the queries of
  * bench/search-speed.ts (1–5 words from the text model learned from the real Hugging Face files, equal
  * numbers of each length, fixed seed) through the site's search() in keyword mode, one results page (10),
  * on an existing SQLite database, alternating per query between the two rankings:
  *   - bm25_idf: cached IDFs, and a tier of more than RANK_WINDOW matches ranked in bands (the site's default);
- *   - bm25: FTS5's bm25() over every match (SQLITE_RANK_EXTENSION=off: the ranking before decision 0042).
+ *   - bm25: FTS5's bm25() over every match (SQLITE_RANK_EXTENSION=off: the ranking before decision 0044).
  * Prints p50/p95/p99 of each and the ratios, the time of a `select 1` as the floor, and how many of each
  * query's top 10 the two rankings share.
  *

@@ -11,7 +11,7 @@
  *
  * --modes keyword skips the embedder (training, embedding, the vector index) and the similar-papers figure.
  * SQLITE_RANK_EXTENSION=off ranks with FTS5's bm25() instead of bm25_idf and without bands (the reference
- * for docs/decisions/0042-ranking-at-scale.md).
+ * for docs/decisions/0044-ranking-at-scale.md).
  *
  * --synthetic N mixes N synthetic papers (bench/search-corpus.ts, the text model of bench/text-model.ts)
  * into the corpus, imported after the real ones (so the real papers are the oldest rows: the worst case for

@@ -3,7 +3,7 @@
  *
  * FTS5's own bm25() learns each phrase's document count by running the phrase over the whole index
  * once per query (xQueryPhrase), whatever the candidate set: that pass is linear in the corpus and was
- * most of a keyword search's time at 1M papers (docs/decisions/0042-ranking-at-scale.md). This function
+ * most of a keyword search's time at 1M papers (docs/decisions/0044-ranking-at-scale.md). This function
  * is bm25() line for line (fts5_aux.c: k1 1.2, b 0.75, the same column weights and length
  * normalization) except that the IDF of phrase i is argument (column count + i) when given; a phrase
  * without one is counted the way bm25() counts it, so bm25_idf(t, w...) with no IDFs equals bm25(t, w...).

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds native/bm25-idf.c, the FTS5 ranking function keyword search uses on SQLite at scale
-// (docs/decisions/0042-ranking-at-scale.md), against the SQLite headers better-sqlite3 ships, with the
+// (docs/decisions/0044-ranking-at-scale.md), against the SQLite headers better-sqlite3 ships, with the
 // machine's C compiler ($CC, else cc). Run by `npm install` (the `prepare` script). Nothing is
 // downloaded. Without a compiler the site still works: keyword search then ranks with FTS5's bm25(),
 // which is slower past ~100k papers; this script says so and exits 0.

@@ -39,7 +39,7 @@ export interface Database {
   /**
    * SQLite: the FTS5 function bm25_idf (native/bm25-idf.c, built at `npm install` when a C compiler is there)
    * is loaded, so keyword search ranks with IDFs it caches instead of bm25()'s whole-index pass per query
-   * (docs/decisions/0042-ranking-at-scale.md). False on PostgreSQL and where it could not be built.
+   * (docs/decisions/0044-ranking-at-scale.md). False on PostgreSQL and where it could not be built.
    */
   rankWithIdf?: boolean;
   /** PostgreSQL: the main pool's connections (total, idle) and the queries waiting for one, for /metrics. */

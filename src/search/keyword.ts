@@ -212,7 +212,7 @@ type LazyPlan = () => Promise<Plan[]>;
  * match: a title band first (the newest RANK_WINDOW with the words in the title or the authors' names),
  * then the other newest matches. Ranking every match of a common word was linear in the corpus (2 µs a
  * match: 1 s for the 500k papers with "model" at 1M). Search pages reach 1,000 results at most, so a
- * band of 2,000 ranks every result a visitor can see. docs/decisions/0042-ranking-at-scale.md.
+ * band of 2,000 ranks every result a visitor can see. docs/decisions/0044-ranking-at-scale.md.
  */
 export const RANK_WINDOW = 2000;
 

@@ -1,5 +1,5 @@
 /**
- * Keyword ranking at scale on SQLite (docs/decisions/0042-ranking-at-scale.md): bm25_idf (native/bm25-idf.c)
+ * Keyword ranking at scale on SQLite (docs/decisions/0044-ranking-at-scale.md): bm25_idf (native/bm25-idf.c)
  * ranks with cached IDFs instead of FTS5's whole-index pass per query, and a tier with more than
  * RANK_WINDOW matches is ranked in bands (the newest title matches, then the other newest matches).
  * Checked here: bm25_idf gives the order bm25() gives; a broad tier still puts the papers with the word in
