@@ -9,20 +9,43 @@ import { hostname } from 'node:os';
 import type { Database } from '../db/connection.ts';
 import { databaseFault } from '../db/errors.ts';
 import {
-  applyStaged, createRun, deleteRun, discardStaged, listRuns, markReady, nextStaged, stageRecords, takeOver, type ImportRun,
+  applyStaged, createRun, STAGED_CHUNK, deleteRun, discardStaged, listRuns, markReady, nextStaged, stageRecords, takeOver, type ImportRun,
 } from '../db/queries/import-runs.ts';
 import { applyRecords, type BatchCounts } from '../db/queries/papers.ts';
 import type { ImportRecord } from '../domain/paper.ts';
 import { newWorkerId, processAlive } from '../email/delivery.ts';
 
 /**
- * Records per write transaction (staging and applying). Measured (bench/writers.ts, synthetic snapshot
- * records, on a busy 2-core machine): on SQLite applying 250 takes ~80-95 ms (max ~170), 500 ~170 ms,
- * 1,000 ~300 ms, for about the same throughput; 250 keeps a waiting vote near the ~100 ms aimed at. On
- * PostgreSQL a batch holds no row a vote needs (the data version is bumped at its very end), so its
- * length (~350 ms for 250) does not hold votes up.
+ * Records per batch as files are read, and the size up to which a file is merged in one transaction. Write
+ * transactions are sized by time (TRANSACTION_TARGET_MS), in multiples of it (STAGED_CHUNK).
  */
-export const BATCH_SIZE = 250;
+export const BATCH_SIZE = STAGED_CHUNK;
+
+/**
+ * How long one write transaction of an import aims to last; its number of records follows from how long the
+ * previous one took (writeSizer), never below BATCH_SIZE (250, the fixed size before: decision 0017) nor above
+ * MAX_TRANSACTION_RECORDS. SQLite: ~100 ms is what a waiting vote may take (0017), and SQLITE_WRITER_GAP_MS
+ * follows each transaction; aiming at 100 ms held the lock ~77% of the time while staging, and the writers test
+ * (25 voters, 25 readers, on a loaded machine) then saw 503s: 50 ms keeps the import's share near what
+ * 250-record batches had. PostgreSQL: an apply holds the text-sequence lock from its first paper
+ * to its commit (decision 0040), which the site's few title writers (harvest, edits) wait for; a staging
+ * transaction holds nothing anyone else needs. Staging costs a fraction of applying per record, so its
+ * transactions (sized by their own writeSizer) hold several times as many records. Measured: docs/decisions/0042-fast-import.md.
+ */
+export const TRANSACTION_TARGET_MS = { sqlite: 50, postgres: 250 } as const;
+export const MAX_TRANSACTION_RECORDS = 10_000;
+
+/** The size of the next transaction: as many records as took TRANSACTION_TARGET_MS the last time, at most doubling. */
+export function writeSizer(targetMs: number): { size: () => number; took: (records: number, ms: number) => void } {
+  let size = BATCH_SIZE;
+  return {
+    size: () => size,
+    took(records, ms) {
+      const fit = Math.floor((records * targetMs) / Math.max(ms, 1) / STAGED_CHUNK) * STAGED_CHUNK;
+      size = Math.min(Math.max(fit, BATCH_SIZE), 2 * size, MAX_TRANSACTION_RECORDS);
+    },
+  };
+}
 
 /**
  * How long a run stays its owner's without a sign of life (every batch renews it). A batch takes well
@@ -64,20 +87,29 @@ export async function writeBatches(database: Database, file: string, format: str
   }
   const owner = newWorkerId();
   const runId = await createRun(db, { file, format, owner, leaseUntil: leaseUntil(), now: new Date().toISOString() });
-  const stage = async (seq: number, batch: ImportRecord[]) => {
-    await stageRecords(db, runId, owner, leaseUntil(), seq, batch);
+  const sizer = writeSizer(TRANSACTION_TARGET_MS[database.engine]);
+  let seq = 0;
+  let pending: ImportRecord[] = [];
+  const stage = async () => {
+    const t = performance.now();
+    await stageRecords(db, runId, owner, leaseUntil(), seq, pending);
+    sizer.took(pending.length, performance.now() - t);
+    seq += pending.length;
+    pending = [];
     await letOthersWrite(database);
   };
   try {
-    let seq = 0;
-    for (const batch of [first.value, next.value]) {
-      await stage(seq, batch);
-      seq += batch.length;
+    // Staging costs ~10× less a record than applying: its own sizer gives it bigger transactions.
+    for (let batch: ImportRecord[] | undefined = first.value; batch; ) {
+      for (const r of batch) pending.push(r);
+      if (pending.length >= sizer.size()) await stage();
+      if (next.done) batch = undefined;
+      else {
+        batch = next.value;
+        next = await it.next();
+      }
     }
-    for (next = await it.next(); !next.done; next = await it.next()) {
-      await stage(seq, next.value);
-      seq += next.value.length;
-    }
+    if (pending.length > 0) await stage();
     await markReady(db, runId, owner, leaseUntil());
   } catch (e) {
     // Nothing of the file is visible; its stage goes (if the database is unreachable, the next run discards it).
@@ -87,12 +119,15 @@ export async function writeBatches(database: Database, file: string, format: str
   return applyRun(database, runId, owner, { new: 0, updated: 0, unchanged: 0 });
 }
 
-/** Applies a ready run's staged records batch by batch, then deletes the run. */
+/** Applies a ready run's staged records batch by batch (each sized by time: writeSizer), then deletes the run. */
 async function applyRun(database: Database, runId: number, owner: string, counts: BatchCounts): Promise<BatchCounts> {
+  const sizer = writeSizer(TRANSACTION_TARGET_MS[database.engine]);
   for (;;) {
-    const batch = await nextStaged(database.db, runId, BATCH_SIZE);
+    const batch = await nextStaged(database.db, runId, Math.max(1, Math.round(sizer.size() / STAGED_CHUNK)));
     if (batch.length === 0) break;
+    const t = performance.now();
     const c = await applyStaged(database.db, runId, owner, leaseUntil(), batch, database.maxParams);
+    sizer.took(batch.length, performance.now() - t);
     await letOthersWrite(database);
     counts.new += c.new;
     counts.updated += c.updated;
@@ -107,7 +142,8 @@ async function letOthersWrite(database: Database): Promise<void> {
 }
 
 async function discardRun(database: Database, runId: number): Promise<void> {
-  while ((await discardStaged(database.db, runId, BATCH_SIZE * 10)) > 0);
+  // A few rows at a time (STAGED_CHUNK records each): short transactions here too.
+  while ((await discardStaged(database.db, runId, 8)) > 0);
   await deleteRun(database.db, runId);
 }
 

@@ -37,6 +37,7 @@ import { extractedSummaries } from './0031-extracted-summaries.ts';
 import { ask } from './0032-ask.ts';
 import { textSeq } from './0033-text-seq.ts';
 import { keysetPagination } from './0034-keyset-pagination.ts';
+import { importTextSeq } from './0035-import-text-seq.ts';
 
 export interface MigrationContext {
   engine: Engine;
@@ -57,4 +58,4 @@ export interface Migration {
   compatibleWith?: number;
 }
 
-export const migrations: readonly Migration[] = [papers, accounts, tokensAndSubmissions, comments, moderation, collections, oauth, organizations, removedEntries, searchIndex, embeddings, subscriptions, jobs, savedSearches, setupTokens, rateLimits, importStaging, changeScopes, embeddingModels, throttles, firstRun, jobSchedules, hfWire, images, profileBio, forYou, followsAndNotifications, privateNotes, fulltext, extractedSummaries, ask, textSeq, keysetPagination];
+export const migrations: readonly Migration[] = [papers, accounts, tokensAndSubmissions, comments, moderation, collections, oauth, organizations, removedEntries, searchIndex, embeddings, subscriptions, jobs, savedSearches, setupTokens, rateLimits, importStaging, changeScopes, embeddingModels, throttles, firstRun, jobSchedules, hfWire, images, profileBio, forYou, followsAndNotifications, privateNotes, fulltext, extractedSummaries, ask, textSeq, keysetPagination, importTextSeq];

@@ -26,14 +26,24 @@ export async function createRun(db: Db, run: { file: string; format: string; own
   return r.id;
 }
 
-/** Stages records (numbered from `firstSeq`) and renews the lease, in one short transaction. */
+/**
+ * Records per staged row. A row holds a JSON array of up to this many records (keyed by the first one's
+ * position), not one row per record: a million-line file is 4,000 rows to write, read back and delete, not a
+ * million (docs/decisions/0042-fast-import.md). It is also the smallest batch an apply transaction takes.
+ * Rows staged by an older release hold one record (an object, not an array): they are read as chunks of one.
+ */
+export const STAGED_CHUNK = 250;
+
+/** Stages records (numbered from `firstSeq`, STAGED_CHUNK to a row) and renews the lease, in one short transaction. */
 export async function stageRecords(db: Db, runId: number, owner: string, leaseUntil: string, firstSeq: number, records: ImportRecord[]): Promise<void> {
+  const rows: { run_id: number; seq: number; record: string }[] = [];
+  for (let i = 0; i < records.length; i += STAGED_CHUNK) {
+    rows.push({ run_id: runId, seq: firstSeq + i, record: JSON.stringify(records.slice(i, i + STAGED_CHUNK)) });
+  }
   await db.transaction().execute(async (trx) => {
     await renewLease(trx, runId, owner, leaseUntil, { staged: records.length });
-    await trx
-      .insertInto('import_staging')
-      .values(records.map((r, i) => ({ run_id: runId, seq: firstSeq + i, record: JSON.stringify(r) })))
-      .execute();
+    // One row at a time: a statement of several multi-megabyte values gains nothing and needs them all at once.
+    for (const row of rows) await trx.insertInto('import_staging').values(row).execute();
   });
 }
 
@@ -59,10 +69,16 @@ export async function takeOver(db: Db, run: ImportRun, owner: string, leaseUntil
   return Number(r.numUpdatedRows) === 1;
 }
 
-/** The next staged records of a run, in file order. */
-export async function nextStaged(db: Db, runId: number, limit: number): Promise<{ seq: number; record: ImportRecord }[]> {
-  const rows = await db.selectFrom('import_staging').select(['seq', 'record']).where('run_id', '=', runId).orderBy('seq').limit(limit).execute();
-  return rows.map((r) => ({ seq: r.seq, record: JSON.parse(r.record) as ImportRecord }));
+/**
+ * The next staged records of a run, in file order: those of its next `rows` staged rows (STAGED_CHUNK records
+ * each, or one for a row an older release staged). Each record carries its position in the file.
+ */
+export async function nextStaged(db: Db, runId: number, rows: number): Promise<{ seq: number; record: ImportRecord }[]> {
+  const staged = await db.selectFrom('import_staging').select(['seq', 'record']).where('run_id', '=', runId).orderBy('seq').limit(rows).execute();
+  return staged.flatMap((r) => {
+    const v = JSON.parse(r.record) as ImportRecord | ImportRecord[];
+    return (Array.isArray(v) ? v : [v]).map((record, i) => ({ seq: r.seq + i, record }));
+  });
 }
 
 /**
@@ -84,7 +100,7 @@ export async function applyStaged(db: Db, runId: number, owner: string, leaseUnt
   });
 }
 
-/** Deletes up to `limit` staged records of a run; returns how many. Called until 0, then deleteRun. */
+/** Deletes up to `limit` staged rows of a run (STAGED_CHUNK records each); returns how many. Called until 0, then deleteRun. */
 export async function discardStaged(db: Db, runId: number, limit: number): Promise<number> {
   const seqs = await db.selectFrom('import_staging').select('seq').where('run_id', '=', runId).orderBy('seq').limit(limit).execute();
   if (seqs.length === 0) return 0;

@@ -132,13 +132,14 @@ export async function applyRecords(db: Db, records: ImportRecord[], maxParams: n
     const p = papers.get(id)!;
     return paperToRow(p, p.organization === null ? null : (orgIds.get(p.organization) ?? null), now);
   });
+  if (!isPostgres(db)) await numberNewPapers(db, paperRows, stored);
   for (const chunk of chunks(paperRows, maxParams)) {
     await db
       .insertInto('papers')
       .values(chunk)
       .onConflict((oc) =>
         oc.column('id').doUpdateSet((eb) => {
-          const cols = Object.keys(chunk[0]!).filter((c) => c !== 'id' && c !== 'created_at') as (keyof Insertable<PapersTable>)[];
+          const cols = Object.keys(chunk[0]!).filter((c) => c !== 'id' && c !== 'created_at' && c !== 'text_seq') as (keyof Insertable<PapersTable>)[];
           return Object.fromEntries(cols.map((c) => [c, eb.ref(`excluded.${c}`)]));
         }),
       )
@@ -183,6 +184,27 @@ export async function applyRecords(db: Db, records: ImportRecord[], maxParams: n
   }
   if (changedPapers.size > 0 || changedEntries.size > 0) await bumpDataVersion(db);
   return counts;
+}
+
+/**
+ * SQLite: gives the papers about to be inserted (not yet stored) the next text_seq values, in insertion order,
+ * and raises the counter by their number, what migration 33's trigger did row by row with a second write of
+ * each row (migration 35: the trigger now numbers only rows inserted with 0). The caller holds the write lock.
+ * Rows of stored papers carry 0, which their upsert does not write (an edit of their text is numbered by the
+ * update trigger).
+ */
+async function numberNewPapers(db: Db, rows: Insertable<PapersTable>[], stored: Map<string, Paper>): Promise<void> {
+  const fresh = rows.filter((r) => !stored.has(r.id));
+  if (fresh.length === 0) return;
+  // Migration 35's trigger, which leaves numbered rows alone (not there: a schema before 33, or 33 applied after 35).
+  const trigger = await sql<{ sql: string }>`select sql from sqlite_master where type = 'trigger' and name = 'papers_text_seq_insert'`.execute(db);
+  if (!/when\s+new\.text_seq\s*=\s*0/i.test(trigger.rows[0]?.sql ?? '')) return;
+  const counter = await db.selectFrom('site_state').select('value').where('key', '=', 'text_seq').executeTakeFirst();
+  if (!counter) return;
+  for (const r of rows) r.text_seq = 0;
+  let seq = Number(counter.value);
+  for (const r of fresh) r.text_seq = ++seq;
+  await db.updateTable('site_state').set({ value: seq }).where('key', '=', 'text_seq').execute();
 }
 
 /** Replaces the category rows of papers whose record changed. */
