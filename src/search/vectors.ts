@@ -28,8 +28,12 @@ export type Quantization = 'i8' | 'f32';
 const CPUS = Math.max(1, Math.min(availableParallelism(), cpus().length || 1));
 const PARALLEL_BATCH = 1000;
 
-/** HNSW settings: 16 links per node; the search beam is widened to at least `k` by usearch itself. */
-export const HNSW = { connectivity: 16, expansionAdd: 128, expansionSearch: 64 } as const;
+/**
+ * HNSW settings: 16 links per node; the search beam is widened to at least `k` by usearch itself. The beam
+ * while adding is 64 (it was 128, usearch's default): half the build's CPU time for 0.15 points of
+ * recall@10 at 100k vectors (bench:vector-index; docs/decisions/0043-vector-index-at-scale.md).
+ */
+export const HNSW = { connectivity: 16, expansionAdd: 64, expansionSearch: 64 } as const;
 
 /** What a saved index holds besides its vectors: the paper of each key, and the last seq it had seen. */
 export interface SavedKeys {
