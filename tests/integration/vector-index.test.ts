@@ -165,10 +165,12 @@ for (const engine of ENGINES) {
       await mismatched.close();
     });
 
-    test('a paper deleted behind the index: the counts differ, rebuilt without it', async () => {
+    test('a paper deleted behind the index: the check after the load finds the counts differ, and rebuilds it without the paper', async () => {
       const gone = papers[42]!;
       await database.db.deleteFrom('papers').where('id', '=', gone.id).execute();
       const index = await open();
+      assert.equal(index.origin, 'loaded', 'served from the file while it is checked');
+      await index.verified;
       assert.match(index.origin, /^rebuilt \(the database has 329 vectors of the model where the index has 330\)/);
       assert.equal(index.size, 329);
       assert.equal(await count(), 329);

@@ -188,9 +188,9 @@ export async function embeddingKeys(db: Db, model: string): Promise<{ paperId: s
   return rows.map((r) => ({ paperId: r.paper_id, seq: Number(r.seq) }));
 }
 
-/** How many embeddings of `model` there are (an index-only count on (model, seq)). */
-export async function countEmbeddings(db: Db, model: string): Promise<number> {
-  const r = await db.selectFrom('paper_embeddings').select((eb) => eb.fn.countAll<number>().as('n')).where('model', '=', model).executeTakeFirstOrThrow();
+/** How many embeddings of `model` there are with seq <= `upTo` (a count over the (model, seq) index). */
+export async function countEmbeddings(db: Db, model: string, upTo: number): Promise<number> {
+  const r = await db.selectFrom('paper_embeddings').select((eb) => eb.fn.countAll<number>().as('n')).where('model', '=', model).where('seq', '<=', upTo).executeTakeFirstOrThrow();
   return Number(r.n);
 }
 
