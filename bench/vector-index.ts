@@ -13,7 +13,8 @@
  * - before: what the site did up to decision 0043 — read the whole file, SHA-256 of it, usearch `load` (a copy
  *   in memory). (The embedding keys it also read from the database are not counted here.)
  * - after: AnnIndex.open — the key file (keys and high seq, its SHA-256), the sampled hash of the index file,
- *   usearch `view` (memory-mapped), plus one search.
+ *   usearch `view` (memory-mapped) — and the two key maps VectorIndex builds from the keys, plus one search.
+ *   (VectorIndex also reads one site_state row and one empty index range from the database.)
  *
  * Build time is given as wall time and as CPU time (every thread's): on a shared machine the second is the
  * steadier figure of the work done; with the machine to itself, wall ≈ CPU time / CPUs.
@@ -24,6 +25,7 @@
  *
  *   npm run bench:vector-index -- [--vectors 100000] [--dims 384] [--queries 200] [--configs 16:128,16:64]
  *        [--dir DIR] [--keep]
+ *   npm run bench:vector-index -- --loads-of DIR/bench-16-64.i8.usearch [--dims 384]   (loads only, 3 times)
  *
  * Files go to DIR (default: a new folder in the system's temporary folder), removed at the end unless --keep.
  */
@@ -48,11 +50,13 @@ const { values: args } = parseArgs({
     keep: { type: 'boolean', default: false },
     // Internal: a fresh process that loads FILE one way and prints the milliseconds.
     'open-only': { type: 'string' },
+    'loads-of': { type: 'string' },
     how: { type: 'string' },
   },
 });
 
 const PULL_PAGE = 10_000;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function loadBefore(file: string, dims: number): number {
   const t = performance.now();
@@ -65,11 +69,37 @@ function loadBefore(file: string, dims: number): number {
 
 function loadAfter(file: string, query: Float32Array): number {
   const t = performance.now();
-  const { ann } = AnnIndex.open(file, 'bench', 'i8');
+  const { ann, keys } = AnnIndex.open(file, 'bench', 'i8');
+  // The two maps VectorIndex keeps (key -> paper, paper -> key).
+  const keyToPaper = new Map<number, string>();
+  const paperToKey = new Map<string, number>();
+  keys.seqs.forEach((seq, i) => {
+    keyToPaper.set(seq, keys.paperIds[i]!);
+    paperToKey.set(keys.paperIds[i]!, seq);
+  });
   ann.search(query, 10);
   return performance.now() - t;
 }
 
+/** Loads of a saved index, before and after: cold (a fresh process) and warm (median of 5 here). */
+function loads(file: string, dims: number, query: Float32Array) {
+  const child = (how: string) => Number(execFileSync(process.execPath, ['--import', 'tsx', import.meta.filename, '--open-only', file, '--how', how, '--dims', String(dims)]).toString().trim());
+  const before = { cold: child('before'), warm: median(Array.from({ length: 5 }, () => loadBefore(file, dims))) };
+  const after = { cold: child('after'), warm: median(Array.from({ length: 5 }, () => loadAfter(file, query))) };
+  return { before, after };
+}
+
+if (args['loads-of']) {
+  // Only the loads of an index saved by an earlier run (--dir): before and after, alternately, 3 times.
+  const file = args['loads-of'];
+  const dims = Number(args.dims);
+  const q = new Float32Array(dims).fill(1 / Math.sqrt(dims));
+  for (let i = 0; i < 3; i++) {
+    const { before, after } = loads(file, dims, q);
+    console.log(`${file} (${(statSync(file).size / 1e6).toFixed(1)} MB): load before cold ${(before.cold / 1000).toFixed(2)} s warm ${(before.warm / 1000).toFixed(2)} s, after cold ${(after.cold / 1000).toFixed(2)} s warm ${(after.warm / 1000).toFixed(2)} s (×${(before.warm / after.warm).toFixed(1)} warm)`);
+  }
+  process.exit(0);
+}
 if (args['open-only']) {
   const file = args['open-only'];
   const dims = Number(args.dims);
@@ -88,7 +118,6 @@ const configs = args.configs!.split(',').map((c) => {
 const dir = args.dir ? path.resolve(args.dir) : mkdtempSync(path.join(tmpdir(), 'dp-vector-index-'));
 mkdirSync(dir, { recursive: true });
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 // xorshift32 and Box–Muller: fast, seeded, the same vectors every run.
@@ -167,9 +196,7 @@ for (const cfg of configs) {
   ann.save(file, 'bench', keys);
   const saveMs = performance.now() - t;
   const bytes = statSync(file).size;
-  const child = (how: string) => Number(execFileSync(process.execPath, ['--import', 'tsx', import.meta.filename, '--open-only', file, '--how', how, '--dims', String(dims)]).toString().trim());
-  const before = { cold: child('before'), warm: median(Array.from({ length: 5 }, () => loadBefore(file, dims))) };
-  const after = { cold: child('after'), warm: median(Array.from({ length: 5 }, () => loadAfter(file, queries.subarray(0, dims)))) };
+  const { before, after } = loads(file, dims, queries.subarray(0, dims));
   results.push({ config: name, buildMs, buildCpuMs, recall, bytes, saveMs, before, after });
   console.log(`M=${cfg.connectivity} ef_add=${cfg.expansionAdd}: built in ${sec(buildMs)} (${(n / (buildMs / 1000)).toFixed(0)} vectors/s; CPU time ${sec(buildCpuMs)}), recall@10 ${recall.toFixed(4)}, file ${(bytes / 1e6).toFixed(1)} MB (saved in ${sec(saveMs)}); load before (read + SHA-256 + load) cold ${sec(before.cold)} warm ${sec(before.warm)}, after (key file + sampled hash + view + 1 search) cold ${sec(after.cold)} warm ${sec(after.warm)} (×${(before.warm / after.warm).toFixed(1)} warm)`);
 }
