@@ -176,7 +176,8 @@ async function main(): Promise<void> {
         if (index) {
           const emb: number[] = [];
           const ann: number[] = [];
-          const inner = (index as unknown as { ann: AnnIndex }).ann;
+          // The mapped base index (after a fresh build or load the delta is empty).
+          const inner = (index as unknown as { base: AnnIndex }).base;
           for (const q of queries) {
             let s = performance.now();
             const v = await index.embedder.embedQuery(q);

@@ -50,26 +50,55 @@ export async function embedPending(database: Database, embedder: Embedder, opts:
   let total: number | undefined;
   let mark = site.mark;
   let drained = false;
-  while (done < limit && !opts.signal?.aborted) {
-    const batch = await papersToEmbed(database.db, mark, Math.min(batchSize, limit - done));
+  // Pipelined: while one batch's vectors are written (a transaction on the database's side: on PostgreSQL,
+  // another process and another CPU), the next batch is read and embedded. Batches are still written one
+  // after another, in text_seq order, each moving the mark from where the previous one left it.
+  let writing: { promise: Promise<boolean>; n: number } | null = null;
+  let stopped = false;
+  const written = async (): Promise<boolean> => {
+    if (!writing) return true;
+    const { promise, n } = writing;
+    writing = null;
+    if (!(await promise)) return false;
+    done += n;
+    opts.onProgress?.(done, Math.max(total ?? 0, done));
+    return true;
+  };
+  let read = 0;
+  while (read < limit && !opts.signal?.aborted) {
+    const batch = await papersToEmbed(database.db, mark, Math.min(batchSize, limit - read));
     if (batch.length === 0) {
       drained = true;
       break;
     }
+    read += batch.length;
     if (total === undefined) {
       // Counted once there is work (an index range count): a run with nothing to do never counts.
       total = await countPapersToEmbed(database.db, model);
       opts.onProgress?.(0, total);
     }
-    const vectors = await embedder.embedDocuments(batch);
-    const to = batch.at(-1)!.textSeq;
+    let vectors: Float32Array[];
+    try {
+      vectors = await embedder.embedDocuments(batch);
+    } catch (e) {
+      // The batch before is written (or fails) all the same.
+      await written().catch(() => {});
+      throw e;
+    }
     // The site's model may have changed while this batch was being embedded: never write stale vectors.
+    if (!(await written())) {
+      stopped = true;
+      break;
+    }
+    const to = batch.at(-1)!.textSeq;
     const rows = batch.map((p, i) => ({ paperId: p.id, vector: vectors[i]!, textSeq: p.textSeq }));
-    if (!(await storeEmbeddings(database.db, model, rows, new Date(), { from: mark, to }))) break;
-    done += batch.length;
+    const promise = storeEmbeddings(database.db, model, rows, new Date(), { from: mark, to });
+    // Never an unhandled rejection while the next batch is read and embedded: it is awaited below.
+    promise.catch(() => {});
+    writing = { promise, n: batch.length };
     mark = to;
-    opts.onProgress?.(done, Math.max(total, done));
   }
+  if (!stopped && !(await written())) drained = false;
   if (total === undefined) opts.onProgress?.(0, 0);
   return { model, embedded: done, remaining: drained ? 0 : await countPapersToEmbed(database.db, model), ms: Date.now() - started };
 }

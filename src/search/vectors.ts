@@ -8,13 +8,13 @@
  * adds the embeddings written since the last one it saw (`seq`, which is also each paper's key).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism, cpus } from 'node:os';
 import path from 'node:path';
 import type { Database } from '../db/connection.ts';
 import { siteModel } from '../db/queries/embedding-models.ts';
-import { embeddingKeys, embeddingOf, embeddingsOf, embeddingsSince } from '../db/queries/embeddings.ts';
+import { countEmbeddings, embeddingOf, embeddingSeqTop, embeddingsOf, embeddingsSince } from '../db/queries/embeddings.ts';
 import type { Embedder } from './embedders/types.ts';
 import type { ScoredPaper, SemanticIndex, TextMatches } from './types.ts';
 
@@ -28,45 +28,136 @@ export type Quantization = 'i8' | 'f32';
 const CPUS = Math.max(1, Math.min(availableParallelism(), cpus().length || 1));
 const PARALLEL_BATCH = 1000;
 
-/** HNSW settings: 16 links per node; the search beam is widened to at least `k` by usearch itself. */
-export const HNSW = { connectivity: 16, expansionAdd: 128, expansionSearch: 64 } as const;
+/**
+ * HNSW settings: 16 links per node; the search beam is widened to at least `k` by usearch itself. The beam
+ * while adding is 64 (it was 128, usearch's default): half the build's CPU time for 0.15 points of
+ * recall@10 at 100k vectors (bench:vector-index; docs/decisions/0043-vector-index-at-scale.md).
+ */
+export const HNSW = { connectivity: 16, expansionAdd: 64, expansionSearch: 64 } as const;
+
+/** What a saved index holds besides its vectors: the paper of each key, and the last seq it had seen. */
+export interface SavedKeys {
+  seqs: number[];
+  paperIds: string[];
+  /** Every embedding of the model with seq <= highSeq was in the database's view when the file was saved. */
+  highSeq: number;
+}
+
+/** The key file beside an index: magic, header length, JSON header, then the seqs (f64 LE) and the paper ids ('\n'-joined). */
+const KEYS_MAGIC = Buffer.from('DPVKEYS1');
+/** Blocks of the index file hashed to check it (SAMPLE_BLOCKS of SAMPLE_BLOCK bytes, evenly spread, first and last included). */
+const SAMPLE_BLOCK = 64 * 1024;
+const SAMPLE_BLOCKS = 64;
+
+/**
+ * SHA-256 of the index file's size and of SAMPLE_BLOCKS blocks spread evenly over it (the whole file when it
+ * is smaller than that): at most 4 MiB read, whatever the index's size (docs/decisions/0043).
+ */
+export function sampleHash(file: string): { bytes: number; sample: string } {
+  const fd = openSync(file, 'r');
+  try {
+    const bytes = fstatSync(fd).size;
+    const h = createHash('sha256').update(`${bytes}\n`);
+    const buf = Buffer.alloc(SAMPLE_BLOCK);
+    const hashAt = (pos: number, len: number) => {
+      const n = readSync(fd, buf, 0, len, pos);
+      h.update(buf.subarray(0, n));
+    };
+    if (bytes <= SAMPLE_BLOCK * SAMPLE_BLOCKS) {
+      for (let pos = 0; pos < bytes; pos += SAMPLE_BLOCK) hashAt(pos, Math.min(SAMPLE_BLOCK, bytes - pos));
+    } else {
+      const last = bytes - SAMPLE_BLOCK;
+      for (let i = 0; i < SAMPLE_BLOCKS; i++) hashAt(Math.floor((last * i) / (SAMPLE_BLOCKS - 1)), SAMPLE_BLOCK);
+    }
+    return { bytes, sample: h.digest('hex') };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function writeKeyFile(file: string, header: Record<string, unknown>, keys: SavedKeys): void {
+  const seqs = Buffer.alloc(keys.seqs.length * 8);
+  keys.seqs.forEach((s, i) => seqs.writeDoubleLE(s, i * 8));
+  const ids = Buffer.from(keys.paperIds.join('\n'), 'utf8');
+  const body = createHash('sha256').update(seqs).update(ids).digest('hex');
+  const head = Buffer.from(JSON.stringify({ ...header, count: keys.seqs.length, highSeq: keys.highSeq, seqBytes: seqs.length, body }), 'utf8');
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(head.length);
+  writeFileSync(file, Buffer.concat([KEYS_MAGIC, len, head, seqs, ids]));
+}
+
+interface KeyHeader {
+  model?: string;
+  dims: number;
+  quantization: string;
+  bytes: number;
+  sample: string;
+  count: number;
+  highSeq: number;
+  seqBytes: number;
+  body: string;
+}
+
+function readKeyFile(file: string): { header: KeyHeader; keys: SavedKeys } {
+  const b = readFileSync(file);
+  if (b.length < 12 || !b.subarray(0, 8).equals(KEYS_MAGIC)) throw new Error('not a key file');
+  const headLen = b.readUInt32LE(8);
+  if (12 + headLen > b.length) throw new Error('truncated');
+  const header = JSON.parse(b.subarray(12, 12 + headLen).toString('utf8')) as KeyHeader;
+  const rest = b.subarray(12 + headLen);
+  if (header.seqBytes !== header.count * 8 || rest.length < header.seqBytes) throw new Error('truncated');
+  if (createHash('sha256').update(rest).digest('hex') !== header.body) throw new Error('its checksum does not match');
+  const seqs = new Array<number>(header.count);
+  for (let i = 0; i < header.count; i++) seqs[i] = rest.readDoubleLE(i * 8);
+  const ids = rest.subarray(header.seqBytes).toString('utf8');
+  const paperIds = header.count === 0 ? [] : ids.split('\n');
+  if (paperIds.length !== header.count) throw new Error('its keys do not match');
+  return { header, keys: { seqs, paperIds, highSeq: header.highSeq } };
+}
 
 /** A usearch index of one dimensionality, with the file it is saved to. */
 export class AnnIndex {
   readonly inner: UIndex;
-  constructor(readonly dims: number, readonly quantization: Quantization = 'i8') {
+  /** Memory-mapped from its file (usearch `view`): read-only, nothing can be added or removed. */
+  viewed = false;
+  constructor(readonly dims: number, readonly quantization: Quantization = 'i8', readonly hnsw: { connectivity: number; expansionAdd: number; expansionSearch: number } = HNSW) {
     this.inner = new usearch.Index({
-      dimensions: dims, metric: 'cos' as never, quantization: quantization as never, connectivity: HNSW.connectivity,
-      expansion_add: HNSW.expansionAdd, expansion_search: HNSW.expansionSearch, multi: false,
+      dimensions: dims, metric: 'cos' as never, quantization: quantization as never, connectivity: hnsw.connectivity,
+      expansion_add: hnsw.expansionAdd, expansion_search: hnsw.expansionSearch, multi: false,
     });
   }
 
   /**
-   * Loads a saved index; throws when the file is missing, damaged, of another model or of other
-   * dimensions. usearch crashes the process on some damaged files, so a file reaches it only when its
-   * size and SHA-256 are those recorded beside it (FILE.json) when it was saved.
+   * Opens a saved index and its key file (FILE.keys, written with it), memory-mapped (`view`: nothing is
+   * read but the pages searches touch) or, with `copy`, read into memory (`load`: can take more vectors).
+   * Throws when either file is missing, damaged, of another model or of other dimensions. usearch crashes
+   * the process on some damaged files, so the index file reaches it only when its size and the hash of its
+   * sampled blocks (sampleHash) are those recorded in the key file, itself checked by a SHA-256 of its body.
    */
-  static load(file: string, model: string, dims: number, quantization: Quantization): AnnIndex {
-    let meta: { model?: string; dims: number; quantization: string; bytes: number; sha256: string };
+  static open(file: string, model: string, quantization: Quantization, copy = false): { ann: AnnIndex; keys: SavedKeys } {
+    let header: KeyHeader;
+    let keys: SavedKeys;
+    if (!existsSync(file)) throw new Error('no index file');
     try {
-      meta = JSON.parse(readFileSync(`${file}.json`, 'utf8'));
-    } catch {
-      throw new Error(existsSync(file) ? 'its checksum file is missing or damaged' : 'no index file');
+      ({ header, keys } = readKeyFile(`${file}.keys`));
+    } catch (e) {
+      throw new Error(`its key file is missing or damaged (${(e as Error).message})`);
     }
-    if (meta.model !== model) throw new Error(`it was built for the model ${meta.model ?? '(unknown)'}`);
-    if (meta.dims !== dims || meta.quantization !== quantization) throw new Error(`it has ${meta.dims} dimensions (${meta.quantization}), not ${dims} (${quantization})`);
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(file);
-    } catch {
-      throw new Error('no index file');
+    if (header.model !== model) throw new Error(`it was built for the model ${header.model ?? '(unknown)'}`);
+    if (header.quantization !== quantization) throw new Error(`it is quantized as ${header.quantization}, not ${quantization}`);
+    const { bytes, sample } = sampleHash(file);
+    if (bytes !== header.bytes || sample !== header.sample) throw new Error('the file is damaged (its size or sampled checksum does not match its key file)');
+    const idx = new AnnIndex(header.dims, quantization);
+    if (copy) {
+      idx.inner.load(file);
+      idx.slots = CPUS;
+    } else {
+      idx.inner.view(file);
+      idx.viewed = true;
     }
-    if (bytes.length !== meta.bytes || createHash('sha256').update(bytes).digest('hex') !== meta.sha256) throw new Error('the file is damaged (its checksum does not match)');
-    const idx = new AnnIndex(dims, quantization);
-    idx.inner.load(file);
-    idx.slots = CPUS;
-    if (idx.inner.dimensions() !== dims) throw new Error(`the index has ${idx.inner.dimensions()} dimensions, not ${dims}`);
-    return idx;
+    if (idx.inner.dimensions() !== header.dims) throw new Error(`the index has ${idx.inner.dimensions()} dimensions, not ${header.dims}`);
+    if (idx.size > keys.seqs.length) throw new Error(`it holds ${idx.size} vectors for ${keys.seqs.length} keys`);
+    return { ann: idx, keys };
   }
 
   get size(): number {
@@ -92,6 +183,7 @@ export class AnnIndex {
   addFlat(keys: BigUint64Array, flat: Float32Array): void {
     const n = keys.length;
     if (n === 0) return;
+    if (this.viewed) throw new Error('a memory-mapped index is read-only');
     if (flat.length !== n * this.dims) throw new Error(`${flat.length} numbers for ${n} vectors of ${this.dims} dimensions`);
     // usearch sets aside thread slots only when an add outgrows the capacity (room is reserved for that
     // add's threads) or at a load (one per CPU), and an add on more threads than there are slots fails.
@@ -120,6 +212,7 @@ export class AnnIndex {
   }
 
   remove(key: number): void {
+    if (this.viewed) throw new Error('a memory-mapped index is read-only');
     this.inner.remove(BigInt(key));
   }
 
@@ -142,16 +235,21 @@ export class AnnIndex {
     return out;
   }
 
-  /** Saves atomically (a temporary file, then a rename), with the model it holds vectors of. */
-  save(file: string, model: string): void {
+  /**
+   * Saves atomically, with its key file: both written to temporary files, then renamed, the index first. A
+   * crash between the two renames leaves a new index beside an old key file, which open() refuses (the
+   * sizes or sampled checksums differ), so the index is rebuilt, never used with the wrong keys.
+   */
+  save(file: string, model: string, keys: SavedKeys): void {
     mkdirSync(path.dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
     this.inner.save(tmp);
-    const bytes = readFileSync(tmp);
-    const meta = { model, dims: this.dims, quantization: this.quantization, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
-    writeFileSync(`${tmp}.json`, JSON.stringify(meta));
+    const { bytes, sample } = sampleHash(tmp);
+    writeKeyFile(`${tmp}.keys`, { model, dims: this.dims, quantization: this.quantization, bytes, sample }, keys);
     renameSync(tmp, file);
-    renameSync(`${tmp}.json`, `${file}.json`);
+    renameSync(`${tmp}.keys`, `${file}.keys`);
+    // The checksum file of releases before the key file.
+    rmSync(`${file}.json`, { force: true });
   }
 }
 
@@ -182,11 +280,29 @@ const sameVector = (v: Float32Array) => v.some((x) => x !== 0);
 const PULL_PAGE = 10_000;
 
 /**
+ * Vectors added on top of a memory-mapped index (or removals from it) before it is written again with them:
+ * at least this many, or COMPACT_SHARE of the index, whichever is more. Fewer are simply read again from
+ * the database at the next start (they are the embeddings after the file's high seq).
+ */
+const COMPACT_MIN = 2_000;
+const COMPACT_SHARE = 0.02;
+
+/**
  * Semantic search over the vectors of the configured embedder's model. Vectors of other models (before
  * re-embedding catches up after a model change) are not in it: it serves the papers it has.
+ *
+ * The index is `base`, memory-mapped from its file (usearch `view`: opening it reads almost nothing), and
+ * `delta`, an in-memory index of the vectors written since the file was saved; `gone` are the base's keys
+ * replaced since (a re-embedded paper's old vector). When the delta outgrows COMPACT_MIN / COMPACT_SHARE,
+ * and at close, the file is written again with everything (compact) and mapped anew. Before any file
+ * exists (a rebuild, a first model), `base` is an ordinary in-memory index and takes new vectors itself.
  */
 export class VectorIndex implements SemanticIndex {
-  private ann: AnnIndex | null = null;
+  private base: AnnIndex | null = null;
+  private delta: AnnIndex | null = null;
+  /** The delta's vectors, to write them into the file at the next compaction. */
+  private deltaVectors = new Map<number, Float32Array>();
+  private gone = new Set<number>();
   private modelId = '';
   private siteKey = '';
   private keyToPaper = new Map<number, string>();
@@ -198,7 +314,13 @@ export class VectorIndex implements SemanticIndex {
   private saveTimer: NodeJS.Timeout | null = null;
   private followTimer: NodeJS.Timeout | null = null;
   private dirty = false;
-  /** How the index came to be at the last load: `loaded`, `rebuilt (why)`, or `empty`. */
+  /** The sampled checksum of the file `base` maps (to notice another process replacing it). */
+  private mapped: { bytes: number; sample: string } | null = null;
+  /** Counts loads, so that a check of an earlier one acts on nothing newer. */
+  private generation = 0;
+  /** Settles when the last load's check against the database (verify) is done, and its rebuild if any. */
+  verified: Promise<void> = Promise.resolve();
+  /** How the index came to be at the last load: `loaded`, `loaded, N added`, `rebuilt (why)`, or `empty`. */
   origin = '';
 
   private constructor(private readonly database: Database, readonly embedder: Embedder, private readonly opts: Required<VectorIndexOptions>) {}
@@ -234,62 +356,124 @@ export class VectorIndex implements SemanticIndex {
 
   /** Papers in the index. */
   get size(): number {
-    return this.ann?.size ?? 0;
+    return (this.base?.size ?? 0) - this.gone.size + (this.delta?.size ?? 0);
+  }
+
+  /** The dimensions of the vectors in the index (0 when there is none). */
+  private get dims(): number {
+    return this.base?.dims ?? 0;
   }
 
   get file(): string {
     return indexFile(this.opts.dir, this.siteKey, this.modelId, this.opts.quantization);
   }
 
-  /** (Re)loads the index for the embedder's current model: from its file when it matches the database, else from the database. */
-  private async load(): Promise<void> {
-    this.modelId = this.embedder.id;
-    this.siteKey = (await siteModel(this.database.db)).siteKey;
+  private reset(): void {
+    this.base = null;
+    this.delta = null;
+    this.deltaVectors = new Map();
+    this.gone = new Set();
+    this.mapped = null;
     this.keyToPaper = new Map();
     this.paperToKey = new Map();
     this.lastSeq = 0;
+  }
+
+  /**
+   * (Re)loads the index for the embedder's current model: from its file and key file when they match the
+   * database, else from the database (or when `refuse` says why not). Before serving, the database's
+   * embedding counter must be at or past the file's high seq (not a restored older database), and the
+   * embeddings written since are taken in; after, verify() counts the model's embeddings (none deleted).
+   */
+  private async load(refuse?: string): Promise<void> {
+    this.generation++;
+    this.verified = Promise.resolve();
+    this.modelId = this.embedder.id;
+    this.siteKey = (await siteModel(this.database.db)).siteKey;
+    this.reset();
     this.lastVersion = await this.database.readDataVersion();
-    this.ann = null;
     // This instance cannot embed queries with the site's model (the embedder logged why): nothing to serve.
     if (this.embedder.unavailable) {
       this.origin = 'off';
       return;
     }
-    const keys = await embeddingKeys(this.database.db, this.modelId);
-    for (const k of keys) {
-      this.keyToPaper.set(k.seq, k.paperId);
-      this.paperToKey.set(k.paperId, k.seq);
-    }
-    const first = keys.length > 0 ? await embeddingsSince(this.database.db, this.modelId, 0, 1) : [];
-    const dims = first[0]?.vector.length ?? this.embedder.dimensions;
-    if (dims === 0) {
-      this.origin = 'empty';
-      return;
-    }
     let why = 'no index file';
     try {
-      const ann = AnnIndex.load(this.file, this.modelId, dims, this.opts.quantization);
-      const present = ann.contains(keys.map((k) => k.seq));
-      const missing = keys.filter((_, i) => !present[i]);
-      if (ann.size !== keys.length - missing.length) throw new Error(`it holds ${ann.size} vectors where the database has ${keys.length - missing.length} of them`);
-      this.ann = ann;
-      // Vectors written after the file was saved: from the oldest one missing on.
-      this.lastSeq = missing.length > 0 ? missing.reduce((m, k) => Math.min(m, k.seq), Infinity) - 1 : (keys.at(-1)?.seq ?? 0);
-      await this.pull();
-      this.origin = missing.length > 0 ? `loaded, ${missing.length} added` : 'loaded';
-      if (missing.length > 0) this.opts.log(`semantic index: ${this.file} was ${missing.length} vectors behind the database; added them`);
+      if (refuse) throw new Error(refuse);
+      const { ann, keys } = AnnIndex.open(this.file, this.modelId, this.opts.quantization);
+      if ((await embeddingSeqTop(this.database.db)) < keys.highSeq) throw new Error('it is ahead of the database (a database restored from an older copy?)');
+      this.base = ann;
+      this.mapped = sampleHash(this.file);
+      keys.seqs.forEach((seq, i) => {
+        this.keyToPaper.set(seq, keys.paperIds[i]!);
+        this.paperToKey.set(keys.paperIds[i]!, seq);
+      });
+      this.lastSeq = keys.highSeq;
+      const added = await this.pull();
+      this.origin = added > 0 ? `loaded, ${added} added` : 'loaded';
+      if (added > 0) this.opts.log(`semantic index: ${this.file} was ${added} vectors behind the database; added them`);
+      this.verified = this.verify(++this.generation);
       return;
     } catch (e) {
       why = (e as Error).message;
+      this.reset();
     }
     const started = Date.now();
-    this.ann = new AnnIndex(dims, this.opts.quantization);
-    this.lastSeq = 0;
     const n = await this.pull();
-    this.origin = `rebuilt (${why})`;
+    this.origin = this.base ? `rebuilt (${why})` : 'empty';
     if (n > 0) {
       this.saveNow();
       this.opts.log(`semantic index: rebuilt ${this.file} from ${n} vectors in the database in ${((Date.now() - started) / 1000).toFixed(1)} s (${why})`);
+    }
+  }
+
+  /**
+   * Checks a loaded index against the database, after the load (it is served meanwhile): the model's
+   * embeddings up to the last seq taken in are as many as the index's keys, unless some were deleted (a
+   * paper deleted, and its vector with it: no path of the site does, plain SQL can). A count is linear in
+   * the table (at 1M: 0.1–0.3 s on SQLite, 0.4–5.7 s on PostgreSQL, depending on its visibility map), so it
+   * is not on the way to serving. A difference rebuilds the index from the database.
+   */
+  private async verify(generation: number): Promise<void> {
+    const upTo = this.lastSeq;
+    const expected = this.paperToKey.size;
+    let inDb: number;
+    try {
+      inDb = await countEmbeddings(this.database.db, this.modelId, upTo);
+    } catch (e) {
+      this.opts.log(`semantic index: cannot check ${this.file} against the database: ${(e as Error).message}`);
+      return;
+    }
+    if (inDb === expected) return;
+    while (this.syncing) await this.syncing;
+    if (generation !== this.generation) return;
+    const why = `the database has ${inDb} vectors of the model where the index has ${expected}`;
+    this.opts.log(`semantic index: ${this.file}: ${why}; rebuilding it`);
+    this.syncing = (async () => {
+      try {
+        this.cancelSave();
+        await this.load(why);
+      } finally {
+        this.syncing = null;
+      }
+    })();
+    await this.syncing;
+  }
+
+  /** Which of these keys the index holds (base, less what is gone, and delta). */
+  private holds(keys: number[]): boolean[] {
+    const inBase = this.base ? this.base.contains(keys) : keys.map(() => false);
+    const inDelta = this.delta ? this.delta.contains(keys) : keys.map(() => false);
+    return keys.map((k, i) => (inBase[i]! && !this.gone.has(k)) || inDelta[i]!);
+  }
+
+  private dropKey(key: number): void {
+    if (this.delta?.contains([key])[0]) {
+      this.delta.remove(key);
+      this.deltaVectors.delete(key);
+    } else if (this.base?.contains([key])[0]) {
+      if (this.base.viewed) this.gone.add(key);
+      else this.base.remove(key);
     }
   }
 
@@ -304,10 +488,11 @@ export class VectorIndex implements SemanticIndex {
     for (;;) {
       const rows = await embeddingsSince(this.database.db, this.modelId, this.lastSeq, PULL_PAGE);
       if (rows.length === 0) break;
-      if (!this.ann) this.ann = new AnnIndex(rows[0]!.vector.length, this.opts.quantization);
-      const ann = this.ann;
-      const dims = ann.dims;
-      const present = ann.contains(rows.map((r) => r.seq));
+      if (!this.base) this.base = new AnnIndex(rows[0]!.vector.length, this.opts.quantization);
+      const dims = this.dims;
+      if (this.base.viewed && !this.delta) this.delta = new AnnIndex(dims, this.opts.quantization);
+      const target = this.base.viewed ? this.delta! : this.base;
+      const present = this.holds(rows.map((r) => r.seq));
       const keys = new BigUint64Array(rows.length);
       const flat = new Float32Array(rows.length * dims);
       let count = 0;
@@ -316,7 +501,7 @@ export class VectorIndex implements SemanticIndex {
         if (r.vector.length !== dims) return;
         const old = this.paperToKey.get(r.paperId);
         if (old !== undefined && old !== r.seq) {
-          if (ann.contains([old])[0]) ann.remove(old);
+          this.dropKey(old);
           this.keyToPaper.delete(old);
         }
         this.keyToPaper.set(r.seq, r.paperId);
@@ -325,9 +510,10 @@ export class VectorIndex implements SemanticIndex {
         if (present[i] || !sameVector(r.vector)) return;
         keys[count] = BigInt(r.seq);
         flat.set(r.vector, count * dims);
+        if (target === this.delta) this.deltaVectors.set(r.seq, r.vector);
         count++;
       });
-      ann.addFlat(keys.subarray(0, count), flat.subarray(0, count * dims));
+      target.addFlat(keys.subarray(0, count), flat.subarray(0, count * dims));
       added += count;
       if (rows.length < PULL_PAGE) break;
     }
@@ -359,7 +545,7 @@ export class VectorIndex implements SemanticIndex {
           this.opts.log(`semantic index: the site's model changed to ${this.embedder.id}${this.embedder.unavailable ? ', which this instance cannot make: semantic search is off here' : ''}`);
           // The old model's file is of no more use.
           this.cancelSave();
-          if (this.ann) VectorIndex.removeFile(this.file);
+          if (this.base) VectorIndex.removeFile(this.file);
           await this.load();
           return;
         }
@@ -371,6 +557,16 @@ export class VectorIndex implements SemanticIndex {
     return this.syncing;
   }
 
+  /** Nearest keys over base (less what is gone) and delta, best first. */
+  private nearestKeys(v: Float32Array, k: number): { key: number; similarity: number }[] {
+    const hits = (this.base?.search(v, k + this.gone.size) ?? []).filter((h) => !this.gone.has(h.key));
+    if (this.delta && this.delta.size > 0) {
+      hits.push(...this.delta.search(v, k));
+      hits.sort((a, b) => b.similarity - a.similarity);
+    }
+    return hits.slice(0, k);
+  }
+
   async searchText(text: string, k: number): Promise<ScoredPaper[]> {
     return (await this.searchTextWith(text, k, [])).nearest;
   }
@@ -378,10 +574,10 @@ export class VectorIndex implements SemanticIndex {
   async searchTextWith(text: string, k: number, candidates: readonly string[]): Promise<TextMatches> {
     await this.sync();
     const none = { nearest: [], similarity: new Map<string, number>() };
-    if (!this.ann || this.ann.size === 0 || !text.trim()) return none;
+    if (!this.base || this.size === 0 || !text.trim()) return none;
     const v = await this.embedder.embedQuery(text);
-    if (!sameVector(v) || v.length !== this.ann.dims) return none;
-    const nearest = this.toPapers(this.ann.search(v, k), null, k);
+    if (!sameVector(v) || v.length !== this.dims) return none;
+    const nearest = this.toPapers(this.nearestKeys(v, k), null, k);
     if (candidates.length === 0) return { nearest, similarity: new Map(nearest.map((h) => [h.paperId, h.score])) };
     // Exact cosines from the stored vectors (the index's are quantized), for the nearest and the candidates.
     const vectors = await embeddingsOf(this.database.db, this.modelId, [...new Set([...nearest.map((h) => h.paperId), ...candidates])]);
@@ -392,10 +588,10 @@ export class VectorIndex implements SemanticIndex {
 
   async similarTo(paperId: string, k: number): Promise<ScoredPaper[]> {
     await this.sync();
-    if (!this.ann || !this.paperToKey.has(paperId)) return [];
+    if (!this.base || !this.paperToKey.has(paperId)) return [];
     const stored = await embeddingOf(this.database.db, paperId);
-    if (!stored || stored.model !== this.modelId || !sameVector(stored.vector)) return [];
-    return this.toPapers(this.ann.search(stored.vector, k + 1), paperId, k);
+    if (!stored || stored.model !== this.modelId || !sameVector(stored.vector) || stored.vector.length !== this.dims) return [];
+    return this.toPapers(this.nearestKeys(stored.vector, k + 1), paperId, k);
   }
 
   private toPapers(hits: { key: number; similarity: number }[], exclude: string | null, k: number): ScoredPaper[] {
@@ -413,18 +609,55 @@ export class VectorIndex implements SemanticIndex {
     if (this.saveTimer) return;
     this.saveTimer = setTimeout(() => {
       this.saveTimer = null;
-      this.flush();
+      this.flush(false);
     }, this.opts.saveDelayMs);
     this.saveTimer.unref();
   }
 
+  private savedKeys(): SavedKeys {
+    return { seqs: [...this.keyToPaper.keys()], paperIds: [...this.keyToPaper.values()], highSeq: this.lastSeq };
+  }
+
+  /**
+   * Writes the index file and its key file with everything the index holds, then maps the file: an
+   * in-memory base is saved as it is; a mapped one is read into memory (usearch `load`), the gone keys
+   * removed and the delta added, and saved (compaction).
+   */
   private saveNow(): void {
-    if (!this.ann) return;
+    if (!this.base) return;
+    const file = this.file;
     try {
-      this.ann.save(this.file, this.modelId);
+      let full = this.base;
+      if (this.base.viewed) {
+        // Another instance sharing the folder may have written the file since it was mapped: its file is
+        // then left as it is (what this one holds beyond it is in the database, read at the next start).
+        const now = existsSync(file) ? sampleHash(file) : null;
+        if (!now || !this.mapped || now.bytes !== this.mapped.bytes || now.sample !== this.mapped.sample) {
+          this.dirty = false;
+          return;
+        }
+        full = new AnnIndex(this.base.dims, this.opts.quantization);
+        full.inner.load(file);
+        (full as unknown as { slots: number }).slots = CPUS;
+        for (const key of this.gone) full.remove(key);
+        const keys = BigUint64Array.from(this.deltaVectors.keys(), (k) => BigInt(k));
+        const flat = new Float32Array(keys.length * full.dims);
+        let i = 0;
+        for (const v of this.deltaVectors.values()) flat.set(v, (i++) * full.dims);
+        full.addFlat(keys, flat);
+      }
+      full.save(file, this.modelId, this.savedKeys());
+      const mapped = new AnnIndex(full.dims, this.opts.quantization);
+      mapped.inner.view(file);
+      mapped.viewed = true;
+      this.base = mapped;
+      this.mapped = sampleHash(file);
+      this.delta = null;
+      this.deltaVectors = new Map();
+      this.gone = new Set();
       this.dirty = false;
     } catch (e) {
-      this.opts.log(`semantic index: cannot save ${this.file}: ${(e as Error).message}`);
+      this.opts.log(`semantic index: cannot save ${file}: ${(e as Error).message}`);
     }
   }
 
@@ -434,24 +667,36 @@ export class VectorIndex implements SemanticIndex {
     this.dirty = false;
   }
 
-  /** Saves the index if it changed since it was last saved. */
-  flush(): void {
+  /**
+   * Saves the index if it changed since it was last saved. Unless `always`, vectors on top of a mapped file
+   * are written into it only when there are enough of them to be worth rewriting the file
+   * (COMPACT_MIN / COMPACT_SHARE): fewer are read from the database at the next start anyway.
+   */
+  flush(always = true): void {
     if (this.saveTimer) clearTimeout(this.saveTimer);
     this.saveTimer = null;
-    if (this.dirty) this.saveNow();
+    if (!this.dirty) return;
+    if (!always && this.base?.viewed) {
+      const changes = (this.delta?.size ?? 0) + this.gone.size;
+      if (changes < Math.max(COMPACT_MIN, COMPACT_SHARE * this.base.size)) return;
+    }
+    this.saveNow();
   }
 
   /** Saves what changed; the index is not used afterwards. */
   async close(): Promise<void> {
+    // A check of the load still running acts on nothing after this.
+    this.generation++;
     if (this.followTimer) clearInterval(this.followTimer);
     this.followTimer = null;
     this.flush();
     await this.embedder.close?.();
   }
 
-  /** Removes an index file and its checksum file (the model it was built for is no longer the site's). */
+  /** Removes an index file and its key file (the model it was built for is no longer the site's). */
   static removeFile(file: string): void {
     rmSync(file, { force: true });
+    rmSync(`${file}.keys`, { force: true });
     rmSync(`${file}.json`, { force: true });
   }
 }

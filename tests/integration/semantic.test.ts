@@ -207,7 +207,7 @@ for (const engine of ENGINES) {
       assert.match(again.origin, /^rebuilt \(the file is damaged/);
       assert.deepEqual((await again.searchText('robots learning to grasp objects by imitating demonstrations', 3)).map((h) => h.paperId), (seen.get(`${engine} results`) as { hits: string[] }).hits);
       rmSync(file);
-      rmSync(`${file}.json`);
+      rmSync(`${file}.keys`);
       again = await reopen();
       assert.equal(again.origin, 'rebuilt (no index file)');
       assert.equal(again.size, index.size);

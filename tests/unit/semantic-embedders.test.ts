@@ -101,7 +101,7 @@ describe('usearch wrapper', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
   const unit = (xs: number[]) => Float32Array.from(norm(xs));
 
-  test('add, search, save, load, add more; a damaged file does not load', () => {
+  test('add, search, save, open (mapped or copied), add more; a damaged or mismatched file does not open', () => {
     const a = new AnnIndex(4, 'i8');
     a.add([1, 2, 3], [unit([1, 0, 0, 0]), unit([0, 1, 0, 0]), unit([1, 1, 0, 0])]);
     assert.equal(a.size, 3);
@@ -109,8 +109,15 @@ describe('usearch wrapper', () => {
     assert.deepEqual(hits.map((h) => h.key), [1, 3]);
     assert.ok(hits[0]!.similarity > 0.95);
     const file = path.join(dir, 'x.usearch');
-    a.save(file, 'm');
-    const b = AnnIndex.load(file, 'm', 4, 'i8');
+    const keys = { seqs: [1, 2, 3, 4], paperIds: ['p1', 'p2', 'p3', 'p-zero'], highSeq: 5 };
+    a.save(file, 'm', keys);
+    const mapped = AnnIndex.open(file, 'm', 'i8');
+    assert.ok(mapped.ann.viewed);
+    assert.deepEqual(mapped.keys, keys, 'the keys and the high seq come back from the key file');
+    assert.equal(mapped.ann.dims, 4);
+    assert.deepEqual(mapped.ann.search(unit([1, 0.1, 0, 0]), 2).map((h) => h.key), [1, 3]);
+    assert.throws(() => mapped.ann.add([9], [unit([0, 0, 1, 0])]), /read-only/);
+    const b = AnnIndex.open(file, 'm', 'i8', true).ann;
     assert.equal(b.size, 3);
     assert.deepEqual(b.contains([1, 2, 9]), [true, true, false]);
     b.add([9], [unit([0, 0, 1, 0])]);
@@ -118,14 +125,14 @@ describe('usearch wrapper', () => {
     b.remove(9);
     assert.equal(b.size, 3);
     assert.equal(b.search(unit([1, 0, 0, 0]), 10).length, 3, 'k larger than the index');
+    assert.throws(() => AnnIndex.open(file, 'other', 'i8'), /built for the model m/);
+    assert.throws(() => AnnIndex.open(file, 'm', 'f32'), /quantized as i8/);
     writeFileSync(file, 'not an index');
-    assert.throws(() => AnnIndex.load(file, 'm', 4, 'i8'), /damaged/);
-    b.save(file, 'm');
-    assert.throws(() => AnnIndex.load(file, 'm', 8, 'i8'), /4 dimensions/);
-    assert.throws(() => AnnIndex.load(file, 'other', 4, 'i8'), /built for the model m/);
-    writeFileSync(file + '.json', '{');
-    assert.throws(() => AnnIndex.load(file, 'm', 4, 'i8'));
-    assert.throws(() => AnnIndex.load(path.join(dir, 'missing.usearch'), 'm', 4, 'i8'));
+    assert.throws(() => AnnIndex.open(file, 'm', 'i8'), /damaged/);
+    b.save(file, 'm', keys);
+    writeFileSync(file + '.keys', '{');
+    assert.throws(() => AnnIndex.open(file, 'm', 'i8'), /key file is missing or damaged/);
+    assert.throws(() => AnnIndex.open(path.join(dir, 'missing.usearch'), 'm', 'i8'), /no index file/);
   });
 
   test('large batches on all CPUs, small ones on one thread, in any order, also after a load', () => {
@@ -145,8 +152,8 @@ describe('usearch wrapper', () => {
       assert.ok(a.search(b.vectors[0]!, 1)[0]!.similarity > 0.98, 'a vector added finds itself (or its twin)');
     }
     const file = path.join(dir, 'big.usearch');
-    a.save(file, 'm');
-    const loaded = AnnIndex.load(file, 'm', dims, 'i8');
+    a.save(file, 'm', { seqs: Array.from({ length: next - 1 }, (_, i) => i + 1), paperIds: Array.from({ length: next - 1 }, (_, i) => `p${i + 1}`), highSeq: next - 1 });
+    const loaded = AnnIndex.open(file, 'm', 'i8', true).ann;
     for (const n of [1000, 2, 3000]) {
       const b = batch(next, n);
       loaded.add(b.keys, b.vectors);

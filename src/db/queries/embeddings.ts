@@ -188,6 +188,18 @@ export async function embeddingKeys(db: Db, model: string): Promise<{ paperId: s
   return rows.map((r) => ({ paperId: r.paper_id, seq: Number(r.seq) }));
 }
 
+/** How many embeddings of `model` there are with seq <= `upTo` (a count over the (model, seq) index). */
+export async function countEmbeddings(db: Db, model: string, upTo: number): Promise<number> {
+  const r = await db.selectFrom('paper_embeddings').select((eb) => eb.fn.countAll<number>().as('n')).where('model', '=', model).where('seq', '<=', upTo).executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+/** The last seq handed to an embedding (site_state `embedding_seq`). */
+export async function embeddingSeqTop(db: Db): Promise<number> {
+  const r = await db.selectFrom('site_state').select('value').where('key', '=', 'embedding_seq').executeTakeFirst();
+  return Number(r?.value ?? 0);
+}
+
 /** The vectors of these papers from `model` (papers without one are absent). */
 export async function embeddingsOf(db: Db, model: string, paperIds: readonly string[]): Promise<Map<string, Float32Array>> {
   if (paperIds.length === 0) return new Map();

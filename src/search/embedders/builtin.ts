@@ -10,13 +10,25 @@ import { countPapers } from '../../db/queries/papers.ts';
 import { embedLsa, serializeLsa, trainLsa, DEFAULT_LSA_OPTIONS, type LsaModel, type LsaOptions, type TrainProgress } from './lsa.ts';
 import { EmbedderError, type Embedder, type PaperText } from './types.ts';
 
+/** Papers embedded between two turns of the event loop (≈ 10–20 ms of work). */
+const YIELD_EVERY = 32;
+
 /** The built-in embedder of a model. */
 export function builtinEmbedder(model: LsaModel): Embedder & { readonly model: LsaModel } {
   return {
     id: model.id,
     dimensions: model.dims,
     model,
-    embedDocuments: async (papers: PaperText[]) => papers.map((p) => embedLsa(model, p)),
+    // The event loop is let go every YIELD_EVERY papers: the write of the previous batch (embedPending
+    // pipelines them) and the site's requests go on meanwhile.
+    embedDocuments: async (papers: PaperText[]) => {
+      const out: Float32Array[] = [];
+      for (let i = 0; i < papers.length; i++) {
+        if (i > 0 && i % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
+        out.push(embedLsa(model, papers[i]!));
+      }
+      return out;
+    },
     // A query is scored as an abstract (titles count double in papers, which a query has no use for).
     embedQuery: async (text: string) => embedLsa(model, { title: '', abstract: text }),
   };
