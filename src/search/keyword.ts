@@ -212,7 +212,8 @@ type LazyPlan = () => Promise<Plan[]>;
  * match: a title band first (the newest RANK_WINDOW with the words in the title or the authors' names),
  * then the other newest matches. Ranking every match of a common word was linear in the corpus (2 µs a
  * match: 1 s for the 500k papers with "model" at 1M). Search pages reach 1,000 results at most, so a
- * band of 5,000 ranks every result a visitor can see (2,000 lost 3 points of known-item Recall@10 at 820k). docs/decisions/0044-ranking-at-scale.md.
+ * band of 5,000 ranks every result a visitor can see (2,000 lost 3 points of known-item Recall@10 at 820k).
+ * docs/decisions/0044-ranking-at-scale.md.
  */
 export const RANK_WINDOW = 5000;
 
@@ -222,7 +223,7 @@ async function plans(database: Database, query: ParsedQuery, conds: RawBuilder<u
   const score = await sqliteScore(database, m.phrases);
   if (conds.length > 0 || sort !== 'relevance' || !database.rankWithIdf) return [sqlitePlan(m.match, score, conds)];
   // A tier has at most as many matches as its rarest required term (every word), or as all its candidate
-  // terms together (some words): below the window, no need to look for its edge.
+  // terms together (some words): such a tier below the window is ranked whole.
   const papersWith = await Promise.all((mode === 'all' ? query.terms : required ?? query.terms).map(async (t) => (await phraseFrequency(database, t)).n));
   const most = mode === 'all' ? Math.min(...papersWith) : papersWith.reduce((a, b) => a + b, 0);
   if (most <= RANK_WINDOW) return [sqlitePlan(m.match, score, [], true)];
