@@ -126,13 +126,7 @@ program
     if (database.engine === 'sqlite' && !database.rankWithIdf) {
       console.log('Keyword ranking without bm25_idf (build/ has no compiled native/bm25-idf.c): searches are slower past ~100k papers. Install a C compiler (Debian: apt-get install gcc), then run: node scripts/build-native.mjs');
     }
-    if (config.jobs.enabled) await scheduler.start();
-    // A new site (no papers): the first harvest now rather than at its slot; in the background, stopped with the server.
     const firstHarvest = new AbortController();
-    if (config.jobs.enabled) {
-      void firstHarvestIfEmpty(database, config, jobs, { signal: firstHarvest.signal, log: (line) => console.log(line) })
-        .catch((e: Error) => firstHarvest.signal.aborted || console.error(`first harvest: ${e.message}`));
-    }
     let stopping = false;
     const stop = () => {
       if (stopping) return;
@@ -149,8 +143,16 @@ program
       // Connections that linger (keep-alive) must not hold the process forever.
       setTimeout(() => process.exit(0), SHUTDOWN_GRACE_MS + 5000).unref();
     };
+    // Handled from the moment the server answers: a SIGTERM while the scheduler starts still stops cleanly.
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    // A SIGTERM during the start closes the database under it: that failure is the stop, not an error.
+    if (config.jobs.enabled) await scheduler.start().catch((e) => { if (!stopping) throw e; });
+    // A new site (no papers): the first harvest now rather than at its slot; in the background, stopped with the server.
+    if (config.jobs.enabled && !stopping) {
+      void firstHarvestIfEmpty(database, config, jobs, { signal: firstHarvest.signal, log: (line) => console.log(line) })
+        .catch((e: Error) => firstHarvest.signal.aborted || console.error(`first harvest: ${e.message}`));
+    }
   });
 
 program
