@@ -7,10 +7,13 @@
  *
  * Prints, per engine: import time, keyword index build time (alone) and size; built-in embedder training
  * time (once, on the first engine; the model file is reused for the next), embedding rate, vector index
- * build time and file size; p50/p95/p99 per mode, against baselines measured in the same run (a `select 1`
- * round trip on the engine; embedding a query; a bare usearch query); peak RSS.
+ * build time and file size, its load time (closed and opened again, as a restart opens it); p50/p95/p99 per
+ * mode, against baselines measured in the same run (a `select 1` round trip on the engine; embedding a query;
+ * a bare usearch query); peak RSS. At the end, one table per engine with issue 17's targets marked (✓ met,
+ * ✗ not) and, when several sizes are given (`--papers 100000,1000000`), the growth ratios from one size to
+ * the next: a query's cost grows sub-linearly when its ratio is below the papers' ratio.
  *
- *   npm run bench:search-speed -- [HF_DAILY_DIR] [--papers 100000] [--engines sqlite,postgres]
+ *   npm run bench:search-speed -- [HF_DAILY_DIR] [--papers 100000[,1000000,…]] [--engines sqlite,postgres]
  *        [--database-url postgres://…] [--queries 300] [--skip-semantic] [--work DIR]
  *
  * HF_DAILY_DIR defaults to ../shared/data/hf-daily. PostgreSQL: a fresh database `dailypapers_bench_PID`
@@ -18,9 +21,10 @@
  * database is used as it is and must be empty). Files go to a temporary folder, removed at the end.
  * With --work DIR, the corpus, the SQLite file, the model and the vector index files are kept in DIR and the
  * PostgreSQL database `dailypapers_bench_work_N` is kept: a second run reuses whatever is there (no import,
- * training or index build), to measure query changes quickly.
+ * training or index build), to measure query changes quickly; the import, embedding and build figures of the
+ * run that did them are kept in DIR/figures-ENGINE-N.json and shown again (marked "kept").
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -29,7 +33,6 @@ import { sql } from 'kysely';
 import { parseDatabaseUrl } from '../src/config.ts';
 import { openDatabase, type Database } from '../src/db/connection.ts';
 import { migrate } from '../src/db/migrate.ts';
-import { importFiles } from '../src/importers/import-files.ts';
 import { setSiteModel } from '../src/db/queries/embedding-models.ts';
 import { builtinEmbedder, trainBuiltinModel } from '../src/search/embedders/builtin.ts';
 import { parseLsa } from '../src/search/embedders/lsa.ts';
@@ -52,7 +55,8 @@ const { values: args, positionals } = parseArgs({
   },
 });
 const hfDir = path.resolve(positionals[0] ?? '../shared/data/hf-daily');
-const nPapers = Number(args.papers);
+const sizes = args.papers!.split(',').map((n) => Number(n.replace(/_/g, '')));
+if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--papers: a number or a comma-separated list of numbers, not ${args.papers}`);
 const nQueries = Number(args.queries);
 const engines = args.engines!.split(',').map((e) => e.trim()).filter(Boolean);
 const skipSemantic = args['skip-semantic']!;
@@ -91,151 +95,256 @@ interface Row {
   note: string;
 }
 
+/** What one engine measured at one size: the figures issue 17 sets targets for. */
+interface Figures {
+  engine: string;
+  papers: number;
+  importRate?: number;
+  importRssMB?: number;
+  embedRate?: number;
+  buildS?: number;
+  loadS?: number;
+  /** Which of the above come from an earlier run (--work). */
+  kept?: boolean;
+  rows: Row[];
+}
+
+/** Issue 17's targets, for 1M papers on this 2-core machine (both engines). */
+const TARGETS = {
+  p95: 50,
+  p99: 150,
+  importRate: { sqlite: 10_000, postgres: 5_000 } as Record<string, number>,
+  importRssMB: 500,
+  embedRate: 3_000,
+  buildS: 300,
+  loadS: 2,
+};
+
 async function main(): Promise<void> {
   const work = args.work ? path.resolve(args.work) : null;
   if (work) mkdirSync(work, { recursive: true });
   const tmp = work ?? mkdtempSync(path.join(tmpdir(), 'dailypapers-search-speed-'));
   const t0 = performance.now();
+  const all: Figures[] = [];
   try {
     const model = learnTextModel(hfDir);
-    const corpus = path.join(tmp, `corpus-${nPapers}.jsonl`);
-    let t = performance.now();
-    if (work && existsSync(corpus)) console.log(`corpus: ${corpus} reused`);
-    else {
-      await writeCorpus(model, corpus, nPapers);
-      console.log(`corpus: ${nPapers} papers (${mb(fileSize(corpus))}) written in ${sec(performance.now() - t)}; text model from ${hfDir} (${model.vocabulary.length} words)`);
-    }
     const queries = queryList(model, nQueries, 42);
     const warmup = queryList(model, Number(args.warmup), 7);
-    let lsaFile: string | null = null;
-    const tables: [string, Row[]][] = [];
-
-    for (const engine of engines) {
-      console.log(`\n== ${engine}`);
-      let url: string;
-      let drop = () => {};
-      if (engine === 'sqlite') url = `sqlite:${path.join(tmp, 'bench.db')}`;
-      else if (args['database-url']) url = args['database-url'];
+    for (const nPapers of sizes) {
+      const corpus = path.join(tmp, `corpus-${nPapers}.jsonl`);
+      const t = performance.now();
+      if (work && existsSync(corpus)) console.log(`corpus: ${corpus} reused`);
       else {
-        const admin = 'postgres://postgres@127.0.0.1:5432/postgres';
-        const name = work ? `dailypapers_bench_work_${nPapers}` : `dailypapers_bench_${process.pid}`;
-        const exists = execFileSync('psql', [admin, '-tAc', `select 1 from pg_database where datname = '${name}'`]).toString().trim() === '1';
-        if (!exists) execFileSync('psql', [admin, '-qc', `create database ${name}`]);
-        url = `postgres://postgres@127.0.0.1:5432/${name}`;
-        if (!work) drop = () => execFileSync('psql', [admin, '-qc', `drop database if exists ${name} with (force)`]);
+        await writeCorpus(model, corpus, nPapers);
+        console.log(`corpus: ${nPapers} papers (${mb(fileSize(corpus))}) written in ${sec(performance.now() - t)}; text model from ${hfDir} (${model.vocabulary.length} words)`);
       }
-      const database = await openDatabase(parseDatabaseUrl(url));
-      let index: VectorIndex | null = null;
-      try {
-        await migrate(database);
-        const have = Number((await sql<{ n: number }>`select count(*) as n from papers`.execute(database.db)).rows[0]!.n);
-        if (work && have === nPapers) console.log(`import: ${have} papers already in the kept database`);
-        else {
-          t = performance.now();
-          const r = await importFiles(database, [corpus], { format: 'arxiv-snapshot' });
-          if (r.rejected > 0) throw new Error(r.rejections[0]!.reason);
-          const importMs = performance.now() - t;
-          console.log(`import: ${r.new} papers in ${sec(importMs)} (${(r.new / (importMs / 1000)).toFixed(0)} papers/s, keyword index kept by triggers)`);
-          await keywordIndexFigures(database, tmp);
-        }
-
-        if (!skipSemantic) {
-          if (!lsaFile && work && existsSync(path.join(tmp, 'bench.lsa-model.bin'))) {
-            lsaFile = path.join(tmp, 'bench.lsa-model.bin');
-            console.log(`built-in embedder: ${lsaFile} reused`);
-          } else if (!lsaFile) {
-            lsaFile = path.join(tmp, 'bench.lsa-model.bin');
-            const trained = await trainBuiltinModel(database);
-            writeFileSync(lsaFile, trained.bytes);
-            console.log(`built-in embedder: trained on ${trained.papers} papers in ${sec(trained.ms)} (model file ${mb(fileSize(lsaFile))})`);
-          } else console.log('built-in embedder: the model trained on the first engine (same corpus)');
-          const embedder = builtinEmbedder(parseLsa(readFileSync(lsaFile)));
-          await setSiteModel(database.db, embedder.id);
-          const e = await embedPending(database, embedder, { batchSize: 512 });
-          console.log(`embedded ${e.embedded} papers in ${sec(e.ms)} (${(e.embedded / (e.ms / 1000)).toFixed(0)} papers/s)`);
-          const dir = path.join(tmp, `vectors-${engine}`);
-          t = performance.now();
-          index = await VectorIndex.open(database, embedder, { dir, saveDelayMs: 3_600_000 });
-          console.log(`vector index: ${index.size} vectors built in ${sec(performance.now() - t)} (${index.origin}); file ${mb(fileSize(index.file))}`);
-        }
-        console.log(`peak RSS so far: ${rssMB().toFixed(0)} MB`);
-
-        // Warm-up: the same kinds of queries, another seed.
-        const modes: SearchMode[] = skipSemantic ? ['keyword'] : ['keyword', 'semantic', 'hybrid'];
-        for (const q of warmup) for (const mode of modes) await search({ database, semantic: index }, { q, mode, limit: PAGE, offset: 0 });
-
-        const rows: Row[] = [];
-        // Baselines, in the same run.
-        const base: number[] = [];
-        for (let i = 0; i < nQueries; i++) {
-          const s = performance.now();
-          await sql`select 1 as x`.execute(database.db);
-          base.push(performance.now() - s);
-        }
-        rows.push({ what: 'baseline select 1', ...percentiles(base), note: 'one round trip through Kysely' });
-        if (index) {
-          const emb: number[] = [];
-          const ann: number[] = [];
-          // The mapped base index (after a fresh build or load the delta is empty).
-          const inner = (index as unknown as { base: AnnIndex }).base;
-          for (const q of queries) {
-            let s = performance.now();
-            const v = await index.embedder.embedQuery(q);
-            emb.push(performance.now() - s);
-            s = performance.now();
-            inner.search(v, 100);
-            ann.push(performance.now() - s);
-          }
-          rows.push({ what: 'baseline embed query', ...percentiles(emb), note: 'LSA embedding of the text' });
-          rows.push({ what: 'baseline usearch k=100', ...percentiles(ann), note: 'bare HNSW query (the fusion depth)' });
-        }
-        const byLength = new Map<string, number[]>();
-        for (const mode of modes) {
-          const ms: number[] = [];
-          let capped = 0;
-          let empty = 0;
-          for (const [i, q] of queries.entries()) {
-            const s = performance.now();
-            const res = await search({ database, semantic: index }, { q, mode, limit: PAGE, offset: 0 });
-            const d = performance.now() - s;
-            ms.push(d);
-            const key = `${mode} ${(i % 5) + 1}w`;
-            byLength.set(key, [...(byLength.get(key) ?? []), d]);
-            if (res.kind === 'results') {
-              if (res.totalCapped) capped++;
-              if (res.hits.length === 0) empty++;
-            }
-          }
-          rows.push({ what: `search ${mode}`, ...percentiles(ms), note: `${capped} totals capped at 1000+, ${empty} empty` });
-        }
-        for (const [k, v] of byLength) rows.push({ what: `  ${k}`, ...percentiles(v), note: '' });
-        tables.push([engine, rows]);
-        printTable(engine, rows, base);
-        console.log(`peak RSS: ${rssMB().toFixed(0)} MB`);
-      } finally {
-        if (index) await index.close();
-        await database.close();
-        drop();
-        if (engine === 'sqlite' && !work) for (const x of ['', '-wal', '-shm']) rmSync(path.join(tmp, `bench.db${x}`), { force: true });
-      }
+      // One model per corpus, trained on the first engine and reused by the next (same corpus).
+      const lsaFile = path.join(tmp, `bench-${nPapers}.lsa-model.bin`);
+      if (!work) rmSync(lsaFile, { force: true });
+      for (const engine of engines) all.push(await measure(engine, nPapers, { tmp, work, corpus, lsaFile, queries, warmup }));
+      if (!work) rmSync(corpus, { force: true });
     }
-    console.log(`\n${nPapers} papers, ${nQueries} queries (1–5 words, ${nQueries / 5} each), limit ${PAGE}; total ${sec(performance.now() - t0)}; peak RSS ${rssMB().toFixed(0)} MB`);
-    for (const [engine, rows] of tables) printTable(engine, rows, null);
+    console.log(`\n${sizes.join(', ')} papers, ${nQueries} queries (1–5 words, ${nQueries / 5} each), limit ${PAGE}; total ${sec(performance.now() - t0)}; peak RSS ${rssMB().toFixed(0)} MB`);
+    for (const engine of engines) printSummary(all.filter((f) => f.engine === engine));
   } finally {
     if (!work) rmSync(tmp, { recursive: true, force: true });
   }
 }
 
-function printTable(engine: string, rows: Row[], _base: number[] | null): void {
+async function measure(
+  engine: string,
+  nPapers: number,
+  ctx: { tmp: string; work: string | null; corpus: string; lsaFile: string; queries: string[]; warmup: string[] },
+): Promise<Figures> {
+  const { tmp, work, corpus, lsaFile, queries, warmup } = ctx;
+  console.log(`\n== ${engine}, ${nPapers} papers`);
+  const keptFile = path.join(tmp, `figures-${engine}-${nPapers}.json`);
+  const fig: Figures = work && existsSync(keptFile) ? { ...(JSON.parse(readFileSync(keptFile, 'utf8')) as Figures), kept: true, rows: [] } : { engine, papers: nPapers, rows: [] };
+  const dbFile = path.join(tmp, `bench-${nPapers}.db`);
+  let url: string;
+  let drop = () => {};
+  if (engine === 'sqlite') url = `sqlite:${dbFile}`;
+  else if (args['database-url']) url = args['database-url'];
+  else {
+    const admin = 'postgres://postgres@127.0.0.1:5432/postgres';
+    const name = work ? `dailypapers_bench_work_${nPapers}` : `dailypapers_bench_${process.pid}`;
+    const exists = execFileSync('psql', [admin, '-tAc', `select 1 from pg_database where datname = '${name}'`]).toString().trim() === '1';
+    if (!exists) execFileSync('psql', [admin, '-qc', `create database ${name}`]);
+    url = `postgres://postgres@127.0.0.1:5432/${name}`;
+    if (!work) drop = () => execFileSync('psql', [admin, '-qc', `drop database if exists ${name} with (force)`]);
+  }
+  const database = await openDatabase(parseDatabaseUrl(url));
+  let index: VectorIndex | null = null;
+  try {
+    await migrate(database);
+    const have = Number((await sql<{ n: number }>`select count(*) as n from papers`.execute(database.db)).rows[0]!.n);
+    if (work && have === nPapers) console.log(`import: ${have} papers already in the kept database`);
+    else {
+      // In a child process (bench/import.ts's worker), as `dailypapers import` runs: its peak RSS is the importer's own.
+      const r = await importInChild(url, corpus);
+      fig.importRate = r.records / r.seconds;
+      fig.importRssMB = r.maxRssMB;
+      delete fig.kept;
+      console.log(`import: ${r.records} papers in ${sec(r.seconds * 1000)} (${fig.importRate.toFixed(0)} papers/s, keyword index kept by triggers); the importer's peak RSS ${fig.importRssMB.toFixed(0)} MB`);
+      await keywordIndexFigures(database, dbFile);
+    }
+
+    if (!skipSemantic) {
+      if (existsSync(lsaFile)) console.log(`built-in embedder: ${lsaFile} reused (the same corpus)`);
+      else {
+        const trained = await trainBuiltinModel(database);
+        writeFileSync(lsaFile, trained.bytes);
+        console.log(`built-in embedder: trained on ${trained.papers} papers in ${sec(trained.ms)} (model file ${mb(fileSize(lsaFile))})`);
+      }
+      const embedder = builtinEmbedder(parseLsa(readFileSync(lsaFile)));
+      await setSiteModel(database.db, embedder.id);
+      const e = await embedPending(database, embedder, { batchSize: 512 });
+      if (e.embedded > 0) {
+        fig.embedRate = e.embedded / (e.ms / 1000);
+        console.log(`embedded ${e.embedded} papers in ${sec(e.ms)} (${fig.embedRate.toFixed(0)} papers/s)`);
+      }
+      const dir = path.join(tmp, `vectors-${engine}-${nPapers}`);
+      let t = performance.now();
+      index = await VectorIndex.open(database, embedder, { dir, saveDelayMs: 3_600_000 });
+      const openS = (performance.now() - t) / 1000;
+      if (index.origin.startsWith('rebuilt') || index.origin === 'empty') fig.buildS = openS;
+      console.log(`vector index: ${index.size} vectors in ${openS.toFixed(1)} s (${index.origin}); file ${mb(fileSize(index.file))}`);
+      // The load a restart does: the file written above, mapped, checked against the database.
+      await index.close();
+      index = null;
+      t = performance.now();
+      index = await VectorIndex.open(database, embedder, { dir, saveDelayMs: 3_600_000 });
+      fig.loadS = (performance.now() - t) / 1000;
+      console.log(`vector index: opened again in ${fig.loadS.toFixed(2)} s (${index.origin})`);
+    }
+    console.log(`peak RSS so far: ${rssMB().toFixed(0)} MB`);
+    writeFileSync(keptFile, JSON.stringify({ ...fig, kept: undefined, rows: undefined }));
+
+    // Warm-up: the same kinds of queries, another seed.
+    const modes: SearchMode[] = skipSemantic ? ['keyword'] : ['keyword', 'semantic', 'hybrid'];
+    for (const q of warmup) for (const mode of modes) await search({ database, semantic: index }, { q, mode, limit: PAGE, offset: 0 });
+
+    const rows = fig.rows;
+    // Baselines, in the same run.
+    const base: number[] = [];
+    for (let i = 0; i < nQueries; i++) {
+      const s = performance.now();
+      await sql`select 1 as x`.execute(database.db);
+      base.push(performance.now() - s);
+    }
+    rows.push({ what: 'baseline select 1', ...percentiles(base), note: 'one round trip through Kysely' });
+    if (index) {
+      const emb: number[] = [];
+      const ann: number[] = [];
+      // The mapped base index (after a fresh build or load the delta is empty).
+      const inner = (index as unknown as { base: AnnIndex }).base;
+      for (const q of queries) {
+        let s = performance.now();
+        const v = await index.embedder.embedQuery(q);
+        emb.push(performance.now() - s);
+        s = performance.now();
+        inner.search(v, 100);
+        ann.push(performance.now() - s);
+      }
+      rows.push({ what: 'baseline embed query', ...percentiles(emb), note: 'LSA embedding of the text' });
+      rows.push({ what: 'baseline usearch k=100', ...percentiles(ann), note: 'bare HNSW query (the fusion depth)' });
+    }
+    const byLength = new Map<string, number[]>();
+    for (const mode of modes) {
+      const ms: number[] = [];
+      let capped = 0;
+      let empty = 0;
+      for (const [i, q] of queries.entries()) {
+        const s = performance.now();
+        const res = await search({ database, semantic: index }, { q, mode, limit: PAGE, offset: 0 });
+        const d = performance.now() - s;
+        ms.push(d);
+        const key = `${mode} ${(i % 5) + 1}w`;
+        byLength.set(key, [...(byLength.get(key) ?? []), d]);
+        if (res.kind === 'results') {
+          if (res.totalCapped) capped++;
+          if (res.hits.length === 0) empty++;
+        }
+      }
+      rows.push({ what: `search ${mode}`, ...percentiles(ms), note: `${capped} totals capped at 1000+, ${empty} empty` });
+    }
+    for (const [k, v] of byLength) rows.push({ what: `  ${k}`, ...percentiles(v), note: '' });
+    printTable(`${engine}, ${nPapers} papers`, rows);
+    console.log(`peak RSS: ${rssMB().toFixed(0)} MB`);
+    return fig;
+  } finally {
+    if (index) await index.close();
+    await database.close();
+    drop();
+    if (engine === 'sqlite' && !work) for (const x of ['', '-wal', '-shm']) rmSync(`${dbFile}${x}`, { force: true });
+  }
+}
+
+function importInChild(url: string, file: string): Promise<{ records: number; seconds: number; maxRssMB: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'import.ts'), '--worker', url, '--file', file], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!)) : reject(new Error(`the import exited with ${code}`))));
+  });
+}
+
+function printTable(title: string, rows: Row[]): void {
   const baseP50 = rows[0]!.p50;
-  console.log(`\n${engine.padEnd(26)}   p50 ms   p95 ms   p99 ms   max ms   p50/select1`);
+  console.log(`\n${title.padEnd(26)}   p50 ms   p95 ms   p99 ms   max ms   p50/select1`);
   for (const r of rows) {
     console.log(`${r.what.padEnd(26)} ${r.p50.toFixed(2).padStart(8)} ${r.p95.toFixed(2).padStart(8)} ${r.p99.toFixed(2).padStart(8)} ${r.max.toFixed(1).padStart(8)} ${(r.p50 / baseP50).toFixed(0).padStart(12)}×  ${r.note}`);
   }
 }
 
+/**
+ * One engine's figures at every size, each against its target (✓ met, ✗ not; the targets are for 1M papers,
+ * so they are marked from 1M up), and from the second size on the growth ratio over the previous size.
+ */
+function printSummary(figs: Figures[]): void {
+  if (figs.length === 0) return;
+  const engine = figs[0]!.engine;
+  const mark = (f: Figures, ok: boolean) => (f.papers >= 1_000_000 ? (ok ? ' ✓' : ' ✗') : '');
+  const cell = (f: Figures, v: number | undefined, digits: number, ok: (v: number) => boolean) =>
+    v === undefined ? '–' : `${v.toFixed(digits)}${mark(f, ok(v))}`;
+  const row = (f: Figures, what: string) => f.rows.find((r) => r.what === what);
+  const lines: [string, string, (f: Figures) => number | undefined, number, (v: number) => boolean, boolean][] = [];
+  for (const mode of ['keyword', 'semantic', 'hybrid']) {
+    if (!figs.some((f) => row(f, `search ${mode}`))) continue;
+    lines.push([`${mode} p50 ms`, '', (f) => row(f, `search ${mode}`)?.p50, 1, () => true, true]);
+    lines.push([`${mode} p95 ms`, `≤ ${TARGETS.p95}`, (f) => row(f, `search ${mode}`)?.p95, 1, (v) => v <= TARGETS.p95, true]);
+    lines.push([`${mode} p99 ms`, `≤ ${TARGETS.p99}`, (f) => row(f, `search ${mode}`)?.p99, 1, (v) => v <= TARGETS.p99, true]);
+  }
+  const importTarget = TARGETS.importRate[engine] ?? 0;
+  lines.push(['import papers/s', `≥ ${importTarget}`, (f) => f.importRate, 0, (v) => v >= importTarget, false]);
+  lines.push(['import peak RSS MB', `< ${TARGETS.importRssMB}`, (f) => f.importRssMB, 0, (v) => v < TARGETS.importRssMB, false]);
+  lines.push(['embedding papers/s', `≥ ${TARGETS.embedRate}`, (f) => f.embedRate, 0, (v) => v >= TARGETS.embedRate, false]);
+  lines.push(['vector index build s', `≤ ${TARGETS.buildS}`, (f) => f.buildS, 1, (v) => v <= TARGETS.buildS, true]);
+  lines.push(['vector index load s', `≤ ${TARGETS.loadS}`, (f) => f.loadS, 2, (v) => v <= TARGETS.loadS, true]);
+  const w = 16;
+  let head = `\n${engine.padEnd(22)} ${'target'.padEnd(9)}`;
+  for (const [i, f] of figs.entries()) {
+    head += `${`${f.papers.toLocaleString('en')}${f.kept ? ' (kept)' : ''}`.padStart(w)}`;
+    if (i > 0) head += `${`×${(f.papers / figs[i - 1]!.papers).toFixed(1)} growth`.padStart(w)}`;
+  }
+  console.log(head);
+  for (const [what, target, get, digits, ok, growth] of lines) {
+    let line = `${what.padEnd(22)} ${target.padEnd(9)}`;
+    for (const [i, f] of figs.entries()) {
+      line += cell(f, get(f), digits, ok).padStart(w);
+      if (i > 0) {
+        const a = get(figs[i - 1]!);
+        const b = get(f);
+        line += (growth && a !== undefined && b !== undefined && a > 0 ? `×${(b / a).toFixed(2)}` : '').padStart(w);
+      }
+    }
+    console.log(line);
+  }
+  if (figs.length > 1) console.log('growth: the figure at this size over the previous one; a query cost grows sub-linearly when it is below the papers\' ratio');
+}
+
 /** Keyword index build time alone (rebuilt from the papers) and size. */
-async function keywordIndexFigures(database: Database, tmp: string): Promise<void> {
+async function keywordIndexFigures(database: Database, dbFile: string): Promise<void> {
   const { db } = database;
   if (database.engine === 'sqlite') {
     const size = async () => {
@@ -243,7 +352,7 @@ async function keywordIndexFigures(database: Database, tmp: string): Promise<voi
         const r = await sql<{ bytes: number }>`select sum(pgsize) as bytes from dbstat where name like 'papers_fts%'`.execute(db);
         return { bytes: Number(r.rows[0]?.bytes ?? 0), how: 'dbstat, papers_fts* tables' };
       } catch {
-        return { bytes: dirSize(path.join(tmp, 'bench.db')), how: 'whole database file (no dbstat)' };
+        return { bytes: dirSize(dbFile), how: 'whole database file (no dbstat)' };
       }
     };
     const before = await size();
