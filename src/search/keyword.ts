@@ -278,12 +278,37 @@ function sqlitePlan(match: string, score: RawBuilder<unknown>, conds: RawBuilder
   };
 }
 
+/**
+ * A per-database memo whose entries go stale after `ttlMs`; past `max` entries it is emptied whole (bounded
+ * memory). Keyed by the base database, so a request's budgeted view shares it (src/search/budget.ts).
+ */
+function ttlCache<V>(ttlMs: number, max = 10_000) {
+  const maps = new WeakMap<Database, Map<string, { value: V; at: number }>>();
+  const of = (database: Database) => {
+    const base = baseDatabase(database);
+    let map = maps.get(base);
+    if (!map) maps.set(base, (map = new Map()));
+    return map;
+  };
+  return {
+    get(database: Database, key: string): V | undefined {
+      const hit = of(database).get(key);
+      return hit && Date.now() - hit.at < ttlMs ? hit.value : undefined;
+    },
+    set(database: Database, key: string, value: V): void {
+      const map = of(database);
+      if (map.size >= max) map.clear();
+      map.set(key, { value, at: Date.now() });
+    },
+  };
+}
+
 /** How long a phrase's paper count is reused: it moves slowly as papers arrive. */
 const IDF_TTL_MS = 10 * 60 * 1000;
 /** Papers with a phrase counted exactly up to this; past it the count is estimated from the newest IDF_SAMPLE papers. */
 const IDF_EXACT_MAX = 5_000;
 const IDF_SAMPLE = 20_000;
-const idfCaches = new WeakMap<Database, Map<string, { n: number; idf: number; at: number }>>();
+const idfCache = ttlCache<{ n: number; idf: number }>(IDF_TTL_MS);
 
 /** A phrase's IDF for bm25_idf (see phraseFrequency). */
 const phraseIdf = async (database: Database, t: QueryTerm): Promise<number> => (await phraseFrequency(database, t)).idf;
@@ -295,12 +320,9 @@ const phraseIdf = async (database: Database, t: QueryTerm): Promise<number> => (
  * n, and counting it was the linear part of a search (0.5 M doclist entries for "model" at 1M papers).
  */
 async function phraseFrequency(database: Database, t: QueryTerm): Promise<{ n: number; idf: number }> {
-  const base = baseDatabase(database);
-  let cache = idfCaches.get(base);
-  if (!cache) idfCaches.set(base, (cache = new Map()));
   const key = fts5Term(t);
-  const hit = cache.get(key);
-  if (hit && Date.now() - hit.at < IDF_TTL_MS) return hit;
+  const hit = idfCache.get(database, key);
+  if (hit) return hit;
   const { db } = database;
   const rows = await indexedRows(database);
   let n = Number((await sql<{ n: number }>`select count(*) as n from (select rowid from papers_fts where papers_fts match ${key} limit ${IDF_EXACT_MAX + 1}) t`.execute(db)).rows[0]?.n ?? 0);
@@ -311,9 +333,8 @@ async function phraseFrequency(database: Database, t: QueryTerm): Promise<{ n: n
     const sampled = Number((await sql<{ n: number }>`select count(*) as n from papers_fts_docs where doc > ${from}`.execute(db)).rows[0]?.n ?? 0);
     if (sampled > 0) n = Math.min(rows, Math.max(n, Math.round((inSample / sampled) * rows)));
   }
-  const entry = { n, idf: Math.max(1e-6, Math.log((rows - n + 0.5) / (n + 0.5))), at: Date.now() };
-  if (cache.size >= 10_000) cache.clear();
-  cache.set(key, entry);
+  const entry = { n, idf: Math.max(1e-6, Math.log((rows - n + 0.5) / (n + 0.5))) };
+  idfCache.set(database, key, entry);
   return entry;
 }
 
@@ -387,24 +408,19 @@ async function rarerTerms(database: Database, terms: QueryTerm[]): Promise<Query
 }
 
 /** How long a term's paper count is reused (it only steers which candidates are ranked). */
-const FREQUENCY_TTL_MS = 10 * 60 * 1000;
-const frequencies = new WeakMap<Database, Map<string, { n: number; at: number }>>();
+const frequencies = ttlCache<number>(10 * 60 * 1000);
 
 /** Papers with a term, counted up to the tier budget + 1 (cached for FREQUENCY_TTL_MS). */
 async function documentFrequency(database: Database, t: QueryTerm): Promise<number> {
-  const base = baseDatabase(database);
-  let cache = frequencies.get(base);
-  if (!cache) frequencies.set(base, (cache = new Map()));
   const key = fts5Term(t);
-  const hit = cache.get(key);
-  if (hit && Date.now() - hit.at < FREQUENCY_TTL_MS) return hit.n;
+  const hit = frequencies.get(database, key);
+  if (hit !== undefined) return hit;
   const limit = tierBudget(database) + 1;
   const r = database.engine === 'sqlite'
     ? await sql<{ n: number }>`select count(*) as n from (select rowid from papers_fts where papers_fts match ${key} limit ${limit}) t`.execute(database.db)
     : await sql<{ n: number }>`select count(*) as n from (select 1 from paper_search where document @@ ${pgTerm(t)} limit ${limit}) t`.execute(database.db);
-  if (cache.size >= 10_000) cache.clear();
   const n = Number(r.rows[0]?.n ?? 0);
-  cache.set(key, { n, at: Date.now() });
+  frequencies.set(database, key, n);
   return n;
 }
 
@@ -687,18 +703,14 @@ async function closestTerm(database: Database, word: string, clock: { spent: num
   return best?.term ?? null;
 }
 
-const spellingCaches = new WeakMap<Database, Map<string, { fix: string | null; at: number }>>();
+const spellingCache = ttlCache<string | null>(SPELLING_TTL_MS, SPELLING_CACHE_SIZE);
 
 /** closestTerm, remembered for SPELLING_TTL_MS per database. */
 async function cachedClosestTerm(database: Database, word: string, clock: { spent: number }): Promise<string | null> {
-  const base = baseDatabase(database);
-  let cache = spellingCaches.get(base);
-  if (!cache) spellingCaches.set(base, (cache = new Map()));
-  const hit = cache.get(word);
-  if (hit && Date.now() - hit.at < SPELLING_TTL_MS) return hit.fix;
+  const hit = spellingCache.get(database, word);
+  if (hit !== undefined) return hit;
   const fix = await closestTerm(database, word, clock);
-  if (cache.size >= SPELLING_CACHE_SIZE) cache.clear();
-  cache.set(word, { fix, at: Date.now() });
+  spellingCache.set(database, word, fix);
   return fix;
 }
 
@@ -753,7 +765,7 @@ async function surfaceOf(database: Database, stem: string): Promise<string | nul
   return surfaceForm(stem, rows.rows.map((x) => `${x.title} ${x.abstract ?? ''}`));
 }
 
-const suggestionCaches = new WeakMap<Database, Map<string, { fix: string | null; at: number }>>();
+const suggestionCache = ttlCache<string | null>(SPELLING_TTL_MS, SPELLING_CACHE_SIZE);
 
 /**
  * "Did you mean": for each single word of the query found in at most RARE_WORD_PAPERS papers, a much
@@ -762,9 +774,6 @@ const suggestionCaches = new WeakMap<Database, Map<string, { fix: string | null;
  * fallback (MAX_SPELLING_WORDS, SPELLING_BUDGET_MS) and remembered per word for SPELLING_TTL_MS.
  */
 export async function spellingSuggestions(database: Database, query: ParsedQuery, corrected: readonly [string, string][]): Promise<[string, string][]> {
-  const base = baseDatabase(database);
-  let cache = suggestionCaches.get(base);
-  if (!cache) suggestionCaches.set(base, (cache = new Map()));
   const out: [string, string][] = [];
   const clock = { spent: 0 };
   const fixedAlready = new Map(corrected);
@@ -774,10 +783,8 @@ export async function spellingSuggestions(database: Database, query: ParsedQuery
     const word = t.words[0]!;
     if (!correctable(fold(word)) || looked >= MAX_SPELLING_WORDS || clock.spent > SPELLING_BUDGET_MS) continue;
     looked++;
-    const hit = cache.get(word);
-    let fix: string | null;
-    if (hit && Date.now() - hit.at < SPELLING_TTL_MS) fix = hit.fix;
-    else {
+    let fix = suggestionCache.get(database, word);
+    if (fix === undefined) {
       // No vocabulary yet (PostgreSQL reads it in the background): no answer, and nothing remembered.
       let known = true;
       const stem = fixedAlready.get(word) ?? (await (async () => {
@@ -795,8 +802,7 @@ export async function spellingSuggestions(database: Database, query: ParsedQuery
       })());
       fix = stem ? await surfaceOf(database, stem) : null;
       if (fix === word) fix = null;
-      if (cache.size >= SPELLING_CACHE_SIZE) cache.clear();
-      if (known) cache.set(word, { fix, at: Date.now() });
+      if (known) suggestionCache.set(database, word, fix);
     }
     if (fix) out.push([word, fix]);
   }
