@@ -47,7 +47,7 @@ export interface LsaModel {
   dims: number;
   options: LsaOptions;
   vocabulary: Map<string, number>;
-  /** terms × dims, row-major. */
+  /** terms × dims, row-major (on a SharedArrayBuffer when trained or read here: sharedFloat32). */
   projection: Float32Array;
   trainedAt: string;
   trainingDocs: number;
@@ -200,7 +200,7 @@ export function trainLsa(allDocs: readonly LsaDocument[], options: Partial<LsaOp
   const dims = sigma.length;
   // Fold IDF and the Σ weighting into the projection: embed(x) ∝ Σ_t tf(t)·idf(t)·V[t]·σ^(p-1).
   const scale = Float64Array.from(sigma, (s) => Math.pow(s, opts.sigmaPower - 1));
-  const projection = new Float32Array(vocabulary.size * dims);
+  const projection = sharedFloat32(vocabulary.size * dims);
   for (let t = 0; t < vocabulary.size; t++) {
     for (let j = 0; j < dims; j++) projection[t * dims + j] = v.data[t * dims + j]! * idf[t]! * scale[j]!;
   }
@@ -231,6 +231,12 @@ function grown<T extends Int32Array | Uint32Array | Float32Array>(a: T, used: nu
   b.set(a.subarray(0, used) as ArrayLike<number>);
   return b;
 }
+
+/**
+ * A Float32Array on a SharedArrayBuffer: the projection matrix is read in place by the embedder's worker
+ * threads (lsa-pool.ts), not copied to each of them.
+ */
+export const sharedFloat32 = (n: number): Float32Array => new Float32Array(new SharedArrayBuffer(n * 4));
 
 /** The embedding of a document or a query (a query is a document with only a title... or only an abstract). */
 export function embedLsa(model: LsaModel, doc: LsaDocument): Float32Array {
@@ -305,7 +311,7 @@ export function parseLsa(buf: Buffer): LsaModel {
   const offset = start + len;
   const count = header.terms.length * header.dims;
   if (buf.length !== offset + count * 4) throw new LsaFormatError(`the model file is truncated (${buf.length} bytes, expected ${offset + count * 4})`);
-  const projection = new Float32Array(count);
+  const projection = sharedFloat32(count);
   for (let i = 0; i < count; i++) projection[i] = buf.readFloatLE(offset + i * 4);
   const model: LsaModel = {
     id: header.id, dims: header.dims, options: { ...DEFAULT_LSA_OPTIONS, ...header.options },
