@@ -37,6 +37,11 @@ const { model } = await trainBuiltinModel(db, { maxTrainingDocs: 5000 });
 const THREADS = Number(process.argv[5] ?? defaultEmbedThreads());
 const e = builtinEmbedder(model, { threads: 0 });
 const pooled = builtinEmbedder(model, { threads: THREADS });
+/** CPU time of this process (every thread) since `from`, in ms. */
+const cpuMs = (from: NodeJS.CpuUsage) => {
+  const u = process.cpuUsage(from);
+  return (u.user + u.system) / 1000;
+};
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
 console.log(engine, N, `papers, ${THREADS} worker threads; load average ${load()}`);
 await setSiteModel(db.db, e.id);
@@ -68,11 +73,13 @@ async function pipelined(embedder: typeof e, label: string) {
   await setSiteModel(db.db, 'x@1'); await setSiteModel(db.db, e.id);
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
+  const cpu0 = process.cpuUsage();
   const r = await embedPending(db, embedder, { batchSize: 512 });
+  const cores = cpuMs(cpu0) / r.ms;
   delay.disable();
   const rate = r.embedded / r.ms * 1000;
-  console.log(engine, `embedPending, ${label}`, r.embedded, `${rate.toFixed(0)}/s`, `event-loop delay p99 ${(delay.percentile(99) / 1e6).toFixed(0)} ms, max ${(delay.max / 1e6).toFixed(0)} ms`);
-  return { rate, p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 };
+  console.log(engine, `embedPending, ${label}`, r.embedded, `${rate.toFixed(0)}/s`, `event-loop delay p99 ${(delay.percentile(99) / 1e6).toFixed(0)} ms, max ${(delay.max / 1e6).toFixed(0)} ms; this process's CPU ${cores.toFixed(2)} cores`);
+  return { rate, p99: delay.percentile(99) / 1e6, max: delay.max / 1e6, cores };
 }
 type Pass = Awaited<ReturnType<typeof pipelined>>;
 const A: number[] = [], B: Pass[] = [], C: Pass[] = [];
@@ -87,23 +94,31 @@ console.log(engine, N, 'median papers/s: sequential', med(A).toFixed(0), '| embe
   `(×${(med(B.map((b) => b.rate)) / med(A)).toFixed(2)} of sequential)`, `| ${THREADS} worker threads`, med(C.map((c) => c.rate)).toFixed(0),
   `(×${(med(C.map((c) => c.rate)) / med(B.map((b) => b.rate))).toFixed(2)} of main thread, ×${(med(C.map((c) => c.rate)) / med(A)).toFixed(2)} of sequential)`);
 console.log(engine, N, 'median event-loop delay p99 / max: main thread', ms(med(B.map((b) => b.p99))), '/', ms(med(B.map((b) => b.max))),
-  `| ${THREADS} worker threads`, ms(med(C.map((c) => c.p99))), '/', ms(med(C.map((c) => c.max))));
+  `| ${THREADS} worker threads`, ms(med(C.map((c) => c.p99))), '/', ms(med(C.map((c) => c.max))),
+  `; CPU the process got: main thread ${med(B.map((b) => b.cores)).toFixed(2)} cores, ${THREADS} worker threads ${med(C.map((c) => c.cores)).toFixed(2)} cores`);
 
 // The embedder alone: the papers in memory, batches of 512, the main thread and the pool alternately.
 const papers = await papersToEmbed(db.db, 0, N);
 const pool = new LsaPool(model, THREADS);
 await pool.embed(papers.slice(0, 8)); // workers started
-const M: number[] = [], P: number[] = [];
+// Wall rates, and CPU time a paper (all threads): on a shared machine the wall rate says how many cores the
+// process was given as much as how fast it is; µs of CPU a paper is the pool's overhead.
+const M: number[] = [], P: number[] = [], MC: number[] = [], PC: number[] = [];
 for (let i = 0; i < Number(process.argv[4] ?? 3); i++) {
   let t = performance.now();
+  let c = process.cpuUsage();
   for (let k = 0; k < papers.length; k += 512) for (const p of papers.slice(k, k + 512)) embedLsa(model, p);
   M.push(papers.length / (performance.now() - t) * 1000);
+  MC.push(cpuMs(c) * 1000 / papers.length);
   t = performance.now();
+  c = process.cpuUsage();
   for (let k = 0; k < papers.length; k += 512) await pool.embed(papers.slice(k, k + 512));
   P.push(papers.length / (performance.now() - t) * 1000);
-  console.log(engine, `embedder alone: main thread ${M.at(-1)!.toFixed(0)}/s, ${THREADS} worker threads ${P.at(-1)!.toFixed(0)}/s`);
+  PC.push(cpuMs(c) * 1000 / papers.length);
+  console.log(engine, `embedder alone: main thread ${M.at(-1)!.toFixed(0)}/s (${MC.at(-1)!.toFixed(0)} µs CPU a paper), ${THREADS} worker threads ${P.at(-1)!.toFixed(0)}/s (${PC.at(-1)!.toFixed(0)} µs CPU a paper)`);
 }
-console.log(engine, N, 'median embedder alone: main thread', med(M).toFixed(0), `| ${THREADS} worker threads`, med(P).toFixed(0), `(×${(med(P) / med(M)).toFixed(2)}); load average ${load()}`);
+console.log(engine, N, 'median embedder alone: main thread', med(M).toFixed(0), `/s | ${THREADS} worker threads`, med(P).toFixed(0), `/s (×${(med(P) / med(M)).toFixed(2)});`,
+  `µs CPU a paper ${med(MC).toFixed(0)} / ${med(PC).toFixed(0)}: ${THREADS} idle cores would give ≈ ${(THREADS * 1e6 / med(PC)).toFixed(0)}/s; load average ${load()}`);
 await pool.close();
 await pooled.close();
 await db.close();
