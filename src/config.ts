@@ -97,6 +97,11 @@ export interface EmbeddingsConfig {
   transformersModelPath: string | null;
   /** EMBEDDINGS_TIMEOUT_SECONDS: the longest wait for one answer of the endpoint. */
   timeoutMs: number;
+  /**
+   * EMBEDDING_THREADS: worker threads that embed papers with the built-in embedder (default: the machine's
+   * cores, at most 2; 0 embeds on the main thread; docs/decisions/0045-embedding-on-worker-threads.md).
+   */
+  threads?: number;
   /** SEMANTIC_FOLLOW_MS: how often `serve` looks in the database for a new site model and new vectors (decision 0023; default 5000). */
   followMs?: number;
 }
@@ -297,6 +302,7 @@ const EnvSchema = z.object({
   EMBEDDINGS_API_KEY: z.string().regex(/^[\x21-\x7e]{1,500}$/, 'expected an API key (printable characters, no spaces)').optional(),
   TRANSFORMERS_MODEL_PATH: z.string().optional(),
   EMBEDDINGS_TIMEOUT_SECONDS: z.coerce.number({ error: 'expected a number of seconds' }).min(0.01, 'expected more than 0 seconds').max(3600, 'expected at most 3600 seconds').default(30),
+  EMBEDDING_THREADS: z.coerce.number({ error: 'expected a number of threads' }).int('expected a whole number of threads').min(0, 'expected 0 (the main thread) or more').max(64, 'expected at most 64').optional(),
   SEMANTIC_FOLLOW_MS: z.coerce.number({ error: 'expected a number of milliseconds' }).int('expected a whole number of milliseconds').min(50, 'expected 50 ms or more').max(3_600_000, 'expected at most 3600000 ms').default(5000),
   LLM_URL: z.url({ protocol: /^https?$/, error: 'expected the http(s) base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1' }).optional(),
   LLM_MODEL: z.string().regex(/^[\x21-\x7e]{1,200}$/, 'expected a model name, e.g. llama3.2').optional(),
@@ -481,5 +487,7 @@ function embeddingsConfig(e: z.infer<typeof EnvSchema>, database: DatabaseConfig
     transformersModelPath: e.TRANSFORMERS_MODEL_PATH ? path.resolve(e.TRANSFORMERS_MODEL_PATH) : null,
     timeoutMs: Math.round(e.EMBEDDINGS_TIMEOUT_SECONDS * 1000),
     followMs: e.SEMANTIC_FOLLOW_MS,
+    // Unset: the embedder's default (src/search/embedders/lsa-pool.ts, defaultEmbedThreads).
+    ...(e.EMBEDDING_THREADS !== undefined ? { threads: e.EMBEDDING_THREADS } : {}),
   };
 }

@@ -85,6 +85,8 @@ function legacyBaseName(database: DatabaseConfig): string {
 export class SiteEmbedder implements Embedder {
   private inner: Embedder | null = null;
   private external: Embedder | null = null;
+  /** The built-in embedder of the site's model, when it is one (its worker threads end with it). */
+  private builtin: Embedder | null = null;
   /** The site's model at the last look (undefined before the first). */
   private seen: string | null | undefined;
   private why: string | null = null;
@@ -128,13 +130,21 @@ export class SiteEmbedder implements Embedder {
   }
 
   async close(): Promise<void> {
+    await this.closeBuiltin();
     await this.external?.close?.();
+  }
+
+  private async closeBuiltin(): Promise<void> {
+    const b = this.builtin;
+    this.builtin = null;
+    await b?.close?.();
   }
 
   private async resolve(site: string | null): Promise<void> {
     this.seen = site;
     const e = this.config.embeddings;
     if (site === null && e.embedder === 'builtin') site = this.seen = await adoptLegacyModel(this.database, this.config, this.log);
+    if (site === null || !isBuiltinModel(site)) await this.closeBuiltin();
     if (site === null) {
       if (e.embedder === 'builtin') return this.off('', 'semantic search is off: the built-in embedder is not trained yet; run `dailypapers embeddings train`');
       return this.useExternal(configuredModelId(e)!);
@@ -143,7 +153,10 @@ export class SiteEmbedder implements Embedder {
       if (this.inner?.id === site) return this.on(this.inner);
       try {
         const model = await loadBuiltinModel(this.database, e.dir, site, this.log);
-        this.on(builtinEmbedder(model));
+        // The previous model's worker threads end (a batch of it under way fails: its vectors would be stale).
+        await this.closeBuiltin();
+        this.builtin = builtinEmbedder(model, e.threads !== undefined ? { threads: e.threads } : {});
+        this.on(this.builtin);
       } catch (err) {
         if (!(err instanceof EmbedderError)) throw err;
         return this.off(site, `semantic search is off: ${err.message}`);

@@ -94,6 +94,10 @@ test('configuration: embedder choice, required variables, the key never echoed',
   const o = loadConfig({ ...base, EMBEDDER: 'openai', EMBEDDINGS_URL: 'http://127.0.0.1:11434', EMBEDDINGS_MODEL: 'nomic-embed-text', EMBEDDINGS_TIMEOUT_SECONDS: '5', EMBEDDINGS_DIR: '/tmp/emb' });
   assert.deepEqual(o.embeddings, { embedder: 'openai', dir: '/tmp/emb', url: 'http://127.0.0.1:11434', model: 'nomic-embed-text', apiKey: null, transformersModelPath: null, timeoutMs: 5000, followMs: 5000 });
   assert.equal(loadConfig({ ...base, EMBEDDER: 'transformers' }).embeddings.model, 'Xenova/all-MiniLM-L6-v2');
+  assert.equal(loadConfig({ ...base, EMBEDDING_THREADS: '0' }).embeddings.threads, 0);
+  assert.equal(loadConfig({ ...base, EMBEDDING_THREADS: '4' }).embeddings.threads, 4);
+  assert.throws(() => loadConfig({ ...base, EMBEDDING_THREADS: '-1' }), /EMBEDDING_THREADS: expected 0 \(the main thread\) or more/);
+  assert.throws(() => loadConfig({ ...base, EMBEDDING_THREADS: 'two' }), /EMBEDDING_THREADS: expected a number of threads/);
 });
 
 describe('usearch wrapper', () => {

@@ -8,29 +8,46 @@ import type { Database } from '../../db/connection.ts';
 import { paperTexts, type PaperText as PaperRow } from '../../db/queries/embeddings.ts';
 import { countPapers } from '../../db/queries/papers.ts';
 import { embedLsa, serializeLsa, trainLsa, DEFAULT_LSA_OPTIONS, type LsaModel, type LsaOptions, type TrainProgress } from './lsa.ts';
+import { defaultEmbedThreads, LsaPool } from './lsa-pool.ts';
 import { EmbedderError, type Embedder, type PaperText } from './types.ts';
 
-/** Papers embedded between two turns of the event loop (≈ 10–20 ms of work). */
+/** Papers embedded between two turns of the event loop (≈ 10–20 ms of work), when embedding on the main thread. */
 const YIELD_EVERY = 32;
 
-/** The built-in embedder of a model. */
-export function builtinEmbedder(model: LsaModel): Embedder & { readonly model: LsaModel } {
+export interface BuiltinEmbedderOptions {
+  /**
+   * Worker threads that embed papers (EMBEDDING_THREADS; default: the cores, at most 2); 0 embeds on the
+   * main thread. Queries are always embedded on the main thread: one short text costs less than a round
+   * trip to a worker.
+   */
+  threads?: number;
+}
+
+/** The built-in embedder of a model. `close` ends its worker threads (they never hold the process open while idle). */
+export function builtinEmbedder(model: LsaModel, opts: BuiltinEmbedderOptions = {}): Embedder & { readonly model: LsaModel; close(): Promise<void> } {
+  const threads = opts.threads ?? defaultEmbedThreads();
+  const pool = threads > 0 ? new LsaPool(model, threads) : null;
   return {
     id: model.id,
     dimensions: model.dims,
     model,
-    // The event loop is let go every YIELD_EVERY papers: the write of the previous batch (embedPending
-    // pipelines them) and the site's requests go on meanwhile.
-    embedDocuments: async (papers: PaperText[]) => {
-      const out: Float32Array[] = [];
-      for (let i = 0; i < papers.length; i++) {
-        if (i > 0 && i % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
-        out.push(embedLsa(model, papers[i]!));
-      }
-      return out;
-    },
+    embedDocuments: pool
+      ? (papers: PaperText[]) => pool.embed(papers)
+      // On the main thread, the event loop is let go every YIELD_EVERY papers: the write of the previous
+      // batch (embedPending pipelines them) and the site's requests go on meanwhile.
+      : async (papers: PaperText[]) => {
+        const out: Float32Array[] = [];
+        for (let i = 0; i < papers.length; i++) {
+          if (i > 0 && i % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
+          out.push(embedLsa(model, papers[i]!));
+        }
+        return out;
+      },
     // A query is scored as an abstract (titles count double in papers, which a query has no use for).
     embedQuery: async (text: string) => embedLsa(model, { title: '', abstract: text }),
+    close: async () => {
+      await pool?.close();
+    },
   };
 }
 

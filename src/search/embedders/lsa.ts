@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { Csr } from './linalg.ts';
 import { randomizedSvd } from './linalg.ts';
-import { terms as textTerms } from './text.ts';
+import { phrases as textPhrases, terms as textTerms } from './text.ts';
 
 export interface LsaOptions {
   /** Dimensions of the embeddings (fewer when the corpus is too small for them). */
@@ -47,7 +47,7 @@ export interface LsaModel {
   dims: number;
   options: LsaOptions;
   vocabulary: Map<string, number>;
-  /** terms × dims, row-major. */
+  /** terms × dims, row-major (on a SharedArrayBuffer when trained or read here: sharedFloat32). */
   projection: Float32Array;
   trainedAt: string;
   trainingDocs: number;
@@ -200,7 +200,7 @@ export function trainLsa(allDocs: readonly LsaDocument[], options: Partial<LsaOp
   const dims = sigma.length;
   // Fold IDF and the Σ weighting into the projection: embed(x) ∝ Σ_t tf(t)·idf(t)·V[t]·σ^(p-1).
   const scale = Float64Array.from(sigma, (s) => Math.pow(s, opts.sigmaPower - 1));
-  const projection = new Float32Array(vocabulary.size * dims);
+  const projection = sharedFloat32(vocabulary.size * dims);
   for (let t = 0; t < vocabulary.size; t++) {
     for (let j = 0; j < dims; j++) projection[t * dims + j] = v.data[t * dims + j]! * idf[t]! * scale[j]!;
   }
@@ -232,19 +232,113 @@ function grown<T extends Int32Array | Uint32Array | Float32Array>(a: T, used: nu
   return b;
 }
 
-/** The embedding of a document or a query (a query is a document with only a title... or only an abstract). */
-export function embedLsa(model: LsaModel, doc: LsaDocument): Float32Array {
-  const { dims, projection, vocabulary } = model;
-  const acc = new Float64Array(dims);
-  const rows: number[] = [];
-  const weights: number[] = [];
-  for (const [t, w] of termWeights(doc, model.options)) {
-    const j = vocabulary.get(t);
-    if (j === undefined) continue;
-    rows.push(j * dims);
-    weights.push(w);
+/**
+ * A Float32Array on a SharedArrayBuffer: the projection matrix is read in place by the embedder's worker
+ * threads (lsa-pool.ts), not copied to each of them.
+ */
+export const sharedFloat32 = (n: number): Float32Array => new Float32Array(new SharedArrayBuffer(n * 4));
+
+/**
+ * What embedLsa looks terms up in, made once per model (and per thread): the vocabulary's words, its bigrams
+ * as word → next word → row (a bigram is then found without building its `a_b` string), and scratch space
+ * for a document's weights by row.
+ */
+interface Lookup {
+  words: Map<string, number>;
+  pairs: Map<string, Map<string, number>>;
+  count: Float64Array;
+  seen: Uint8Array;
+  rows: Int32Array;
+}
+
+const lookups = new WeakMap<LsaModel, Lookup>();
+
+function lookupOf(model: LsaModel): Lookup {
+  let l = lookups.get(model);
+  if (l) return l;
+  const words = new Map<string, number>();
+  const pairs = new Map<string, Map<string, number>>();
+  for (const [t, j] of model.vocabulary) {
+    // Words never contain `_` (text.ts splits at anything but letters and digits): it marks a bigram.
+    const cut = t.indexOf('_');
+    if (cut < 0) {
+      words.set(t, j);
+      continue;
+    }
+    const first = t.slice(0, cut);
+    let next = pairs.get(first);
+    if (!next) pairs.set(first, (next = new Map()));
+    next.set(t.slice(cut + 1), j);
   }
-  // Four terms at a time: a quarter of the reads and writes of the accumulator.
+  l = { words, pairs, count: new Float64Array(model.vocabulary.size), seen: new Uint8Array(model.vocabulary.size), rows: new Int32Array(64) };
+  lookups.set(model, l);
+  return l;
+}
+
+/**
+ * The embedding of a document or a query (a query is a document with only a title... or only an abstract).
+ * The same arithmetic as termWeights then a projection, in the same order (bit-identical vectors: tested
+ * against that plain form), but only the vocabulary's terms are counted, by row number.
+ */
+export function embedLsa(model: LsaModel, doc: LsaDocument): Float32Array {
+  const { dims, projection, options: opts } = model;
+  const l = lookupOf(model);
+  const { words: unigrams, pairs, count, seen } = l;
+  // Rows in the order their terms first occur (termWeights' Map order), and their summed weights.
+  let rows = l.rows;
+  let n = 0;
+  const see = (j: number, w: number) => {
+    if (seen[j] === 0) {
+      seen[j] = 1;
+      if (n === rows.length) {
+        const grown = new Int32Array(rows.length * 2);
+        grown.set(rows);
+        rows = l.rows = grown;
+      }
+      rows[n++] = j;
+    }
+    count[j]! += w;
+  };
+  const add = (text: string, w: number) => {
+    for (const words of textPhrases(text)) {
+      for (const word of words) {
+        const j = unigrams.get(word);
+        if (j !== undefined) see(j, w);
+      }
+      if (opts.bigrams) {
+        for (let i = 1; i < words.length; i++) {
+          const j = pairs.get(words[i - 1]!)?.get(words[i]!);
+          if (j !== undefined) see(j, w);
+        }
+      }
+    }
+  };
+  try {
+    if (doc.title) add(doc.title, opts.titleWeight);
+    if (doc.abstract) {
+      add(doc.abstract, 1);
+      if (opts.leadWeight > 0 && opts.leadWords > 0) add(doc.abstract.split(/\s+/, opts.leadWords).join(' '), opts.leadWeight);
+    }
+  } catch (e) {
+    // The scratch space is left clean for the next document (a text that is not a string throws).
+    for (let k = 0; k < n; k++) count[rows[k]!] = seen[rows[k]!] = 0;
+    throw e;
+  }
+  const offsets: number[] = new Array(n);
+  const weights: number[] = new Array(n);
+  for (let k = 0; k < n; k++) {
+    const j = rows[k]!;
+    offsets[k] = j * dims;
+    weights[k] = 1 + Math.log(count[j]!);
+    count[j] = 0;
+    seen[j] = 0;
+  }
+  return project(projection, dims, offsets, weights);
+}
+
+/** The unit vector of Σ weights[k] · projection[offsets[k] …]: four terms at a time (a quarter of the accumulator's reads and writes). */
+function project(projection: Float32Array, dims: number, rows: number[], weights: number[]): Float32Array {
+  const acc = new Float64Array(dims);
   let k = 0;
   for (; k + 3 < rows.length; k += 4) {
     const o0 = rows[k]!, o1 = rows[k + 1]!, o2 = rows[k + 2]!, o3 = rows[k + 3]!;
@@ -305,7 +399,7 @@ export function parseLsa(buf: Buffer): LsaModel {
   const offset = start + len;
   const count = header.terms.length * header.dims;
   if (buf.length !== offset + count * 4) throw new LsaFormatError(`the model file is truncated (${buf.length} bytes, expected ${offset + count * 4})`);
-  const projection = new Float32Array(count);
+  const projection = sharedFloat32(count);
   for (let i = 0; i < count; i++) projection[i] = buf.readFloatLE(offset + i * 4);
   const model: LsaModel = {
     id: header.id, dims: header.dims, options: { ...DEFAULT_LSA_OPTIONS, ...header.options },
