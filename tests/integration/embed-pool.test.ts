@@ -78,9 +78,10 @@ for (const engine of ENGINES) {
           id: model.id,
           dimensions: model.dims,
           embedDocuments: async (papers) => {
-            const p = pool.current!.embed(papers);
-            // The third batch: a worker is ended while it embeds.
-            if (++batches === 3) void pool.current!.workers[1]!.terminate();
+            // The third batch: a worker is ended while it embeds (long texts: it is still at work, whatever the load).
+            if (++batches !== 3) return pool.current!.embed(papers);
+            const p = pool.current!.embed(papers.map((x) => ({ ...x, abstract: `${x.abstract ?? ''}${' model'.repeat(100_000)}` })));
+            void pool.current!.workers[1]!.terminate();
             return p;
           },
           embedQuery: async (text) => embedLsa(model, { title: '', abstract: text }),
