@@ -14,7 +14,7 @@ import type { Database } from '../db/connection.ts';
 import { organizationIdsNamedByAll } from '../db/queries/organizations.ts';
 import { addDays } from '../domain/dates.ts';
 import {
-  fts5String, fts5Term, hasTextCriteria, sqliteExcludedMatch, sqliteMatchPhrases, websearchText, type MatchPhrase, type ParsedQuery, type QueryTerm, type TermsMode, type YearRange,
+  fts5String, fts5Term, hasTextCriteria, STOP_WORDS, sqliteExcludedMatch, sqliteMatchPhrases, websearchText, type MatchPhrase, type ParsedQuery, type QueryTerm, type TermsMode, type YearRange,
 } from '../domain/search-query.ts';
 import { baseDatabase } from './budget.ts';
 import { didYouMean, RARE_WORD_PAPERS, surfaceForm } from '../domain/spelling.ts';
@@ -412,14 +412,16 @@ const frequencies = ttlCache<number>(10 * 60 * 1000);
 
 /**
  * Papers with a term, counted up to the tier budget + 1 (cached for ten minutes). On PostgreSQL a phrase
- * counts as its most common... rather, its rarest word: GIN finds the papers with every word of a phrase
- * and only the rows themselves say whether the words are adjacent, so counting "user-based" read the
- * 91,000 papers with both words at 1M (0.5–1 s, most of a slow search); a word's count stops at the budget.
- * The phrase has at most that many papers, and this only orders terms from rare to common.
+ * counts as its rarest word: GIN finds the papers with every word of a phrase and only the rows themselves
+ * say whether the words are adjacent, so counting "user-based" read the 91,000 papers with both words at 1M
+ * (0.5–1 s, most of a slow search); a word's count stops at the budget. The phrase has at most that many
+ * papers, and this only orders terms from rare to common. Its stop words are not counted (an empty tsquery:
+ * a scan that finds nothing).
  */
 async function documentFrequency(database: Database, t: QueryTerm): Promise<number> {
-  if (database.engine === 'postgres' && t.words.length > 1 && !t.prefix) {
-    const counts = await Promise.all(t.words.map((w) => documentFrequency(database, { words: [w], phrase: false })));
+  const words = t.words.filter((w) => !STOP_WORDS.has(w));
+  if (database.engine === 'postgres' && t.words.length > 1 && !t.prefix && words.length > 0) {
+    const counts = await Promise.all(words.map((w) => documentFrequency(database, { words: [w], phrase: false })));
     return Math.min(...counts);
   }
   const key = fts5Term(t);

@@ -55,6 +55,14 @@ for (const engine of ENGINES) {
       assert.equal(r.hits[0]?.paperId, TARGET, JSON.stringify(r.hits.slice(0, 3)));
     });
 
+    test('a phrase (quoted with stop words, or hyphenated) among common words leads the "some words" tier to its paper', async () => {
+      // PostgreSQL orders the terms by a phrase's rarest word (stop words not counted), not by counting the phrase.
+      for (const q of ['alpha "the omega constraint" zeta', 'alpha omega-constraint zeta']) {
+        const r = await keywordSearch(database, parseSearchQuery(q), { limit: 10, offset: 0 });
+        assert.equal(r.hits[0]?.paperId, TARGET, `${q}: ${JSON.stringify(r.hits.slice(0, 3))}`);
+      }
+    });
+
     test('a query of the common word alone still lists its papers, and counts stop at the cap', async () => {
       const r = await keywordSearch(database, parseSearchQuery('alpha'), { limit: 10, offset: 0 });
       assert.equal(r.hits.length, 10);
