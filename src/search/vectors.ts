@@ -30,10 +30,11 @@ const PARALLEL_BATCH = 1000;
 
 /**
  * HNSW settings: 16 links per node; the search beam is widened to at least `k` by usearch itself. The beam
- * while adding is 64 (it was 128, usearch's default): half the build's CPU time for 0.15 points of
- * recall@10 at 100k vectors (bench:vector-index; docs/decisions/0043-vector-index-at-scale.md).
+ * while adding is 48 (usearch's default is 128; 64 from decision 0043): at 1M vectors on 2 quiet cores the
+ * build takes 162 s instead of 326 s, for recall@10 0.903 instead of 0.908 (bench:vector-index;
+ * docs/decisions/0046-one-million-papers-measured.md). An index built with another beam stays valid.
  */
-export const HNSW = { connectivity: 16, expansionAdd: 64, expansionSearch: 64 } as const;
+export const HNSW = { connectivity: 16, expansionAdd: 48, expansionSearch: 64 } as const;
 
 /** What a saved index holds besides its vectors: the paper of each key, and the last seq it had seen. */
 export interface SavedKeys {
