@@ -22,7 +22,7 @@
  * With --work DIR, the corpus, the SQLite file, the model and the vector index files are kept in DIR and the
  * PostgreSQL database `dailypapers_bench_work_N` is kept: a second run reuses whatever is there (no import,
  * training or index build), to measure query changes quickly; the import, embedding and build figures of the
- * run that did them are kept in DIR/figures-ENGINE-N.json and shown again (marked "kept").
+ * run that did them are kept in DIR/figures-ENGINE-N.json and shown again, marked with a `*`.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
