@@ -7,13 +7,14 @@
  *
  * PostgreSQL: a fresh database on BENCH_DATABASE_URL or TEST_DATABASE_URL (default the local server).
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { parseSnapshotLine } from '../src/importers/arxiv-snapshot/parse.ts';
+import { importInChild } from './import-child.ts';
 import { generate } from './synthetic.ts';
 
 const { values: args } = parseArgs({
@@ -51,17 +52,6 @@ async function worker(mode: string, file: string): Promise<void> {
   console.log(JSON.stringify({ records, seconds, maxRssMB: process.resourceUsage().maxRSS / 1024 }));
 }
 
-function runWorker(mode: string, file: string): Promise<{ records: number; seconds: number; maxRssMB: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', import.meta.filename, '--worker', mode, '--file', file], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!)) : reject(new Error(`worker ${mode} exited ${code}`))));
-  });
-}
-
 async function main(): Promise<void> {
   if (args.worker) return worker(args.worker, args.file!);
   const n = Number(args.lines);
@@ -73,7 +63,7 @@ async function main(): Promise<void> {
       await generate(file, n);
       process.stderr.write(`${(statSync(file).size / 1e6).toFixed(0)} MB\n`);
     }
-    const base = await runWorker('parse', file);
+    const base = await importInChild('parse', file);
     const rate = (r: { records: number; seconds: number }) => r.records / r.seconds;
     console.log(`file: ${file} (${(statSync(file).size / 1e6).toFixed(0)} MB, ${base.records} lines)`);
     console.log(`baseline, parse only:  ${rate(base).toFixed(0).padStart(7)} papers/s  peak RSS ${base.maxRssMB.toFixed(0)} MB`);
@@ -91,7 +81,7 @@ async function main(): Promise<void> {
         drop = () => execFileSync('psql', [admin, '-qc', `drop database if exists ${name} with (force)`]);
       }
       try {
-        const r = await runWorker(url, file);
+        const r = await importInChild(url, file);
         console.log(
           `${engine.padEnd(8)} import:       ${rate(r).toFixed(0).padStart(7)} papers/s  peak RSS ${r.maxRssMB.toFixed(0)} MB  ` +
             `(${(rate(r) / rate(base)).toFixed(2)}× parse-only; ${r.seconds.toFixed(1)} s)`,

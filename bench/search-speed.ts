@@ -24,7 +24,7 @@
  * training or index build), to measure query changes quickly; the import, embedding and build figures of the
  * run that did them are kept in DIR/figures-ENGINE-N.json and shown again, marked with a `*`.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -39,6 +39,7 @@ import { parseLsa } from '../src/search/embedders/lsa.ts';
 import { embedPending } from '../src/search/embed-pending.ts';
 import { search, type SearchMode } from '../src/search/hybrid.ts';
 import { VectorIndex, type AnnIndex } from '../src/search/vectors.ts';
+import { importInChild } from './import-child.ts';
 import { writeCorpus } from './search-corpus.ts';
 import { learnTextModel, sampleQuery, seeded } from './text-model.ts';
 
@@ -285,15 +286,6 @@ async function measure(
     drop();
     if (engine === 'sqlite' && !work) for (const x of ['', '-wal', '-shm']) rmSync(`${dbFile}${x}`, { force: true });
   }
-}
-
-function importInChild(url: string, file: string): Promise<{ records: number; seconds: number; maxRssMB: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'import.ts'), '--worker', url, '--file', file], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!)) : reject(new Error(`the import exited with ${code}`))));
-  });
 }
 
 function printTable(title: string, rows: Row[]): void {

@@ -419,11 +419,8 @@ const frequencies = ttlCache<number>(10 * 60 * 1000);
  * a scan that finds nothing).
  */
 async function documentFrequency(database: Database, t: QueryTerm): Promise<number> {
-  const words = t.words.filter((w) => !STOP_WORDS.has(w));
-  if (database.engine === 'postgres' && t.words.length > 1 && !t.prefix && words.length > 0) {
-    const counts = await Promise.all(words.map((w) => documentFrequency(database, { words: [w], phrase: false })));
-    return Math.min(...counts);
-  }
+  const words = database.engine === 'postgres' && t.words.length > 1 && !t.prefix ? t.words.filter((w) => !STOP_WORDS.has(w)) : [];
+  if (words.length > 0) return Math.min(...(await Promise.all(words.map((w) => documentFrequency(database, { words: [w], phrase: false })))));
   const key = fts5Term(t);
   const hit = frequencies.get(database, key);
   if (hit !== undefined) return hit;
