@@ -197,7 +197,6 @@ export class SiteEmbedder implements Embedder {
 export interface OpenSemanticOptions {
   log?: (line: string) => void;
   quantization?: Quantization;
-  syncIntervalMs?: number;
   /**
    * `serve` (decision 0023): the index follows the database every this many ms, and is opened even while
    * semantic search is off (no site model yet, or one this instance cannot make): it turns on by itself
@@ -223,7 +222,6 @@ export async function openSemanticIndex(database: Database, config: SemanticConf
   const index = await VectorIndex.open(database, embedder, {
     dir: config.embeddings.dir, log,
     ...(opts.quantization ? { quantization: opts.quantization } : {}),
-    ...(opts.syncIntervalMs !== undefined ? { syncIntervalMs: opts.syncIntervalMs } : {}),
   });
   if (opts.followMs !== undefined) index.follow(opts.followMs);
   if (embedder.unavailable) {

@@ -4,7 +4,7 @@
  * this instance's cache of them, a file in EMBEDDINGS_DIR named after the site (a key stored in the
  * database) and the model, loaded at start, checked against the database (site, model, keys), rebuilt from
  * the database when it is missing, damaged or of another model, and kept up to date incrementally: before
- * a query (at most once a second, and only when the data version moved) it follows the site's model and
+ * a query (when the data version moved) it follows the site's model and
  * adds the embeddings written since the last one it saw (`seq`, which is also each paper's key).
  */
 import { createHash } from 'node:crypto';
@@ -258,8 +258,6 @@ export interface VectorIndexOptions {
   /** Folder of the index files (EMBEDDINGS_DIR). */
   dir: string;
   quantization?: Quantization;
-  /** Shortest time between two looks at the database for new vectors. */
-  syncIntervalMs?: number;
   /** Longest time new vectors stay only in memory before the file is saved again. */
   saveDelayMs?: number;
   log?: (line: string) => void;
@@ -310,7 +308,6 @@ export class VectorIndex implements SemanticIndex {
   private paperToKey = new Map<string, number>();
   private lastSeq = 0;
   private lastVersion = -1;
-  private lastCheck = 0;
   private syncing: Promise<void> | null = null;
   private saveTimer: NodeJS.Timeout | null = null;
   private followTimer: NodeJS.Timeout | null = null;
@@ -327,7 +324,7 @@ export class VectorIndex implements SemanticIndex {
   private constructor(private readonly database: Database, readonly embedder: Embedder, private readonly opts: Required<VectorIndexOptions>) {}
 
   static async open(database: Database, embedder: Embedder, options: VectorIndexOptions): Promise<VectorIndex> {
-    const opts: Required<VectorIndexOptions> = { quantization: 'i8', syncIntervalMs: 1000, saveDelayMs: 30_000, log: () => {}, ...options };
+    const opts: Required<VectorIndexOptions> = { quantization: 'i8', saveDelayMs: 30_000, log: () => {}, ...options };
     const vi = new VectorIndex(database, embedder, opts);
     await vi.load();
     return vi;
@@ -524,20 +521,17 @@ export class VectorIndex implements SemanticIndex {
 
   /**
    * Brings the index up to date: the site's model (retrained or switched by another process: that moves
-   * the data version), then the vectors written since the last look. Cheap when nothing changed; at most
-   * once per syncIntervalMs unless forced.
+   * the data version), then the vectors written since the last look. Before every query, so cheap when
+   * nothing changed: one read of the data version, which the change feed keeps in memory. Never throttled
+   * by time: a search answered at a data version is cached under it (the response cache), so it must see
+   * every vector written up to that version, or its stale answer would outlive the write.
    */
   async sync(force = false): Promise<void> {
-    // A sync under way (a model change reloading the index) is waited for, even within the interval: a search
-    // must not use a half-filled index. A forced one then looks again: the one under way may have read too early.
-    while (this.syncing) {
-      await this.syncing;
-      if (!force) return;
-    }
-    if (!force && Date.now() - this.lastCheck < this.opts.syncIntervalMs) return;
+    // One at a time, and a sync under way (a model change reloading the index) is waited for: a search must not
+    // use a half-filled index. The version is then read again: the one under way may have read it too early.
+    while (this.syncing) await this.syncing;
     this.syncing = (async () => {
       try {
-        this.lastCheck = Date.now();
         const version = await this.database.readDataVersion();
         if (version === this.lastVersion && !force) return;
         this.lastVersion = version;

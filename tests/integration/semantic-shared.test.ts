@@ -80,7 +80,7 @@ for (const engine of ENGINES) {
       embeddings: { embedder, dir: d, url: embedder === 'openai' ? stub.url : null, model: embedder === 'openai' ? 'toy' : null, apiKey: null, transformersModelPath: null, timeoutMs: 5000 },
     });
     const openIndex = async (config: Pick<Config, 'embeddings' | 'database'>, logs: string[], db = database) => {
-      const index = await openSemanticIndex(db, config, { log: (l) => logs.push(l), syncIntervalMs: 0 });
+      const index = await openSemanticIndex(db, config, { log: (l) => logs.push(l) });
       if (index) opened.push(index);
       return index;
     };

@@ -116,7 +116,7 @@ for (const engine of ENGINES) {
     });
 
     test('semantic search finds a paper from a paraphrase; similar papers share its topic', async () => {
-      const opened = await openSemanticIndex(database, config, { log, syncIntervalMs: 0 });
+      const opened = await openSemanticIndex(database, config, { log });
       assert.ok(opened);
       index = opened;
       assert.equal(index.origin, 'loaded');

@@ -56,7 +56,7 @@ for (const engine of ENGINES) {
     let dir: string;
     let papers: { id: string; title: string }[] = [];
     const embedder = byTitle('test-title@1');
-    const open = () => VectorIndex.open(database, embedder, { dir, syncIntervalMs: 0 });
+    const open = () => VectorIndex.open(database, embedder, { dir });
     const first = async (index: VectorIndex, p: { id: string; title: string }) => (await index.searchText(`${p.id} ${p.title}`, 1))[0]?.paperId;
     const count = async () => Number((await sql<{ n: number }>`select count(*) as n from paper_embeddings`.execute(database.db)).rows[0]!.n);
 
@@ -190,7 +190,7 @@ for (const engine of ENGINES) {
       copyFileSync(`${oldFile}.keys`, `${nextIndexFile}.keys`);
       await setSiteModel(database.db, next.id);
       assert.equal((await embedPending(database, next)).embedded, 329);
-      const other = await VectorIndex.open(database, next, { dir, syncIntervalMs: 0 });
+      const other = await VectorIndex.open(database, next, { dir });
       assert.equal(other.file, nextIndexFile);
       assert.equal(other.origin, 'rebuilt (it was built for the model test-title@1)');
       assert.equal(other.size, 329);
@@ -205,6 +205,28 @@ for (const engine of ENGINES) {
       assert.ok(!existsSync(oldFile) && !existsSync(`${oldFile}.keys`));
       assert.equal(index.size, 329);
       Object.assign(switching.embedder, { id: embedder.id });
+    });
+  });
+
+  describe(`vector index freshness on ${engine}`, () => {
+    let database: Database;
+    after(() => database?.close());
+
+    test('a search right after another process wrote vectors finds them: the index is never behind the data version a cached answer is keyed by', async () => {
+      database = await openTestDatabase(engine);
+      const embedder = byTitle('test-fresh@1');
+      const papers = await importSynthetic(database, 0, 20);
+      await setSiteModel(database.db, embedder.id);
+      await embedPending(database, embedder);
+      const index = await VectorIndex.open(database, embedder, { dir: mkdtempSync(path.join(tmp, `${engine}-fresh-`)) });
+      const first = async (p: { id: string; title: string }) => (await index.searchText(`${p.id} ${p.title}`, 1))[0]?.paperId;
+      assert.equal(await first(papers[1]!), papers[1]!.id);
+      // Written as another process would (not through this index), a few milliseconds after the search above.
+      const added = await importSynthetic(database, 20, 25);
+      assert.equal((await embedPending(database, embedder)).embedded, 5);
+      assert.equal(await first(added[2]!), added[2]!.id, 'found with no wait and no forced sync');
+      assert.equal(index.size, 25);
+      await index.close();
     });
   });
 }
