@@ -394,7 +394,9 @@ function pgPlan(query: ParsedQuery, conds: RawBuilder<unknown>[], mode: TermsMod
  */
 async function rarerTerms(database: Database, terms: QueryTerm[]): Promise<QueryTerm[]> {
   // SQLite with bm25_idf: the counts its IDFs come from (the ranking needs them anyway).
-  const frequency = (t: QueryTerm) => (database.rankWithIdf ? phraseFrequency(database, t).then((f) => f.n) : documentFrequency(database, t));
+  // One count per distinct word or phrase of the query, however many phrases share it.
+  const counting = new Map<string, Promise<number>>();
+  const frequency = (t: QueryTerm) => (database.rankWithIdf ? phraseFrequency(database, t).then((f) => f.n) : documentFrequency(database, t, counting));
   const counted = await Promise.all(terms.map(async (t) => ({ t, n: await frequency(t) })));
   counted.sort((a, b) => a.n - b.n);
   const kept: QueryTerm[] = [];
@@ -416,14 +418,20 @@ const frequencies = ttlCache<number>(10 * 60 * 1000);
  * say whether the words are adjacent, so counting "user-based" read the 91,000 papers with both words at 1M
  * (0.5–1 s, most of a slow search); a word's count stops at the budget. The phrase has at most that many
  * papers, and this only orders terms from rare to common. Its stop words are not counted (an empty tsquery:
- * a scan that finds nothing).
+ * a scan that finds nothing). A word in several phrases of a query is counted once (`counting`, per search).
  */
-async function documentFrequency(database: Database, t: QueryTerm): Promise<number> {
+async function documentFrequency(database: Database, t: QueryTerm, counting: Map<string, Promise<number>>): Promise<number> {
   const words = database.engine === 'postgres' && t.words.length > 1 && !t.prefix ? t.words.filter((w) => !STOP_WORDS.has(w)) : [];
-  if (words.length > 0) return Math.min(...(await Promise.all(words.map((w) => documentFrequency(database, { words: [w], phrase: false })))));
+  if (words.length > 0) return Math.min(...(await Promise.all(words.map((w) => documentFrequency(database, { words: [w], phrase: false }, counting)))));
   const key = fts5Term(t);
   const hit = frequencies.get(database, key);
   if (hit !== undefined) return hit;
+  let n = counting.get(key);
+  if (!n) counting.set(key, (n = countTerm(database, t, key)));
+  return n;
+}
+
+async function countTerm(database: Database, t: QueryTerm, key: string): Promise<number> {
   const limit = tierBudget(database) + 1;
   const r = database.engine === 'sqlite'
     ? await sql<{ n: number }>`select count(*) as n from (select rowid from papers_fts where papers_fts match ${key} limit ${limit}) t`.execute(database.db)

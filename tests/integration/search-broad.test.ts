@@ -9,6 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import type { RootOperationNode } from 'kysely';
 import type { Database } from '../../src/db/connection.ts';
 import { parseSearchQuery } from '../../src/domain/search-query.ts';
 import { importFiles } from '../../src/importers/import-files.ts';
@@ -16,6 +17,12 @@ import { keywordSearch, RANK_POOL } from '../../src/search/keyword.ts';
 import { ENGINES, openTestDatabase } from '../helpers/db.ts';
 
 const COMMON = RANK_POOL + 200;
+
+/** A statement as the engine gets it, with its parameters inlined (to tell which term a count is of). */
+function compiled(database: Database, node: RootOperationNode): string {
+  const q = database.db.getExecutor().compileQuery(node, { queryId: 'test' } as never);
+  return `${q.sql} ${JSON.stringify(q.parameters)}`;
+}
 const TARGET = `2501.${String(COMMON).padStart(5, '0')}`;
 const BETA = 50;
 
@@ -61,6 +68,25 @@ for (const engine of ENGINES) {
         const r = await keywordSearch(database, parseSearchQuery(q), { limit: 10, offset: 0 });
         assert.equal(r.hits[0]?.paperId, TARGET, `${q}: ${JSON.stringify(r.hits.slice(0, 3))}`);
       }
+    });
+
+    test('a word in several phrases is counted once per search (PostgreSQL counts a phrase by its words)', async () => {
+      const statements: string[] = [];
+      const watched: Database = {
+        ...database,
+        db: database.db.withPlugin({
+          transformQuery: (a) => {
+            statements.push(compiled(database, a.node));
+            return a.node;
+          },
+          transformResult: async (a) => a.result,
+        }),
+      };
+      const r = await keywordSearch(watched, parseSearchQuery('alpha "omega constraint" "the omega study" omega-methods zeta'), { limit: 10, offset: 0 });
+      assert.equal(r.hits[0]?.paperId, TARGET);
+      const counts = statements.filter((q) => /select count\(\*\) as n from \(select (1 from paper_search|rowid from papers_fts)/.test(q));
+      assert.ok(counts.length > 0, 'the tier counted its terms');
+      assert.equal(new Set(counts).size, counts.length, `each count once:\n${counts.join('\n')}`);
     });
 
     test('a query of the common word alone still lists its papers, and counts stop at the cap', async () => {
