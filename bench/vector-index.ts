@@ -13,7 +13,7 @@
  * - before: what the site did up to decision 0043 — read the whole file, SHA-256 of it, usearch `load` (a copy
  *   in memory). (The embedding keys it also read from the database are not counted here.)
  * - after: AnnIndex.open — the key file (keys and high seq, its SHA-256), the sampled hash of the index file,
- *   usearch `view` (memory-mapped) — and the two key maps VectorIndex builds from the keys, plus one search.
+ *   usearch `view` (memory-mapped) — and the key map VectorIndex builds from the keys, plus one search.
  *   (VectorIndex also reads one site_state row and one empty index range from the database.)
  *
  * Build time is given as wall time and as CPU time (every thread's): on a shared machine the second is the
@@ -36,7 +36,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { AnnIndex, HNSW } from '../src/search/vectors.ts';
+import { AnnIndex, HNSW, KeyMap } from '../src/search/vectors.ts';
 
 const usearch = createRequire(import.meta.url)('usearch') as typeof import('usearch');
 
@@ -70,13 +70,8 @@ function loadBefore(file: string, dims: number): number {
 function loadAfter(file: string, query: Float32Array): number {
   const t = performance.now();
   const { ann, keys } = AnnIndex.open(file, 'bench', 'i8');
-  // The two maps VectorIndex keeps (key -> paper, paper -> key).
-  const keyToPaper = new Map<number, string>();
-  const paperToKey = new Map<string, number>();
-  keys.seqs.forEach((seq, i) => {
-    keyToPaper.set(seq, keys.paperIds[i]!);
-    paperToKey.set(keys.paperIds[i]!, seq);
-  });
+  // The key map VectorIndex keeps (key -> paper; paper -> key is made at its first use, not at a load).
+  KeyMap.of(keys);
   ann.search(query, 10);
   return performance.now() - t;
 }

@@ -135,7 +135,7 @@ export class AnnIndex {
    * the process on some damaged files, so the index file reaches it only when its size and the hash of its
    * sampled blocks (sampleHash) are those recorded in the key file, itself checked by a SHA-256 of its body.
    */
-  static open(file: string, model: string, quantization: Quantization, copy = false): { ann: AnnIndex; keys: SavedKeys } {
+  static open(file: string, model: string, quantization: Quantization, copy = false): { ann: AnnIndex; keys: SavedKeys; hash: { bytes: number; sample: string } } {
     let header: KeyHeader;
     let keys: SavedKeys;
     if (!existsSync(file)) throw new Error('no index file');
@@ -158,7 +158,7 @@ export class AnnIndex {
     }
     if (idx.inner.dimensions() !== header.dims) throw new Error(`the index has ${idx.inner.dimensions()} dimensions, not ${header.dims}`);
     if (idx.size > keys.seqs.length) throw new Error(`it holds ${idx.size} vectors for ${keys.seqs.length} keys`);
-    return { ann: idx, keys };
+    return { ann: idx, keys, hash: { bytes, sample } };
   }
 
   get size(): number {
@@ -254,6 +254,48 @@ export class AnnIndex {
   }
 }
 
+/**
+ * The index's keys (each the seq of a paper's embedding) and their papers, both ways. Paper → key is made at
+ * its first use, not at a load: at 1M keys it takes 0.3–0.6 s, which a start need not wait for. Searches
+ * only go key → paper; paper → key is for replacing a re-embedded paper's key (pull).
+ */
+export class KeyMap {
+  private readonly papers = new Map<number, string>();
+  private keys: Map<string, number> | null = new Map();
+
+  static of(saved: SavedKeys): KeyMap {
+    const m = new KeyMap();
+    saved.seqs.forEach((seq, i) => m.papers.set(seq, saved.paperIds[i]!));
+    m.keys = null;
+    return m;
+  }
+
+  get size(): number {
+    return this.papers.size;
+  }
+
+  paperOf(key: number): string | undefined {
+    return this.papers.get(key);
+  }
+
+  /** Sets the paper's key; returns its previous key when it had another one (no longer the paper's). */
+  assign(key: number, paperId: string): number | undefined {
+    if (!this.keys) {
+      this.keys = new Map();
+      for (const [k, p] of this.papers) this.keys.set(p, k);
+    }
+    const old = this.keys.get(paperId);
+    if (old !== undefined && old !== key) this.papers.delete(old);
+    this.papers.set(key, paperId);
+    this.keys.set(paperId, key);
+    return old !== undefined && old !== key ? old : undefined;
+  }
+
+  saved(highSeq: number): SavedKeys {
+    return { seqs: [...this.papers.keys()], paperIds: [...this.papers.values()], highSeq };
+  }
+}
+
 export interface VectorIndexOptions {
   /** Folder of the index files (EMBEDDINGS_DIR). */
   dir: string;
@@ -304,8 +346,7 @@ export class VectorIndex implements SemanticIndex {
   private gone = new Set<number>();
   private modelId = '';
   private siteKey = '';
-  private keyToPaper = new Map<number, string>();
-  private paperToKey = new Map<string, number>();
+  private keys = new KeyMap();
   private lastSeq = 0;
   private lastVersion = -1;
   private syncing: Promise<void> | null = null;
@@ -372,8 +413,7 @@ export class VectorIndex implements SemanticIndex {
     this.deltaVectors = new Map();
     this.gone = new Set();
     this.mapped = null;
-    this.keyToPaper = new Map();
-    this.paperToKey = new Map();
+    this.keys = new KeyMap();
     this.lastSeq = 0;
   }
 
@@ -398,14 +438,11 @@ export class VectorIndex implements SemanticIndex {
     let why = 'no index file';
     try {
       if (refuse) throw new Error(refuse);
-      const { ann, keys } = AnnIndex.open(this.file, this.modelId, this.opts.quantization);
+      const { ann, keys, hash } = AnnIndex.open(this.file, this.modelId, this.opts.quantization);
       if ((await embeddingSeqTop(this.database.db)) < keys.highSeq) throw new Error('it is ahead of the database (a database restored from an older copy?)');
       this.base = ann;
-      this.mapped = sampleHash(this.file);
-      keys.seqs.forEach((seq, i) => {
-        this.keyToPaper.set(seq, keys.paperIds[i]!);
-        this.paperToKey.set(keys.paperIds[i]!, seq);
-      });
+      this.mapped = hash;
+      this.keys = KeyMap.of(keys);
       this.lastSeq = keys.highSeq;
       const added = await this.pull();
       this.origin = added > 0 ? `loaded, ${added} added` : 'loaded';
@@ -434,7 +471,7 @@ export class VectorIndex implements SemanticIndex {
    */
   private async verify(generation: number): Promise<void> {
     const upTo = this.lastSeq;
-    const expected = this.paperToKey.size;
+    const expected = this.keys.size;
     let inDb: number;
     try {
       inDb = await countEmbeddings(this.database.db, this.modelId, upTo);
@@ -497,13 +534,8 @@ export class VectorIndex implements SemanticIndex {
       rows.forEach((r, i) => {
         this.lastSeq = r.seq;
         if (r.vector.length !== dims) return;
-        const old = this.paperToKey.get(r.paperId);
-        if (old !== undefined && old !== r.seq) {
-          this.dropKey(old);
-          this.keyToPaper.delete(old);
-        }
-        this.keyToPaper.set(r.seq, r.paperId);
-        this.paperToKey.set(r.paperId, r.seq);
+        const old = this.keys.assign(r.seq, r.paperId);
+        if (old !== undefined) this.dropKey(old);
         // A paper with no known word has a zero vector: nothing is near it.
         if (present[i] || !sameVector(r.vector)) return;
         keys[count] = BigInt(r.seq);
@@ -583,16 +615,17 @@ export class VectorIndex implements SemanticIndex {
 
   async similarTo(paperId: string, k: number): Promise<ScoredPaper[]> {
     await this.sync();
-    if (!this.base || !this.paperToKey.has(paperId)) return [];
+    if (!this.base) return [];
     const stored = await embeddingOf(this.database.db, paperId);
-    if (!stored || stored.model !== this.modelId || !sameVector(stored.vector) || stored.vector.length !== this.dims) return [];
+    // Its vector in the index: the stored one, taken in by the sync above (not a newer one written since).
+    if (!stored || this.keys.paperOf(stored.seq) !== paperId || stored.model !== this.modelId || !sameVector(stored.vector) || stored.vector.length !== this.dims) return [];
     return this.toPapers(this.nearestKeys(stored.vector, k + 1), paperId, k);
   }
 
   private toPapers(hits: { key: number; similarity: number }[], exclude: string | null, k: number): ScoredPaper[] {
     const out: ScoredPaper[] = [];
     for (const h of hits) {
-      const paperId = this.keyToPaper.get(h.key);
+      const paperId = this.keys.paperOf(h.key);
       if (!paperId || paperId === exclude) continue;
       out.push({ paperId, score: h.similarity });
       if (out.length >= k) break;
@@ -610,7 +643,7 @@ export class VectorIndex implements SemanticIndex {
   }
 
   private savedKeys(): SavedKeys {
-    return { seqs: [...this.keyToPaper.keys()], paperIds: [...this.keyToPaper.values()], highSeq: this.lastSeq };
+    return this.keys.saved(this.lastSeq);
   }
 
   /**

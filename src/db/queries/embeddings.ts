@@ -208,9 +208,9 @@ export async function embeddingsOf(db: Db, model: string, paperIds: readonly str
   return new Map(rows.filter((r) => r.model === model).map((r) => [r.paper_id, bytesToVector(r.vector)]));
 }
 
-export async function embeddingOf(db: Db, paperId: string): Promise<{ model: string; vector: Float32Array } | undefined> {
-  const r = await db.selectFrom('paper_embeddings').select(['model', 'vector']).where('paper_id', '=', paperId).executeTakeFirst();
-  return r && { model: r.model, vector: bytesToVector(r.vector) };
+export async function embeddingOf(db: Db, paperId: string): Promise<{ model: string; vector: Float32Array; seq: number } | undefined> {
+  const r = await db.selectFrom('paper_embeddings').select(['model', 'vector', 'seq']).where('paper_id', '=', paperId).executeTakeFirst();
+  return r && { model: r.model, vector: bytesToVector(r.vector), seq: Number(r.seq) };
 }
 
 /** How many papers have an embedding from each model, most first. */
