@@ -80,7 +80,8 @@ export const SQLITE_BUSY_BUDGET_MS = 5000;
 /**
  * Pauses between tries grow from 2 ms to this, with jitter (so that waiting writers do not retry in
  * step). SQLite's lock has no queue: a waiting writer gets it only by trying while it is free, and an
- * import leaves it free SQLITE_WRITER_GAP_MS (30 ms) between batches: 20 ms makes every waiter try then.
+ * import leaves it free SQLITE_WRITER_GAP_MS (30 ms) after a batch (after every one while others write, else
+ * one in 250 ms: src/importers/staged.ts): 20 ms makes every waiter try then.
  */
 export const SQLITE_BUSY_MAX_PAUSE_MS = 20;
 

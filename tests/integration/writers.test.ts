@@ -16,7 +16,7 @@ import { syntheticLine } from '../../bench/synthetic.ts';
 import type { Database } from '../../src/db/connection.ts';
 import { countPapers } from '../../src/db/queries/papers.ts';
 import { importFiles } from '../../src/importers/import-files.ts';
-import { BATCH_SIZE, finishInterruptedImports } from '../../src/importers/staged.ts';
+import { BATCH_SIZE, finishInterruptedImports, SQLITE_POLITE_MS } from '../../src/importers/staged.ts';
 import { createRun, markReady, stageRecords } from '../../src/db/queries/import-runs.ts';
 import { parseSnapshotLine } from '../../src/importers/arxiv-snapshot/parse.ts';
 import type { ImportRecord } from '../../src/domain/paper.ts';
@@ -229,6 +229,35 @@ for (const engine of ENGINES) {
     });
 
     if (engine === 'sqlite') {
+      test('SQLite: an import that has had the database to itself still lets a lone writer in (a vote now and then: never a 503)', async () => {
+        // The import leaves the lock free after every batch only while others write (SQLITE_POLITE_MS), else one batch
+        // in SQLITE_PROBE_MS: each vote here comes after a longer silence, so it arrives while the import is alone.
+        const start = 500_000;
+        const lines = 20_000;
+        const member = await sessionMember(database, () => server.base, 'lone');
+        const child = startCli(['import', snapshot('alone.json', start, start + lines).file, '--json'], { DATABASE_URL: database.url });
+        let stdout = '';
+        let stderr = '';
+        child.stdout!.on('data', (d) => (stdout += d));
+        child.stderr!.on('data', (d) => (stderr += d));
+        const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+        let importing = true;
+        void exited.then(() => (importing = false));
+        const during: number[] = [];
+        for (let k = 0; importing && k < SEEDED; k++) {
+          await Promise.race([exited, new Promise((r) => setTimeout(r, SQLITE_POLITE_MS + 300))]);
+          if (!importing) break;
+          const applying = await database.db.selectFrom('import_runs').select('status').executeTakeFirst();
+          const vote = await member.form(`/papers/${idOf(k)}/vote`, { value: '1' });
+          await vote.arrayBuffer();
+          if (applying) during.push(vote.status);
+        }
+        assert.equal(await exited, 0, stderr);
+        assert.equal(lastJsonLine(stdout).new, lines);
+        assert.ok(during.length > 0, 'a vote was cast while the import ran');
+        assert.deepEqual(during.filter((s) => s !== 303), [], `votes during the import: ${JSON.stringify(during)}`);
+      });
+
       test('SQLite: a writer holding the lock past the budget gives votes a 503 and the import a clean exit', async () => {
         const member = await sessionMember(database, () => server.base, 'blocked');
         const other = new SQLite(database.url.replace(/^sqlite:/, ''));

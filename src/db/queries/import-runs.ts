@@ -3,7 +3,7 @@
  * applied to the papers in short transactions. Each run has an owner and a lease, renewed by every
  * batch; another process takes a run over only when its owner is gone.
  */
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { ImportRecord } from '../../domain/paper.ts';
 import { DatabaseError } from '../connection.ts';
 import type { DB, ImportRunsTable } from '../schema.ts';
@@ -130,4 +130,13 @@ async function renewLease(
     .where('owner', '=', owner)
     .executeTakeFirst();
   if (Number(r.numUpdatedRows) !== 1) throw new LostLeaseError(`import run ${runId} was taken over by another process`);
+}
+
+/**
+ * SQLite's `PRAGMA data_version`: it moves when another connection (another process: `serve`, a CLI command)
+ * commits to the file, never for this connection's own commits.
+ */
+export async function sqliteDataVersion(db: Db): Promise<number> {
+  const r = await sql<{ data_version: number }>`pragma data_version`.execute(db);
+  return Number(r.rows[0]?.data_version ?? 0);
 }
