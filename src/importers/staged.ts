@@ -152,7 +152,8 @@ function writerGaps(database: Database): () => Promise<void> {
   if (database.engine !== 'sqlite') return async () => {};
   let version: number | undefined;
   let othersAt = -Infinity;
-  let gapAt = performance.now();
+  // Polite until shown otherwise: the first batch is followed by a gap.
+  let gapAt = -Infinity;
   return async () => {
     const v = await sqliteDataVersion(database.db);
     const now = performance.now();
