@@ -260,14 +260,13 @@ export class AnnIndex {
  * only go key → paper; paper → key is for replacing a re-embedded paper's key (pull).
  */
 export class KeyMap {
-  private readonly papers = new Map<number, string>();
-  private keys: Map<string, number> | null = new Map();
+  /** Empty (an index built from the database), or a loaded one's keys, with no paper → key map yet (null). */
+  constructor(private readonly papers = new Map<number, string>(), private keys: Map<string, number> | null = new Map()) {}
 
   static of(saved: SavedKeys): KeyMap {
-    const m = new KeyMap();
-    saved.seqs.forEach((seq, i) => m.papers.set(seq, saved.paperIds[i]!));
-    m.keys = null;
-    return m;
+    const papers = new Map<number, string>();
+    saved.seqs.forEach((seq, i) => papers.set(seq, saved.paperIds[i]!));
+    return new KeyMap(papers, null);
   }
 
   get size(): number {

@@ -56,6 +56,16 @@ async function count(database: Database, table: 'votes' | 'paper_categories' | '
   return Number(r.n);
 }
 
+/** `dailypapers import FILE --json` in a child process: its output so far, and whether it still runs. */
+function childImport(url: string, file: string) {
+  const child = startCli(['import', file, '--json'], { DATABASE_URL: url });
+  const out = { stdout: '', stderr: '', importing: true, exited: new Promise<number | null>((resolve) => child.on('close', resolve)) };
+  child.stdout!.on('data', (d) => (out.stdout += d));
+  child.stderr!.on('data', (d) => (out.stderr += d));
+  void out.exited.then(() => (out.importing = false));
+  return out;
+}
+
 const p99 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.99))] ?? NaN;
 
 for (const engine of ENGINES) {
@@ -79,14 +89,7 @@ for (const engine of ENGINES) {
       const big = snapshot(`big-${engine}.json`, SEEDED, SEEDED + BIG);
       const members: SessionMember[] = [];
       for (let v = 0; v < VOTERS; v++) members.push(await sessionMember(database, () => server.base, `voter${v}`));
-      const child = startCli(['import', big.file, '--json'], { DATABASE_URL: database.url });
-      let stdout = '';
-      let stderr = '';
-      child.stdout!.on('data', (d) => (stdout += d));
-      child.stderr!.on('data', (d) => (stderr += d));
-      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-      let importing = true;
-      void exited.then(() => (importing = false));
+      const child = childImport(database.url, big.file);
 
       const statuses = new Map<number, number>();
       const note = (s: number) => statuses.set(s, (statuses.get(s) ?? 0) + 1);
@@ -94,7 +97,7 @@ for (const engine of ENGINES) {
       const readTimes: number[] = [];
       // Each voter upvotes its own papers one after another, so each successful request is exactly one vote.
       const voter = async (m: SessionMember, v: number) => {
-        for (let k = v; importing && k < SEEDED; k += VOTERS) {
+        for (let k = v; child.importing && k < SEEDED; k += VOTERS) {
           const r = await m.form(`/papers/${idOf(k)}/vote`, { value: '1' });
           await r.arrayBuffer();
           note(r.status);
@@ -103,7 +106,7 @@ for (const engine of ENGINES) {
       };
       const pages = ['/', '/healthz', '/papers/search?q=quantum+graph', `/papers/${idOf(7)}`, '/api/daily_papers'];
       const reader = async (n: number) => {
-        for (let k = n; importing; k++) {
+        for (let k = n; child.importing; k++) {
           const t0 = performance.now();
           const r = await server.get(pages[k % pages.length]!);
           await r.arrayBuffer();
@@ -111,10 +114,10 @@ for (const engine of ENGINES) {
           note(r.status);
         }
       };
-      await Promise.all([...members.map(voter), ...Array.from({ length: READERS }, (_, n) => reader(n)), exited]);
+      await Promise.all([...members.map(voter), ...Array.from({ length: READERS }, (_, n) => reader(n)), child.exited]);
 
-      assert.equal(await exited, 0, stderr);
-      assert.deepEqual(lastJsonLine(stdout), { read: BIG, new: BIG, updated: 0, unchanged: 0, rejected: 0 });
+      assert.equal(await child.exited, 0, child.stderr);
+      assert.deepEqual(lastJsonLine(child.stdout), { read: BIG, new: BIG, updated: 0, unchanged: 0, rejected: 0 });
       const fives = [...statuses].filter(([s]) => s >= 500);
       assert.deepEqual(fives, [], `5xx answers: ${JSON.stringify(fives)}`);
       assert.ok(votesOk > 0, 'some votes were cast during the import');
@@ -235,25 +238,18 @@ for (const engine of ENGINES) {
         const start = 500_000;
         const lines = 20_000;
         const member = await sessionMember(database, () => server.base, 'lone');
-        const child = startCli(['import', snapshot('alone.json', start, start + lines).file, '--json'], { DATABASE_URL: database.url });
-        let stdout = '';
-        let stderr = '';
-        child.stdout!.on('data', (d) => (stdout += d));
-        child.stderr!.on('data', (d) => (stderr += d));
-        const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-        let importing = true;
-        void exited.then(() => (importing = false));
+        const child = childImport(database.url, snapshot('alone.json', start, start + lines).file);
         const during: number[] = [];
-        for (let k = 0; importing && k < SEEDED; k++) {
-          await Promise.race([exited, new Promise((r) => setTimeout(r, SQLITE_POLITE_MS + 300))]);
-          if (!importing) break;
+        for (let k = 0; child.importing && k < SEEDED; k++) {
+          await Promise.race([child.exited, new Promise((r) => setTimeout(r, SQLITE_POLITE_MS + 300))]);
+          if (!child.importing) break;
           const applying = await database.db.selectFrom('import_runs').select('status').executeTakeFirst();
           const vote = await member.form(`/papers/${idOf(k)}/vote`, { value: '1' });
           await vote.arrayBuffer();
           if (applying) during.push(vote.status);
         }
-        assert.equal(await exited, 0, stderr);
-        assert.equal(lastJsonLine(stdout).new, lines);
+        assert.equal(await child.exited, 0, child.stderr);
+        assert.equal(lastJsonLine(child.stdout).new, lines);
         assert.ok(during.length > 0, 'a vote was cast while the import ran');
         assert.deepEqual(during.filter((s) => s !== 303), [], `votes during the import: ${JSON.stringify(during)}`);
       });
