@@ -53,12 +53,12 @@ export const RANK_POOL = 1000;
  * words: words are taken rarest first while the papers they are in add up to at most TIER_BUDGET (the
  * rarest is always taken); every word still counts in the score. What this leaves out are papers with
  * only the common words and none of the rare ones, which BM25's idf ranks low anyway. At 100k papers:
- * the tier's p95 from 38 to 15 ms. PostgreSQL ranks at most RANK_POOL matches, so there the budget is
- * RANK_POOL: the candidates are then all ranked, not the first ones the index gives (with those, long
- * queries such as the AI-summary benchmark's found their paper 13% of the time instead of 98%).
+ * the tier's p95 from 38 to 15 ms. The budget is RANK_POOL, the matches PostgreSQL ranks, and SQLite's
+ * window on this tier (SOME_WORDS_WINDOW): the candidates are then all ranked, not the first or newest ones
+ * (with the first ones, long queries such as the AI-summary benchmark's found their paper 13% of the time
+ * instead of 98%). SQLite's budget was 5,000 until its window on this tier (decision 0047).
  */
-export const TIER_BUDGET = 5000;
-const tierBudget = (database: Database): number => (database.engine === 'postgres' ? RANK_POOL : TIER_BUDGET);
+export const TIER_BUDGET = RANK_POOL;
 
 export type SearchSort = 'relevance' | 'date' | 'upvotes';
 
@@ -216,27 +216,42 @@ type LazyPlan = () => Promise<Plan[]>;
  * docs/decisions/0044-ranking-at-scale.md.
  */
 export const RANK_WINDOW = 5000;
+/**
+ * The "some words" tier ranks the newest this many of its candidates (one more than a search page reaches,
+ * so that the total still reads "1,000+"). Its expression, `(any NOT all) AND (rarer)`, is the costliest
+ * FTS5 walk of a search, and its cost follows the rows walked: at 1M papers, 134–147 ms for a window of
+ * 5,000 and 19–44 ms for this one (docs/decisions/0047-keyword-search-at-one-million.md). It is the tier
+ * below the papers with every word, and a page shows its best first.
+ */
+export const SOME_WORDS_WINDOW = COUNT_CAP + 1;
+/**
+ * An every-word tier whose words' counts, taken as independent, predict fewer matches than this (a tenth of
+ * RANK_WINDOW) is ranked whole without counting it first: the count walked the same rows as the ranking,
+ * and for several common words that match few papers together it was half the search (41–67 ms at 1M).
+ */
+const SPARSE_ESTIMATE = RANK_WINDOW / 10;
 
 async function plans(database: Database, query: ParsedQuery, conds: RawBuilder<unknown>[], sort: SearchSort, mode: TermsMode, required?: QueryTerm[]): Promise<Plan[]> {
   if (database.engine === 'postgres') return [pgPlan(query, conds, mode, required)];
   const m = sqliteMatchPhrases(query, mode, required)!;
   const score = await sqliteScore(database, m.phrases);
   if (conds.length > 0 || sort !== 'relevance' || !database.rankWithIdf) return [sqlitePlan(m.match, score, conds)];
-  // A tier has at most as many matches as its rarest required term (every word), or as all its candidate
-  // terms together (some words): such a tier below the window is ranked whole.
-  const papersWith = await Promise.all((mode === 'all' ? query.terms : required ?? query.terms).map(async (t) => (await phraseFrequency(database, t)).n));
-  const most = mode === 'all' ? Math.min(...papersWith) : papersWith.reduce((a, b) => a + b, 0);
-  if (most <= RANK_WINDOW) return [sqlitePlan(m.match, score, [], true)];
-  // Broad. The title band (one of the words in the title or the authors' names) for the every-word tier
-  // only: a band of the "some words" tier would need its own "not every word" twice.
-  if (mode !== 'all' || query.terms.length === 0) return [sqlitePlan(m.match, score, [], true)];
+  // Title bands (below) for the every-word tier only: a band of the "some words" tier would need its own
+  // "not every word" twice.
+  if (mode !== 'all') return [sqlitePlan(m.match, score, [], SOME_WORDS_WINDOW)];
+  // A tier has at most as many matches as its rarest term: such a tier below the window is ranked whole;
+  // so is one its words predict to be far below it (SPARSE_ESTIMATE).
+  const papersWith = await Promise.all(query.terms.map(async (t) => (await phraseFrequency(database, t)).n));
+  if (query.terms.length === 0 || Math.min(...papersWith) <= RANK_WINDOW) return [sqlitePlan(m.match, score, [], RANK_WINDOW)];
+  const rows = await indexedRows(database);
+  if (papersWith.reduce((e, n) => (e * n) / rows, rows) < SPARSE_ESTIMATE) return [sqlitePlan(m.match, score, [], RANK_WINDOW)];
   // The words' counts only bound the tier: words common alone are often rare together, and a tier below the
   // window is ranked whole (bands put title matches first, which bm25() need not).
   const seen = await sql<{ n: number }>`select count(*) as n from (select rowid from papers_fts where papers_fts match ${m.match} limit ${sql.lit(RANK_WINDOW)}) t`.execute(database.db);
-  if (Number(seen.rows[0]?.n ?? 0) < RANK_WINDOW) return [sqlitePlan(m.match, score, [], true)];
+  if (Number(seen.rows[0]?.n ?? 0) < RANK_WINDOW) return [sqlitePlan(m.match, score, [], RANK_WINDOW)];
   const inTitle = `${TITLE_COLUMNS} : (${query.terms.map(fts5Term).join(' OR ')})`;
   const bandScore = await sqliteScore(database, [...m.phrases, ...query.terms]);
-  return [sqlitePlan(`(${m.match}) AND ${inTitle}`, bandScore, [], true), sqlitePlan(`(${m.match}) NOT ${inTitle}`, bandScore, [], true)];
+  return [sqlitePlan(`(${m.match}) AND ${inTitle}`, bandScore, [], RANK_WINDOW), sqlitePlan(`(${m.match}) NOT ${inTitle}`, bandScore, [], RANK_WINDOW)];
 }
 
 const TITLE_COLUMNS = '{title authors}';
@@ -252,13 +267,14 @@ async function sqliteScore(database: Database, phrases: MatchPhrase[]): Promise<
 }
 
 /**
- * SQLite's plan of one band: the matches of `match` scored by `score`; `windowed`, only the newest
- * RANK_WINDOW of them (read newest first, the FTS5 index's own order, and the reading stops there), and the
+ * SQLite's plan of one band: the matches of `match` scored by `score`; with a `window`, only the newest
+ * `window` of them (read newest first, the FTS5 index's own order, and the reading stops there), and the
  * ranked rows say how many the band has (`pooled`: no second pass to count it).
  */
-function sqlitePlan(match: string, score: RawBuilder<unknown>, conds: RawBuilder<unknown>[], windowed = false): Plan {
+function sqlitePlan(match: string, score: RawBuilder<unknown>, conds: RawBuilder<unknown>[], window?: number): Plan {
+  const windowed = window !== undefined;
   const matches = windowed
-    ? sql`(select rowid, score from (select rowid, ${score} from papers_fts where papers_fts match ${match} order by rowid desc limit ${sql.lit(RANK_WINDOW)}))`
+    ? sql`(select rowid, score from (select rowid, ${score} from papers_fts where papers_fts match ${match} order by rowid desc limit ${sql.lit(window)}))`
     : sql`(select rowid, ${score} from papers_fts where papers_fts match ${match})`;
   const select: Plan['select'] = (columns, withScore, pool) => pool && withScore && conds.length === 0
       // Without filters: rank inside FTS5 and join only the best `pool` (joining every match of a
@@ -274,7 +290,7 @@ function sqlitePlan(match: string, score: RawBuilder<unknown>, conds: RawBuilder
     // Without filters, the index alone counts (every indexed row is a paper).
     count: conds.length > 0
       ? () => sql<{ n: number }>`select count(*) as n from (${select(sql`p.id`, false)} limit ${COUNT_CAP + 1}) t`
-      : () => sql<{ n: number }>`select count(*) as n from (select rowid from papers_fts where papers_fts match ${match} limit ${windowed ? sql.lit(Math.min(RANK_WINDOW, COUNT_CAP + 1)) : COUNT_CAP + 1}) t`,
+      : () => sql<{ n: number }>`select count(*) as n from (select rowid from papers_fts where papers_fts match ${match} limit ${windowed ? sql.lit(Math.min(window, COUNT_CAP + 1)) : COUNT_CAP + 1}) t`,
   };
 }
 
@@ -305,7 +321,10 @@ function ttlCache<V>(ttlMs: number, max = 10_000) {
 
 /** How long a phrase's paper count is reused: it moves slowly as papers arrive. */
 const IDF_TTL_MS = 10 * 60 * 1000;
-/** Papers with a phrase counted exactly up to this; past it the count is estimated from the newest IDF_SAMPLE papers. */
+/**
+ * Papers with a word counted exactly up to this; past it the count is estimated from the newest IDF_SAMPLE
+ * papers (a phrase of several words always is, once the index has more papers than the sample).
+ */
 const IDF_EXACT_MAX = 5_000;
 const IDF_SAMPLE = 20_000;
 const idfCache = ttlCache<{ n: number; idf: number }>(IDF_TTL_MS);
@@ -325,13 +344,18 @@ async function phraseFrequency(database: Database, t: QueryTerm): Promise<{ n: n
   if (hit) return hit;
   const { db } = database;
   const rows = await indexedRows(database);
-  let n = Number((await sql<{ n: number }>`select count(*) as n from (select rowid from papers_fts where papers_fts match ${key} limit ${IDF_EXACT_MAX + 1}) t`.execute(db)).rows[0]?.n ?? 0);
-  if (n > IDF_EXACT_MAX) {
+  // A phrase of several words, in an index larger than the sample, is estimated from the sample alone:
+  // counting it exactly read the positions of every paper with all its words, common ones too (30–100 ms
+  // for "single-agent" or "user-based" at 1M, whatever the count). Absent from the sample, it is taken as
+  // half a match there (its IDF then is that of a rare phrase, not infinite).
+  const estimated = t.words.length > 1 && rows > IDF_SAMPLE;
+  let n = estimated ? 0 : Number((await sql<{ n: number }>`select count(*) as n from (select rowid from papers_fts where papers_fts match ${key} limit ${IDF_EXACT_MAX + 1}) t`.execute(db)).rows[0]?.n ?? 0);
+  if (estimated || n > IDF_EXACT_MAX) {
     const top = Number((await sql<{ top: number }>`select max(doc) as top from papers_fts_docs`.execute(db)).rows[0]?.top ?? 0);
     const from = sql.lit(Math.max(0, top - IDF_SAMPLE));
     const inSample = Number((await sql<{ n: number }>`select count(*) as n from papers_fts where papers_fts match ${key} and rowid > ${from}`.execute(db)).rows[0]?.n ?? 0);
     const sampled = Number((await sql<{ n: number }>`select count(*) as n from papers_fts_docs where doc > ${from}`.execute(db)).rows[0]?.n ?? 0);
-    if (sampled > 0) n = Math.min(rows, Math.max(n, Math.round((inSample / sampled) * rows)));
+    if (sampled > 0) n = Math.min(rows, Math.max(n, Math.round((Math.max(inSample, estimated ? 0.5 : 0) / sampled) * rows)));
   }
   const entry = { n, idf: Math.max(1e-6, Math.log((rows - n + 0.5) / (n + 0.5))) };
   idfCache.set(database, key, entry);
@@ -357,29 +381,39 @@ async function indexedRows(database: Database): Promise<number> {
 
 function pgPlan(query: ParsedQuery, conds: RawBuilder<unknown>[], mode: TermsMode, required?: QueryTerm[]): Plan {
   const parts: RawBuilder<unknown>[] = [];
+  // The "some words" tier: GIN finds the papers with one of the required (rarer) terms, and "not every word"
+  // is checked on those rows. As one tsquery, `(any && !! all) && required`, GIN read every term's entries.
+  let finding: RawBuilder<unknown>[] | null = null;
+  let notEvery: RawBuilder<unknown> | null = null;
   const counting = (select: Plan['select']) => () => sql<{ n: number }>`select count(*) as n from (${select(sql`p.id`, false)} limit ${COUNT_CAP + 1}) t`;
   if (query.terms.length > 0) {
     const all = sql`(${sql.join(query.terms.map(pgTerm), sql` && `)})`;
     const any = sql`(${sql.join(query.terms.map(pgTerm), sql` || `)})`;
-    parts.push(mode === 'all' ? all : mode === 'any' ? any : sql`(${any} && !! ${all})`);
-    if (required && required.length > 0 && required.length < query.terms.length) parts.push(sql`(${sql.join(required.map(pgTerm), sql` || `)})`);
+    parts.push(mode === 'all' ? all : any);
+    if (mode === 'anyNotAll') {
+      finding = [required && required.length > 0 && required.length < query.terms.length ? sql`(${sql.join(required.map(pgTerm), sql` || `)})` : any];
+      notEvery = all;
+    }
   }
   const authorQueries = query.authors.map((a) => sql`websearch_to_tsquery('english', ${a.join(' ')})`);
   parts.push(...authorQueries);
-  let tsq = sql.join(parts, sql` && `);
-  for (const t of query.excluded) tsq = sql`${tsq} && !! ${pgTerm(t)}`;
+  if (finding) finding.push(...authorQueries);
+  const excluded = (tsq: RawBuilder<unknown>) => query.excluded.reduce((q, t) => sql`${q} && !! ${pgTerm(t)}`, tsq);
+  // q.query scores (ts_rank_cd); q.match finds (GIN).
+  const q = sql`(select ${excluded(sql.join(parts, sql` && `))} as query${finding && notEvery ? sql`, ${excluded(sql.join(finding, sql` && `))} as match, ${notEvery} as every` : sql``}) q`;
+  const found = finding ? sql`s.document @@ q.match` : sql`s.document @@ q.query`;
   // The authors' words must be in the authors' field (weight B), not anywhere.
-  const authorConds = authorQueries.map((aq) => sql`ts_filter(s.document, '{b}') @@ ${aq}`);
+  const authorConds = [...authorQueries.map((aq) => sql`ts_filter(s.document, '{b}') @@ ${aq}`), ...(notEvery ? [sql`not (s.document @@ q.every)`] : [])];
   const score = sql`ts_rank_cd(${PG_RANK_WEIGHTS}::float4[], s.document, q.query, ${sql.lit(PG_RANK_NORMALIZATION)}) as score`;
-  const matches = sql`from (select ${tsq} as query) q join paper_search s on s.document @@ q.query join papers p on p.id = s.paper_id
+  const matches = sql`from ${q} join paper_search s on ${found} join papers p on p.id = s.paper_id
       where ${and([...authorConds, ...conds])}`;
   // Without filters, the index table alone (every row of it is a paper).
-  const indexOnly = sql`from (select ${tsq} as query) q join paper_search s on s.document @@ q.query where ${and(authorConds)}`;
+  const indexOnly = sql`from ${q} join paper_search s on ${found} where ${and(authorConds)}`;
   const select: Plan['select'] = (columns, withScore, pool) => pool && withScore
       // The first `pool` matches (GIN order), then ranked: ts_rank_cd reads each paper's whole tsvector.
       // One more than the pool: `pooled` (the rows of the pool, counted before the page's limit) then is
       // the tier's count when the tier is smaller, or more than COUNT_CAP: no second pass to count it.
-      ? sql`select ${columns}, ${score}, count(*) over () as pooled from (select ${tsq} as query) q
+      ? sql`select ${columns}, ${score}, count(*) over () as pooled from ${q}
           join (select s.paper_id, s.document ${conds.length > 0 ? matches : indexOnly} limit ${Math.max(pool, RANK_POOL) + 1}) s on true join papers p on p.id = s.paper_id`
       : sql`select ${columns}${withScore ? sql`, ${score}` : sql``} ${matches}`;
   return {
@@ -402,7 +436,7 @@ async function rarerTerms(database: Database, terms: QueryTerm[]): Promise<Query
   const kept: QueryTerm[] = [];
   let sum = 0;
   for (const { t, n } of counted) {
-    if (kept.length > 0 && sum + n > tierBudget(database)) break;
+    if (kept.length > 0 && sum + n > TIER_BUDGET) break;
     kept.push(t);
     sum += n;
   }
@@ -432,7 +466,7 @@ async function documentFrequency(database: Database, t: QueryTerm, counting: Map
 }
 
 async function countTerm(database: Database, t: QueryTerm, key: string): Promise<number> {
-  const limit = tierBudget(database) + 1;
+  const limit = TIER_BUDGET + 1;
   const r = database.engine === 'sqlite'
     ? await sql<{ n: number }>`select count(*) as n from (select rowid from papers_fts where papers_fts match ${key} limit ${limit}) t`.execute(database.db)
     : await sql<{ n: number }>`select count(*) as n from (select 1 from paper_search where document @@ ${pgTerm(t)} limit ${limit}) t`.execute(database.db);
