@@ -89,6 +89,35 @@ for (const engine of ENGINES) {
       assert.equal(new Set(counts).size, counts.length, `each count once:\n${counts.join('\n')}`);
     });
 
+    if (engine === 'postgres') {
+      test('once PostgreSQL has read its vocabulary, a common word is not counted through the index (an absent one still is)', async () => {
+        const statements: string[] = [];
+        const watched: Database = {
+          ...database,
+          db: database.db.withPlugin({
+            transformQuery: (a) => {
+              statements.push(compiled(database, a.node));
+              return a.node;
+            },
+            transformResult: async (a) => a.result,
+          }),
+        };
+        // The vocabulary is read in the background; "did you mean" needs it, so its answer says it is there.
+        const deadline = Date.now() + 30_000;
+        while ((await keywordSearch(watched, parseSearchQuery('numbr'), { limit: 10, offset: 0 })).corrected === null) {
+          assert.ok(Date.now() < deadline, 'the vocabulary was never read');
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        statements.length = 0;
+        // "number" is in every paper but one, and was never counted on this database (counts are cached).
+        const r = await keywordSearch(watched, parseSearchQuery('number omega zeta'), { limit: 10, offset: 0 });
+        assert.equal(r.hits[0]?.paperId, TARGET);
+        const counts = statements.filter((q) => /select count\(\*\) as n from \(select 1 from paper_search/.test(q));
+        assert.ok(!counts.some((q) => q.includes('"number"')), `"number" counted:\n${counts.join('\n')}`);
+        assert.ok(counts.some((q) => q.includes('"zeta"')), `"zeta" not counted:\n${counts.join('\n')}`);
+      });
+    }
+
     test('a query of the common word alone still lists its papers, and counts stop at the cap', async () => {
       const r = await keywordSearch(database, parseSearchQuery('alpha'), { limit: 10, offset: 0 });
       assert.equal(r.hits.length, 10);
