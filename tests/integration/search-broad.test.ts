@@ -23,6 +23,18 @@ function compiled(database: Database, node: RootOperationNode): string {
   const q = database.db.getExecutor().compileQuery(node, { queryId: 'test' } as never);
   return `${q.sql} ${JSON.stringify(q.parameters)}`;
 }
+/** The database with every statement it runs recorded (compiled, parameters inlined). */
+function watching(database: Database): { watched: Database; statements: string[] } {
+  const statements: string[] = [];
+  const db = database.db.withPlugin({
+    transformQuery: (a) => {
+      statements.push(compiled(database, a.node));
+      return a.node;
+    },
+    transformResult: async (a) => a.result,
+  });
+  return { watched: { ...database, db }, statements };
+}
 const TARGET = `2501.${String(COMMON).padStart(5, '0')}`;
 const BETA = 50;
 
@@ -71,17 +83,7 @@ for (const engine of ENGINES) {
     });
 
     test('a word in several phrases is counted once per search (PostgreSQL counts a phrase by its words)', async () => {
-      const statements: string[] = [];
-      const watched: Database = {
-        ...database,
-        db: database.db.withPlugin({
-          transformQuery: (a) => {
-            statements.push(compiled(database, a.node));
-            return a.node;
-          },
-          transformResult: async (a) => a.result,
-        }),
-      };
+      const { watched, statements } = watching(database);
       const r = await keywordSearch(watched, parseSearchQuery('alpha "omega constraint" "the omega study" omega-methods zeta'), { limit: 10, offset: 0 });
       assert.equal(r.hits[0]?.paperId, TARGET);
       const counts = statements.filter((q) => /select count\(\*\) as n from \(select (1 from paper_search|rowid from papers_fts)/.test(q));
@@ -91,17 +93,7 @@ for (const engine of ENGINES) {
 
     if (engine === 'postgres') {
       test('once PostgreSQL has read its vocabulary, a common word is not counted through the index (an absent one still is)', async () => {
-        const statements: string[] = [];
-        const watched: Database = {
-          ...database,
-          db: database.db.withPlugin({
-            transformQuery: (a) => {
-              statements.push(compiled(database, a.node));
-              return a.node;
-            },
-            transformResult: async (a) => a.result,
-          }),
-        };
+        const { watched, statements } = watching(database);
         // The vocabulary is read in the background; "did you mean" needs it, so its answer says it is there.
         const deadline = Date.now() + 30_000;
         while ((await keywordSearch(watched, parseSearchQuery('numbr'), { limit: 10, offset: 0 })).corrected === null) {
