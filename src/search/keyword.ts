@@ -351,15 +351,30 @@ async function phraseFrequency(database: Database, t: QueryTerm): Promise<{ n: n
   const estimated = t.words.length > 1 && rows > IDF_SAMPLE;
   let n = estimated ? 0 : Number((await sql<{ n: number }>`select count(*) as n from (select rowid from papers_fts where papers_fts match ${key} limit ${IDF_EXACT_MAX + 1}) t`.execute(db)).rows[0]?.n ?? 0);
   if (estimated || n > IDF_EXACT_MAX) {
-    const top = Number((await sql<{ top: number }>`select max(doc) as top from papers_fts_docs`.execute(db)).rows[0]?.top ?? 0);
-    const from = sql.lit(Math.max(0, top - IDF_SAMPLE));
-    const inSample = Number((await sql<{ n: number }>`select count(*) as n from papers_fts where papers_fts match ${key} and rowid > ${from}`.execute(db)).rows[0]?.n ?? 0);
-    const sampled = Number((await sql<{ n: number }>`select count(*) as n from papers_fts_docs where doc > ${from}`.execute(db)).rows[0]?.n ?? 0);
+    const { from, to, sampled } = await idfSample(database);
+    const inSample = Number((await sql<{ n: number }>`select count(*) as n from papers_fts where papers_fts match ${key} and rowid > ${sql.lit(from)} and rowid <= ${sql.lit(to)}`.execute(db)).rows[0]?.n ?? 0);
     if (sampled > 0) n = Math.min(rows, Math.max(n, Math.round((Math.max(inSample, estimated ? 0.5 : 0) / sampled) * rows)));
   }
   const entry = { n, idf: Math.max(1e-6, Math.log((rows - n + 0.5) / (n + 0.5))) };
   idfCache.set(database, key, entry);
   return entry;
+}
+
+const samples = ttlCache<{ from: number; to: number; sampled: number }>(IDF_TTL_MS);
+
+/**
+ * The newest IDF_SAMPLE papers of the index (rowids in (from, to]), and how many there are; read once per
+ * IDF_TTL_MS (papers indexed since are outside the range, so the ratio holds).
+ */
+async function idfSample(database: Database): Promise<{ from: number; to: number; sampled: number }> {
+  const hit = samples.get(database, 'newest');
+  if (hit) return hit;
+  const top = Number((await sql<{ top: number }>`select max(doc) as top from papers_fts_docs`.execute(database.db)).rows[0]?.top ?? 0);
+  const from = Math.max(0, top - IDF_SAMPLE);
+  const sampled = Number((await sql<{ n: number }>`select count(*) as n from papers_fts_docs where doc > ${sql.lit(from)} and doc <= ${sql.lit(top)}`.execute(database.db)).rows[0]?.n ?? 0);
+  const sample = { from, to: top, sampled };
+  samples.set(database, 'newest', sample);
+  return sample;
 }
 
 /**
