@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import type { Database } from '../db/connection.ts';
 import { databaseFault } from '../db/errors.ts';
 import {
-  applyStaged, createRun, STAGED_CHUNK, deleteRun, discardStaged, listRuns, markReady, nextStaged, sqliteDataVersion, stageRecords, takeOver, type ImportRun,
+  applyStaged, createRun, STAGED_CHUNK, deleteRun, discardStaged, listRuns, markReady, nextStaged, refreshStatistics, sqliteDataVersion, stageRecords, takeOver, type ImportRun,
 } from '../db/queries/import-runs.ts';
 import { applyRecords, type BatchCounts } from '../db/queries/papers.ts';
 import type { ImportRecord } from '../domain/paper.ts';
@@ -70,6 +70,13 @@ export const IMPORT_LEASE_MS = 60_000;
 export const SQLITE_WRITER_GAP_MS = 30;
 export const SQLITE_POLITE_MS = 2_000;
 export const SQLITE_PROBE_MS = 250;
+
+/**
+ * A PostgreSQL import that wrote at least this many papers refreshes the planner's statistics when it ends
+ * (refreshStatistics): autovacuum gets to a big import's tables late, and until then searches were planned
+ * on the old ones (docs/decisions/0047-keyword-search-at-one-million.md). A day's list never reaches it.
+ */
+export const ANALYZE_AFTER_PAPERS = 5_000;
 
 const leaseUntil = () => new Date(Date.now() + IMPORT_LEASE_MS).toISOString();
 
@@ -144,6 +151,7 @@ async function applyRun(database: Database, runId: number, owner: string, counts
     counts.unchanged += c.unchanged;
   }
   await deleteRun(database.db, runId);
+  if (database.engine === 'postgres' && counts.new + counts.updated >= ANALYZE_AFTER_PAPERS) await refreshStatistics(database.db);
   return counts;
 }
 

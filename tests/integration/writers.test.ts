@@ -16,7 +16,7 @@ import { syntheticLine } from '../../bench/synthetic.ts';
 import type { Database } from '../../src/db/connection.ts';
 import { countPapers } from '../../src/db/queries/papers.ts';
 import { importFiles } from '../../src/importers/import-files.ts';
-import { BATCH_SIZE, finishInterruptedImports, SQLITE_POLITE_MS } from '../../src/importers/staged.ts';
+import { ANALYZE_AFTER_PAPERS, BATCH_SIZE, finishInterruptedImports, SQLITE_POLITE_MS } from '../../src/importers/staged.ts';
 import { createRun, markReady, stageRecords } from '../../src/db/queries/import-runs.ts';
 import { parseSnapshotLine } from '../../src/importers/arxiv-snapshot/parse.ts';
 import type { ImportRecord } from '../../src/domain/paper.ts';
@@ -127,6 +127,12 @@ for (const engine of ENGINES) {
       assert.equal(await countPapers(database.db), SEEDED + BIG);
       assert.equal(await count(database, 'import_staging'), 0);
       assert.equal(await count(database, 'import_runs'), 0);
+      if (engine === 'postgres') {
+        // An import this big refreshes the planner's statistics when it ends (not left to autovacuum).
+        assert.ok(BIG >= ANALYZE_AFTER_PAPERS);
+        const stats = await sql<{ relname: string; last_analyze: Date | null }>`select relname, last_analyze from pg_stat_user_tables where relname in ('papers', 'paper_search')`.execute(database.db);
+        assert.equal(stats.rows.filter((r) => r.last_analyze !== null).length, 2, JSON.stringify(stats.rows));
+      }
       console.log(
         `${engine}: ${votesOk} votes and ${readTimes.length} reads during the import of ${BIG} papers; ` +
           `read p99 ${p99(readTimes).toFixed(0)} ms; statuses ${JSON.stringify(Object.fromEntries(statuses))}`,
