@@ -53,12 +53,15 @@ export const RANK_POOL = 1000;
  * words: words are taken rarest first while the papers they are in add up to at most TIER_BUDGET (the
  * rarest is always taken); every word still counts in the score. What this leaves out are papers with
  * only the common words and none of the rare ones, which BM25's idf ranks low anyway. At 100k papers:
- * the tier's p95 from 38 to 15 ms. The budget is RANK_POOL, the matches PostgreSQL ranks, and SQLite's
- * window on this tier (SOME_WORDS_WINDOW): the candidates are then all ranked, not the first or newest ones
- * (with the first ones, long queries such as the AI-summary benchmark's found their paper 13% of the time
- * instead of 98%). SQLite's budget was 5,000 until its window on this tier (decision 0047).
+ * the tier's p95 from 38 to 15 ms. PostgreSQL ranks at most RANK_POOL matches, so there the budget is
+ * RANK_POOL: the candidates are then all ranked, not the first ones the index gives (with those, long
+ * queries such as the AI-summary benchmark's found their paper 13% of the time instead of 98%). On SQLite
+ * it is RANK_WINDOW, the newest candidates ranked: a window of 1,000 (with a budget of 1,000) made the tier
+ * ×3–7 cheaper at 1M papers but found the AI-summary benchmark's paper 75% of the time instead of 88% at
+ * scale (docs/decisions/0047-keyword-search-at-one-million.md).
  */
-export const TIER_BUDGET = RANK_POOL;
+export const TIER_BUDGET = 5000;
+const tierBudget = (database: Database): number => (database.engine === 'postgres' ? RANK_POOL : TIER_BUDGET);
 
 export type SearchSort = 'relevance' | 'date' | 'upvotes';
 
@@ -217,14 +220,6 @@ type LazyPlan = () => Promise<Plan[]>;
  */
 export const RANK_WINDOW = 5000;
 /**
- * The "some words" tier ranks the newest this many of its candidates (one more than a search page reaches,
- * so that the total still reads "1,000+"). Its expression, `(any NOT all) AND (rarer)`, is the costliest
- * FTS5 walk of a search, and its cost follows the rows walked: at 1M papers, 134–147 ms for a window of
- * 5,000 and 19–44 ms for this one (docs/decisions/0047-keyword-search-at-one-million.md). It is the tier
- * below the papers with every word, and a page shows its best first.
- */
-export const SOME_WORDS_WINDOW = COUNT_CAP + 1;
-/**
  * An every-word tier whose words' counts, taken as independent, predict fewer matches than this (a tenth of
  * RANK_WINDOW) is ranked whole without counting it first: the count walked the same rows as the ranking,
  * and for several common words that match few papers together it was half the search (41–67 ms at 1M).
@@ -238,7 +233,7 @@ async function plans(database: Database, query: ParsedQuery, conds: RawBuilder<u
   if (conds.length > 0 || sort !== 'relevance' || !database.rankWithIdf) return [sqlitePlan(m.match, score, conds)];
   // Title bands (below) for the every-word tier only: a band of the "some words" tier would need its own
   // "not every word" twice.
-  if (mode !== 'all') return [sqlitePlan(m.match, score, [], SOME_WORDS_WINDOW)];
+  if (mode !== 'all') return [sqlitePlan(m.match, score, [], RANK_WINDOW)];
   // A tier has at most as many matches as its rarest term: such a tier below the window is ranked whole;
   // so is one its words predict to be far below it (SPARSE_ESTIMATE).
   const papersWith = await Promise.all(query.terms.map(async (t) => (await phraseFrequency(database, t)).n));
@@ -453,7 +448,7 @@ async function rarerTerms(database: Database, terms: QueryTerm[]): Promise<Query
   const kept: QueryTerm[] = [];
   let sum = 0;
   for (const { t, n } of counted) {
-    if (kept.length > 0 && sum + n > TIER_BUDGET) break;
+    if (kept.length > 0 && sum + n > tierBudget(database)) break;
     kept.push(t);
     sum += n;
   }
@@ -483,7 +478,7 @@ async function documentFrequency(database: Database, t: QueryTerm, counting: Map
 }
 
 async function countTerm(database: Database, t: QueryTerm, key: string): Promise<number> {
-  const limit = TIER_BUDGET + 1;
+  const limit = tierBudget(database) + 1;
   const common = database.engine === 'postgres' && t.words.length === 1 && !t.prefix ? await pgCommonWordPapers(database, t.words[0]!) : undefined;
   if (common !== undefined) {
     const n = Math.min(common, limit);
