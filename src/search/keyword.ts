@@ -233,20 +233,20 @@ async function plans(database: Database, query: ParsedQuery, conds: RawBuilder<u
   if (conds.length > 0 || sort !== 'relevance' || !database.rankWithIdf) return [sqlitePlan(m.match, score, conds)];
   // Title bands (below) for the every-word tier only: a band of the "some words" tier would need its own
   // "not every word" twice.
-  if (mode !== 'all') return [sqlitePlan(m.match, score, [], RANK_WINDOW)];
+  if (mode !== 'all') return [sqlitePlan(m.match, score, [], true)];
   // A tier has at most as many matches as its rarest term: such a tier below the window is ranked whole;
   // so is one its words predict to be far below it (SPARSE_ESTIMATE).
   const papersWith = await Promise.all(query.terms.map(async (t) => (await phraseFrequency(database, t)).n));
-  if (query.terms.length === 0 || Math.min(...papersWith) <= RANK_WINDOW) return [sqlitePlan(m.match, score, [], RANK_WINDOW)];
+  if (query.terms.length === 0 || Math.min(...papersWith) <= RANK_WINDOW) return [sqlitePlan(m.match, score, [], true)];
   const rows = await indexedRows(database);
-  if (papersWith.reduce((e, n) => (e * n) / rows, rows) < SPARSE_ESTIMATE) return [sqlitePlan(m.match, score, [], RANK_WINDOW)];
+  if (papersWith.reduce((e, n) => (e * n) / rows, rows) < SPARSE_ESTIMATE) return [sqlitePlan(m.match, score, [], true)];
   // The words' counts only bound the tier: words common alone are often rare together, and a tier below the
   // window is ranked whole (bands put title matches first, which bm25() need not).
   const seen = await sql<{ n: number }>`select count(*) as n from (select rowid from papers_fts where papers_fts match ${m.match} limit ${sql.lit(RANK_WINDOW)}) t`.execute(database.db);
-  if (Number(seen.rows[0]?.n ?? 0) < RANK_WINDOW) return [sqlitePlan(m.match, score, [], RANK_WINDOW)];
+  if (Number(seen.rows[0]?.n ?? 0) < RANK_WINDOW) return [sqlitePlan(m.match, score, [], true)];
   const inTitle = `${TITLE_COLUMNS} : (${query.terms.map(fts5Term).join(' OR ')})`;
   const bandScore = await sqliteScore(database, [...m.phrases, ...query.terms]);
-  return [sqlitePlan(`(${m.match}) AND ${inTitle}`, bandScore, [], RANK_WINDOW), sqlitePlan(`(${m.match}) NOT ${inTitle}`, bandScore, [], RANK_WINDOW)];
+  return [sqlitePlan(`(${m.match}) AND ${inTitle}`, bandScore, [], true), sqlitePlan(`(${m.match}) NOT ${inTitle}`, bandScore, [], true)];
 }
 
 const TITLE_COLUMNS = '{title authors}';
@@ -262,14 +262,13 @@ async function sqliteScore(database: Database, phrases: MatchPhrase[]): Promise<
 }
 
 /**
- * SQLite's plan of one band: the matches of `match` scored by `score`; with a `window`, only the newest
- * `window` of them (read newest first, the FTS5 index's own order, and the reading stops there), and the
+ * SQLite's plan of one band: the matches of `match` scored by `score`; `windowed`, only the newest
+ * RANK_WINDOW of them (read newest first, the FTS5 index's own order, and the reading stops there), and the
  * ranked rows say how many the band has (`pooled`: no second pass to count it).
  */
-function sqlitePlan(match: string, score: RawBuilder<unknown>, conds: RawBuilder<unknown>[], window?: number): Plan {
-  const windowed = window !== undefined;
+function sqlitePlan(match: string, score: RawBuilder<unknown>, conds: RawBuilder<unknown>[], windowed = false): Plan {
   const matches = windowed
-    ? sql`(select rowid, score from (select rowid, ${score} from papers_fts where papers_fts match ${match} order by rowid desc limit ${sql.lit(window)}))`
+    ? sql`(select rowid, score from (select rowid, ${score} from papers_fts where papers_fts match ${match} order by rowid desc limit ${sql.lit(RANK_WINDOW)}))`
     : sql`(select rowid, ${score} from papers_fts where papers_fts match ${match})`;
   const select: Plan['select'] = (columns, withScore, pool) => pool && withScore && conds.length === 0
       // Without filters: rank inside FTS5 and join only the best `pool` (joining every match of a
@@ -285,7 +284,7 @@ function sqlitePlan(match: string, score: RawBuilder<unknown>, conds: RawBuilder
     // Without filters, the index alone counts (every indexed row is a paper).
     count: conds.length > 0
       ? () => sql<{ n: number }>`select count(*) as n from (${select(sql`p.id`, false)} limit ${COUNT_CAP + 1}) t`
-      : () => sql<{ n: number }>`select count(*) as n from (select rowid from papers_fts where papers_fts match ${match} limit ${windowed ? sql.lit(Math.min(window, COUNT_CAP + 1)) : COUNT_CAP + 1}) t`,
+      : () => sql<{ n: number }>`select count(*) as n from (select rowid from papers_fts where papers_fts match ${match} limit ${windowed ? sql.lit(Math.min(RANK_WINDOW, COUNT_CAP + 1)) : COUNT_CAP + 1}) t`,
   };
 }
 
