@@ -13,6 +13,7 @@ import { applyRecords } from '../db/queries/papers.ts';
 import { addDays } from '../domain/dates.ts';
 import { parseOaiPmh } from '../importers/arxiv-oai/parse.ts';
 import { ImportError, UpstreamError } from '../importers/errors.ts';
+import { wrotePapers } from '../importers/statistics.ts';
 import type { JobContext } from '../jobs/types.ts';
 import { matchesCategories, oaiDatestamps, oaiSetsFor } from './arxiv-sets.ts';
 import { fetchText, sleep, UpstreamFetchError } from './fetch.ts';
@@ -133,6 +134,7 @@ async function harvestSet(
     summary.new += counts.new;
     summary.updated += counts.updated;
     summary.deleted += page.deleted.length;
+    await wrotePapers(database, counts);
     summary.cursor = state.cursor;
     if (done) return summary;
   }

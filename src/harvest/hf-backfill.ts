@@ -12,6 +12,7 @@ import { applyRecords } from '../db/queries/papers.ts';
 import { daysInRange, isSettled } from '../domain/backfill.ts';
 import { sleep, UpstreamFetchError } from './fetch.ts';
 import { fetchHfDay } from './hf-mirror.ts';
+import { wrotePapers } from '../importers/statistics.ts';
 
 export interface HfBackfillOptions {
   apiUrl: string;
@@ -92,6 +93,7 @@ async function eachDay(
       s.new += counts.new;
       s.updated += counts.updated;
       s.unchanged += counts.unchanged;
+      await wrotePapers(database, counts);
     }
     hooks.onDay?.(day, i + 1, days.length);
   }

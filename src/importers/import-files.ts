@@ -20,6 +20,7 @@ import { ImportError } from './errors.ts';
 import { detectFormat, HEAD_BYTES, type Format } from './formats.ts';
 import { parseHfDaily } from './hf-daily/parse.ts';
 import { BATCH_SIZE, writeBatches } from './staged.ts';
+import { wrotePapers } from './statistics.ts';
 
 
 export interface ImportSummary {
@@ -74,6 +75,7 @@ export async function importFiles(database: Database, files: string[], opts: Imp
       result.new += counts.new;
       result.updated += counts.updated;
       result.unchanged += counts.unchanged;
+      await wrotePapers(database, counts);
     } catch (e) {
       // A file that cannot be parsed or read is rejected; anything else (the database is gone) stops the run.
       const unreadable = typeof (e as NodeJS.ErrnoException).code === 'string' && (e as NodeJS.ErrnoException).syscall;

@@ -9,11 +9,12 @@ import { hostname } from 'node:os';
 import type { Database } from '../db/connection.ts';
 import { databaseFault } from '../db/errors.ts';
 import {
-  applyStaged, createRun, STAGED_CHUNK, deleteRun, discardStaged, listRuns, markReady, nextStaged, refreshStatistics, sqliteDataVersion, stageRecords, takeOver, type ImportRun,
+  applyStaged, createRun, STAGED_CHUNK, deleteRun, discardStaged, listRuns, markReady, nextStaged, sqliteDataVersion, stageRecords, takeOver, type ImportRun,
 } from '../db/queries/import-runs.ts';
 import { applyRecords, type BatchCounts } from '../db/queries/papers.ts';
 import type { ImportRecord } from '../domain/paper.ts';
 import { newWorkerId, processAlive } from '../email/delivery.ts';
+import { wrotePapers } from './statistics.ts';
 
 /**
  * Records per batch as files are read, and the size up to which a file is merged in one transaction. Write
@@ -70,13 +71,6 @@ export const IMPORT_LEASE_MS = 60_000;
 export const SQLITE_WRITER_GAP_MS = 30;
 export const SQLITE_POLITE_MS = 2_000;
 export const SQLITE_PROBE_MS = 250;
-
-/**
- * A PostgreSQL import that wrote at least this many papers refreshes the planner's statistics when it ends
- * (refreshStatistics): autovacuum gets to a big import's tables late, and until then searches were planned
- * on the old ones (docs/decisions/0047-keyword-search-at-one-million.md). A day's list never reaches it.
- */
-export const ANALYZE_AFTER_PAPERS = 5_000;
 
 const leaseUntil = () => new Date(Date.now() + IMPORT_LEASE_MS).toISOString();
 
@@ -151,7 +145,6 @@ async function applyRun(database: Database, runId: number, owner: string, counts
     counts.unchanged += c.unchanged;
   }
   await deleteRun(database.db, runId);
-  if (database.engine === 'postgres' && counts.new + counts.updated >= ANALYZE_AFTER_PAPERS) await refreshStatistics(database.db);
   return counts;
 }
 
@@ -201,6 +194,7 @@ export async function finishInterruptedImports(database: Database): Promise<Fini
     try {
       const counts = await applyRun(database, run.id, owner, { new: run.new, updated: run.updated, unchanged: run.unchanged });
       finished.push({ file: run.file, ...counts });
+      await wrotePapers(database, counts);
     } catch (e) {
       // The database is unavailable: the run stays, for the next try. Anything else (a constraint, a bug) would fail
       // again at every try and hold up every later import: the stage is dropped, and the operator told what to do.

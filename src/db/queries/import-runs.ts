@@ -149,3 +149,9 @@ export async function sqliteDataVersion(db: Db): Promise<number> {
 export async function refreshStatistics(db: Db): Promise<void> {
   await sql`analyze papers, paper_search, paper_categories, daily_entries`.execute(db);
 }
+
+/** PostgreSQL: the papers table's row count as of its last ANALYZE (0 when it was never analyzed). */
+export async function analyzedPapers(db: Db): Promise<number> {
+  const r = await sql<{ n: number }>`select greatest(reltuples, 0)::float8 as n from pg_class where oid = 'papers'::regclass`.execute(db);
+  return Number(r.rows[0]?.n ?? 0);
+}
