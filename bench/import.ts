@@ -1,9 +1,14 @@
 /**
- * Import benchmark: generates a synthetic arXiv snapshot file of N lines with realistic field lengths,
- * imports it into a fresh database on each engine in a child process, and prints papers/s and the
- * child's peak RSS, against a baseline measured in the same run (parsing the file without a database).
+ * Import benchmark: generates a synthetic arXiv snapshot file of N lines with realistic text (the word-bigram
+ * model of bench/text-model.ts, learned from the real Hugging Face Daily Papers files in HF_DAILY_DIR, as
+ * bench/search-speed.ts's corpus), imports it into a fresh database on each engine in a child process, and
+ * prints papers/s and the child's peak RSS, against a baseline measured in the same run (parsing the file
+ * without a database). `--small-vocabulary` generates bench/synthetic.ts's lines instead (the default before
+ * 7 December 2026): their ~30-word vocabulary made the keyword index 2.7× cheaper than real text
+ * (docs/decisions/0048-three-million-papers.md), so figures taken with it are not import rates of real papers.
  *
- *   npm run bench:import -- [--lines 1000000] [--engines sqlite,postgres] [--file PATH] [--keep]
+ *   npm run bench:import -- [HF_DAILY_DIR] [--lines 1000000] [--engines sqlite,postgres] [--file PATH] [--keep]
+ *        [--small-vocabulary]
  *
  * PostgreSQL: a fresh database on BENCH_DATABASE_URL or TEST_DATABASE_URL (default the local server).
  */
@@ -15,10 +20,14 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { parseSnapshotLine } from '../src/importers/arxiv-snapshot/parse.ts';
 import { importInChild } from './import-child.ts';
+import { writeCorpus } from './search-corpus.ts';
 import { generate } from './synthetic.ts';
+import { learnTextModel } from './text-model.ts';
 
-const { values: args } = parseArgs({
+const { values: args, positionals } = parseArgs({
+  allowPositionals: true,
   options: {
+    'small-vocabulary': { type: 'boolean', default: false },
     lines: { type: 'string', default: '1000000' },
     engines: { type: 'string', default: 'sqlite,postgres' },
     file: { type: 'string' },
@@ -60,7 +69,8 @@ async function main(): Promise<void> {
   try {
     if (!existsSync(file)) {
       process.stderr.write(`generating ${n} lines… `);
-      await generate(file, n);
+      if (args['small-vocabulary']) await generate(file, n);
+      else await writeCorpus(learnTextModel(path.resolve(positionals[0] ?? '../shared/data/hf-daily')), file, n);
       process.stderr.write(`${(statSync(file).size / 1e6).toFixed(0)} MB\n`);
     }
     const base = await importInChild('parse', file);
