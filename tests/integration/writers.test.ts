@@ -6,7 +6,7 @@
  * gives a 503 and a clean CLI failure, never a 500 or a stack trace.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -16,7 +16,7 @@ import { syntheticLine } from '../../bench/synthetic.ts';
 import type { Database } from '../../src/db/connection.ts';
 import { countPapers } from '../../src/db/queries/papers.ts';
 import { importFiles } from '../../src/importers/import-files.ts';
-import { BATCH_SIZE, finishInterruptedImports, SQLITE_POLITE_MS } from '../../src/importers/staged.ts';
+import { BATCH_SIZE, finishInterruptedImports, SQLITE_IMPORT_WAL_PAGES, SQLITE_POLITE_MS } from '../../src/importers/staged.ts';
 import { ANALYZE_AFTER_PAPERS } from '../../src/importers/statistics.ts';
 import { createRun, markReady, stageRecords } from '../../src/db/queries/import-runs.ts';
 import { parseSnapshotLine } from '../../src/importers/arxiv-snapshot/parse.ts';
@@ -259,6 +259,29 @@ for (const engine of ENGINES) {
         assert.equal(lastJsonLine(child.stdout).new, lines);
         assert.ok(during.length > 0, 'a vote was cast while the import ran');
         assert.deepEqual(during.filter((s) => s !== 303), [], `votes during the import: ${JSON.stringify(during)}`);
+      });
+
+      test('SQLite: a file imported alone checkpoints its WAL in bigger steps, then puts the default back with the WAL copied', async () => {
+        const walFile = database.url.replace(/^sqlite:/, '') + '-wal';
+        const walSize = () => (existsSync(walFile) ? statSync(walFile).size : 0);
+        const before = await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(database.db);
+        const defaultPages = Number(before.rows[0]!.wal_autocheckpoint);
+        assert.ok(defaultPages < SQLITE_IMPORT_WAL_PAGES);
+        let biggest = 0;
+        const sampler = setInterval(() => (biggest = Math.max(biggest, walSize())), 20);
+        try {
+          const r = await importFiles(database, [snapshot('wal.json', 700_000, 712_000).file]);
+          assert.equal(r.new, 12_000);
+        } finally {
+          clearInterval(sampler);
+        }
+        // The default lets the WAL reach its threshold plus one transaction; the import let it grow well past that.
+        const page = Number((await sql<{ page_size: number }>`pragma page_size`.execute(database.db)).rows[0]!.page_size);
+        assert.ok(biggest > 3 * defaultPages * page, `the WAL reached ${biggest} bytes (default threshold ${defaultPages} pages of ${page} bytes)`);
+        const after = await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(database.db);
+        assert.equal(Number(after.rows[0]!.wal_autocheckpoint), defaultPages, 'the default is back');
+        const ckpt = await sql<{ busy: number; log: number; checkpointed: number }>`pragma wal_checkpoint(passive)`.execute(database.db);
+        assert.equal(ckpt.rows[0]!.log, ckpt.rows[0]!.checkpointed, 'what the import left in the WAL was copied');
       });
 
       test('SQLite: a writer holding the lock past the budget gives votes a 503 and the import a clean exit', async () => {

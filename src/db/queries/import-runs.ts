@@ -141,6 +141,17 @@ export async function sqliteDataVersion(db: Db): Promise<number> {
   return Number(r.rows[0]?.data_version ?? 0);
 }
 
+/** SQLite: this connection's `PRAGMA wal_autocheckpoint` (pages), set to `pages` when given; the value now in force. */
+export async function sqliteWalAutocheckpoint(db: Db, pages?: number): Promise<number> {
+  const r = await sql.raw<{ wal_autocheckpoint: number }>(`pragma wal_autocheckpoint${pages === undefined ? '' : ` = ${Math.trunc(pages)}`}`).execute(db);
+  return Number(r.rows[0]?.wal_autocheckpoint ?? 0);
+}
+
+/** SQLite: copies the WAL's pages into the database file as far as readers allow, without waiting for anyone. */
+export async function sqliteCheckpoint(db: Db): Promise<void> {
+  await sql`pragma wal_checkpoint(passive)`.execute(db);
+}
+
 /**
  * PostgreSQL: refreshes the planner's statistics of the tables an import fills (ANALYZE, ~1 s each at 1M
  * papers). Until autovacuum got to it, a search planned on the statistics of the table before a big
