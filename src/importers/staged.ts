@@ -34,15 +34,22 @@ export const BATCH_SIZE = STAGED_CHUNK;
  * transactions (sized by their own writeSizer) hold several times as many records. Measured: docs/decisions/0042-fast-import.md.
  */
 export const TRANSACTION_TARGET_MS = { sqlite: 50, postgres: 250 } as const;
+/**
+ * SQLite, while the import writes alone (no other connection committed within SQLITE_POLITE_MS): no vote waits, and
+ * bigger transactions mean fewer FTS5 segments to write and merge and fewer commits. 20,000 papers of realistic
+ * text, alternately: 50 ms 2,815, 2,883 and 2,860 papers/s; 200 ms 3,449, 3,403, 3,249 and 2,977 (100 ms and
+ * 400 ms in between). A writer arriving then waits at most SQLITE_PROBE_MS and one such transaction.
+ */
+export const SQLITE_ALONE_TARGET_MS = 200;
 export const MAX_TRANSACTION_RECORDS = 10_000;
 
-/** The size of the next transaction: as many records as took TRANSACTION_TARGET_MS the last time, at most doubling. */
-export function writeSizer(targetMs: number): { size: () => number; took: (records: number, ms: number) => void } {
+/** The size of the next transaction: as many records as took the target the last time, at most doubling. */
+export function writeSizer(targetMs: () => number): { size: () => number; took: (records: number, ms: number) => void } {
   let size = BATCH_SIZE;
   return {
     size: () => size,
     took(records, ms) {
-      const fit = Math.floor((records * targetMs) / Math.max(ms, 1) / STAGED_CHUNK) * STAGED_CHUNK;
+      const fit = Math.floor((records * targetMs()) / Math.max(ms, 1) / STAGED_CHUNK) * STAGED_CHUNK;
       size = Math.min(Math.max(fit, BATCH_SIZE), 2 * size, MAX_TRANSACTION_RECORDS);
     },
   };
@@ -107,8 +114,8 @@ export async function writeBatches(database: Database, file: string, format: str
   }
   const owner = newWorkerId();
   const runId = await createRun(db, { file, format, owner, leaseUntil: leaseUntil(), now: new Date().toISOString() });
-  const sizer = writeSizer(TRANSACTION_TARGET_MS[database.engine]);
-  const gaps = writerGaps(database, SQLITE_IMPORT_WAL_PAGES);
+  const gaps = writerGaps(database, true);
+  const sizer = writeSizer(gaps.transactionMs);
   let seq = 0;
   let pending: ImportRecord[] = [];
   const stage = async () => {
@@ -147,7 +154,7 @@ export async function writeBatches(database: Database, file: string, format: str
 
 /** Applies a ready run's staged records batch by batch (each sized by time: writeSizer), then deletes the run. */
 async function applyRun(database: Database, runId: number, owner: string, counts: BatchCounts, gaps = writerGaps(database)): Promise<BatchCounts> {
-  const sizer = writeSizer(TRANSACTION_TARGET_MS[database.engine]);
+  const sizer = writeSizer(gaps.transactionMs);
   for (;;) {
     const batch = await nextStaged(database.db, runId, Math.max(1, Math.round(sizer.size() / STAGED_CHUNK)));
     if (batch.length === 0) break;
@@ -166,22 +173,26 @@ async function applyRun(database: Database, runId: number, owner: string, counts
 interface WriterGaps {
   /** What an import awaits after each write transaction: SQLITE_WRITER_GAP_MS when it is due (see there). */
   afterBatch(): Promise<void>;
+  /** How long the next write transaction should last (TRANSACTION_TARGET_MS, SQLITE_ALONE_TARGET_MS). */
+  transactionMs(): number;
   /** Puts back what afterBatch changed (the WAL threshold). */
   end(): Promise<void>;
 }
 
 /**
- * An import's manners on SQLite after each of its transactions: the writer gap, and with `bulkWalPages` the
- * bigger WAL threshold while it writes alone (SQLITE_IMPORT_WAL_PAGES; not for the site's own connection, whose
- * web writes data_version cannot tell from the import's).
+ * An import's manners on SQLite: the writer gap after each of its transactions and, for a `bulk` one (a file
+ * import, its own process), while it writes alone, longer transactions (SQLITE_ALONE_TARGET_MS) and the bigger WAL
+ * threshold (SQLITE_IMPORT_WAL_PAGES). Not in the site's process (a run finished by `serve` at start), whose own
+ * web writes share its connection and do not move data_version.
  */
-function writerGaps(database: Database, bulkWalPages?: number): WriterGaps {
-  if (database.engine !== 'sqlite') return { afterBatch: async () => {}, end: async () => {} };
+function writerGaps(database: Database, bulk = false): WriterGaps {
+  if (database.engine !== 'sqlite') return { afterBatch: async () => {}, transactionMs: () => TRANSACTION_TARGET_MS.postgres, end: async () => {} };
   const { db } = database;
   let version: number | undefined;
   let othersAt = -Infinity;
   // Polite until shown otherwise: the first batch is followed by a gap.
   let gapAt = -Infinity;
+  const othersWrite = () => performance.now() - othersAt < SQLITE_POLITE_MS;
   let initialPages: number | undefined;
   let pages: number | undefined;
   const walPages = async (want: number) => {
@@ -197,16 +208,16 @@ function writerGaps(database: Database, bulkWalPages?: number): WriterGaps {
       const now = performance.now();
       if (version !== undefined && v !== version) othersAt = now;
       version = v;
-      const othersWrite = now - othersAt < SQLITE_POLITE_MS;
-      if (bulkWalPages !== undefined) {
+      if (bulk) {
         initialPages ??= pages = await sqliteWalAutocheckpoint(db);
-        await walPages(othersWrite ? initialPages : Math.max(bulkWalPages, initialPages));
+        await walPages(othersWrite() ? initialPages : Math.max(SQLITE_IMPORT_WAL_PAGES, initialPages));
       }
-      if (othersWrite || now - gapAt >= SQLITE_PROBE_MS) {
+      if (othersWrite() || now - gapAt >= SQLITE_PROBE_MS) {
         await new Promise((r) => setTimeout(r, SQLITE_WRITER_GAP_MS));
         gapAt = performance.now();
       }
     },
+    transactionMs: () => (bulk && !othersWrite() ? SQLITE_ALONE_TARGET_MS : TRANSACTION_TARGET_MS.sqlite),
     async end() {
       if (initialPages !== undefined) await walPages(initialPages);
     },
