@@ -275,12 +275,22 @@ async function openPostgres(url: string, budget: DatabaseBudget): Promise<Databa
   return { db, engine: 'postgres', where: server, maxParams: 60_000, changes, readDataVersion: contentVersion(changes), bounded, poolStats, close };
 }
 
+/**
+ * How long a pooled PostgreSQL connection is kept unused before it is closed (pg's default: 10 s). A new
+ * backend plans its first statements with cold catalog caches: on 100k papers, the first keyword search after
+ * 11 s idle took a median 141 ms against 59 ms for the same searches after 3 s idle (docs/decisions/0048-three-
+ * million-papers.md), and a site with a search every minute paid that every time. A few idle backends per process
+ * cost the server little; a dropped one is replaced on demand.
+ */
+export const POOL_IDLE_MS = 5 * 60_000;
+
 /** A pool whose every client has an error listener and the budget's timeouts (openPostgres, Database.bounded). */
 function postgresPool(url: string, server: string, budget: DatabaseBudget, max: number): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
     max,
     connectionTimeoutMillis: budget.connectTimeoutMs,
+    idleTimeoutMillis: POOL_IDLE_MS,
     // A peer that vanished without a reset (a crashed host, a proxy that dropped the flow) is found by the
     // kernel's probes instead of never.
     keepAlive: true,

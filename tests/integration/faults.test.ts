@@ -15,7 +15,7 @@ import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import pg from 'pg';
 import type { ChildProcess } from 'node:child_process';
-import { openDatabase, type Database } from '../../src/db/connection.ts';
+import { openDatabase, POOL_IDLE_MS, type Database } from '../../src/db/connection.ts';
 import { databaseFault } from '../../src/db/errors.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { importFiles, listInputFiles } from '../../src/importers/import-files.ts';
@@ -302,5 +302,23 @@ describe('start-up errors: one clear line, no stack trace', () => {
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /cannot connect to PostgreSQL at 127\.0\.0\.1:1\/nowhere/);
     assert.doesNotMatch(r.stderr, STACK);
+  });
+});
+
+describe('PostgreSQL: pooled connections outlive a quiet spell', () => {
+  let database: Database;
+  before(async () => {
+    database = await openTestDatabase('postgres');
+  });
+  after(() => database.close());
+
+  test('after 11 s without a query (pg closes idle connections after 10 s by default), the next query and search reuse their backends', async () => {
+    const pid = async (db: Database['db']) => Number((await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(db)).rows[0]!.pid);
+    const searches = database.bounded(5_000)!;
+    const before = [await pid(database.db), await pid(searches)];
+    await new Promise((r) => setTimeout(r, 11_000));
+    // A new backend would plan the site's first searches with cold catalog caches (docs/decisions/0048-three-million-papers.md).
+    assert.deepEqual([await pid(database.db), await pid(searches)], before);
+    assert.ok(POOL_IDLE_MS > 11_000);
   });
 });
