@@ -5,7 +5,7 @@
  * prints papers/s and the child's peak RSS, against a baseline measured in the same run (parsing the file
  * without a database). `--small-vocabulary` generates bench/synthetic.ts's lines instead (the default before
  * 7 December 2026): their ~30-word vocabulary made the keyword index 2.7× cheaper than real text
- * (docs/decisions/0048-three-million-papers.md), so figures taken with it are not import rates of real papers.
+ * (docs/decisions/0048-import-at-scale-and-three-million-papers.md), so figures taken with it are not import rates of real papers.
  *
  *   npm run bench:import -- [HF_DAILY_DIR] [--lines 1000000] [--engines sqlite,postgres] [--file PATH] [--keep]
  *        [--small-vocabulary]

@@ -278,9 +278,9 @@ async function openPostgres(url: string, budget: DatabaseBudget): Promise<Databa
 /**
  * How long a pooled PostgreSQL connection is kept unused before it is closed (pg's default: 10 s). A new
  * backend plans its first statements with cold catalog caches: on 100k papers, the first keyword search after
- * 11 s idle took a median 141 ms against 59 ms for the same searches after 3 s idle (docs/decisions/0048-three-
- * million-papers.md), and a site with a search every minute paid that every time. A few idle backends per process
- * cost the server little; a dropped one is replaced on demand.
+ * 11 s idle took a median 139 ms before, 71 ms with this (docs/decisions/0048-import-at-scale-and-three-million-papers.md),
+ * and a site with a search every minute paid that every time. A few idle backends per process cost the server
+ * little; a dropped one is replaced on demand.
  */
 export const POOL_IDLE_MS = 5 * 60_000;
 

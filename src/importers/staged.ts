@@ -86,7 +86,7 @@ export const SQLITE_PROBE_MS = 250;
  * 20,000 papers of realistic text: 2,155 and 2,092 papers/s with 1,000 pages, 2,761 and 2,827 with 16,000. Once
  * others write, it goes back to the default and checkpoints what it left itself, so that the site's commits do not
  * find 64 MB to copy (a checkpoint of 16,000 pages took 275 ms, of 1,000 pages 23–43 ms): at most one of them,
- * the first after a quiet stretch, copies more than before. docs/decisions/0048-three-million-papers.md.
+ * the first after a quiet stretch, copies more than before. docs/decisions/0048-import-at-scale-and-three-million-papers.md.
  */
 export const SQLITE_IMPORT_WAL_PAGES = 16_000;
 

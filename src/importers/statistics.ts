@@ -1,5 +1,5 @@
 /**
- * The planner's statistics after bulk writes (docs/decisions/0047-keyword-search-at-one-million.md). On
+ * The planner's statistics after bulk writes (docs/decisions/0047-keyword-search-at-one-million.md, 0048). On
  * PostgreSQL, right after a big import and until autovacuum got to the tables, searches were planned on the
  * statistics of the tables before it: at 1M papers freshly imported, a rare word's count ran as a sequential
  * scan (2–3.6 s a search). Every way papers arrive in bulk (files, finished interrupted runs, the Hugging Face

@@ -317,7 +317,7 @@ describe('PostgreSQL: pooled connections outlive a quiet spell', () => {
     const searches = database.bounded(5_000)!;
     const before = [await pid(database.db), await pid(searches)];
     await new Promise((r) => setTimeout(r, 11_000));
-    // A new backend would plan the site's first searches with cold catalog caches (docs/decisions/0048-three-million-papers.md).
+    // A new backend would plan the site's first searches with cold catalog caches (docs/decisions/0048-import-at-scale-and-three-million-papers.md).
     assert.deepEqual([await pid(database.db), await pid(searches)], before);
     assert.ok(POOL_IDLE_MS > 11_000);
   });
