@@ -75,12 +75,23 @@ const TEX_SPECIALS: Record<string, string> = {
 };
 
 function balanced(s: string): boolean {
-  let depth = 0;
-  for (const ch of s) {
-    if (ch === '{') depth++;
-    else if (ch === '}' && --depth < 0) return false;
+  // As BibTeX counts braces (every one: `\{` too), so that the field is read whole, and as TeX does (`\{` is a
+  // character), so that the span typesets: `$\{}$` balances for the first, not the second (found by the property
+  // test of tests/unit/bib-formats.test.ts: the entry lost its fields after the title).
+  let raw = 0;
+  let tex = 0;
+  for (let i = 0; i < s.length; i++) {
+    const ch = s[i];
+    if (ch === '\\') {
+      const next = s[++i];
+      if (next === '{') raw++;
+      else if (next === '}' && --raw < 0) return false;
+    } else if (ch === '{') {
+      raw++;
+      tex++;
+    } else if (ch === '}' && (--raw < 0 || --tex < 0)) return false;
   }
-  return depth === 0;
+  return raw === 0 && tex === 0;
 }
 
 const escapeRun = (s: string) => s.replace(/[\\{}&%$#_~^]/g, (ch) => TEX_SPECIALS[ch]!);

@@ -100,7 +100,8 @@ describe('round trip: what we write, we read back', () => {
         }
         assert.equal(texToText(texEscape(title, false)), title);
       }),
-      { numRuns: 300 },
+      // The example: a math span that balances as BibTeX counts braces but not as TeX does (it broke the entry).
+      { numRuns: 300, examples: [['', '$\\{}$']] },
     );
   });
 });
