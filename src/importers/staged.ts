@@ -41,7 +41,13 @@ export const TRANSACTION_TARGET_MS = { sqlite: 50, postgres: 250 } as const;
  * 400 ms in between). A writer arriving then waits at most SQLITE_PROBE_MS and one such transaction.
  */
 export const SQLITE_ALONE_TARGET_MS = 200;
-export const MAX_TRANSACTION_RECORDS = 10_000;
+/**
+ * The most records one transaction holds, whatever the time target: the importer's memory follows it. With 10,000,
+ * a lone SQLite import's 200 ms transactions reached it, and the 1M import's peak RSS went from 350 to 545 MB
+ * (target < 500); with 5,000, 399 MB at 1,687 papers/s against 1,737
+ * (docs/decisions/0048-import-at-scale-and-three-million-papers.md).
+ */
+export const MAX_TRANSACTION_RECORDS = 5_000;
 
 /** The size of the next transaction: as many records as took the target the last time, at most doubling. */
 export function writeSizer(targetMs: () => number): { size: () => number; took: (records: number, ms: number) => void } {
