@@ -30,8 +30,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
-import { parseDatabaseUrl } from '../src/config.ts';
-import { openDatabase, type Database } from '../src/db/connection.ts';
+import { CLI_IDLE_IN_TRANSACTION_TIMEOUT_MS, CLI_STATEMENT_TIMEOUT_MS, parseDatabaseUrl } from '../src/config.ts';
+import { CONNECT_TIMEOUT_MS, openDatabase, type Database } from '../src/db/connection.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { setSiteModel } from '../src/db/queries/embedding-models.ts';
 import { builtinEmbedder, trainBuiltinModel } from '../src/search/embedders/builtin.ts';
@@ -189,7 +189,7 @@ async function measure(
       fig.kept.delete('importRate');
       fig.kept.delete('importRssMB');
       console.log(`import: ${r.records} papers in ${sec(r.seconds * 1000)} (${fig.importRate.toFixed(0)} papers/s, keyword index kept by triggers); the importer's peak RSS ${fig.importRssMB.toFixed(0)} MB`);
-      await keywordIndexFigures(database, dbFile);
+      await keywordIndexFigures(database, dbFile, url);
     }
 
     if (!skipSemantic) {
@@ -344,7 +344,7 @@ function printSummary(figs: Figures[]): void {
 }
 
 /** Keyword index build time alone (rebuilt from the papers) and size. */
-async function keywordIndexFigures(database: Database, dbFile: string): Promise<void> {
+async function keywordIndexFigures(database: Database, dbFile: string, url: string): Promise<void> {
   const { db } = database;
   if (database.engine === 'sqlite') {
     const size = async () => {
@@ -372,17 +372,22 @@ async function keywordIndexFigures(database: Database, dbFile: string): Promise<
     return r.rows[0]!;
   };
   const before = await size();
-  // Past the site's statement timeout at 1M on a loaded machine: these run without it.
-  const { computeMs, reindexMs } = await db.transaction().execute(async (trx) => {
-    await sql`set local statement_timeout = 0`.execute(trx);
+  // Past the site's statement timeout at 1M (the client gives up then too, whatever `set statement_timeout`
+  // says): a connection with the CLI's budget, as `dailypapers` commands have.
+  const cli = await openDatabase(parseDatabaseUrl(url), { statementTimeoutMs: CLI_STATEMENT_TIMEOUT_MS, idleInTransactionTimeoutMs: CLI_IDLE_IN_TRANSACTION_TIMEOUT_MS, connectTimeoutMs: CONNECT_TIMEOUT_MS });
+  let computeMs: number;
+  let reindexMs: number;
+  try {
     let t = performance.now();
-    await sql`select count(*) from (select paper_search_document(title, authors, abstract) from papers) t`.execute(trx);
-    const computeMs = performance.now() - t;
+    await sql`select count(*) from (select paper_search_document(title, authors, abstract) from papers) t`.execute(cli.db);
+    computeMs = performance.now() - t;
     t = performance.now();
-    await sql.raw('reindex index paper_search_document').execute(trx);
-    return { computeMs, reindexMs: performance.now() - t };
-  });
-  await sql.raw('vacuum analyze paper_search').execute(db);
+    await sql.raw('reindex index paper_search_document').execute(cli.db);
+    reindexMs = performance.now() - t;
+    await sql.raw('vacuum analyze paper_search').execute(cli.db);
+  } finally {
+    await cli.close();
+  }
   const after = await size();
   console.log(
     `keyword index (tsvector + GIN): table with index ${mb(Number(before.table))}, GIN ${mb(Number(before.gin))} after the import; ` +
