@@ -68,6 +68,13 @@ export interface QueryTerm {
   words: string[];
   /** Typed in quotes (or hyphenated: `state-of-the-art`). */
   phrase: boolean;
+  /**
+   * A bare word whose parts are joined by hyphens only (`self-reasoning`, not `cs.CL` nor a quoted phrase).
+   * PostgreSQL matches it as written, hyphens included: its parser indexes the compound as a word of its own, and
+   * matching the spaced phrase instead read every paper with both parts (1.2 s for `self-reasoning` at 1M papers;
+   * docs/decisions/0049-word-counts-from-statistics.md). SQLite matches the phrase, spaced or hyphenated.
+   */
+  hyphenated?: boolean;
   /** Match any word starting with the last word (set by the spelling fallback, never by users). */
   prefix?: boolean;
 }
@@ -215,7 +222,7 @@ export function parseSearchQuery(input: string): ParsedQuery {
     over.set(kind, 0);
   };
   let stopWords = 0;
-  const addTerm = (list: QueryTerm[], words: string[], phrase: boolean) => {
+  const addTerm = (list: QueryTerm[], words: string[], phrase: boolean, hyphenated = false) => {
     if (words.length === 0) return;
     if (words.length > MAX_PHRASE_WORDS) {
       drop('phraseWords');
@@ -228,7 +235,7 @@ export function parseSearchQuery(input: string): ParsedQuery {
       if (list.length >= MAX_EXCLUDED) return void drop('excluded');
     } else if (list.length >= MAX_TERMS) return void drop('terms');
     else if (isPhrase && list.filter((t) => t.phrase).length >= MAX_PHRASES) return void drop('phrases');
-    list.push({ words, phrase: isPhrase });
+    list.push({ words, phrase: isPhrase, ...(hyphenated && words.length > 1 ? { hyphenated: true } : {}) });
   };
   for (const p of pieces(text)) {
     if (p.operator === 'author') {
@@ -275,7 +282,7 @@ export function parseSearchQuery(input: string): ParsedQuery {
       stopWords++;
       continue;
     }
-    addTerm(p.negated ? q.excluded : q.terms, words, false);
+    addTerm(p.negated ? q.excluded : q.terms, words, false, p.value.normalize('NFC').toLowerCase() === words.join('-'));
   }
   const capNotices: [string, string][] = [
     ['terms', `Only the first ${MAX_TERMS} words and phrases of the query were used.`],
@@ -375,4 +382,4 @@ export function sqliteExcludedMatch(q: Pick<ParsedQuery, 'excluded'>): string | 
  * digits, marks), in quotes for a phrase. websearch_to_tsquery never fails on any input; the quotes
  * are the only syntax it sees from us.
  */
-export const websearchText = (t: QueryTerm): string => (t.words.length > 1 ? `"${t.words.join(' ')}"` : t.words[0] ?? '');
+export const websearchText = (t: QueryTerm): string => (t.hyphenated ? t.words.join('-') : t.words.length > 1 ? `"${t.words.join(' ')}"` : t.words[0] ?? '');

@@ -182,10 +182,18 @@ function excludedCondition(database: Database, query: Pick<ParsedQuery, 'exclude
 
 // --- Engines ----------------------------------------------------------------------------------------
 
-/** One term as a tsquery (PostgreSQL), built from its words only. */
+/**
+ * One term as a tsquery (PostgreSQL), built from its words only. A hyphenated word is the compound's own lexeme
+ * (`'self-reason'`, as ts_debug names the whole hyphenated token): websearch_to_tsquery makes it a phrase of the
+ * compound and its parts, which GIN matches only by reading every candidate's positions (196 against 17 ms to
+ * count 1,001 of the 174,000 papers with `real-world` at 1M).
+ */
 function pgTerm(t: QueryTerm): RawBuilder<unknown> {
   if (t.prefix) return sql`to_tsquery('simple', ${t.words.map((w, i) => `'${w}'${i === t.words.length - 1 ? ':*' : ''}`).join(' <-> ')})`;
-  return sql`websearch_to_tsquery('english', ${websearchText(t)})`;
+  const query = sql`websearch_to_tsquery('english', ${websearchText(t)})`;
+  if (!t.hyphenated) return query;
+  return sql`coalesce((select quote_literal(d.lexemes[1])::tsquery from ts_debug('english', ${websearchText(t)}) d
+      where d.alias in ('asciihword', 'hword', 'numhword') and cardinality(d.lexemes) = 1 limit 1), ${query})`;
 }
 
 interface Plan {
@@ -463,9 +471,10 @@ const frequencies = ttlCache<number>(10 * 60 * 1000);
  * a scan that finds nothing). A word in several phrases of a query is counted once (`counting`, per search).
  */
 async function documentFrequency(database: Database, t: QueryTerm, counting: Map<string, Promise<number>>): Promise<number> {
-  const words = database.engine === 'postgres' && t.words.length > 1 && !t.prefix ? t.words.filter((w) => !STOP_WORDS.has(w)) : [];
+  // A hyphenated word is a word of its own there (QueryTerm.hyphenated): counted as it is, GIN reads the compound's papers only.
+  const words = database.engine === 'postgres' && t.words.length > 1 && !t.prefix && !t.hyphenated ? t.words.filter((w) => !STOP_WORDS.has(w)) : [];
   if (words.length > 0) return Math.min(...(await Promise.all(words.map((w) => documentFrequency(database, { words: [w], phrase: false }, counting)))));
-  const key = fts5Term(t);
+  const key = database.engine === 'postgres' && t.hyphenated ? `${t.words.join('-')} (hyphenated)` : fts5Term(t);
   const hit = frequencies.get(database, key);
   if (hit !== undefined) return hit;
   let n = counting.get(key);
@@ -475,7 +484,7 @@ async function documentFrequency(database: Database, t: QueryTerm, counting: Map
 
 async function countTerm(database: Database, t: QueryTerm, key: string): Promise<number> {
   const limit = tierBudget(database) + 1;
-  const common = database.engine === 'postgres' && t.words.length === 1 && !t.prefix ? await pgCommonWordPapers(database, t.words[0]!) : undefined;
+  const common = database.engine === 'postgres' && (t.words.length === 1 || t.hyphenated) && !t.prefix ? await pgCommonWordPapers(database, websearchText(t), t.hyphenated) : undefined;
   if (common !== undefined) {
     const n = Math.min(common, limit);
     frequencies.set(database, key, n);
@@ -721,19 +730,65 @@ function pgVocabulary(database: Database): PgVocabulary {
 }
 
 /**
- * The papers with a common word (one in more than RARE_WORD_PAPERS papers) as PostgreSQL's vocabulary last
- * counted them, up to an hour ago; undefined for another word, or before the vocabulary is read (the
- * caller counts then). A count through the GIN index builds the bitmap of every paper with the word
- * before the first row: 10–80 ms for a common word at 100k papers, several per search (decision 0047).
- * A word that became common within the hour is counted as before; the count only orders terms and
- * decides whether to suggest a spelling.
+ * The papers with a common word (one in more than RARE_WORD_PAPERS papers), known without counting them:
+ * from ANALYZE's statistics of the index (pgFrequentLexemes: the most frequent words, from the start) or from
+ * the vocabulary (up to an hour old, once read); undefined for another word (the caller counts then). A count
+ * through the GIN index builds the bitmap of every paper with the word before the first row: 10–80 ms for a
+ * common word at 100k papers, up to 116 ms at 1M, several per search (decisions 0047, 0049). A word that
+ * became common since is counted as before; the count only orders terms and decides whether to suggest a
+ * spelling.
  */
-async function pgCommonWordPapers(database: Database, word: string): Promise<number | undefined> {
+async function pgCommonWordPapers(database: Database, word: string, hyphenated = false): Promise<number | undefined> {
+  const frequent = await pgFrequentLexemes(database);
   const common = pgVocabulary(database).common;
-  if (!common) return undefined;
-  const r = await sql<{ lexemes: string[] }>`select tsvector_to_array(to_tsvector('english', ${word})) as lexemes`.execute(database.db);
-  const lexemes = r.rows[0]?.lexemes ?? [];
-  return lexemes.length === 1 ? common.get(lexemes[0]!) : undefined;
+  if (frequent.size === 0 && !common) return undefined;
+  const lexeme = await pgLexeme(database, word, hyphenated);
+  return lexeme === null ? undefined : (frequent.get(lexeme) ?? common?.get(lexeme));
+}
+
+/** A word's lexeme as PostgreSQL indexes it (a hyphenated word's: the compound's, see pgTerm), remembered; null when it has none or several. */
+const lexemes = ttlCache<string | null>(SPELLING_TTL_MS, SPELLING_CACHE_SIZE);
+
+async function pgLexeme(database: Database, word: string, hyphenated: boolean): Promise<string | null> {
+  const key = `${hyphenated ? 'h' : 'w'}:${word}`;
+  const hit = lexemes.get(database, key);
+  if (hit !== undefined) return hit;
+  const r = hyphenated
+    ? await sql<{ lexemes: string[] }>`select array(select d.lexemes[1] from ts_debug('english', ${word}) d
+        where d.alias in ('asciihword', 'hword', 'numhword') and cardinality(d.lexemes) = 1 limit 1) as lexemes`.execute(database.db)
+    : await sql<{ lexemes: string[] }>`select tsvector_to_array(to_tsvector('english', ${word})) as lexemes`.execute(database.db);
+  const found = r.rows[0]?.lexemes ?? [];
+  const lexeme = found.length === 1 ? found[0]! : null;
+  lexemes.set(database, key, lexeme);
+  return lexeme;
+}
+
+/** How long ANALYZE's most common lexemes are reused (they change when the tables are analyzed again). */
+const PG_FREQUENT_TTL_MS = 10 * 60 * 1000;
+const frequentLexemes = ttlCache<Promise<Map<string, number>>>(PG_FREQUENT_TTL_MS, 1);
+
+/**
+ * The lexemes in more than RANK_POOL papers among those ANALYZE found most often in the index (pg_stats'
+ * most_common_elems of paper_search.document, with their share of a 30,000-row sample: at 1M papers, the
+ * 1,000 most frequent, each in 2.5% of the papers or more), with their papers estimated from that share.
+ * One read of the catalog per PG_FREQUENT_TTL_MS, available as soon as the tables are analyzed (after any bulk
+ * import: src/importers/statistics.ts), unlike the vocabulary (a scan of the whole index: 26 s at 1M papers).
+ * Estimates only steer which terms are counted and ranked (counts are capped at the tier budget), and only
+ * those clearly above it are kept, so statistics taken on a much smaller table leave words to be counted.
+ * Empty when the table was never analyzed or the catalog cannot be read.
+ */
+function pgFrequentLexemes(database: Database): Promise<Map<string, number>> {
+  const hit = frequentLexemes.get(database, 'paper_search');
+  if (hit) return hit;
+  const read = sql<{ term: string; papers: number }>`select e.term, e.freq * c.reltuples::float8 as papers
+      from pg_stats s join pg_class c on c.oid = 'paper_search'::regclass
+      cross join lateral unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) as e(term, freq)
+      where s.schemaname = current_schema() and s.tablename = 'paper_search' and s.attname = 'document' and e.term is not null and e.freq * c.reltuples > ${RANK_POOL + 1}`
+    .execute(baseDatabase(database).db)
+    .then((r) => new Map(r.rows.map((x) => [x.term, Math.round(Number(x.papers))])))
+    .catch(() => new Map<string, number>());
+  frequentLexemes.set(database, 'paper_search', read);
+  return read;
 }
 
 /**

@@ -54,6 +54,18 @@ describe('search query parser', () => {
     assert.deepEqual(words(parseSearchQuery('state-of-the-art GPT-4 cs.CL')), ['state of the art', 'gpt 4', 'cs cl']);
   });
 
+  test('a word joined by hyphens only is marked hyphenated, and PostgreSQL gets it as written', () => {
+    const q = parseSearchQuery('state-of-the-art GPT-4 cs.CL "self reasoning" self--reasoning -non-causal');
+    assert.deepEqual(q.terms.map((t) => [t.words.join(' '), t.phrase, t.hyphenated ?? false]), [
+      ['state of the art', true, true],
+      ['gpt 4', true, true],
+      ['cs cl', true, false],
+      ['self reasoning', true, false],
+    ], 'a dot, quotes or a doubled hyphen are not a hyphenated word (the last collapses into the quoted phrase)');
+    assert.deepEqual(q.excluded.map((t) => t.hyphenated ?? false), [true]);
+    assert.deepEqual(q.terms.map(websearchText), ['state-of-the-art', 'gpt-4', '"cs cl"', '"self reasoning"']);
+  });
+
   test('unbalanced quotes run to the end; control characters vanish; length is capped', () => {
     assert.deepEqual(words(parseSearchQuery('alpha "beta gamma')), ['alpha', 'beta gamma']);
     assert.deepEqual(words(parseSearchQuery('al\u0000pha\u200b be\u0007ta\nzeta')), ['alpha', 'beta', 'zeta']);
