@@ -75,6 +75,8 @@ export interface QueryTerm {
    * docs/decisions/0049-word-counts-from-statistics.md). SQLite matches the phrase, spaced or hyphenated.
    */
   hyphenated?: boolean;
+  /** PostgreSQL: a hyphenated word's compound lexeme, as keyword search looked it up (src/search/keyword.ts, pgTerm). */
+  lexeme?: string;
   /** Match any word starting with the last word (set by the spelling fallback, never by users). */
   prefix?: boolean;
 }

@@ -184,16 +184,26 @@ function excludedCondition(database: Database, query: Pick<ParsedQuery, 'exclude
 
 /**
  * One term as a tsquery (PostgreSQL), built from its words only. A hyphenated word is the compound's own lexeme
- * (`'self-reason'`, as ts_debug names the whole hyphenated token): websearch_to_tsquery makes it a phrase of the
- * compound and its parts, which GIN matches only by reading every candidate's positions (196 against 17 ms to
- * count 1,001 of the 174,000 papers with `real-world` at 1M).
+ * (`'self-reason'`, as ts_debug names the whole hyphenated token, looked up beforehand: withCompoundLexemes):
+ * websearch_to_tsquery makes it a phrase of the compound and its parts, which GIN matches only by reading every
+ * candidate's positions (196 against 17 ms to count 1,001 of the 174,000 papers with `real-world` at 1M). It is
+ * a constant, not a subquery, so that the planner estimates its papers from the statistics: with a subquery it
+ * built the bitmap of all 174,000 papers with `real-world` (110 ms) where a scan stops at the pool's 1,001 (14 ms).
  */
 function pgTerm(t: QueryTerm): RawBuilder<unknown> {
   if (t.prefix) return sql`to_tsquery('simple', ${t.words.map((w, i) => `'${w}'${i === t.words.length - 1 ? ':*' : ''}`).join(' <-> ')})`;
-  const query = sql`websearch_to_tsquery('english', ${websearchText(t)})`;
-  if (!t.hyphenated) return query;
-  return sql`coalesce((select quote_literal(d.lexemes[1])::tsquery from ts_debug('english', ${websearchText(t)}) d
-      where d.alias in ('asciihword', 'hword', 'numhword') and cardinality(d.lexemes) = 1 limit 1), ${query})`;
+  if (t.lexeme !== undefined) return sql`${`'${t.lexeme.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`}::tsquery`;
+  return sql`websearch_to_tsquery('english', ${websearchText(t)})`;
+}
+
+/** PostgreSQL: the query with its hyphenated words' compound lexemes (QueryTerm.lexeme; pgTerm), where they have one. */
+async function withCompoundLexemes(database: Database, query: ParsedQuery): Promise<ParsedQuery> {
+  const resolve = (terms: QueryTerm[]) => Promise.all(terms.map(async (t) => {
+    const lexeme = t.hyphenated && !t.prefix ? await pgLexeme(database, websearchText(t), true) : null;
+    return lexeme === null ? t : { ...t, lexeme };
+  }));
+  if (![...query.terms, ...query.excluded].some((t) => t.hyphenated)) return query;
+  return { ...query, terms: await resolve(query.terms), excluded: await resolve(query.excluded) };
 }
 
 interface Plan {
@@ -471,10 +481,11 @@ const frequencies = ttlCache<number>(10 * 60 * 1000);
  * a scan that finds nothing). A word in several phrases of a query is counted once (`counting`, per search).
  */
 async function documentFrequency(database: Database, t: QueryTerm, counting: Map<string, Promise<number>>): Promise<number> {
-  // A hyphenated word is a word of its own there (QueryTerm.hyphenated): counted as it is, GIN reads the compound's papers only.
-  const words = database.engine === 'postgres' && t.words.length > 1 && !t.prefix && !t.hyphenated ? t.words.filter((w) => !STOP_WORDS.has(w)) : [];
+  // A hyphenated word with a compound lexeme is a word of its own there (QueryTerm.lexeme): counted as it is, GIN
+  // reads the compound's papers only. Without one (`1-dimensional`, `gpt-4`: a number is a token apart) it is a phrase.
+  const words = database.engine === 'postgres' && t.words.length > 1 && !t.prefix && t.lexeme === undefined ? t.words.filter((w) => !STOP_WORDS.has(w)) : [];
   if (words.length > 0) return Math.min(...(await Promise.all(words.map((w) => documentFrequency(database, { words: [w], phrase: false }, counting)))));
-  const key = database.engine === 'postgres' && t.hyphenated ? `${t.words.join('-')} (hyphenated)` : fts5Term(t);
+  const key = t.lexeme !== undefined ? `${t.lexeme} (lexeme)` : fts5Term(t);
   const hit = frequencies.get(database, key);
   if (hit !== undefined) return hit;
   let n = counting.get(key);
@@ -484,7 +495,7 @@ async function documentFrequency(database: Database, t: QueryTerm, counting: Map
 
 async function countTerm(database: Database, t: QueryTerm, key: string): Promise<number> {
   const limit = tierBudget(database) + 1;
-  const common = database.engine === 'postgres' && (t.words.length === 1 || t.hyphenated) && !t.prefix ? await pgCommonWordPapers(database, websearchText(t), t.hyphenated) : undefined;
+  const common = database.engine === 'postgres' && (t.words.length === 1 || t.lexeme !== undefined) && !t.prefix ? await pgCommonWordPapers(database, t) : undefined;
   if (common !== undefined) {
     const n = Math.min(common, limit);
     frequencies.set(database, key, n);
@@ -505,7 +516,8 @@ async function countTerm(database: Database, t: QueryTerm, key: string): Promise
  * A query without words, phrases or authors lists the papers its filters and exclusions leave, newest
  * first. Throws nothing for any parsed query.
  */
-export async function keywordSearch(database: Database, query: ParsedQuery, opts: KeywordOptions): Promise<KeywordResult> {
+export async function keywordSearch(database: Database, parsed: ParsedQuery, opts: KeywordOptions): Promise<KeywordResult> {
+  const query = database.engine === 'postgres' ? await withCompoundLexemes(database, parsed) : parsed;
   const sort = opts.sort ?? 'relevance';
   const conds = await filterConditions(database, query, opts.filters);
   const { db } = database;
@@ -738,11 +750,11 @@ function pgVocabulary(database: Database): PgVocabulary {
  * became common since is counted as before; the count only orders terms and decides whether to suggest a
  * spelling.
  */
-async function pgCommonWordPapers(database: Database, word: string, hyphenated = false): Promise<number | undefined> {
+async function pgCommonWordPapers(database: Database, t: QueryTerm): Promise<number | undefined> {
   const frequent = await pgFrequentLexemes(database);
   const common = pgVocabulary(database).common;
   if (frequent.size === 0 && !common) return undefined;
-  const lexeme = await pgLexeme(database, word, hyphenated);
+  const lexeme = t.lexeme ?? (await pgLexeme(database, t.words[0]!, false));
   return lexeme === null ? undefined : (frequent.get(lexeme) ?? common?.get(lexeme));
 }
 
@@ -899,7 +911,7 @@ async function correctSpelling(database: Database, query: ParsedQuery): Promise<
 /** Papers having the word (after stemming), counted up to RARE_WORD_PAPERS + 1. */
 async function papersWith(database: Database, word: string): Promise<number> {
   const cap = RARE_WORD_PAPERS + 1;
-  const common = database.engine === 'postgres' ? await pgCommonWordPapers(database, word) : undefined;
+  const common = database.engine === 'postgres' ? await pgCommonWordPapers(database, { words: [word], phrase: false }) : undefined;
   if (common !== undefined) return Math.min(common, cap);
   const r = database.engine === 'sqlite'
     ? await sql<{ n: number }>`select count(*) as n from (select 1 from papers_fts where papers_fts match ${fts5String(word)} limit ${cap}) t`.execute(database.db)

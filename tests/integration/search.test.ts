@@ -57,7 +57,7 @@ const PAPERS: Spec[] = [
     authors: ['Yaniv Leviathan', 'Matan Kalman'],
     extra: { githubRepo: 'https://github.com/example/spec', organization: { _id: 'g1', name: 'google', fullname: 'Google' } },
   },
-  { id: QUANT_TITLE, title: 'Quantization of Transformer Weights', summary: 'A study of four-bit weights for transformers.', upvotes: 5, publishedAt: '2024-06-01T00:00:00.000Z', authors: ['Ada Lovelace'] },
+  { id: QUANT_TITLE, title: 'Quantization of Transformer Weights', summary: 'A study of four-bit weights for transformers, as in GPT-4.', upvotes: 5, publishedAt: '2024-06-01T00:00:00.000Z', authors: ['Ada Lovelace'] },
   {
     id: SURVEY, title: 'A Survey of Efficient Inference', upvotes: 50, publishedAt: '2023-02-02T00:00:00.000Z',
     summary: 'Covers pruning, distillation and quantization among other methods for efficient inference of neural networks.',
@@ -145,6 +145,10 @@ for (const engine of ENGINES) {
       const noLinear = await ids('attention -linear');
       assert.ok(noLinear.includes(ATTENTION) && !noLinear.includes(LINEAR), JSON.stringify(noLinear));
       assert.ok(!(await ids('speculative -"small draft"')).includes(SPEC));
+      // Hyphenated words: a compound of words (PostgreSQL matches its own lexeme) and one with a number (a phrase there).
+      for (const q of ['four-bit', '"four bit"', 'gpt-4', 'four-bit GPT-4', 'weights four-bit']) assert.deepEqual(await ids(q), [QUANT_TITLE], q);
+      assert.deepEqual(await ids('quantization -four-bit'), [SURVEY]);
+      assert.deepEqual(await ids('quantization -gpt-4'), [SURVEY]);
     });
 
     test('filters: category, organization, code, daily list, dates, year', async () => {
