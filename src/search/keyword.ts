@@ -473,7 +473,8 @@ async function rarerTerms(database: Database, terms: QueryTerm[]): Promise<Query
 const frequencies = ttlCache<number>(10 * 60 * 1000);
 
 /**
- * Papers with a term, counted up to the tier budget + 1 (cached for ten minutes). On PostgreSQL a phrase
+ * Papers with a term, counted up to the tier budget + 1, or known from PostgreSQL's statistics or vocabulary
+ * (pgCommonWordPapers, not capped); cached for ten minutes. On PostgreSQL a phrase
  * counts as its rarest word: GIN finds the papers with every word of a phrase and only the rows themselves
  * say whether the words are adjacent, so counting "user-based" read the 91,000 papers with both words at 1M
  * (0.5–1 s, most of a slow search); a word's count stops at the budget. The phrase has at most that many
@@ -497,9 +498,10 @@ async function countTerm(database: Database, t: QueryTerm, key: string): Promise
   const limit = tierBudget(database) + 1;
   const common = database.engine === 'postgres' && (t.words.length === 1 || t.lexeme !== undefined) && !t.prefix ? await pgCommonWordPapers(database, t) : undefined;
   if (common !== undefined) {
-    const n = Math.min(common, limit);
-    frequencies.set(database, key, n);
-    return n;
+    // Not capped: known without counting, common words are ordered among themselves too, and the rarest of them
+    // restricts a broad tier (`skewed`, 1,663 papers at 1M, rather than `real-world`, 174,000, when both were 1,001).
+    frequencies.set(database, key, common);
+    return common;
   }
   const r = database.engine === 'sqlite'
     ? await sql<{ n: number }>`select count(*) as n from (select rowid from papers_fts where papers_fts match ${key} limit ${limit}) t`.execute(database.db)
