@@ -220,6 +220,12 @@ interface Plan {
    * best N of a deeper page's pool begin with the best M < N of a shallower one (pages never repeat a paper).
    */
   rankOrder?: RawBuilder<unknown>;
+  /**
+   * At least this many matches in this tier and the tiers before it together, known without counting: a count
+   * past COUNT_CAP is skipped (PostgreSQL's "some words" tier, whose rarer terms' papers the statistics know:
+   * counting it was 30–50 ms at 1M papers, for a total shown as "1,000+" anyway).
+   */
+  totalAtLeast?: number;
 }
 
 /**
@@ -244,9 +250,9 @@ export const RANK_WINDOW = 5000;
  */
 const SPARSE_ESTIMATE = RANK_WINDOW / 10;
 
-async function plans(database: Database, query: ParsedQuery, conds: RawBuilder<unknown>[], sort: SearchSort, mode: TermsMode, required?: QueryTerm[]): Promise<Plan[]> {
-  if (database.engine === 'postgres') return [pgPlan(query, conds, mode, required)];
-  const m = sqliteMatchPhrases(query, mode, required)!;
+async function plans(database: Database, query: ParsedQuery, conds: RawBuilder<unknown>[], sort: SearchSort, mode: TermsMode, rarer?: Rarer): Promise<Plan[]> {
+  if (database.engine === 'postgres') return [pgPlan(query, conds, mode, rarer)];
+  const m = sqliteMatchPhrases(query, mode, rarer?.terms)!;
   const score = await sqliteScore(database, m.phrases);
   if (conds.length > 0 || sort !== 'relevance' || !database.rankWithIdf) return [sqlitePlan(m.match, score, conds)];
   // Title bands (below) for the every-word tier only: a band of the "some words" tier would need its own
@@ -403,7 +409,8 @@ async function indexedRows(database: Database): Promise<number> {
   return n;
 }
 
-function pgPlan(query: ParsedQuery, conds: RawBuilder<unknown>[], mode: TermsMode, required?: QueryTerm[]): Plan {
+function pgPlan(query: ParsedQuery, conds: RawBuilder<unknown>[], mode: TermsMode, rarer?: Rarer): Plan {
+  const required = rarer?.terms;
   const parts: RawBuilder<unknown>[] = [];
   // The "some words" tier: GIN finds the papers with one of the required (rarer) terms, and "not every word"
   // is checked on those rows. As one tsquery, `(any && !! all) && required`, GIN read every term's entries.
@@ -445,14 +452,23 @@ function pgPlan(query: ParsedQuery, conds: RawBuilder<unknown>[], mode: TermsMod
   return {
     select,
     count: conds.length > 0 ? counting(select) : () => sql<{ n: number }>`select count(*) as n from (select 1 ${indexOnly} limit ${COUNT_CAP + 1}) t`,
+    // With nothing else to narrow them, the two tiers hold every paper with a required term (the every-word
+    // tier's papers have them all). Half the estimate: statistics come from a sample.
+    ...(mode === 'anyNotAll' && rarer && conds.length === 0 && query.authors.length === 0 && query.excluded.length === 0 ? { totalAtLeast: rarer.papers / 2 } : {}),
   };
+}
+
+/** The terms a broad tier's candidates must have one of, and at least how many papers have one (see rarerTerms). */
+interface Rarer {
+  terms: QueryTerm[];
+  papers: number;
 }
 
 /**
  * The terms a broad tier's candidates must have one of (see TIER_BUDGET): rarest first while their
  * papers add up to at most the budget. Every term when they all fit.
  */
-async function rarerTerms(database: Database, terms: QueryTerm[]): Promise<QueryTerm[]> {
+async function rarerTerms(database: Database, terms: QueryTerm[]): Promise<Rarer> {
   // SQLite with bm25_idf: the counts its IDFs come from (the ranking needs them anyway).
   // One count per distinct word or phrase of the query, however many phrases share it.
   const counting = new Map<string, Promise<number>>();
@@ -466,7 +482,9 @@ async function rarerTerms(database: Database, terms: QueryTerm[]): Promise<Query
     kept.push(t);
     sum += n;
   }
-  return kept;
+  // A phrase's count is its rarest word's (documentFrequency): more than the phrase's own papers, so not a bound.
+  const words = counted.slice(0, kept.length).filter(({ t }) => (t.words.length === 1 || t.lexeme !== undefined) && !t.prefix);
+  return { terms: kept, papers: Math.max(0, ...words.map((c) => c.n)) };
 }
 
 /** How long a term's paper count is reused (it only steers which candidates are ranked). */
@@ -533,7 +551,7 @@ export async function keywordSearch(database: Database, parsed: ParsedQuery, opt
   }
   const several = query.terms.length > 1;
   let result: Omit<KeywordResult, 'corrected'>;
-  const tier = (mode: TermsMode, required?: () => Promise<QueryTerm[]>): LazyPlan => async () => plans(database, query, conds, sort, mode, required ? await required() : undefined);
+  const tier = (mode: TermsMode, required?: () => Promise<Rarer>): LazyPlan => async () => plans(database, query, conds, sort, mode, required ? await required() : undefined);
   if (opts.all || !several) result = await tiers(database, [tier('all')], sort, opts);
   else if (sort === 'relevance') {
     const relevance = [tier('all'), tier('anyNotAll', () => rarerTerms(database, query.terms))];
@@ -619,8 +637,8 @@ async function tiers(database: Database, plans: LazyPlan[], sort: SearchSort, op
         for (const r of rows.rows) hits.push({ paperId: r.id, score: Number(r.score) });
         // A short first page is the whole tier: no need to count it; nor when the ranked pool counted it (PostgreSQL).
         const pooled = rows.rows[0]?.pooled;
-        n = skip === 0 && rows.rows.length < need ? rows.rows.length : pooled !== undefined && pooled !== null ? Number(pooled) : await countOf(database, p);
-      } else n = await countOf(database, p);
+        n = skip === 0 && rows.rows.length < need ? rows.rows.length : pooled !== undefined && pooled !== null ? Number(pooled) : await countOf(database, p, total);
+      } else n = await countOf(database, p, total);
       skip = Math.max(0, skip - n);
       total += n;
       if (total > COUNT_CAP) break;
@@ -630,7 +648,9 @@ async function tiers(database: Database, plans: LazyPlan[], sort: SearchSort, op
   return { hits, ...capped(total) };
 }
 
-async function countOf(database: Database, p: Plan): Promise<number> {
+/** A plan's matches, up to COUNT_CAP + 1; or just enough to take the total past it (Plan.totalAtLeast). */
+async function countOf(database: Database, p: Plan, total: number): Promise<number> {
+  if (p.totalAtLeast !== undefined && p.totalAtLeast > COUNT_CAP) return Math.max(1, COUNT_CAP + 1 - total);
   const count = await p.count().execute(database.db);
   return Number(count.rows[0]?.n ?? 0);
 }

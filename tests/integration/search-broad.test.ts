@@ -14,7 +14,7 @@ import { parseDatabaseUrl } from '../../src/config.ts';
 import { openDatabase, type Database } from '../../src/db/connection.ts';
 import { parseSearchQuery } from '../../src/domain/search-query.ts';
 import { importFiles } from '../../src/importers/import-files.ts';
-import { keywordSearch, RANK_POOL } from '../../src/search/keyword.ts';
+import { COUNT_CAP, keywordSearch, RANK_POOL } from '../../src/search/keyword.ts';
 import { ENGINES, openTestDatabase } from '../helpers/db.ts';
 
 const COMMON = RANK_POOL + 200;
@@ -59,11 +59,20 @@ function dayFile(): string {
     // The first BETA papers also have "beta": a tier bigger than a page and smaller than the pool.
     // The target's title has "omega constraint" spaced, its summary hyphenated (a hyphenated query on PostgreSQL matches it as written).
     const summary = id === TARGET ? 'An alpha study of the omega-constraint.' : `An alpha study number ${i} of ${i < BETA ? 'beta ' : ''}methods.`;
-    return {
-      paper: { id, title, summary, upvotes: 0, publishedAt: '2025-01-05T00:00:00.000Z', authors: [{ _id: `${id}-0`, name: 'Anon Author', hidden: false }] },
-      publishedAt: '2025-01-06T08:00:00.000Z', title, numComments: 0,
-    };
+    return entry(id, title, summary);
   });
+  return writeDay(entries);
+}
+
+/** A daily-papers entry in Hugging Face's format. */
+function entry(id: string, title: string, summary: string) {
+  return {
+    paper: { id, title, summary, upvotes: 0, publishedAt: '2025-01-05T00:00:00.000Z', authors: [{ _id: `${id}-0`, name: 'Anon Author', hidden: false }] },
+    publishedAt: '2025-01-06T08:00:00.000Z', title, numComments: 0,
+  };
+}
+
+function writeDay(entries: unknown[]): string {
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'dp-broad-')), '2025-01-06.json');
   writeFileSync(file, JSON.stringify(entries));
   return file;
@@ -153,3 +162,51 @@ for (const engine of ENGINES) {
     });
   });
 }
+
+describe('the "some words" tier of common words on postgres', () => {
+  // "gamma" and "delta" are each in more than twice COUNT_CAP papers, and together in COUNT_CAP: the every-word
+  // tier is not past the cap, the "some words" tier takes the total past it.
+  const EACH = 2 * COUNT_CAP + 50;
+  let database: Awaited<ReturnType<typeof openTestDatabase>>;
+  before(async () => {
+    database = await openTestDatabase('postgres');
+    // The statistics are taken when the test says (autovacuum would take them at its next round).
+    await sql`alter table paper_search set (autovacuum_enabled = false)`.execute(database.db);
+    const n = 2 * EACH - COUNT_CAP;
+    const entries = Array.from({ length: n }, (_, i) => {
+      const id = `2502.${String(i).padStart(5, '0')}`;
+      const words = [i < EACH ? 'gamma' : '', i >= n - EACH ? 'delta' : ''].join(' ');
+      return entry(id, `Study ${i} of ${words}`, `Paper ${i}.`);
+    });
+    assert.equal((await importFiles(database, [writeDay(entries)])).new, n);
+  });
+  after(async () => {
+    await database?.close();
+  });
+
+  const tierCounts = (statements: string[]) => statements.filter((q) => /^select count\(\*\) as n from \(select 1 from \(select .* as match/s.test(q));
+
+  test('is not counted once the statistics say its rarer word alone takes the total past the cap', async () => {
+    const search = async (db: Database) => {
+      const { watched, statements } = watching(db);
+      const r = await keywordSearch(watched, parseSearchQuery('gamma delta'), { limit: 10, offset: 0 });
+      assert.equal(r.hits.length, 10);
+      assert.deepEqual([r.total, r.totalCapped], [COUNT_CAP, true]);
+      return tierCounts(statements);
+    };
+    // No statistics: the words are counted (up to the tier budget), and so is the tier.
+    assert.equal((await search(database)).length, 1, 'counted without statistics');
+    await sql`analyze paper_search`.execute(database.db);
+    const fresh = await openDatabase(parseDatabaseUrl(database.url));
+    try {
+      assert.deepEqual(await search(fresh), [], 'not counted with them');
+      // A filter, an excluded word or an author narrows the tiers: they are counted again.
+      const { watched, statements } = watching(fresh);
+      const narrowed = await keywordSearch(watched, parseSearchQuery('gamma delta -"study 1"'), { limit: 10, offset: 0 });
+      assert.equal(narrowed.totalCapped, true);
+      assert.equal(tierCounts(statements).length, 1, 'an excluded word: the tier counted');
+    } finally {
+      await fresh.close();
+    }
+  });
+});
