@@ -70,7 +70,8 @@ export interface QueryTerm {
   phrase: boolean;
   /**
    * A bare word whose parts are joined by hyphens only (`self-reasoning`, not `cs.CL` nor a quoted phrase).
-   * PostgreSQL matches it as written, hyphens included: its parser indexes the compound as a word of its own, and
+   * PostgreSQL matches it as written, hyphens included, when its parser indexes the compound as a word of its own
+   * (not `gpt-4`: a number is a token apart; that stays a phrase), and
    * matching the spaced phrase instead read every paper with both parts (1.2 s for `self-reasoning` at 1M papers;
    * docs/decisions/0049-word-counts-from-statistics.md). SQLite matches the phrase, spaced or hyphenated.
    */

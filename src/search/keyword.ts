@@ -803,12 +803,13 @@ const frequentLexemes = ttlCache<Promise<Map<string, number>>>(PG_FREQUENT_TTL_M
 
 /**
  * The lexemes in more than RANK_POOL papers among those ANALYZE found most often in the index (pg_stats'
- * most_common_elems of paper_search.document, with their share of a 30,000-row sample: at 1M papers, the
- * 1,000 most frequent, each in 2.5% of the papers or more), with their papers estimated from that share.
+ * most_common_elems of paper_search.document, with their share of a 300,000-row sample, migration 36: at 1M
+ * papers, the 7,431 words in 0.1% of the papers or more), with their papers estimated from that share.
  * One read of the catalog per PG_FREQUENT_TTL_MS, available as soon as the tables are analyzed (after any bulk
  * import: src/importers/statistics.ts), unlike the vocabulary (a scan of the whole index: 26 s at 1M papers).
- * Estimates only steer which terms are counted and ranked (counts are capped at the tier budget), and only
- * those clearly above it are kept, so statistics taken on a much smaller table leave words to be counted.
+ * Estimates steer which terms are counted and ranked, and skip a count whose total is past the cap anyway
+ * (Plan.totalAtLeast, from half the estimate). Only words clearly above the tier budget are kept, so
+ * statistics taken on a much smaller table leave words to be counted.
  * Empty when the table was never analyzed or the catalog cannot be read.
  */
 function pgFrequentLexemes(database: Database): Promise<Map<string, number>> {

@@ -154,8 +154,9 @@ export async function sqliteCheckpoint(db: Db): Promise<void> {
 
 /**
  * PostgreSQL: refreshes the planner's statistics of the tables an import fills (ANALYZE, ~1 s each at 1M
- * papers; 8 s for paper_search, whose word statistics keyword search reads: migration 36). Until autovacuum got to it, a search planned on the statistics of the table before a big
- * import: at 1M papers freshly imported, a rare word's count ran as a sequential scan (2–3.6 s).
+ * papers; 8 s for paper_search, whose word statistics keyword search reads: migration 36). Until autovacuum
+ * got to it, a search planned on the statistics of the table before a big import: at 1M papers freshly
+ * imported, a rare word's count ran as a sequential scan (2–3.6 s).
  */
 export async function refreshStatistics(db: Db): Promise<void> {
   await sql`analyze papers, paper_search, paper_categories, daily_entries`.execute(db);
