@@ -334,6 +334,9 @@ function ttlCache<V>(ttlMs: number, max = 10_000) {
       if (map.size >= max) map.clear();
       map.set(key, { value, at: Date.now() });
     },
+    delete(database: Database, key: string): void {
+      of(database).delete(key);
+    },
   };
 }
 
@@ -821,7 +824,11 @@ function pgFrequentLexemes(database: Database): Promise<Map<string, number>> {
       where s.schemaname = current_schema() and s.tablename = 'paper_search' and s.attname = 'document' and e.term is not null and e.freq * c.reltuples > ${RANK_POOL + 1}`
     .execute(baseDatabase(database).db)
     .then((r) => new Map(r.rows.map((x) => [x.term, Math.round(Number(x.papers))])))
-    .catch(() => new Map<string, number>());
+    .catch(() => {
+      // Read again next time (the database may be back), not in ten minutes; meanwhile words are counted.
+      frequentLexemes.delete(database, 'paper_search');
+      return new Map<string, number>();
+    });
   frequentLexemes.set(database, 'paper_search', read);
   return read;
 }

@@ -166,6 +166,8 @@ for (const engine of ENGINES) {
     test('garbage, unicode and control characters: a 200 or a 400 with a message; /healthz answers meanwhile', async () => {
       const garbage = [
         '\u0000'.repeat(1000), '\u202e\u200b'.repeat(500), '😀'.repeat(500), '"'.repeat(1000), '-'.repeat(1000), ':'.repeat(1000),
+        // Hyphenated words (PostgreSQL looks up each one's compound lexeme), with quotes and backslashes in them.
+        fill((i) => `w${tag(i)}-x${tag(i)}`), fill((i) => `o'b${tag(i)}-\\'x-${i}`), "a'-'b \\-\\ -'-' x--y -a-b-",
         'author:'.repeat(140), 'cat:'.repeat(250), 'org:"'.repeat(200), 'year:'.repeat(200), 'NEAR('.repeat(200),
         fill((i) => `-"${WORDS[i % WORDS.length]} ${tag(i)}"`),
         fill((i) => `org:lab${tag(i)} cat:${CATEGORIES[i % CATEGORIES.length]} author:${MISSPELT[i % MISSPELT.length]}`),
