@@ -39,6 +39,7 @@ import { textSeq } from './0033-text-seq.ts';
 import { keysetPagination } from './0034-keyset-pagination.ts';
 import { importTextSeq } from './0035-import-text-seq.ts';
 import { keywordStatistics } from './0036-keyword-statistics.ts';
+import { suppliedSearchDocuments } from './0037-supplied-search-documents.ts';
 
 export interface MigrationContext {
   engine: Engine;
@@ -59,4 +60,4 @@ export interface Migration {
   compatibleWith?: number;
 }
 
-export const migrations: readonly Migration[] = [papers, accounts, tokensAndSubmissions, comments, moderation, collections, oauth, organizations, removedEntries, searchIndex, embeddings, subscriptions, jobs, savedSearches, setupTokens, rateLimits, importStaging, changeScopes, embeddingModels, throttles, firstRun, jobSchedules, hfWire, images, profileBio, forYou, followsAndNotifications, privateNotes, fulltext, extractedSummaries, ask, textSeq, keysetPagination, importTextSeq, keywordStatistics];
+export const migrations: readonly Migration[] = [papers, accounts, tokensAndSubmissions, comments, moderation, collections, oauth, organizations, removedEntries, searchIndex, embeddings, subscriptions, jobs, savedSearches, setupTokens, rateLimits, importStaging, changeScopes, embeddingModels, throttles, firstRun, jobSchedules, hfWire, images, profileBio, forYou, followsAndNotifications, privateNotes, fulltext, extractedSummaries, ask, textSeq, keysetPagination, importTextSeq, keywordStatistics, suppliedSearchDocuments];

@@ -7,7 +7,7 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import type { ImportRecord } from '../../domain/paper.ts';
 import { DatabaseError } from '../connection.ts';
 import type { DB, ImportRunsTable } from '../schema.ts';
-import { applyRecords, type BatchCounts } from './papers.ts';
+import { applyRecords, type BatchCounts, type SearchDocuments } from './papers.ts';
 
 type Db = Kysely<DB>;
 export type ImportRun = Selectable<ImportRunsTable>;
@@ -70,11 +70,11 @@ export async function takeOver(db: Db, run: ImportRun, owner: string, leaseUntil
 }
 
 /**
- * The next staged records of a run, in file order: those of its next `rows` staged rows (STAGED_CHUNK records
- * each, or one for a row an older release staged). Each record carries its position in the file.
+ * The next staged records of a run after position `afterSeq`, in file order: those of its next `rows` staged rows
+ * (STAGED_CHUNK records each, or one for a row an older release staged). Each record carries its position in the file.
  */
-export async function nextStaged(db: Db, runId: number, rows: number): Promise<{ seq: number; record: ImportRecord }[]> {
-  const staged = await db.selectFrom('import_staging').select(['seq', 'record']).where('run_id', '=', runId).orderBy('seq').limit(rows).execute();
+export async function nextStaged(db: Db, runId: number, rows: number, afterSeq = -1): Promise<{ seq: number; record: ImportRecord }[]> {
+  const staged = await db.selectFrom('import_staging').select(['seq', 'record']).where('run_id', '=', runId).where('seq', '>', afterSeq).orderBy('seq').limit(rows).execute();
   return staged.flatMap((r) => {
     const v = JSON.parse(r.record) as ImportRecord | ImportRecord[];
     return (Array.isArray(v) ? v : [v]).map((record, i) => ({ seq: r.seq + i, record }));
@@ -85,11 +85,13 @@ export async function nextStaged(db: Db, runId: number, rows: number): Promise<{
  * Merges staged records into the papers, drops them from the stage and adds their counts to the run,
  * in one short transaction. Throws LostLeaseError (nothing written) if the run is no longer ours.
  */
-export async function applyStaged(db: Db, runId: number, owner: string, leaseUntil: string, batch: { seq: number; record: ImportRecord }[], maxParams: number): Promise<BatchCounts> {
+export async function applyStaged(
+  db: Db, runId: number, owner: string, leaseUntil: string, batch: { seq: number; record: ImportRecord }[], maxParams: number, documents?: SearchDocuments,
+): Promise<BatchCounts> {
   return db.transaction().execute(async (trx) => {
     // The lease first: on PostgreSQL this locks the run's row, so two appliers cannot both apply a batch.
     await renewLease(trx, runId, owner, leaseUntil);
-    const counts = await applyRecords(trx, batch.map((b) => b.record), maxParams);
+    const counts = await applyRecords(trx, batch.map((b) => b.record), maxParams, documents);
     await trx.deleteFrom('import_staging').where('run_id', '=', runId).where('seq', '<=', batch.at(-1)!.seq).execute();
     await trx
       .updateTable('import_runs')

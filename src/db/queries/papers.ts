@@ -79,11 +79,58 @@ function chunks<T extends object>(rows: T[], maxParams: number): T[][] {
 }
 
 /**
+ * PostgreSQL: keyword-index documents (paper_search_document) computed ahead of a batch's transaction, keyed by
+ * the text they were computed from (searchText). The file importer computes the next batch's on another
+ * connection, so on the server's other core, while it applies the current one: to_tsvector was ~40% of an
+ * import's database time (docs/decisions/0050-import-on-two-cores.md).
+ */
+export type SearchDocuments = Map<string, string>;
+
+/**
+ * PostgreSQL: a bulk write's GIN settings, for its own transactions. GIN queues new entries in a pending list and
+ * merges them into the index when the list passes gin_pending_list_limit (4 MB), sorting them in work_mem (4 MB);
+ * the merges grow with the index. 40,000 documents into the index of 1M papers: 10.8 s with the defaults, 6.7 s with
+ * 64 MB and 16 MB, 5.6 s with 256 MB and 64 MB (docs/decisions/0050-import-on-two-cores.md). Searches read the
+ * pending list too: a 41 MB list cost them nothing measurable. The importer empties it at the end of a run
+ * (cleanSearchPendingList), so that the next small writer does not merge what it left.
+ */
+export const IMPORT_GIN = { workMemKb: 65_536, pendingListKb: 16_384 } as const;
+
+/** PostgreSQL: merges GIN's pending list of the keyword index into the index (in maintenance_work_mem). */
+export async function cleanSearchPendingList(db: Db): Promise<void> {
+  if (isPostgres(db)) await sql`select gin_clean_pending_list('paper_search_document')`.execute(db);
+}
+
+/** The text a paper's keyword-index document is computed from, as one key. */
+const searchText = (p: Pick<Paper, 'title' | 'authors' | 'abstract'>): string => `${p.title}\u0000${JSON.stringify(p.authors)}\u0000${p.abstract ?? ''}`;
+
+/**
+ * The documents of the records' papers as each would be if new (mergePaper of nothing), leaving out papers
+ * stored with that text already: for an unchanged file this computes nothing. Outside any transaction; one
+ * statement.
+ */
+export async function searchDocuments(db: Db, records: ImportRecord[]): Promise<SearchDocuments> {
+  const papers = [...new Map(records.map((r) => [r.paper.id, mergePaper(undefined, r.paper)])).values()];
+  const docs: SearchDocuments = new Map();
+  if (!isPostgres(db) || papers.length === 0) return docs;
+  const r = await sql<{ i: string; doc: string }>`
+    select u.i, paper_search_document(u.title, u.authors, u.abstract)::text as doc
+    from unnest(${papers.map((p) => p.id)}::text[], ${papers.map((p) => p.title)}::text[],
+                ${papers.map((p) => JSON.stringify(p.authors))}::text[], ${papers.map((p) => p.abstract)}::text[]) with ordinality u(id, title, authors, abstract, i)
+    where not exists (select 1 from papers s where s.id = u.id and s.title = u.title and s.authors = u.authors and s.abstract is not distinct from u.abstract)`.execute(db);
+  for (const row of r.rows) docs.set(searchText(papers[Number(row.i) - 1]!), row.doc);
+  return docs;
+}
+
+/**
  * Merges a batch of records into the database: papers, their organizations, daily-list entries and
  * their submitters. Run it inside a transaction. Records are counted as `new` (the paper was not
- * stored), `updated` (something it carries changed what is stored) or `unchanged`.
+ * stored), `updated` (something it carries changed what is stored) or `unchanged`. With `documents`
+ * (PostgreSQL), the papers triggers leave the keyword index to this function (migration 37): it writes the
+ * supplied document of each new paper or changed text, and computes those it was not given (a paper whose
+ * merged text differs from its record's).
  */
-export async function applyRecords(db: Db, records: ImportRecord[], maxParams: number): Promise<BatchCounts> {
+export async function applyRecords(db: Db, records: ImportRecord[], maxParams: number, documents?: SearchDocuments): Promise<BatchCounts> {
   const now = new Date().toISOString();
   const counts: BatchCounts = { new: 0, updated: 0, unchanged: 0 };
   const ids = [...new Set(records.map((r) => r.paper.id))];
@@ -133,6 +180,11 @@ export async function applyRecords(db: Db, records: ImportRecord[], maxParams: n
     return paperToRow(p, p.organization === null ? null : (orgIds.get(p.organization) ?? null), now);
   });
   if (!isPostgres(db)) await numberNewPapers(db, paperRows, stored);
+  const supplying = documents !== undefined && isPostgres(db) && paperRows.length > 0;
+  if (supplying) {
+    await sql`select set_config('dailypapers.search_documents', 'supplied', true), set_config('work_mem', ${`${IMPORT_GIN.workMemKb}kB`}, true),
+      set_config('gin_pending_list_limit', ${`${IMPORT_GIN.pendingListKb}kB`}, true)`.execute(db);
+  }
   for (const chunk of chunks(paperRows, maxParams)) {
     await db
       .insertInto('papers')
@@ -144,6 +196,14 @@ export async function applyRecords(db: Db, records: ImportRecord[], maxParams: n
         }),
       )
       .execute();
+  }
+  if (supplying) {
+    const textChanged = [...changedPapers].filter((id) => {
+      const before = stored.get(id);
+      return before === undefined || searchText(before) !== searchText(papers.get(id)!);
+    });
+    await writeSearchDocuments(db, textChanged.map((id) => ({ id, doc: documents.get(searchText(papers.get(id)!)) ?? null })));
+    await sql`select set_config('dailypapers.search_documents', '', true)`.execute(db);
   }
 
   // Hugging Face's summary replaces one a model wrote here (migration 32): it is no longer the model's.
@@ -184,6 +244,16 @@ export async function applyRecords(db: Db, records: ImportRecord[], maxParams: n
   }
   if (changedPapers.size > 0 || changedEntries.size > 0) await bumpDataVersion(db);
   return counts;
+}
+
+/** PostgreSQL: upserts the keyword-index documents of papers just written; a missing one is computed from the row. */
+async function writeSearchDocuments(db: Db, docs: { id: string; doc: string | null }[]): Promise<void> {
+  if (docs.length === 0) return;
+  await sql`
+    insert into paper_search (paper_id, document)
+    select p.id, coalesce(u.doc::tsvector, paper_search_document(p.title, p.authors, p.abstract))
+    from unnest(${docs.map((d) => d.id)}::text[], ${docs.map((d) => d.doc)}::text[]) u(id, doc) join papers p on p.id = u.id
+    on conflict (paper_id) do update set document = excluded.document`.execute(db);
 }
 
 /**
