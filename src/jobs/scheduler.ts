@@ -109,15 +109,18 @@ export class Scheduler {
   async sync(): Promise<void> {
     const now = this.now();
     const custom = await customSchedules(this.database.db);
+    const changed: string[] = [];
     for (const d of this.defs.values()) {
       const stored = custom.get(d.name);
       const problem = stored === undefined ? null : cronProblem(stored, this.opts.timezone);
       if (problem) this.log(`[jobs] ${d.name}: the schedule stored in the database ("${stored}") is not valid (${problem}); using ${d.schedule}`, 'error');
       const schedule = stored !== undefined && !problem ? stored : d.schedule;
-      if (this.synced && this.schedules.get(d.name) !== schedule) this.log(`[jobs] ${d.name}: schedule now ${schedule}`, 'info');
+      if (this.synced && this.schedules.get(d.name) !== schedule) changed.push(d.name);
       this.schedules.set(d.name, schedule);
     }
     await syncJobs(this.database.db, [...this.defs.values()].map((d) => ({ name: d.name, schedule: this.scheduleOf(d), nextRunAt: this.nextCron(d, now) })));
+    // Once its row holds the new schedule and next run: whoever reads the line then sees them.
+    for (const name of changed) this.log(`[jobs] ${name}: schedule now ${this.schedules.get(name)}`, 'info');
     this.synced = true;
     this.syncedAt = Date.now();
   }
