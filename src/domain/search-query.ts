@@ -73,7 +73,8 @@ export interface QueryTerm {
    * PostgreSQL matches it as written, hyphens included, when its parser indexes the compound as a word of its own
    * (not `gpt-4`: a number is a token apart; that stays a phrase), and
    * matching the spaced phrase instead read every paper with both parts (1.2 s for `self-reasoning` at 1M papers;
-   * docs/decisions/0049-word-counts-from-statistics.md). SQLite matches the phrase, spaced or hyphenated.
+   * docs/decisions/0049-word-counts-from-statistics.md). SQLite matches it as written too: its index holds each
+   * hyphenated word as a token of its own (fts5Term, migration 0038).
    */
   hyphenated?: boolean;
   /** PostgreSQL: a hyphenated word's compound lexeme, as keyword search looked it up (src/search/keyword.ts, pgTerm). */
@@ -318,7 +319,15 @@ export const highlightWords = (q: ParsedQuery): string[] => [...new Set([...q.te
 /** An FTS5 string: double-quoted, a double quote inside doubled. Its words form a phrase. */
 export const fts5String = (s: string): string => `"${s.replace(/"/g, '""')}"`;
 
-export const fts5Term = (t: QueryTerm): string => fts5String(t.words.join(' ')) + (t.prefix ? ' *' : '');
+/**
+ * What joins the parts of a hyphenated word in the SQLite index, where `self-reasoning` is also the one token
+ * `self\uE000reasoning` (migration 0038): a private-use character, which FTS5's tokenizer keeps inside a token and
+ * no query word has.
+ */
+export const COMPOUND_JOINER = '\uE000';
+
+/** One term as FTS5 matches it: a word, a phrase, or a hyphenated word's single compound token. */
+export const fts5Term = (t: QueryTerm): string => fts5String(t.words.join(t.hyphenated ? COMPOUND_JOINER : ' ')) + (t.prefix ? ' *' : '');
 
 /**
  * How the words and phrases of a query combine: `all` of them, `any` of them, or any but not all (the

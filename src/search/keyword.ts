@@ -14,7 +14,7 @@ import type { Database } from '../db/connection.ts';
 import { organizationIdsNamedByAll } from '../db/queries/organizations.ts';
 import { addDays } from '../domain/dates.ts';
 import {
-  fts5String, fts5Term, hasTextCriteria, STOP_WORDS, sqliteExcludedMatch, sqliteMatchPhrases, websearchText, type MatchPhrase, type ParsedQuery, type QueryTerm, type TermsMode, type YearRange,
+  COMPOUND_JOINER, fts5String, fts5Term, hasTextCriteria, STOP_WORDS, sqliteExcludedMatch, sqliteMatchPhrases, websearchText, type MatchPhrase, type ParsedQuery, type QueryTerm, type TermsMode, type YearRange,
 } from '../domain/search-query.ts';
 import { baseDatabase } from './budget.ts';
 import { didYouMean, RARE_WORD_PAPERS, surfaceForm } from '../domain/spelling.ts';
@@ -722,13 +722,14 @@ function byFirstLetter(entries: VocabEntry[]): Vocabulary {
 
 /**
  * Indexed terms starting with `first` whose length is in [min, max], the most common first, at most
- * MAX_SPELLING_CANDIDATES: SQLite reads fts5vocab; PostgreSQL a cached ts_stat.
+ * MAX_SPELLING_CANDIDATES: SQLite reads fts5vocab (not its hyphenated words' compound tokens, which nobody types:
+ * migration 0038); PostgreSQL a cached ts_stat.
  */
 async function vocabulary(database: Database, first: string, min: number, max: number): Promise<VocabEntry[]> {
   if (database.engine === 'sqlite') {
     const next = String.fromCodePoint(first.codePointAt(0)! + 1);
     const rows = await sql<VocabEntry>`select term, doc as docs from papers_fts_vocab where term >= ${first} and term < ${next} and length(term) between ${min} and ${max}
-      order by doc desc limit ${MAX_SPELLING_CANDIDATES}`.execute(database.db);
+      and instr(term, ${COMPOUND_JOINER}) = 0 order by doc desc limit ${MAX_SPELLING_CANDIDATES}`.execute(database.db);
     return rows.rows;
   }
   const v = pgVocabulary(database);

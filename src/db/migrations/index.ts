@@ -40,6 +40,7 @@ import { keysetPagination } from './0034-keyset-pagination.ts';
 import { importTextSeq } from './0035-import-text-seq.ts';
 import { keywordStatistics } from './0036-keyword-statistics.ts';
 import { suppliedSearchDocuments } from './0037-supplied-search-documents.ts';
+import { compoundWords } from './0038-compound-words.ts';
 
 export interface MigrationContext {
   engine: Engine;
@@ -60,4 +61,4 @@ export interface Migration {
   compatibleWith?: number;
 }
 
-export const migrations: readonly Migration[] = [papers, accounts, tokensAndSubmissions, comments, moderation, collections, oauth, organizations, removedEntries, searchIndex, embeddings, subscriptions, jobs, savedSearches, setupTokens, rateLimits, importStaging, changeScopes, embeddingModels, throttles, firstRun, jobSchedules, hfWire, images, profileBio, forYou, followsAndNotifications, privateNotes, fulltext, extractedSummaries, ask, textSeq, keysetPagination, importTextSeq, keywordStatistics, suppliedSearchDocuments];
+export const migrations: readonly Migration[] = [papers, accounts, tokensAndSubmissions, comments, moderation, collections, oauth, organizations, removedEntries, searchIndex, embeddings, subscriptions, jobs, savedSearches, setupTokens, rateLimits, importStaging, changeScopes, embeddingModels, throttles, firstRun, jobSchedules, hfWire, images, profileBio, forYou, followsAndNotifications, privateNotes, fulltext, extractedSummaries, ask, textSeq, keysetPagination, importTextSeq, keywordStatistics, suppliedSearchDocuments, compoundWords];
