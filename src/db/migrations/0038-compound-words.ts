@@ -26,11 +26,14 @@
 import { sql } from 'kysely';
 import type { Migration } from './index.ts';
 
-/** SQL: the hyphenated words of the text expression `x`, hyphens replaced by U+E000, space-separated ('' if none). */
+/**
+ * SQL: the hyphenated words of the text expression `x`, hyphens replaced by U+E000, space-separated ('' if none; a
+ * text without a hyphen, most titles and names, is not split).
+ */
 const compounds = (x: string): string =>
-  `coalesce((select group_concat(replace(value, '-', char(57344)), ' ') from json_each((select case when json_valid(j) then j else '[]' end from (select '["' || ` +
+  `case when instr(${x}, '-') = 0 then '' else coalesce((select group_concat(replace(value, '-', char(57344)), ' ') from json_each((select case when json_valid(j) then j else '[]' end from (select '["' || ` +
   `replace(replace(replace(replace(replace(replace(${x}, '\\', '\\\\'), '"', '\\"'), char(10), ' '), char(13), ' '), char(9), ' '), ' ', '","') || '"]' as j))) ` +
-  `where value glob '*?-?*'), '')`;
+  `where value glob '*?-?*'), '') end`;
 
 /** SQL: the text expression `x` as papers_fts indexes it (the text, then its compounds). */
 const indexed = (x: string): string => `${x} || ' ' || ${compounds(x)}`;
