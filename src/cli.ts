@@ -56,9 +56,12 @@ async function withDatabase<T>(fn: (config: Config, database: Database) => Promi
   }
 }
 
-/** Migrates; on a database a newer release migrated compatibly, says so (migrate refuses an incompatible one). */
+/**
+ * Migrates, saying what a long migration does before it runs; on a database a newer release migrated compatibly,
+ * says so (migrate refuses an incompatible one).
+ */
 async function migrateAndSay(database: Database) {
-  const r = await migrate(database);
+  const r = await migrate(database, undefined, (line) => console.error(`dailypapers: ${line}`));
   if (r.version > r.codeVersion) {
     console.error(`dailypapers: the database is at schema version ${r.version}, migrated by a newer release; this release (schema ${r.codeVersion}) runs on it because the newer migrations are compatible with it`);
   }

@@ -25,7 +25,8 @@ export interface MigrateResult {
   codeVersion: number;
 }
 
-export async function migrate(database: Database, migrations: readonly Migration[] = allMigrations): Promise<MigrateResult> {
+/** `say`: told each long migration's notice (Migration.notice) before it runs. */
+export async function migrate(database: Database, migrations: readonly Migration[] = allMigrations, say?: (line: string) => void): Promise<MigrateResult> {
   const { db, engine } = database;
   const ctx: MigrationContext = {
     engine,
@@ -58,6 +59,8 @@ export async function migrate(database: Database, migrations: readonly Migration
       const done = new Set((await trx.selectFrom('schema_migrations').select('version').execute()).map((r) => Number(r.version)));
       const next = ordered.find((m) => !done.has(m.version));
       if (!next) return true;
+      const notice = next.notice?.(ctx);
+      if (notice && say) say(`schema ${next.version} (${next.name}): ${notice}`);
       await next.up(trx, ctx);
       await trx
         .insertInto('schema_migrations')

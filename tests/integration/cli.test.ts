@@ -25,6 +25,17 @@ test('--help lists the commands; unknown commands and options are usage errors (
   assert.match(badFormat.stderr, /Allowed choices are auto, hf-daily, arxiv-oai, arxiv-atom, arxiv-snapshot, arxiv-listing/);
 });
 
+test('a long migration says what it does before it runs; a database already there is not told again', async () => {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'dp-cli-migrate-')), 'site.db');
+  const first = await runCli(['migrate'], { DATABASE_URL: `sqlite:${file}` });
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stderr, /dailypapers: schema 38 \(compound-words\): indexing every paper's hyphenated words/);
+  const again = await runCli(['migrate'], { DATABASE_URL: `sqlite:${file}` });
+  assert.equal(again.code, 0, again.stderr);
+  assert.doesNotMatch(again.stderr, /schema 38/);
+  assert.match(again.stdout, /up to date/);
+});
+
 test('bad configuration: exit 2 with the variable named', async () => {
   const r = await runCli(['migrate'], { PORT: 'eighty', DATABASE_URL: 'sqlite::memory:' });
   assert.equal(r.code, 2);

@@ -53,6 +53,7 @@ export const compoundWords: Migration = {
   version: 38,
   name: 'compound-words',
   compatibleWith: 37,
+  notice: ({ engine }) => (engine === 'sqlite' ? 'indexing every paper\'s hyphenated words for keyword search (about 100 s a million papers; the site starts once it is done)' : undefined),
   async up(db, { engine }) {
     if (engine !== 'sqlite') return;
     const insertNew = `

@@ -59,6 +59,11 @@ export interface Migration {
    * cannot, and an older release refuses to start on the database (src/db/migrate.ts).
    */
   compatibleWith?: number;
+  /**
+   * What a migration that may take minutes does, said before it runs (the CLI prints it: an operator upgrading a
+   * big database otherwise sees nothing happen); nothing when undefined or for this engine.
+   */
+  notice?: (ctx: MigrationContext) => string | undefined;
 }
 
 export const migrations: readonly Migration[] = [papers, accounts, tokensAndSubmissions, comments, moderation, collections, oauth, organizations, removedEntries, searchIndex, embeddings, subscriptions, jobs, savedSearches, setupTokens, rateLimits, importStaging, changeScopes, embeddingModels, throttles, firstRun, jobSchedules, hfWire, images, profileBio, forYou, followsAndNotifications, privateNotes, fulltext, extractedSummaries, ask, textSeq, keysetPagination, importTextSeq, keywordStatistics, suppliedSearchDocuments, compoundWords];
