@@ -59,7 +59,7 @@ export async function migrate(database: Database, migrations: readonly Migration
       const done = new Set((await trx.selectFrom('schema_migrations').select('version').execute()).map((r) => Number(r.version)));
       const next = ordered.find((m) => !done.has(m.version));
       if (!next) return true;
-      const notice = next.notice?.(ctx);
+      const notice = await next.notice?.(trx, ctx);
       if (notice && say) say(`schema ${next.version} (${next.name}): ${notice}`);
       await next.up(trx, ctx);
       await trx

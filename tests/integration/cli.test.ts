@@ -5,8 +5,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { generate } from '../../bench/synthetic.ts';
+import { parseDatabaseUrl } from '../../src/config.ts';
 import { openDatabase } from '../../src/db/connection.ts';
+import { migrate } from '../../src/db/migrate.ts';
+import { migrations } from '../../src/db/migrations/index.ts';
 import { countPapers } from '../../src/db/queries/papers.ts';
+import { importFiles } from '../../src/importers/import-files.ts';
 import { lastJsonLine, runCli, startCli } from '../helpers/cli.ts';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../helpers/db.ts';
 
@@ -25,15 +29,23 @@ test('--help lists the commands; unknown commands and options are usage errors (
   assert.match(badFormat.stderr, /Allowed choices are auto, hf-daily, arxiv-oai, arxiv-atom, arxiv-snapshot, arxiv-listing/);
 });
 
-test('a long migration says what it does before it runs; a database already there is not told again', async () => {
-  const file = path.join(mkdtempSync(path.join(tmpdir(), 'dp-cli-migrate-')), 'site.db');
-  const first = await runCli(['migrate'], { DATABASE_URL: `sqlite:${file}` });
-  assert.equal(first.code, 0, first.stderr);
-  assert.match(first.stderr, /dailypapers: schema 38 \(compound-words\): indexing every paper's hyphenated words/);
-  const again = await runCli(['migrate'], { DATABASE_URL: `sqlite:${file}` });
-  assert.equal(again.code, 0, again.stderr);
-  assert.doesNotMatch(again.stderr, /schema 38/);
-  assert.match(again.stdout, /up to date/);
+test('a long migration says what it does before it runs, on a database with papers only', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'dp-cli-migrate-'));
+  const fresh = await runCli(['migrate'], { DATABASE_URL: `sqlite:${path.join(dir, 'new.db')}` });
+  assert.equal(fresh.code, 0, fresh.stderr);
+  assert.doesNotMatch(fresh.stderr, /schema 38/, 'a new site has nothing to index again');
+  const file = path.join(dir, 'site.db');
+  const older = await openDatabase(parseDatabaseUrl(`sqlite:${file}`));
+  try {
+    await migrate(older, migrations.filter((m) => m.version < 38));
+    assert.ok((await importFiles(older, [path.join(FIXTURES, 'arxiv-snapshot', 'snapshot.jsonl')])).new > 0);
+  } finally {
+    await older.close();
+  }
+  const upgrade = await runCli(['migrate'], { DATABASE_URL: `sqlite:${file}` });
+  assert.equal(upgrade.code, 0, upgrade.stderr);
+  assert.match(upgrade.stderr, /dailypapers: schema 38 \(compound-words\): indexing every paper's hyphenated words/);
+  assert.match(upgrade.stdout, /applied 38 compound-words/);
 });
 
 test('bad configuration: exit 2 with the variable named', async () => {

@@ -53,7 +53,10 @@ export const compoundWords: Migration = {
   version: 38,
   name: 'compound-words',
   compatibleWith: 37,
-  notice: ({ engine }) => (engine === 'sqlite' ? 'indexing every paper\'s hyphenated words for keyword search (about 100 s a million papers; the site starts once it is done)' : undefined),
+  async notice(db, { engine }) {
+    if (engine !== 'sqlite' || (await sql`select 1 as x from papers limit 1`.execute(db)).rows.length === 0) return undefined;
+    return 'indexing every paper\'s hyphenated words for keyword search (about 100 s a million papers; the site starts once it is done)';
+  },
   async up(db, { engine }) {
     if (engine !== 'sqlite') return;
     const insertNew = `

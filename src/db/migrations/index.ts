@@ -61,9 +61,9 @@ export interface Migration {
   compatibleWith?: number;
   /**
    * What a migration that may take minutes does, said before it runs (the CLI prints it: an operator upgrading a
-   * big database otherwise sees nothing happen); nothing when undefined or for this engine.
+   * big database otherwise sees nothing happen); nothing when it returns undefined (another engine, nothing to do).
    */
-  notice?: (ctx: MigrationContext) => string | undefined;
+  notice?: (db: Kysely<any>, ctx: MigrationContext) => Promise<string | undefined>;
 }
 
 export const migrations: readonly Migration[] = [papers, accounts, tokensAndSubmissions, comments, moderation, collections, oauth, organizations, removedEntries, searchIndex, embeddings, subscriptions, jobs, savedSearches, setupTokens, rateLimits, importStaging, changeScopes, embeddingModels, throttles, firstRun, jobSchedules, hfWire, images, profileBio, forYou, followsAndNotifications, privateNotes, fulltext, extractedSummaries, ask, textSeq, keysetPagination, importTextSeq, keywordStatistics, suppliedSearchDocuments, compoundWords];
