@@ -19,12 +19,30 @@
  * setweight A title, B authors, C abstract, the `english` configuration. A side table rather than a
  * generated column on `papers`, so that the many `select papers.*` of the list pages do not carry it.
  */
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Migration } from './index.ts';
 
 /** The authors' names of a row's JSON `authors` column, one text (SQLite expression over `row`). */
-const sqliteNames = (row: 'new' | 'p') =>
+export const sqliteNames = (row: string) =>
   `coalesce((select group_concat(json_extract(value, '$.name'), ', ') from json_each(case when json_valid(${row}.authors) then ${row}.authors else '[]' end)), '')`;
+
+/**
+ * SQLite: the papers triggers that keep papers_fts (insert, and update of the indexed fields), given the statement
+ * tail that indexes a new row (`values (…)` or a `select`, over `new`; its rowid is the paper's papers_fts_docs doc).
+ */
+export async function createSqliteSearchTriggers(db: Kysely<any>, indexNew: string): Promise<void> {
+  // Not `insert or ignore`: inside a trigger, the firing statement's conflict policy (an upsert's) overrides it.
+  const insertNew = `
+        insert into papers_fts_docs (paper_id) select new.id where not exists (select 1 from papers_fts_docs where paper_id = new.id);
+        insert into papers_fts (rowid, title, authors, abstract) ${indexNew};`;
+  await sql.raw(`create trigger papers_fts_insert after insert on papers begin ${insertNew} end`).execute(db);
+  await sql.raw(`create trigger papers_fts_update after update of title, authors, abstract on papers
+        when old.title is not new.title or old.authors is not new.authors or old.abstract is not new.abstract
+        begin
+          delete from papers_fts where rowid = (select doc from papers_fts_docs where paper_id = old.id);
+          ${insertNew}
+        end`).execute(db);
+}
 
 export const searchIndex: Migration = {
   version: 10,
@@ -34,18 +52,7 @@ export const searchIndex: Migration = {
       await sql`create table papers_fts_docs (doc integer primary key, paper_id text not null unique)`.execute(db);
       await sql.raw(`create virtual table papers_fts using fts5(title, authors, abstract, content='', contentless_delete=1, tokenize='porter unicode61 remove_diacritics 2')`).execute(db);
       await sql.raw(`create virtual table papers_fts_vocab using fts5vocab(papers_fts, 'row')`).execute(db);
-      // Not `insert or ignore`: inside a trigger, the firing statement's conflict policy (an upsert's) overrides it.
-      const insertNew = `
-        insert into papers_fts_docs (paper_id) select new.id where not exists (select 1 from papers_fts_docs where paper_id = new.id);
-        insert into papers_fts (rowid, title, authors, abstract)
-          values ((select doc from papers_fts_docs where paper_id = new.id), new.title, ${sqliteNames('new')}, coalesce(new.abstract, ''));`;
-      await sql.raw(`create trigger papers_fts_insert after insert on papers begin ${insertNew} end`).execute(db);
-      await sql.raw(`create trigger papers_fts_update after update of title, authors, abstract on papers
-        when old.title is not new.title or old.authors is not new.authors or old.abstract is not new.abstract
-        begin
-          delete from papers_fts where rowid = (select doc from papers_fts_docs where paper_id = old.id);
-          ${insertNew}
-        end`).execute(db);
+      await createSqliteSearchTriggers(db, `values ((select doc from papers_fts_docs where paper_id = new.id), new.title, ${sqliteNames('new')}, coalesce(new.abstract, ''))`);
       await sql.raw(`create trigger papers_fts_delete after delete on papers begin
           delete from papers_fts where rowid = (select doc from papers_fts_docs where paper_id = old.id);
           delete from papers_fts_docs where paper_id = old.id;

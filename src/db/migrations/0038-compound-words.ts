@@ -25,6 +25,7 @@
  * `compatibleWith` 37. PostgreSQL: nothing to do.
  */
 import { sql } from 'kysely';
+import { createSqliteSearchTriggers, sqliteNames } from './0010-search-index.ts';
 import type { Migration } from './index.ts';
 
 /**
@@ -39,16 +40,12 @@ const compounds = (x: string): string =>
 /** SQL: the text expression `x` as papers_fts indexes it (the text, then its compounds). */
 const indexed = (x: string): string => `${x} || ' ' || ${compounds(x)}`;
 
-/** The authors' names of a row's JSON `authors` column, one text (as migration 0010). */
-const names = (row: string) =>
-  `coalesce((select group_concat(json_extract(value, '$.name'), ', ') from json_each(case when json_valid(${row}.authors) then ${row}.authors else '[]' end)), '')`;
-
 /**
  * SQL: select (doc, title, authors, abstract) as papers_fts indexes them, for the papers `from` (alias `p`, with
  * `doc`): one computation of each text, its compounds read from it.
  */
 export const sqliteIndexedRows = (doc: string, from: string): string =>
-  `select d, ${indexed('t')}, ${indexed('n')}, ${indexed('a')} from (select ${doc} as d, p.title as t, ${names('p')} as n, coalesce(p.abstract, '') as a ${from})`;
+  `select d, ${indexed('t')}, ${indexed('n')}, ${indexed('a')} from (select ${doc} as d, p.title as t, ${sqliteNames('p')} as n, coalesce(p.abstract, '') as a ${from})`;
 
 export const compoundWords: Migration = {
   version: 38,
@@ -60,19 +57,9 @@ export const compoundWords: Migration = {
   },
   async up(db, { engine }) {
     if (engine !== 'sqlite') return;
-    const insertNew = `
-        insert into papers_fts_docs (paper_id) select new.id where not exists (select 1 from papers_fts_docs where paper_id = new.id);
-        insert into papers_fts (rowid, title, authors, abstract)
-          ${sqliteIndexedRows('(select doc from papers_fts_docs where paper_id = new.id)', 'from (select new.title as title, new.authors as authors, new.abstract as abstract) p')};`;
     await sql.raw('drop trigger papers_fts_insert').execute(db);
     await sql.raw('drop trigger papers_fts_update').execute(db);
-    await sql.raw(`create trigger papers_fts_insert after insert on papers begin ${insertNew} end`).execute(db);
-    await sql.raw(`create trigger papers_fts_update after update of title, authors, abstract on papers
-        when old.title is not new.title or old.authors is not new.authors or old.abstract is not new.abstract
-        begin
-          delete from papers_fts where rowid = (select doc from papers_fts_docs where paper_id = old.id);
-          ${insertNew}
-        end`).execute(db);
+    await createSqliteSearchTriggers(db, sqliteIndexedRows('(select doc from papers_fts_docs where paper_id = new.id)', 'from (select new.title as title, new.authors as authors, new.abstract as abstract) p'));
     // A contentless table cannot 'rebuild': emptied, then every paper inserted again.
     await sql.raw(`insert into papers_fts(papers_fts) values('delete-all')`).execute(db);
     await sql.raw(`insert into papers_fts (rowid, title, authors, abstract) ${sqliteIndexedRows('d.doc', 'from papers p join papers_fts_docs d on d.paper_id = p.id')}`).execute(db);

@@ -198,11 +198,14 @@ export async function applyRecords(db: Db, records: ImportRecord[], maxParams: n
       .execute();
   }
   if (supplying) {
-    const textChanged = [...changedPapers].filter((id) => {
+    // New papers and changed texts; the document computed ahead for this text, if any.
+    const docs: { id: string; doc: string | null }[] = [];
+    for (const id of changedPapers) {
+      const text = searchText(papers.get(id)!);
       const before = stored.get(id);
-      return before === undefined || searchText(before) !== searchText(papers.get(id)!);
-    });
-    await writeSearchDocuments(db, textChanged.map((id) => ({ id, doc: documents.get(searchText(papers.get(id)!)) ?? null })));
+      if (before === undefined || searchText(before) !== text) docs.push({ id, doc: documents.get(text) ?? null });
+    }
+    await writeSearchDocuments(db, docs);
     await sql`select set_config('dailypapers.search_documents', '', true)`.execute(db);
   }
 
