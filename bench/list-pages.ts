@@ -12,9 +12,14 @@
  * Prints median and p95 (ms, --samples runs after a warm-up) for each list: page 1000 and the last page by OFFSET
  * and by keyset (the real page function, from a cursor at the same depth), the exact count against the capped one
  * (LIMIT 10001), and the whole page over HTTP (the app on a port, response cache off) at --samples depths spread
- * over the list; and the plans of the keyset queries (EXPLAIN QUERY PLAN on SQLite, EXPLAIN on PostgreSQL).
+ * over the list; the plans of the keyset queries (EXPLAIN QUERY PLAN on SQLite, EXPLAIN on PostgreSQL); and the
+ * search page (keyword mode, by relevance and by date) of words with 100k+ matches at 1M papers, at page 1, page 50
+ * (the deepest it offers) and pages spread between.
  *
- *   npm run bench:list-pages -- [HF_DAILY_DIR] [--papers 100000] [--samples 20] [--engines sqlite,postgres]
+ *   npm run bench:list-pages -- [HF_DAILY_DIR] [--papers 100000] [--samples 20] [--offset-samples N] [--engines sqlite,postgres]
+ *
+ * --offset-samples (default: --samples) times the OFFSET baselines fewer times: at 1M papers one OFFSET last page
+ * takes seconds.
  *
  * HF_DAILY_DIR defaults to ../shared/data/hf-daily. PostgreSQL: a fresh database `dailypapers_bench_lists_PID` on
  * postgres://postgres@127.0.0.1:5432, dropped afterwards; SQLite in a temporary folder, removed afterwards.
@@ -45,12 +50,14 @@ const { values: args, positionals } = parseArgs({
   options: {
     papers: { type: 'string', default: '100000' },
     samples: { type: 'string', default: '20' },
+    'offset-samples': { type: 'string' },
     engines: { type: 'string', default: 'sqlite,postgres' },
   },
 });
 const hfDir = path.resolve(positionals[0] ?? '../shared/data/hf-daily');
 const nPapers = Number(args.papers);
 const samples = Number(args.samples);
+const offsetSamples = Number(args['offset-samples'] ?? samples);
 const engines = args.engines!.split(',').map((e) => e.trim()).filter(Boolean);
 const BIG_CATEGORY = 'cs.LG';
 const BIG_ORG = 'bench-lab';
@@ -58,6 +65,8 @@ const BIG_ORG = 'bench-lab';
 const TARGET_MS = 30;
 /** Requests before the HTTP timings: the first ones load and compile the page's modules. */
 const HTTP_WARMUP = 10;
+/** Searches with 100k+ matches at 1M papers (words the text model uses most), timed over HTTP at depth. */
+const SEARCHES = ['model', 'language models'];
 
 const sec = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const fmt = (ms: number) => (ms < 10 ? ms.toFixed(2) : ms.toFixed(1));
@@ -68,11 +77,11 @@ function stats(ms: number[]): { p50: number; p95: number } {
   return { p50: at(0.5), p95: at(0.95) };
 }
 
-/** Runs `fn` 3 times to warm up, then `samples` times: the timings (ms). */
-async function time(fn: (i: number) => Promise<unknown>, warmup = 3): Promise<number[]> {
-  for (let i = 0; i < warmup; i++) await fn(samples + i);
+/** Runs `fn` `warmup` times, then `n` times: the timings (ms). */
+async function time(fn: (i: number) => Promise<unknown>, warmup = 3, n = samples): Promise<number[]> {
+  for (let i = 0; i < warmup; i++) await fn(n + i);
   const out: number[] = [];
-  for (let i = 0; i < samples; i++) {
+  for (let i = 0; i < n; i++) {
     const t = performance.now();
     await fn(i);
     out.push(performance.now() - t);
@@ -194,11 +203,11 @@ async function benchEngine(engine: string, synthetic: string, hfFiles: string[],
       const b = (await keyset(atDepth)).items.map((i) => i.paper.id);
       if (a.join() !== b.join()) console.log(`  note: ${l.name} ${depthName} differs between OFFSET and keyset`);
       add(l.name, 'page 1 (keyset)', await time(() => keyset()));
-      add(l.name, `${depthName}, OFFSET (before)`, await time(() => l.offset(depth)));
+      add(l.name, `${depthName}, OFFSET (before)`, await time(() => l.offset(depth), 1, offsetSamples));
       add(l.name, `${depthName}, keyset`, await time(() => keyset(atDepth)));
-      add(l.name, `last page (${lastStart / PAGE_SIZE + 1}), OFFSET (before)`, await time(() => l.offset(lastStart)));
+      add(l.name, `last page (${lastStart / PAGE_SIZE + 1}), OFFSET (before)`, await time(() => l.offset(lastStart), 1, offsetSamples));
       add(l.name, `last page (${lastStart / PAGE_SIZE + 1}), keyset`, await time(() => keyset(atLast)));
-      add(l.name, 'count, exact (before)', await time(() => l.exact()));
+      add(l.name, 'count, exact (before)', await time(() => l.exact(), 1, offsetSamples));
       add(l.name, `count, capped at ${LIST_COUNT_CAP}`, await time(() => l.list.count()));
     }
     await plans(database, orgId, cursors[0]!, cursors[1]!);
@@ -226,6 +235,25 @@ async function benchEngine(engine: string, synthetic: string, hfFiles: string[],
           if (r.status !== 200) throw new Error(`${r.status} for ${urls[i % urls.length]}`);
           await r.text();
         }, HTTP_WARMUP));
+      }
+      // A search with 100k+ matches: its pages go 50 deep (the search handler's MAX_PAGE), by relevance and by date.
+      for (const q of SEARCHES) {
+        const counted = engine === 'sqlite'
+          ? sql<{ n: number }>`select count(*) as n from papers_fts where papers_fts match ${q}`
+          : sql<{ n: number }>`select count(*) as n from paper_search where document @@ plainto_tsquery('english', ${q})`;
+        const matches = Number((await counted.execute(db)).rows[0]!.n);
+        const get = async (u: string) => {
+          const r = await fetch(base + u);
+          if (r.status !== 200) throw new Error(`${r.status} for ${u}`);
+          await r.text();
+        };
+        for (const sort of ['relevance', 'date']) {
+          const url = (page: number) => `/search?q=${encodeURIComponent(q)}&mode=keyword&sort=${sort}${page > 1 ? `&p=${page}` : ''}`;
+          const name = `search "${q}" (${matches} matches), by ${sort}`;
+          add(name, 'page 1 over HTTP', await time(() => get(url(1))));
+          add(name, 'page 50 over HTTP', await time(() => get(url(50))));
+          add(name, 'pages 2–50 over HTTP', await time((i) => get(url(2 + ((i * 7) % 49))), HTTP_WARMUP));
+        }
       }
     } finally {
       await new Promise<void>((r) => server.close(() => r()));
