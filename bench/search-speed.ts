@@ -33,7 +33,7 @@ import { sql } from 'kysely';
 import { CLI_IDLE_IN_TRANSACTION_TIMEOUT_MS, CLI_STATEMENT_TIMEOUT_MS, parseDatabaseUrl } from '../src/config.ts';
 import { CONNECT_TIMEOUT_MS, openDatabase, type Database } from '../src/db/connection.ts';
 import { migrate } from '../src/db/migrate.ts';
-import { sqliteIndexedRows } from '../src/db/migrations/0038-compound-words.ts';
+import { rebuildSqliteSearchIndex } from '../src/db/migrations/0039-date-order.ts';
 import { setSiteModel } from '../src/db/queries/embedding-models.ts';
 import { builtinEmbedder, trainBuiltinModel } from '../src/search/embedders/builtin.ts';
 import { parseLsa } from '../src/search/embedders/lsa.ts';
@@ -357,10 +357,9 @@ async function keywordIndexFigures(database: Database, dbFile: string, url: stri
       }
     };
     const before = await size();
-    // A contentless table cannot 'rebuild': empty it ('delete-all') and insert every paper again, as migration 0038 does.
+    // As migration 0039 does.
     const t = performance.now();
-    await sql.raw(`insert into papers_fts(papers_fts) values('delete-all')`).execute(db);
-    await sql.raw(`insert into papers_fts (rowid, title, authors, abstract) ${sqliteIndexedRows('d.doc', 'from papers p join papers_fts_docs d on d.paper_id = p.id')}`).execute(db);
+    await rebuildSqliteSearchIndex(db);
     const ms = performance.now() - t;
     const after = await size();
     console.log(`keyword index (FTS5): ${mb(before.bytes)} after the import (${before.how}); rebuilt from the papers in ${sec(ms)}, then ${mb(after.bytes)}`);

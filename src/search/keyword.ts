@@ -12,6 +12,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Database } from '../db/connection.ts';
 import { organizationIdsNamedByAll } from '../db/queries/organizations.ts';
+import { DOC_DAY_BITS } from '../db/migrations/0039-date-order.ts';
 import { addDays } from '../domain/dates.ts';
 import {
   COMPOUND_JOINER, fts5String, fts5Term, hasTextCriteria, STOP_WORDS, sqliteExcludedMatch, sqliteMatchPhrases, websearchText, type MatchPhrase, type ParsedQuery, type QueryTerm, type TermsMode, type YearRange,
@@ -220,6 +221,8 @@ interface Plan {
    * best N of a deeper page's pool begin with the best M < N of a shallower one (pages never repeat a paper).
    */
   rankOrder?: RawBuilder<unknown>;
+  /** `select` takes the page's depth (offset + limit) as its `pool`, and reads only the matches that depth needs. */
+  depthBound?: boolean;
   /**
    * At least this many matches in this tier and the tiers before it together, known without counting: a count
    * past COUNT_CAP is skipped (PostgreSQL's "some words" tier, whose rarer terms' papers the statistics know:
@@ -254,23 +257,29 @@ async function plans(database: Database, query: ParsedQuery, conds: RawBuilder<u
   if (database.engine === 'postgres') return [pgPlan(query, conds, mode, rarer)];
   const m = sqliteMatchPhrases(query, mode, rarer?.terms)!;
   const score = await sqliteScore(database, m.phrases);
-  if (conds.length > 0 || sort !== 'relevance' || !database.rankWithIdf) return [sqlitePlan(m.match, score, conds)];
+  if (sort === 'date') return [sqliteDatePlan(m.match, score, conds)];
+  if (!database.rankWithIdf) return [sqlitePlan(m.match, score, conds)];
+  // By upvotes: the newest RANK_WINDOW matches, sorted by their votes.
+  if (sort === 'upvotes') return [sqlitePlan(m.match, score, conds, true)];
   // Title bands (below) for the every-word tier only: a band of the "some words" tier would need its own
   // "not every word" twice.
-  if (mode !== 'all') return [sqlitePlan(m.match, score, [], true)];
+  if (mode !== 'all') return [sqlitePlan(m.match, score, conds, true)];
   // A tier has at most as many matches as its rarest term: such a tier below the window is ranked whole;
   // so is one its words predict to be far below it (SPARSE_ESTIMATE).
+  const whole = sqlitePlan(m.match, score, conds, true);
   const papersWith = await Promise.all(query.terms.map(async (t) => (await phraseFrequency(database, t)).n));
-  if (query.terms.length === 0 || Math.min(...papersWith) <= RANK_WINDOW) return [sqlitePlan(m.match, score, [], true)];
+  if (query.terms.length === 0 || Math.min(...papersWith) <= RANK_WINDOW) return [whole];
   const rows = await indexedRows(database);
-  if (papersWith.reduce((e, n) => (e * n) / rows, rows) < SPARSE_ESTIMATE) return [sqlitePlan(m.match, score, [], true)];
+  if (papersWith.reduce((e, n) => (e * n) / rows, rows) < SPARSE_ESTIMATE) return [whole];
   // The words' counts only bound the tier: words common alone are often rare together, and a tier below the
   // window is ranked whole (bands put title matches first, which bm25() need not).
-  const seen = await sql<{ n: number }>`select count(*) as n from (select rowid from papers_fts where papers_fts match ${m.match} limit ${sql.lit(RANK_WINDOW)}) t`.execute(database.db);
-  if (Number(seen.rows[0]?.n ?? 0) < RANK_WINDOW) return [sqlitePlan(m.match, score, [], true)];
+  const seen = conds.length === 0
+    ? await sql<{ n: number }>`select count(*) as n from (select rowid from papers_fts where papers_fts match ${m.match} limit ${sql.lit(RANK_WINDOW)}) t`.execute(database.db)
+    : await sql<{ n: number }>`select count(*) as n from (${whole.select(sql`p.id`, false)}) t`.execute(database.db);
+  if (Number(seen.rows[0]?.n ?? 0) < RANK_WINDOW) return [whole];
   const inTitle = `${TITLE_COLUMNS} : (${query.terms.map(fts5Term).join(' OR ')})`;
   const bandScore = await sqliteScore(database, [...m.phrases, ...query.terms]);
-  return [sqlitePlan(`(${m.match}) AND ${inTitle}`, bandScore, [], true), sqlitePlan(`(${m.match}) NOT ${inTitle}`, bandScore, [], true)];
+  return [sqlitePlan(`(${m.match}) AND ${inTitle}`, bandScore, conds, true), sqlitePlan(`(${m.match}) NOT ${inTitle}`, bandScore, conds, true)];
 }
 
 const TITLE_COLUMNS = '{title authors}';
@@ -286,30 +295,71 @@ async function sqliteScore(database: Database, phrases: MatchPhrase[]): Promise<
 }
 
 /**
- * SQLite's plan of one band: the matches of `match` scored by `score`; `windowed`, only the newest
- * RANK_WINDOW of them (read newest first, the FTS5 index's own order, and the reading stops there), and the
- * ranked rows say how many the band has (`pooled`: no second pass to count it).
+ * SQLite's plan of one band: the matches of `match` (that pass the filters `conds`) scored by `score`; `windowed`,
+ * only the newest RANK_WINDOW of them (read newest first, the FTS5 index's own order since its rowids are keyed by
+ * date, and the reading stops there), and the ranked rows say how many the band has (`pooled`: no second pass to
+ * count it). Unwindowed (SQLite without bm25_idf), every match is scored.
  */
 function sqlitePlan(match: string, score: RawBuilder<unknown>, conds: RawBuilder<unknown>[], windowed = false): Plan {
-  const matches = windowed
-    ? sql`(select rowid, score from (select rowid, ${score} from papers_fts where papers_fts match ${match} order by rowid desc limit ${sql.lit(RANK_WINDOW)}))`
-    : sql`(select rowid, ${score} from papers_fts where papers_fts match ${match})`;
-  const select: Plan['select'] = (columns, withScore, pool) => pool && withScore && conds.length === 0
+  const filtered = conds.length > 0;
+  const matches = !windowed
+    ? sql`(select rowid, ${score} from papers_fts where papers_fts match ${match})`
+    : filtered
+      // The filters inside the window: a filter that most papers pass (a big category, a year) read every match of
+      // a common word when it was tested after ranking them all (3 s for `model` in cs.LG at 1M papers).
+      ? sql`(select rowid, score from (select papers_fts.rowid as rowid, ${score} from papers_fts join papers_fts_docs d on d.doc = papers_fts.rowid
+          join papers p on p.id = d.paper_id where papers_fts match ${match} and ${and(conds)} order by papers_fts.rowid desc limit ${sql.lit(RANK_WINDOW)}))`
+      : sql`(select rowid, score from (select rowid, ${score} from papers_fts where papers_fts match ${match} order by rowid desc limit ${sql.lit(RANK_WINDOW)}))`;
+  const select: Plan['select'] = (columns, withScore, pool) => {
+    if (windowed) {
+      // Ranked inside the window, and only the best `pool` joined to papers; unranked (a sort by upvotes, a count),
+      // the window's papers.
+      const ranked = pool && withScore
+        ? sql`(select rowid, score, count(*) over () as pooled from ${matches} order by score desc, rowid desc limit ${pool})`
+        : sql`(select rowid, score, null as pooled from ${matches})`;
+      return sql`select ${columns}, s.score, s.pooled from ${ranked} s join papers_fts_docs d on d.doc = s.rowid join papers p on p.id = d.paper_id`;
+    }
+    return pool && withScore && !filtered
       // Without filters: rank inside FTS5 and join only the best `pool` (joining every match of a
       // common word to papers first was most of the time at 100k papers; bench/search-speed.ts).
-      ? sql`select ${columns}, s.score, s.pooled from (select rowid, score, ${windowed ? sql`count(*) over ()` : sql`null`} as pooled from ${matches} order by score desc, rowid desc limit ${pool}) s
+      ? sql`select ${columns}, s.score, s.pooled from (select rowid, score, null as pooled from ${matches} order by score desc, rowid desc limit ${pool}) s
           join papers_fts_docs d on d.doc = s.rowid join papers p on p.id = d.paper_id`
       : sql`select ${columns}${withScore ? sql`, ${score}` : sql``}
       from papers_fts join papers_fts_docs d on d.doc = papers_fts.rowid join papers p on p.id = d.paper_id
       where papers_fts match ${match} and ${and(conds)}`;
+  };
   return {
     select,
-    ...(conds.length === 0 ? { rankOrder: sql`s.score desc, s.rowid desc` } : {}),
+    ...(windowed || !filtered ? { rankOrder: sql`s.score desc, s.rowid desc` } : {}),
     // Without filters, the index alone counts (every indexed row is a paper).
-    count: conds.length > 0
+    count: filtered
       ? () => sql<{ n: number }>`select count(*) as n from (${select(sql`p.id`, false)} limit ${COUNT_CAP + 1}) t`
       : () => sql<{ n: number }>`select count(*) as n from (select rowid from papers_fts where papers_fts match ${match} limit ${windowed ? sql.lit(Math.min(RANK_WINDOW, COUNT_CAP + 1)) : COUNT_CAP + 1}) t`,
   };
+}
+
+/**
+ * SQLite's plan of a search sorted by date (docs/decisions/0052-search-by-date.md). The index's rowids are keyed by
+ * the papers' days (migration 39: `day << DOC_DAY_BITS`, newest highest), so FTS5 reads a term's papers newest day
+ * first: the page's depth-th match that way (`depth`: offset + limit, from tiers) names the oldest day the page can
+ * reach, and only the matches of that day and later are joined and sorted. Sorting every match took 3 s for `model`
+ * at 1M papers, on the event loop. With filters, the depth-th match that passes them.
+ */
+function sqliteDatePlan(match: string, score: RawBuilder<unknown>, conds: RawBuilder<unknown>[]): Plan {
+  const plan = sqlitePlan(match, score, conds);
+  const select: Plan['select'] = (columns, withScore, depth) => {
+    if (!depth) return plan.select(columns, withScore);
+    const nth = conds.length === 0
+      ? sql`select rowid as doc from papers_fts where papers_fts match ${match} order by rowid desc limit 1 offset ${depth - 1}`
+      : sql`select papers_fts.rowid as doc from papers_fts join papers_fts_docs d on d.doc = papers_fts.rowid join papers p on p.id = d.paper_id
+          where papers_fts match ${match} and ${and(conds)} order by papers_fts.rowid desc limit 1 offset ${depth - 1}`;
+    // Fewer matches than the depth: all of them (docs are above -2^53: negative ones are a full day's overflow).
+    const fromDay = sql`coalesce((select (doc >> ${sql.lit(DOC_DAY_BITS)}) << ${sql.lit(DOC_DAY_BITS)} from (${nth})), ${sql.lit(Number.MIN_SAFE_INTEGER)})`;
+    return sql`select ${columns}${withScore ? sql`, ${score}` : sql``}
+      from papers_fts join papers_fts_docs d on d.doc = papers_fts.rowid join papers p on p.id = d.paper_id
+      where papers_fts match ${match} and papers_fts.rowid >= ${fromDay} and ${and(conds)}`;
+  };
+  return { select, count: plan.count, depthBound: true };
 }
 
 /**
@@ -387,8 +437,11 @@ const samples = ttlCache<{ from: number; to: number; sampled: number }>(IDF_TTL_
 async function idfSample(database: Database): Promise<{ from: number; to: number; sampled: number }> {
   const hit = samples.get(database, 'newest');
   if (hit) return hit;
-  const top = Number((await sql<{ top: number }>`select max(doc) as top from papers_fts_docs`.execute(database.db)).rows[0]?.top ?? 0);
-  const from = Math.max(0, top - IDF_SAMPLE);
+  // Docs are keyed by date (migration 39), not numbered: the sample's lower bound is the doc IDF_SAMPLE places down.
+  const r = await sql<{ top: number | null; from: number | null }>`select (select max(doc) from papers_fts_docs) as top,
+    (select doc from papers_fts_docs order by doc desc limit 1 offset ${sql.lit(IDF_SAMPLE)}) as "from"`.execute(database.db);
+  const top = Number(r.rows[0]?.top ?? 0);
+  const from = r.rows[0]?.from === null || r.rows[0]?.from === undefined ? Number.MIN_SAFE_INTEGER : Number(r.rows[0].from);
   const sampled = Number((await sql<{ n: number }>`select count(*) as n from papers_fts_docs where doc > ${sql.lit(from)} and doc <= ${sql.lit(top)}`.execute(database.db)).rows[0]?.n ?? 0);
   const sample = { from, to: top, sampled };
   samples.set(database, 'newest', sample);
@@ -635,7 +688,7 @@ async function tiers(database: Database, plans: LazyPlan[], sort: SearchSort, op
       const need = opts.limit - hits.length;
       let n: number;
       if (need > 0) {
-        const pool = sort === 'relevance' ? skip + need : null;
+        const pool = sort === 'relevance' || p.depthBound ? skip + need : null;
         const rows = await sql<{ id: string; score: number; pooled?: number }>`${p.select(sql`p.id as id`, true, pool)} order by ${pool && p.rankOrder ? p.rankOrder : orderBy(sort)} limit ${need} offset ${skip}`.execute(database.db);
         for (const r of rows.rows) hits.push({ paperId: r.id, score: Number(r.score) });
         // A short first page is the whole tier: no need to count it; nor when the ranked pool counted it (PostgreSQL).

@@ -11,6 +11,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { sql } from 'kysely';
 import { openDatabase, RANK_EXTENSION, type Database } from '../../src/db/connection.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { parseSearchQuery } from '../../src/domain/search-query.ts';
@@ -102,6 +103,21 @@ describe('keyword ranking at scale on sqlite', () => {
         seen.add(h.paperId);
       }
     }
+  });
+
+  test('a broad tier sorted by upvotes, or filtered, is read newest first to the window, the filter inside it', async () => {
+    const newest = id(PAPERS - 1);
+    const next = id(PAPERS - 2);
+    const old = id(TITLED + 30);
+    await sql`update papers set upvotes = case id when ${newest} then 5 when ${next} then 9 when ${old} then 100 end where id in (${newest}, ${next}, ${old})`.execute(withIdf.db);
+    const byVotes = await keywordSearch(withIdf, parseSearchQuery('graph'), { limit: 10, offset: 0, sort: 'upvotes' });
+    assert.deepEqual(byVotes.hits.slice(0, 2).map((h) => h.paperId), [next, newest]);
+    assert.ok(!byVotes.hits.some((h) => h.paperId === old), 'older than the newest RANK_WINDOW matches');
+    await sql`update papers set github_repo = 'https://github.com/a/b' where id in (${id(3)}, ${newest}, ${old})`.execute(withIdf.db);
+    const withCode = await keywordSearch(withIdf, parseSearchQuery('graph'), { limit: 10, offset: 0, filters: { hasCode: true } });
+    assert.deepEqual(withCode.hits.map((h) => h.paperId)[0], id(3), 'the title match first');
+    assert.deepEqual(new Set(withCode.hits.map((h) => h.paperId)), new Set([id(3), newest, old]));
+    assert.equal(withCode.total, 3);
   });
 
   test('a broad tier of two words and a date sort still answer', async () => {

@@ -29,18 +29,30 @@ export const sqliteNames = (row: string) =>
 /**
  * SQLite: the papers triggers that keep papers_fts (insert, and update of the indexed fields), given the statement
  * tail that indexes a new row (`values (…)` or a `select`, over `new`; its rowid is the paper's papers_fts_docs doc).
+ * `keyed` (migration 39): a new row's doc is `newDoc` (an SQL expression over `new`), and an update of the indexed
+ * fields or of `published_at` gives the paper a new doc; without it, docs are numbered in insertion order and kept.
  */
-export async function createSqliteSearchTriggers(db: Kysely<any>, indexNew: string): Promise<void> {
+export async function createSqliteSearchTriggers(db: Kysely<any>, indexNew: string, keyed?: { newDoc: string }): Promise<void> {
   // Not `insert or ignore`: inside a trigger, the firing statement's conflict policy (an upsert's) overrides it.
   const insertNew = `
-        insert into papers_fts_docs (paper_id) select new.id where not exists (select 1 from papers_fts_docs where paper_id = new.id);
+        insert into papers_fts_docs (${keyed ? 'doc, ' : ''}paper_id) select ${keyed ? `${keyed.newDoc}, ` : ''}new.id where not exists (select 1 from papers_fts_docs where paper_id = new.id);
         insert into papers_fts (rowid, title, authors, abstract) ${indexNew};`;
+  const dateToo = keyed ? ', published_at' : '';
   await sql.raw(`create trigger papers_fts_insert after insert on papers begin ${insertNew} end`).execute(db);
-  await sql.raw(`create trigger papers_fts_update after update of title, authors, abstract on papers
-        when old.title is not new.title or old.authors is not new.authors or old.abstract is not new.abstract
+  await sql.raw(`create trigger papers_fts_update after update of title, authors, abstract${dateToo} on papers
+        when old.title is not new.title or old.authors is not new.authors or old.abstract is not new.abstract${keyed ? ' or old.published_at is not new.published_at' : ''}
         begin
-          delete from papers_fts where rowid = (select doc from papers_fts_docs where paper_id = old.id);
+          delete from papers_fts where rowid = (select doc from papers_fts_docs where paper_id = old.id);${keyed ? `
+          delete from papers_fts_docs where paper_id = old.id;` : ''}
           ${insertNew}
+        end`).execute(db);
+}
+
+/** SQLite: the papers trigger that takes a deleted paper out of papers_fts and papers_fts_docs. */
+export async function createSqliteSearchDeleteTrigger(db: Kysely<any>): Promise<void> {
+  await sql.raw(`create trigger papers_fts_delete after delete on papers begin
+          delete from papers_fts where rowid = (select doc from papers_fts_docs where paper_id = old.id);
+          delete from papers_fts_docs where paper_id = old.id;
         end`).execute(db);
 }
 
@@ -53,10 +65,7 @@ export const searchIndex: Migration = {
       await sql.raw(`create virtual table papers_fts using fts5(title, authors, abstract, content='', contentless_delete=1, tokenize='porter unicode61 remove_diacritics 2')`).execute(db);
       await sql.raw(`create virtual table papers_fts_vocab using fts5vocab(papers_fts, 'row')`).execute(db);
       await createSqliteSearchTriggers(db, `values ((select doc from papers_fts_docs where paper_id = new.id), new.title, ${sqliteNames('new')}, coalesce(new.abstract, ''))`);
-      await sql.raw(`create trigger papers_fts_delete after delete on papers begin
-          delete from papers_fts where rowid = (select doc from papers_fts_docs where paper_id = old.id);
-          delete from papers_fts_docs where paper_id = old.id;
-        end`).execute(db);
+      await createSqliteSearchDeleteTrigger(db);
       // Backfill what is already there.
       await sql.raw(`insert into papers_fts_docs (paper_id) select id from papers order by published_at, id`).execute(db);
       await sql.raw(`insert into papers_fts (rowid, title, authors, abstract)

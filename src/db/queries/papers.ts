@@ -179,7 +179,12 @@ export async function applyRecords(db: Db, records: ImportRecord[], maxParams: n
     const p = papers.get(id)!;
     return paperToRow(p, p.organization === null ? null : (orgIds.get(p.organization) ?? null), now);
   });
-  if (!isPostgres(db)) await numberNewPapers(db, paperRows, stored);
+  if (!isPostgres(db)) {
+    await numberNewPapers(db, paperRows, stored);
+    // Oldest first: the keyword index's rowids are keyed by day (migration 39), and FTS5 writes what a transaction
+    // gave it to disk each time a rowid is lower than the one before.
+    paperRows.sort((a, b) => ((a.published_at ?? '') < (b.published_at ?? '') ? -1 : (a.published_at ?? '') > (b.published_at ?? '') ? 1 : 0));
+  }
   const supplying = documents !== undefined && isPostgres(db) && paperRows.length > 0;
   if (supplying) {
     await sql`select set_config('dailypapers.search_documents', 'supplied', true), set_config('work_mem', ${`${IMPORT_GIN.workMemKb}kB`}, true),
