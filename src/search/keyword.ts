@@ -253,20 +253,21 @@ export const RANK_WINDOW = 5000;
  */
 const SPARSE_ESTIMATE = RANK_WINDOW / 10;
 
-async function plans(database: Database, query: ParsedQuery, conds: RawBuilder<unknown>[], sort: SearchSort, mode: TermsMode, rarer?: Rarer): Promise<Plan[]> {
+async function plans(database: Database, query: ParsedQuery, conds: RawBuilder<unknown>[], sort: SearchSort, mode: TermsMode, rarer?: Rarer, days: DaySpan | null = null): Promise<Plan[]> {
   if (database.engine === 'postgres') return [pgPlan(query, conds, mode, rarer)];
   const m = sqliteMatchPhrases(query, mode, rarer?.terms)!;
   const score = await sqliteScore(database, m.phrases);
-  if (sort === 'date') return [sqliteDatePlan(m.match, score, conds)];
-  if (!database.rankWithIdf) return [sqlitePlan(m.match, score, conds)];
+  const f: SqliteFilter = { conds, days };
+  if (sort === 'date') return [sqliteDatePlan(m.match, score, f)];
+  if (!database.rankWithIdf) return [sqlitePlan(m.match, score, f)];
   // By upvotes: the newest RANK_WINDOW matches, sorted by their votes.
-  if (sort === 'upvotes') return [sqlitePlan(m.match, score, conds, true)];
+  if (sort === 'upvotes') return [sqlitePlan(m.match, score, f, true)];
   // Title bands (below) for the every-word tier only: a band of the "some words" tier would need its own
   // "not every word" twice.
-  if (mode !== 'all') return [sqlitePlan(m.match, score, conds, true)];
+  if (mode !== 'all') return [sqlitePlan(m.match, score, f, true)];
   // A tier has at most as many matches as its rarest term: such a tier below the window is ranked whole;
   // so is one its words predict to be far below it (SPARSE_ESTIMATE).
-  const whole = sqlitePlan(m.match, score, conds, true);
+  const whole = sqlitePlan(m.match, score, f, true);
   const papersWith = await Promise.all(query.terms.map(async (t) => (await phraseFrequency(database, t)).n));
   if (query.terms.length === 0 || Math.min(...papersWith) <= RANK_WINDOW) return [whole];
   const rows = await indexedRows(database);
@@ -274,12 +275,12 @@ async function plans(database: Database, query: ParsedQuery, conds: RawBuilder<u
   // The words' counts only bound the tier: words common alone are often rare together, and a tier below the
   // window is ranked whole (bands put title matches first, which bm25() need not).
   const seen = conds.length === 0
-    ? await sql<{ n: number }>`select count(*) as n from (select rowid from papers_fts where papers_fts match ${m.match} limit ${sql.lit(RANK_WINDOW)}) t`.execute(database.db)
+    ? await sql<{ n: number }>`select count(*) as n from (select rowid from papers_fts where ${ftsWhere(m.match, days)} limit ${sql.lit(RANK_WINDOW)}) t`.execute(database.db)
     : await sql<{ n: number }>`select count(*) as n from (${whole.select(sql`p.id`, false)}) t`.execute(database.db);
   if (Number(seen.rows[0]?.n ?? 0) < RANK_WINDOW) return [whole];
   const inTitle = `${TITLE_COLUMNS} : (${query.terms.map(fts5Term).join(' OR ')})`;
   const bandScore = await sqliteScore(database, [...m.phrases, ...query.terms]);
-  return [sqlitePlan(`(${m.match}) AND ${inTitle}`, bandScore, conds, true), sqlitePlan(`(${m.match}) NOT ${inTitle}`, bandScore, conds, true)];
+  return [sqlitePlan(`(${m.match}) AND ${inTitle}`, bandScore, f, true), sqlitePlan(`(${m.match}) NOT ${inTitle}`, bandScore, f, true)];
 }
 
 const TITLE_COLUMNS = '{title authors}';
@@ -295,21 +296,52 @@ async function sqliteScore(database: Database, phrases: MatchPhrase[]): Promise<
 }
 
 /**
+ * SQLite: the papers' docs a date filter keeps, [lo, hi), in the index's own terms (docs are keyed by day:
+ * migration 39), so that FTS5 reads only those days' matches; the filter's condition on `published_at` stays.
+ */
+interface DaySpan {
+  lo: number;
+  hi: number;
+}
+
+/** The filters of a SQLite plan: conditions on `p` (papers), and the days a date filter keeps. */
+interface SqliteFilter {
+  conds: RawBuilder<unknown>[];
+  days: DaySpan | null;
+}
+
+/** The day span of a search's date filters and year (`YYYY-MM-DD` bounds, inclusive), or null without any. */
+function daySpan(query: Pick<ParsedQuery, 'year'>, f: SearchFilters = {}): DaySpan | null {
+  const froms = [f.from, query.year ? `${query.year.from}-01-01` : null].filter((d): d is string => !!d);
+  const tos = [f.to ? addDays(f.to, 1) : null, query.year ? `${query.year.to + 1}-01-01` : null].filter((d): d is string => !!d);
+  if (froms.length === 0 && tos.length === 0) return null;
+  const doc = (day: string) => Math.floor(Date.parse(`${day}T00:00:00Z`) / 86_400_000) * 2 ** DOC_DAY_BITS;
+  const lo = froms.length > 0 ? Math.max(...froms.map(doc)) : Number.MIN_SAFE_INTEGER;
+  const hi = tos.length > 0 ? Math.min(...tos.map(doc)) : Number.MAX_SAFE_INTEGER;
+  return Number.isFinite(lo) && Number.isFinite(hi) ? { lo, hi } : null;
+}
+
+/** SQL: an FTS5 match, within a day span. */
+const ftsWhere = (match: string, days: DaySpan | null): RawBuilder<unknown> =>
+  days ? sql`papers_fts match ${match} and papers_fts.rowid >= ${sql.lit(days.lo)} and papers_fts.rowid < ${sql.lit(days.hi)}` : sql`papers_fts match ${match}`;
+
+/**
  * SQLite's plan of one band: the matches of `match` (that pass the filters `conds`) scored by `score`; `windowed`,
  * only the newest RANK_WINDOW of them (read newest first, the FTS5 index's own order since its rowids are keyed by
  * date, and the reading stops there), and the ranked rows say how many the band has (`pooled`: no second pass to
  * count it). Unwindowed (SQLite without bm25_idf), every match is scored.
  */
-function sqlitePlan(match: string, score: RawBuilder<unknown>, conds: RawBuilder<unknown>[], windowed = false): Plan {
+function sqlitePlan(match: string, score: RawBuilder<unknown>, { conds, days }: SqliteFilter, windowed = false): Plan {
   const filtered = conds.length > 0;
+  const fts = ftsWhere(match, days);
   const matches = !windowed
-    ? sql`(select rowid, ${score} from papers_fts where papers_fts match ${match})`
+    ? sql`(select rowid, ${score} from papers_fts where ${fts})`
     : filtered
       // The filters inside the window: a filter that most papers pass (a big category, a year) read every match of
       // a common word when it was tested after ranking them all (3 s for `model` in cs.LG at 1M papers).
       ? sql`(select rowid, score from (select papers_fts.rowid as rowid, ${score} from papers_fts join papers_fts_docs d on d.doc = papers_fts.rowid
-          join papers p on p.id = d.paper_id where papers_fts match ${match} and ${and(conds)} order by papers_fts.rowid desc limit ${sql.lit(RANK_WINDOW)}))`
-      : sql`(select rowid, score from (select rowid, ${score} from papers_fts where papers_fts match ${match} order by rowid desc limit ${sql.lit(RANK_WINDOW)}))`;
+          join papers p on p.id = d.paper_id where ${fts} and ${and(conds)} order by papers_fts.rowid desc limit ${sql.lit(RANK_WINDOW)}))`
+      : sql`(select rowid, score from (select rowid, ${score} from papers_fts where ${fts} order by rowid desc limit ${sql.lit(RANK_WINDOW)}))`;
   const select: Plan['select'] = (columns, withScore, pool) => {
     if (windowed) {
       // Ranked inside the window, and only the best `pool` joined to papers; unranked (a sort by upvotes, a count),
@@ -326,7 +358,7 @@ function sqlitePlan(match: string, score: RawBuilder<unknown>, conds: RawBuilder
           join papers_fts_docs d on d.doc = s.rowid join papers p on p.id = d.paper_id`
       : sql`select ${columns}${withScore ? sql`, ${score}` : sql``}
       from papers_fts join papers_fts_docs d on d.doc = papers_fts.rowid join papers p on p.id = d.paper_id
-      where papers_fts match ${match} and ${and(conds)}`;
+      where ${fts} and ${and(conds)}`;
   };
   return {
     select,
@@ -334,7 +366,7 @@ function sqlitePlan(match: string, score: RawBuilder<unknown>, conds: RawBuilder
     // Without filters, the index alone counts (every indexed row is a paper).
     count: filtered
       ? () => sql<{ n: number }>`select count(*) as n from (${select(sql`p.id`, false)} limit ${COUNT_CAP + 1}) t`
-      : () => sql<{ n: number }>`select count(*) as n from (select rowid from papers_fts where papers_fts match ${match} limit ${windowed ? sql.lit(Math.min(RANK_WINDOW, COUNT_CAP + 1)) : COUNT_CAP + 1}) t`,
+      : () => sql<{ n: number }>`select count(*) as n from (select rowid from papers_fts where ${fts} limit ${windowed ? sql.lit(Math.min(RANK_WINDOW, COUNT_CAP + 1)) : COUNT_CAP + 1}) t`,
   };
 }
 
@@ -345,19 +377,21 @@ function sqlitePlan(match: string, score: RawBuilder<unknown>, conds: RawBuilder
  * reach, and only the matches of that day and later are joined and sorted. Sorting every match took 3 s for `model`
  * at 1M papers, on the event loop. With filters, the depth-th match that passes them.
  */
-function sqliteDatePlan(match: string, score: RawBuilder<unknown>, conds: RawBuilder<unknown>[]): Plan {
-  const plan = sqlitePlan(match, score, conds);
+function sqliteDatePlan(match: string, score: RawBuilder<unknown>, filter: SqliteFilter): Plan {
+  const { conds } = filter;
+  const fts = ftsWhere(match, filter.days);
+  const plan = sqlitePlan(match, score, filter);
   const select: Plan['select'] = (columns, withScore, depth) => {
     if (!depth) return plan.select(columns, withScore);
     const nth = conds.length === 0
-      ? sql`select rowid as doc from papers_fts where papers_fts match ${match} order by rowid desc limit 1 offset ${depth - 1}`
+      ? sql`select rowid as doc from papers_fts where ${fts} order by rowid desc limit 1 offset ${depth - 1}`
       : sql`select papers_fts.rowid as doc from papers_fts join papers_fts_docs d on d.doc = papers_fts.rowid join papers p on p.id = d.paper_id
-          where papers_fts match ${match} and ${and(conds)} order by papers_fts.rowid desc limit 1 offset ${depth - 1}`;
+          where ${fts} and ${and(conds)} order by papers_fts.rowid desc limit 1 offset ${depth - 1}`;
     // Fewer matches than the depth: all of them (docs are above -2^53: negative ones are a full day's overflow).
     const fromDay = sql`coalesce((select (doc >> ${sql.lit(DOC_DAY_BITS)}) << ${sql.lit(DOC_DAY_BITS)} from (${nth})), ${sql.lit(Number.MIN_SAFE_INTEGER)})`;
     return sql`select ${columns}${withScore ? sql`, ${score}` : sql``}
       from papers_fts join papers_fts_docs d on d.doc = papers_fts.rowid join papers p on p.id = d.paper_id
-      where papers_fts match ${match} and papers_fts.rowid >= ${fromDay} and ${and(conds)}`;
+      where ${fts} and papers_fts.rowid >= ${fromDay} and ${and(conds)}`;
   };
   return { select, count: plan.count, depthBound: true };
 }
@@ -607,7 +641,8 @@ export async function keywordSearch(database: Database, parsed: ParsedQuery, opt
   }
   const several = query.terms.length > 1;
   let result: Omit<KeywordResult, 'corrected'>;
-  const tier = (mode: TermsMode, required?: () => Promise<Rarer>): LazyPlan => async () => plans(database, query, conds, sort, mode, required ? await required() : undefined);
+  const days = daySpan(query, opts.filters);
+  const tier = (mode: TermsMode, required?: () => Promise<Rarer>): LazyPlan => async () => plans(database, query, conds, sort, mode, required ? await required() : undefined, days);
   if (opts.all || !several) result = await tiers(database, [tier('all')], sort, opts);
   else if (sort === 'relevance') {
     const relevance = [tier('all'), tier('anyNotAll', () => rarerTerms(database, query.terms))];

@@ -94,7 +94,16 @@ for (const engine of ENGINES) {
       }
     });
 
-    test('with a filter, the pages hold the matches that pass it, in the same order', async () => {
+    test('date filters keep exactly their days, sorted by date or by relevance', async () => {
+    const within = (f: Fixture) => f.created >= new Date('2025-01-04T00:00:00Z') && f.created < new Date('2025-01-08T00:00:00Z');
+    const filters = { from: '2025-01-04', to: '2025-01-07' };
+    assert.deepEqual((await allPages(database, 'graph', 6, filters)).ids, await expected(database, within));
+    const relevance = await keywordSearch(database, parseSearchQuery('graph'), { limit: 100, offset: 0, filters, noSpelling: true });
+    assert.deepEqual(relevance.hits.map((h) => h.paperId).sort(), PAPERS.filter(within).map((f) => f.id).sort());
+    assert.deepEqual((await allPages(database, 'graph', 6, { to: '2024-12-31' })).ids, []);
+  });
+
+  test('with a filter, the pages hold the matches that pass it, in the same order', async () => {
       const all = await allPages(database, 'graph', 4, { category: 'math.OC' });
       assert.deepEqual(all.ids, await expected(database, (f) => f.category === 'math.OC'));
       assert.deepEqual((await allPages(database, 'sparse', 2, { from: '2025-01-06' })).ids,
