@@ -14,8 +14,10 @@
  * for docs/decisions/0044-ranking-at-scale.md).
  *
  * --synthetic N mixes N synthetic papers (bench/search-corpus.ts, the text model of bench/text-model.ts)
- * into the corpus, imported after the real ones (so the real papers are the oldest rows: the worst case for
- * the newest-first band of a broad tier, docs/decisions/0039-search-at-scale.md). Their ids are
+ * into the corpus, imported after the real ones. A broad tier's band holds its newest matches by arXiv date
+ * (docs/decisions/0052-search-by-date.md; before, the last imported, which made the real papers the oldest rows: the
+ * worst case, docs/decisions/0039-search-at-scale.md), so the real papers (2023–2025) now sit among the synthetic
+ * ones (2020–2026). Their ids are
  * `yymm.9NNNN` (no real arXiv month reached 90,000 papers), so they never merge with a real paper; up to
  * 820,000 of them. The similar-papers figure is over the real papers only.
  *
