@@ -10,7 +10,8 @@
  * (src/search/keyword.ts, sqliteDatePlan). The triggers number a new paper after the last one of its day, and a
  * paper whose `published_at` (or indexed text) changes gets a new doc. More than 2^20 papers on one day (only
  * day 0 could have them) take negative docs, below every dated one, as papers without a date sort last.
- * Every paper is indexed again (the index's rowids change): about 100 s a million papers, announced by the notice.
+ * Every paper is indexed again (the index's rowids change): 204 s at 1M papers on a busy bench machine, announced
+ * by the notice.
  *
  * Both engines: `papers_date_order (published_at desc, id desc)`, the order of a date-sorted search (PostgreSQL
  * spells `nulls last`, the search's order, which its descending default is not; SQLite's descending order already
@@ -47,7 +48,7 @@ export const dateOrder: Migration = {
   compatibleWith: 38,
   async notice(db, { engine }) {
     if (engine !== 'sqlite' || (await sql`select 1 as x from papers limit 1`.execute(db)).rows.length === 0) return undefined;
-    return 'indexing every paper again in date order, for searches sorted by date (about 100 s a million papers; the site starts once it is done)';
+    return 'indexing every paper again in date order, for searches sorted by date (about 3 minutes a million papers; the site starts once it is done)';
   },
   async up(db, { engine }) {
     const nullsLast = engine === 'postgres' ? sql` nulls last` : sql``;
