@@ -126,9 +126,13 @@ for (const engine of ENGINES) {
         const t = await createTestDatabase('sqlite');
         const older = await openDatabase(t.config);
         try {
-          await migrate(older, migrations.filter((m) => m.version < 39));
+          const said: string[] = [];
+          await migrate(older, migrations.filter((m) => m.version < 39), (line) => said.push(line));
+          assert.deepEqual(said, [], 'an empty database is migrated without a notice');
           assert.equal((await importFiles(older, [snapshotFile(PAPERS)], { format: 'arxiv-snapshot' })).new, PAPERS.length);
-          await migrate(older);
+          await migrate(older, migrations, (line) => said.push(line));
+          assert.equal(said.length, 1);
+          assert.match(said[0]!, /^schema 39 \(date-order\): indexing every paper again in date order.*the site starts once it is done/);
           const docs = await sql<{ doc: number; day: number }>`select d.doc, cast(unixepoch(p.published_at) / 86400 as integer) as day
             from papers_fts_docs d join papers p on p.id = d.paper_id`.execute(older.db);
           assert.equal(docs.rows.length, PAPERS.length);

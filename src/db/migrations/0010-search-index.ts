@@ -56,6 +56,13 @@ export async function createSqliteSearchDeleteTrigger(db: Kysely<any>): Promise<
         end`).execute(db);
 }
 
+/**
+ * A migration's notice (Migration.notice) for work that re-indexes every paper on SQLite: `text` when the engine is
+ * SQLite and papers exist, nothing otherwise.
+ */
+export const sqliteReindexNotice = (text: string): NonNullable<Migration['notice']> => async (db, { engine }) =>
+  engine === 'sqlite' && (await sql`select 1 as x from papers limit 1`.execute(db)).rows.length > 0 ? text : undefined;
+
 export const searchIndex: Migration = {
   version: 10,
   name: 'search-index',

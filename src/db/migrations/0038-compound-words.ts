@@ -25,7 +25,7 @@
  * `compatibleWith` 37. PostgreSQL: nothing to do.
  */
 import { sql } from 'kysely';
-import { createSqliteSearchTriggers, sqliteNames } from './0010-search-index.ts';
+import { createSqliteSearchTriggers, sqliteNames, sqliteReindexNotice } from './0010-search-index.ts';
 import type { Migration } from './index.ts';
 
 /**
@@ -51,10 +51,7 @@ export const compoundWords: Migration = {
   version: 38,
   name: 'compound-words',
   compatibleWith: 37,
-  async notice(db, { engine }) {
-    if (engine !== 'sqlite' || (await sql`select 1 as x from papers limit 1`.execute(db)).rows.length === 0) return undefined;
-    return 'indexing every paper\'s hyphenated words for keyword search (about 100 s a million papers; the site starts once it is done)';
-  },
+  notice: sqliteReindexNotice('indexing every paper\'s hyphenated words for keyword search (about 100 s a million papers; the site starts once it is done)'),
   async up(db, { engine }) {
     if (engine !== 'sqlite') return;
     await sql.raw('drop trigger papers_fts_insert').execute(db);

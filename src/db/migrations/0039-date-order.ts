@@ -24,7 +24,7 @@
  * is only better ordered now) and names neither index: `compatibleWith` 38.
  */
 import { sql, type Kysely } from 'kysely';
-import { createSqliteSearchDeleteTrigger, createSqliteSearchTriggers } from './0010-search-index.ts';
+import { createSqliteSearchDeleteTrigger, createSqliteSearchTriggers, sqliteReindexNotice } from './0010-search-index.ts';
 import { sqliteIndexedRows } from './0038-compound-words.ts';
 import type { Migration } from './index.ts';
 
@@ -46,10 +46,7 @@ export const dateOrder: Migration = {
   version: 39,
   name: 'date-order',
   compatibleWith: 38,
-  async notice(db, { engine }) {
-    if (engine !== 'sqlite' || (await sql`select 1 as x from papers limit 1`.execute(db)).rows.length === 0) return undefined;
-    return 'indexing every paper again in date order, for searches sorted by date (about 3 minutes a million papers; the site starts once it is done)';
-  },
+  notice: sqliteReindexNotice('indexing every paper again in date order, for searches sorted by date (about 3 minutes a million papers; the site starts once it is done)'),
   async up(db, { engine }) {
     const nullsLast = engine === 'postgres' ? sql` nulls last` : sql``;
     await sql`create index papers_date_order on papers (published_at desc${nullsLast}, id desc)`.execute(db);
