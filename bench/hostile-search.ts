@@ -1,7 +1,8 @@
 /**
- * Hostile searches against ordinary ones (docs/decisions/0014-search-budget.md): a synthetic corpus of N
- * papers (bench/search-corpus.ts, text from the bigram model of the real Hugging Face files) imported into
- * a fresh database on each engine, a few organizations attached to a third of the papers, then the site
+ * Hostile searches against ordinary ones (docs/decisions/0014-search-budget.md; 0053 for searches without words): a
+ * synthetic corpus of N papers (bench/search-corpus.ts, text from the bigram model of the real Hugging Face files)
+ * imported into a fresh database on each engine, a few organizations attached to a third of the papers and a small
+ * one (TINY_ORG) to 20 of them, then the site
  * served over real HTTP (in this process: the server's event loop is this one) and, per class of query,
  * CLIENTS concurrent clients sending REQUESTS searches (GET /api/search, the site's default hybrid mode,
  * which is keyword search here: no semantic index is built) while a prober asks GET /healthz every 10 ms.
@@ -10,7 +11,9 @@
  * worst event-loop delay (perf_hooks), each with its ratio to the ordinary class of the same run.
  *
  *   npm run bench:hostile-search -- [HF_DAILY_DIR] [--papers 30000] [--engines sqlite,postgres]
- *        [--clients 4] [--requests 24] [--work DIR]
+ *        [--clients 4] [--requests 24] [--work DIR] [--classes 'no words,only']
+ *
+ * --classes runs only the classes whose names contain one of these (and the ordinary one, the ratios' base).
  *
  * HF_DAILY_DIR defaults to ../shared/data/hf-daily. PostgreSQL: a fresh database `dailypapers_hostile_PID`
  * on postgres://postgres@127.0.0.1:5432, dropped afterwards. Files go to a temporary folder, removed at
@@ -44,6 +47,7 @@ const { values: args, positionals } = parseArgs({
     clients: { type: 'string', default: '4' },
     requests: { type: 'string', default: '24' },
     work: { type: 'string' },
+    classes: { type: 'string' },
   },
 });
 const hfDir = path.resolve(positionals[0] ?? '../shared/data/hf-daily');
@@ -52,6 +56,9 @@ const clients = Number(args.clients);
 const requests = Number(args.requests);
 const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const ORGS = ['deepmind', 'openai', 'meta', 'nvidia'];
+/** An organization with TINY_PAPERS papers spread over the corpus. */
+const TINY_ORG = 'tinylab';
+const TINY_PAPERS = 20;
 const CATEGORIES = ['cs.CL', 'cs.LG', 'cs.AI', 'cs.CV', 'stat.ML', 'cs.RO', 'cs.IR', 'eess.AS', 'cs.SE', 'math.OC'];
 
 /** Pieces joined up to the query length limit. */
@@ -75,6 +82,8 @@ interface QueryClass {
   name: string;
   /** The i-th query of the class. */
   query: (i: number) => string;
+  /** More of the URL's query string (`&sort=upvotes`). */
+  params?: string;
 }
 
 function classes(model: TextModel): QueryClass[] {
@@ -93,6 +102,12 @@ function classes(model: TextModel): QueryClass[] {
     },
     { name: 'misspelt author: list', query: () => fill(() => `author:${misspell(rand() < 0.5 ? longWord() : surnames[Math.floor(rand() * 10)]!, rand)}`) },
     { name: 'misspelt words', query: () => fill(() => misspell(longWord(), rand)) },
+    // Searches without words: what the filters leave out must not be read in one statement (src/search/filters-only.ts).
+    { name: 'org: small, no words', query: () => `org:${TINY_ORG}`, params: '&sort=date' },
+    { name: 'cat: empty, no words', query: (i) => `cat:${['hep-th', 'astro-ph.GA', 'q-bio.NC', 'nucl-th'][i % 4]}` },
+    { name: '-common word only', query: (i) => `-${['model', 'learning', 'data', 'results'][i % 4]}` },
+    { name: 'year: by upvotes', query: (i) => `year:${2021 + (i % 5)}`, params: '&sort=upvotes' },
+    { name: 'code=1, no words', query: (i) => (i % 2 === 0 ? '' : 'year:2024'), params: '&code=1&offset=970' },
   ];
 }
 
@@ -132,7 +147,7 @@ async function runClass(base: string, c: QueryClass): Promise<Row> {
       let status = 0;
       let body = '';
       try {
-        const res = await fetch(`${base}/api/search?q=${encodeURIComponent(q)}&n=${++requestNumber}`);
+        const res = await fetch(`${base}/api/search?q=${encodeURIComponent(q)}${c.params ?? ''}&n=${++requestNumber}`);
         body = await res.text();
         status = res.status;
       } catch (e) {
@@ -160,7 +175,18 @@ async function runClass(base: string, c: QueryClass): Promise<Row> {
 async function prepare(database: Database, corpus: string): Promise<void> {
   await migrate(database);
   const have = Number((await sql<{ n: number }>`select count(*) as n from papers`.execute(database.db)).rows[0]!.n);
-  if (have >= nPapers) return void console.log(`import: ${have} papers already there`);
+  if (have < nPapers) await importCorpus(database, corpus);
+  else console.log(`import: ${have} papers already there`);
+  if (!(await database.db.selectFrom('organizations').select('id').where('name', '=', TINY_ORG).executeTakeFirst())) {
+    await database.db.insertInto('organizations').values({ name: TINY_ORG, fullname: 'A small lab', avatar_url: null, hf_id: null, created_at: new Date().toISOString() }).execute();
+    for (let k = 0; k < TINY_PAPERS; k++) {
+      await sql`update papers set organization_id = (select id from organizations where name = ${TINY_ORG})
+        where id = (select id from papers order by id limit 1 offset ${Math.floor((k * nPapers) / TINY_PAPERS)})`.execute(database.db);
+    }
+  }
+}
+
+async function importCorpus(database: Database, corpus: string): Promise<void> {
   const t = performance.now();
   const r = await importFiles(database, [corpus], { format: 'arxiv-snapshot' });
   if (r.rejected > 0) throw new Error(r.rejections[0]!.reason);
@@ -183,7 +209,9 @@ async function main(): Promise<void> {
     const model = learnTextModel(hfDir);
     const corpus = path.join(tmp, `corpus-${nPapers}.jsonl`);
     if (!existsSync(corpus)) await writeCorpus(model, corpus, nPapers);
-    const list = classes(model);
+    // --classes: only the classes whose names contain one of these (the ordinary one is always run: the ratios' base).
+    const only = args.classes?.split(',').map((c) => c.trim()).filter(Boolean);
+    const list = classes(model).filter((c, i) => i === 0 || !only || only.some((o) => c.name.includes(o)));
     for (const engine of args.engines!.split(',').map((e) => e.trim()).filter(Boolean)) {
       let url = `sqlite:${path.join(tmp, `hostile-${nPapers}.db`)}`;
       let drop = () => {};

@@ -18,6 +18,7 @@ import {
   COMPOUND_JOINER, fts5String, fts5Term, hasTextCriteria, STOP_WORDS, sqliteExcludedMatch, sqliteMatchPhrases, websearchText, type MatchPhrase, type ParsedQuery, type QueryTerm, type TermsMode, type YearRange,
 } from '../domain/search-query.ts';
 import { baseDatabase } from './budget.ts';
+import { dateBounds, filtersOnlyPage, type Exclusion } from './filters-only.ts';
 import { didYouMean, RARE_WORD_PAPERS, surfaceForm } from '../domain/spelling.ts';
 import type { ScoredPaper } from './types.ts';
 
@@ -181,6 +182,13 @@ function excludedCondition(database: Database, query: Pick<ParsedQuery, 'exclude
   return sql`p.id in (select s.paper_id from paper_search s where s.document @@ (${sql.join(query.excluded.map(pgTerm), sql` || `)}))`;
 }
 
+/** A search without words' excluded terms, as filtersOnlyPage tests them (per chunk on SQLite, per paper on PostgreSQL). */
+export function exclusionOf(database: Database, query: Pick<ParsedQuery, 'excluded'>): Exclusion | null {
+  if (query.excluded.length === 0) return null;
+  if (database.engine === 'sqlite') return { match: sqliteExcludedMatch(query)! };
+  return { has: sql`exists (select 1 from paper_search s where s.paper_id = p.id and s.document @@ (${sql.join(query.excluded.map(pgTerm), sql` || `)}))` };
+}
+
 // --- Engines ----------------------------------------------------------------------------------------
 
 /**
@@ -312,12 +320,11 @@ interface SqliteFilter {
 
 /** The day span of a search's date filters and year (`YYYY-MM-DD` bounds, inclusive), or null without any. */
 function daySpan(query: Pick<ParsedQuery, 'year'>, f: SearchFilters = {}): DaySpan | null {
-  const froms = [f.from, query.year ? `${query.year.from}-01-01` : null].filter((d): d is string => !!d);
-  const tos = [f.to ? addDays(f.to, 1) : null, query.year ? `${query.year.to + 1}-01-01` : null].filter((d): d is string => !!d);
-  if (froms.length === 0 && tos.length === 0) return null;
+  const days = dateBounds(query, f);
+  if (days.lo === null && days.hi === null) return null;
   const doc = (day: string) => Math.floor(Date.parse(`${day}T00:00:00Z`) / 86_400_000) * 2 ** DOC_DAY_BITS;
-  const lo = froms.length > 0 ? Math.max(...froms.map(doc)) : Number.MIN_SAFE_INTEGER;
-  const hi = tos.length > 0 ? Math.min(...tos.map(doc)) : Number.MAX_SAFE_INTEGER;
+  const lo = days.lo !== null ? doc(days.lo) : Number.MIN_SAFE_INTEGER;
+  const hi = days.hi !== null ? doc(days.hi) : Number.MAX_SAFE_INTEGER;
   return Number.isFinite(lo) && Number.isFinite(hi) ? { lo, hi } : null;
 }
 
@@ -632,12 +639,9 @@ export async function keywordSearch(database: Database, parsed: ParsedQuery, opt
   const conds = await filterConditions(database, query, opts.filters);
   const { db } = database;
   if (!hasTextCriteria(query)) {
-    // Filters only: newest first (there is no relevance without words).
-    if (query.excluded.length > 0) conds.push(sql`not ${excludedCondition(database, query)}`);
-    const order = sort === 'upvotes' ? orderBy('upvotes') : orderBy('date');
-    const rows = await sql<{ id: string }>`select p.id, 0 as score from papers p where ${and(conds)} order by ${order} limit ${opts.limit} offset ${opts.offset}`.execute(db);
-    const count = await sql<{ n: number }>`select count(*) as n from (select 1 from papers p where ${and(conds)} limit ${COUNT_CAP + 1}) t`.execute(db);
-    return { hits: rows.rows.map((r) => ({ paperId: r.id, score: 0 })), ...capped(Number(count.rows[0]?.n ?? 0)), corrected: null };
+    // Filters only: newest first (there is no relevance without words), read in chunks (src/search/filters-only.ts).
+    const page = await filtersOnlyPage(database, query, opts.filters ?? {}, conds, exclusionOf(database, query), { sort, limit: opts.limit, offset: opts.offset, countCap: COUNT_CAP, window: RANK_WINDOW });
+    return { hits: page.ids.map((paperId) => ({ paperId, score: 0 })), ...capped(page.total), corrected: null };
   }
   const several = query.terms.length > 1;
   let result: Omit<KeywordResult, 'corrected'>;

@@ -128,7 +128,7 @@ for (const engine of ENGINES) {
         try {
           const said: string[] = [];
           await migrate(older, migrations.filter((m) => m.version < 39), (line) => said.push(line));
-          assert.deepEqual(said, [], 'an empty database is migrated without a notice');
+          assert.equal(said.length, 0, 'an empty database is migrated without a notice');
           assert.equal((await importFiles(older, [snapshotFile(PAPERS)], { format: 'arxiv-snapshot' })).new, PAPERS.length);
           await migrate(older, migrations, (line) => said.push(line));
           assert.equal(said.length, 1);
