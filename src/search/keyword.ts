@@ -19,6 +19,7 @@ import {
 } from '../domain/search-query.ts';
 import { baseDatabase } from './budget.ts';
 import { dateBounds, filtersOnlyPage, type Exclusion } from './filters-only.ts';
+import { readInWorker } from '../db/sqlite-read-worker.ts';
 import { didYouMean, RARE_WORD_PAPERS, surfaceForm } from '../domain/spelling.ts';
 import type { ScoredPaper } from './types.ts';
 
@@ -760,8 +761,8 @@ const MIN_CORRECTABLE = 5;
 const maxEdits = (len: number) => (len >= 8 ? 2 : 1);
 /** Letters a misspelt word may have past the indexed stem it matches (the suffix the stemmer removed). */
 const MAX_SUFFIX = 4;
-/** How long a PostgreSQL vocabulary (ts_stat over the index, a full scan) is reused before it is read again. */
-const PG_VOCABULARY_TTL_MS = 60 * 60 * 1000;
+/** How long a vocabulary read in the background (a full scan of the keyword index) is reused before it is read again. */
+const VOCABULARY_TTL_MS = 60 * 60 * 1000;
 /*
  * The spelling fallback's work is bounded (docs/decisions/0014-search-budget.md): it runs on the event
  * loop (the edit distances; on SQLite the vocabulary reads too), and a query of many misspelt words took
@@ -791,16 +792,16 @@ interface VocabEntry {
   docs: number;
 }
 
-/** PostgreSQL's vocabulary in memory, by first letter, each list the most common term first. */
+/** A vocabulary in memory, by first letter, each list the most common term first. */
 type Vocabulary = Map<string, VocabEntry[]>;
-interface PgVocabulary {
+interface BackgroundVocabulary {
   at: number;
   terms: Promise<Vocabulary> | null;
   ready: Vocabulary | null;
   /** The papers of each term in more than RARE_WORD_PAPERS of them (most terms are in one or two). */
   common: Map<string, number> | null;
 }
-const pgVocabularies = new WeakMap<Database, PgVocabulary>();
+const vocabularies = new WeakMap<Database, BackgroundVocabulary>();
 
 function byFirstLetter(entries: VocabEntry[]): Vocabulary {
   const out: Vocabulary = new Map();
@@ -813,18 +814,30 @@ function byFirstLetter(entries: VocabEntry[]): Vocabulary {
 }
 
 /**
+ * SQLite reads a letter's terms from fts5vocab during the search while the index has at most this many papers; past
+ * it, from the vocabulary read in the background. fts5vocab counts a term's papers by reading its whole doclist: the
+ * terms of one letter took 0.4–2.3 s at 1M papers (7.1M postings for `o`), on the event loop.
+ */
+const SQLITE_SYNC_VOCABULARY_MAX = 20_000;
+/**
+ * SQLite past 100,000 papers keeps the terms in at least two papers in its background vocabulary (a correction to a
+ * term in one paper finds that paper at best, and most terms of a big corpus are in one).
+ */
+const SQLITE_VOCABULARY_PAIRS_FROM = 100_000;
+
+/**
  * Indexed terms starting with `first` whose length is in [min, max], the most common first, at most
- * MAX_SPELLING_CANDIDATES: SQLite reads fts5vocab (not its hyphenated words' compound tokens, which nobody types:
- * migration 0038); PostgreSQL a cached ts_stat.
+ * MAX_SPELLING_CANDIDATES: on a small SQLite index read from fts5vocab (not its hyphenated words' compound tokens,
+ * which nobody types: migration 0038); otherwise from the vocabulary read in the background (backgroundVocabulary).
  */
 async function vocabulary(database: Database, first: string, min: number, max: number): Promise<VocabEntry[]> {
-  if (database.engine === 'sqlite') {
+  if (database.engine === 'sqlite' && (database.where === ':memory:' || (await indexedRows(database)) <= SQLITE_SYNC_VOCABULARY_MAX)) {
     const next = String.fromCodePoint(first.codePointAt(0)! + 1);
     const rows = await sql<VocabEntry>`select term, doc as docs from papers_fts_vocab where term >= ${first} and term < ${next} and length(term) between ${min} and ${max}
       and instr(term, ${COMPOUND_JOINER}) = 0 order by doc desc limit ${MAX_SPELLING_CANDIDATES}`.execute(database.db);
     return rows.rows;
   }
-  const v = pgVocabulary(database);
+  const v = backgroundVocabulary(database);
   const all = v.ready ?? (await Promise.race([v.terms ?? Promise.resolve(new Map()), new Promise<Vocabulary>((r) => setTimeout(() => r(new Map()), 250))]));
   const out: VocabEntry[] = [];
   for (const e of all.get(first) ?? []) {
@@ -834,20 +847,20 @@ async function vocabulary(database: Database, first: string, min: number, max: n
 }
 
 /**
- * PostgreSQL's vocabulary: every indexed term with its papers (ts_stat). A full ts_stat is too slow to run
- * in a request (4 s at 100k papers): it runs in the background (outside the search's budget and
- * transaction), once an hour; until it is there, callers use what they have.
+ * Every indexed term with its papers, read in the background (outside the search's budget and transaction), once
+ * an hour; until it is there, callers use what they have. PostgreSQL: ts_stat over the index (4 s at 100k papers).
+ * SQLite: fts5vocab in a worker thread on its own connection (src/db/sqlite-read-worker.ts), because the statement
+ * would hold the event loop (34 s of one core at 1M papers, once an hour).
  */
-function pgVocabulary(database: Database): PgVocabulary {
+function backgroundVocabulary(database: Database): BackgroundVocabulary {
   const base = baseDatabase(database);
-  const v = pgVocabularies.get(base);
-  if (v && (Date.now() - v.at <= PG_VOCABULARY_TTL_MS || v.terms !== null)) return v;
-  const entry: PgVocabulary = { at: Date.now(), terms: null, ready: v?.ready ?? null, common: v?.common ?? null };
-  entry.terms = sql<VocabEntry>`select word as term, ndoc as docs from ts_stat('select document from paper_search') where ndoc >= 1`
-    .execute(base.db)
-    .then((r) => {
-      entry.common = new Map(r.rows.filter((e) => e.docs > RARE_WORD_PAPERS).map((e) => [e.term, Number(e.docs)]));
-      entry.ready = byFirstLetter(r.rows);
+  const v = vocabularies.get(base);
+  if (v && (Date.now() - v.at <= VOCABULARY_TTL_MS || v.terms !== null)) return v;
+  const entry: BackgroundVocabulary = { at: Date.now(), terms: null, ready: v?.ready ?? null, common: v?.common ?? null };
+  entry.terms = readVocabulary(base)
+    .then((rows) => {
+      entry.common = new Map(rows.filter((e) => e.docs > RARE_WORD_PAPERS).map((e) => [e.term, e.docs]));
+      entry.ready = byFirstLetter(rows);
       entry.terms = null;
       return entry.ready;
     })
@@ -855,8 +868,18 @@ function pgVocabulary(database: Database): PgVocabulary {
       entry.terms = null;
       return new Map();
     });
-  pgVocabularies.set(base, entry);
+  vocabularies.set(base, entry);
   return entry;
+}
+
+async function readVocabulary(database: Database): Promise<VocabEntry[]> {
+  if (database.engine === 'postgres') {
+    const r = await sql<VocabEntry>`select word as term, ndoc as docs from ts_stat('select document from paper_search') where ndoc >= 1`.execute(database.db);
+    return r.rows.map((e) => ({ term: e.term, docs: Number(e.docs) }));
+  }
+  const least = (await indexedRows(database)) > SQLITE_VOCABULARY_PAIRS_FROM ? 2 : 1;
+  const rows = await readInWorker(database.where, `select term, doc from papers_fts_vocab where doc >= ? and instr(term, ?) = 0`, [least, COMPOUND_JOINER]);
+  return rows.map(([term, docs]) => ({ term: String(term), docs: Number(docs) }));
 }
 
 /**
@@ -870,7 +893,7 @@ function pgVocabulary(database: Database): PgVocabulary {
  */
 async function pgCommonWordPapers(database: Database, t: QueryTerm): Promise<number | undefined> {
   const frequent = await pgFrequentLexemes(database);
-  const common = pgVocabulary(database).common;
+  const common = backgroundVocabulary(database).common;
   if (frequent.size === 0 && !common) return undefined;
   const lexeme = t.lexeme ?? (await pgLexeme(database, t.words[0]!, false));
   return lexeme === null ? undefined : (frequent.get(lexeme) ?? common?.get(lexeme));
@@ -965,10 +988,11 @@ const correctable = (w: string) => Array.from(w).length >= MIN_CORRECTABLE && !/
 
 /**
  * The closest indexed term to a word the index does not have: fewest edits, then the most papers; null
- * when none is close. `clock.spent` grows by the event loop's time it took (the distances; on SQLite,
- * whose reads are synchronous, the vocabulary read too).
+ * when none is close; undefined when there is no vocabulary yet (read in the background: nothing to remember).
+ * `clock.spent` grows by the event loop's time it took (the distances; on SQLite, whose reads are synchronous,
+ * the vocabulary read too).
  */
-async function closestTerm(database: Database, word: string, clock: { spent: number }): Promise<string | null> {
+async function closestTerm(database: Database, word: string, clock: { spent: number }): Promise<string | null | undefined> {
   const w = fold(word);
   const len = Array.from(w).length;
   if (!correctable(w)) return null;
@@ -977,6 +1001,7 @@ async function closestTerm(database: Database, word: string, clock: { spent: num
   let t = performance.now();
   const candidates = await vocabulary(database, w[0]!, Math.max(2, len - MAX_SUFFIX - limit), len + limit);
   if (database.engine === 'sqlite') clock.spent += performance.now() - t;
+  if (candidates.length === 0) return undefined;
   t = performance.now();
   let best: { term: string; d: number; docs: number } | null = null;
   for (const c of candidates) {
@@ -994,6 +1019,7 @@ async function cachedClosestTerm(database: Database, word: string, clock: { spen
   const hit = spellingCache.get(database, word);
   if (hit !== undefined) return hit;
   const fix = await closestTerm(database, word, clock);
+  if (fix === undefined) return null;
   spellingCache.set(database, word, fix);
   return fix;
 }
