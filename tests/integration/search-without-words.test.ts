@@ -14,7 +14,7 @@ import { sql } from 'kysely';
 import { parseSearchQuery } from '../../src/domain/search-query.ts';
 import { importFiles } from '../../src/importers/import-files.ts';
 import { filtersOnlyPage } from '../../src/search/filters-only.ts';
-import { COUNT_CAP, exclusionOf, filterConditions, keywordSearch, type SearchFilters, type SearchSort } from '../../src/search/keyword.ts';
+import { COUNT_CAP, exclusionOf, filterConditions, filterPaperIds, keywordSearch, type SearchFilters, type SearchSort } from '../../src/search/keyword.ts';
 import { ENGINES, openTestDatabase } from '../helpers/db.ts';
 
 interface Fixture {
@@ -127,6 +127,15 @@ for (const engine of ENGINES) {
         assert.deepEqual(r.hits.map((h) => h.paperId), want.slice(5, 10), c.name);
         assert.equal(r.total, want.length, c.name);
       }
+    });
+
+    test('semantic candidates: excluded terms looked up per paper (common ones, on SQLite) or listed give the same papers', async () => {
+      const ids = PAPERS.map((p) => p.id).reverse();
+      const query = parseSearchQuery('-sparse cat:math.OC');
+      const want = new Set(PAPERS.filter((f) => f.word !== 'sparse' && inCat('math.OC')(f)).map((f) => f.id));
+      assert.ok(want.size > 0);
+      assert.deepEqual(await filterPaperIds(database, ids, query, {}, 0), want, 'per paper');
+      assert.deepEqual(await filterPaperIds(database, ids, query, {}, Number.MAX_SAFE_INTEGER), want, 'listed');
     });
 
     test('by upvotes: the most upvoted of the newest window that pass, ties by id', async () => {
