@@ -90,10 +90,10 @@ export async function filtersOnlyPage(
   const ok = all.length === 0 ? sql`1` : sql`case when ${sql.join(all, sql` and `)} then 1 else 0 end`;
   const match = exclusion && 'match' in exclusion ? exclusion.match : null;
   for (const r of ranges) {
+    const desc = r.nullsLast ? sql`desc nulls last` : sql`desc`;
     let after: Key | null = null;
     while (passed.length < want) {
       // The chunk's rows that pass, and its last row (n = size) whether it passes or not: where the next chunk starts.
-      const desc = r.nullsLast ? sql`desc nulls last` : sql`desc`;
       const rows: ChunkRow[] = (await sql<ChunkRow>`
         select c.id, c.k_date, c.k_id, c.ok, c.votes, c.n, ${match ? sql`(select d.doc from papers_fts_docs d where d.paper_id = c.id)` : sql`null`} as doc
         from (select w.*, row_number() over (order by w.k_date ${desc}, w.k_id desc) as n from (
