@@ -664,7 +664,6 @@ export async function keywordSearch(database: Database, parsed: ParsedQuery, opt
   const query = database.engine === 'postgres' ? await withCompoundLexemes(database, parsed) : parsed;
   const sort = opts.sort ?? 'relevance';
   const conds = await filterConditions(database, query, opts.filters);
-  const { db } = database;
   if (!hasTextCriteria(query)) {
     // Filters only: newest first (there is no relevance without words), read in chunks (src/search/filters-only.ts).
     const page = await filtersOnlyPage(database, query, opts.filters ?? {}, conds, exclusionOf(database, query), { sort, limit: opts.limit, offset: opts.offset, countCap: COUNT_CAP, window: RANK_WINDOW });
