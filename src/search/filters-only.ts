@@ -22,11 +22,10 @@ import type { SearchFilters, SearchSort } from './keyword.ts';
 /**
  * Rows a statement reads at most: the first chunk reads the rows a page and its count need if every row passes, each
  * next one twice the last, up to this. Reading a paper's row costs about 9 µs on SQLite at 1M papers (its abstract is
- * in it): 20,000 rows held the event loop 130–290 ms, 2,000 about 20 ms. PostgreSQL holds no event loop and cancels
- * a statement at the budget itself: there chunks of 2,000 made a walk of every paper (`code=1` where none has code)
- * 2.5× slower than one scan, from the statements' own cost.
+ * in it): 20,000 rows held the event loop 130–290 ms, 2,000 about 20 ms. (PostgreSQL holds no event loop; chunks of
+ * 20,000 were no faster there: the walk costs the rows it fetches.)
  */
-const CHUNK_MAX = { sqlite: 2_000, postgres: 20_000 } as const;
+const CHUNK_MAX = 2_000;
 /** Index ranges are counted up to this to choose the driver (a range past it is "big"). */
 const PROBE_CAP = 2_000;
 /** Categories of one query probed as drivers, at most (the rest are tested on each row). */
@@ -83,7 +82,7 @@ export async function filtersOnlyPage(
   if (ranges === null) return { ids: [], total: 0 };
   const byVotes = opts.sort === 'upvotes';
   const want = Math.max(opts.offset + opts.limit, opts.countCap + 1, byVotes ? opts.window : 0);
-  const chunkMax = opts.chunkMax ?? CHUNK_MAX[database.engine];
+  const chunkMax = opts.chunkMax ?? CHUNK_MAX;
   const passed: { id: string; votes: number }[] = [];
   let size = Math.min(chunkMax, want);
   const all = exclusion && 'has' in exclusion ? [...conds, sql`not ${exclusion.has}`] : conds;
