@@ -13,9 +13,8 @@ import { sql, type RawBuilder } from 'kysely';
 import type { Database } from '../db/connection.ts';
 import { organizationIdsNamedByAll } from '../db/queries/organizations.ts';
 import { DOC_DAY_BITS } from '../db/migrations/0039-date-order.ts';
-import { addDays } from '../domain/dates.ts';
 import {
-  COMPOUND_JOINER, fts5String, fts5Term, hasTextCriteria, STOP_WORDS, sqliteExcludedMatch, sqliteMatchPhrases, websearchText, type MatchPhrase, type ParsedQuery, type QueryTerm, type TermsMode, type YearRange,
+  COMPOUND_JOINER, fts5String, fts5Term, hasTextCriteria, STOP_WORDS, sqliteExcludedMatch, sqliteMatchPhrases, websearchText, type MatchPhrase, type ParsedQuery, type QueryTerm, type TermsMode,
 } from '../domain/search-query.ts';
 import { baseDatabase } from './budget.ts';
 import { dateBounds, filtersOnlyPage, type Exclusion } from './filters-only.ts';
@@ -123,10 +122,10 @@ const CATEGORY_LIST_MAX = 1000;
  */
 export async function filterConditions(database: Database, query: Pick<ParsedQuery, 'categories' | 'organizations' | 'year'>, f: SearchFilters = {}): Promise<RawBuilder<unknown>[]> {
   const out: RawBuilder<unknown>[] = [];
-  const year: YearRange | null = query.year;
-  if (f.from) out.push(sql`p.published_at >= ${f.from}`);
-  if (f.to) out.push(sql`p.published_at < ${addDays(f.to, 1)}`);
-  if (year) out.push(sql`p.published_at >= ${`${year.from}-01-01`} and p.published_at < ${`${year.to + 1}-01-01`}`);
+  // The form's dates and `year:` together: the days both keep.
+  const days = dateBounds(query, f);
+  if (days.lo !== null) out.push(sql`p.published_at >= ${days.lo}`);
+  if (days.hi !== null) out.push(sql`p.published_at < ${days.hi}`);
   const cats = [...new Set([...query.categories, ...(f.category ? [f.category] : [])])];
   // A paper in every category: one condition however many (the key is paper and category, so counting
   // a paper's rows among them says "all of them"). The engines' planners want different shapes: PostgreSQL
