@@ -260,7 +260,7 @@ async function openPostgres(url: string, budget: DatabaseBudget): Promise<Databa
   const bounded = (timeoutMs: number) => {
     let k = boundedPools.get(timeoutMs);
     if (!k) {
-      k = new Kysely<DB>({ dialect: new PostgresDialect({ pool: postgresPool(url, server, { ...budget, statementTimeoutMs: timeoutMs }, BOUNDED_POOL_SIZE) }) });
+      k = new Kysely<DB>({ dialect: new PostgresDialect({ pool: postgresPool(withServerSettings(url, SEARCH_SETTINGS), server, { ...budget, statementTimeoutMs: timeoutMs }, BOUNDED_POOL_SIZE) }) });
       boundedPools.set(timeoutMs, k);
     }
     return k;
@@ -273,6 +273,28 @@ async function openPostgres(url: string, budget: DatabaseBudget): Promise<Databa
   // The wire protocol allows 65,535 parameters per statement.
   const poolStats = () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
   return { db, engine: 'postgres', where: server, maxParams: 60_000, changes, readDataVersion: contentVersion(changes), bounded, poolStats, close };
+}
+
+/**
+ * Server settings of the searches' connections (Database.bounded). No parallel plans: a search is a few statements
+ * of milliseconds, and starting parallel workers costs more than they save. Page 50 of `model` sorted by date at 1M
+ * papers (offset 1,470) was planned as a Gather Merge over two workers: 18–31 ms for the statement, 7.5 ms without
+ * them, and 42 → 14 ms for the whole page; bench:search-speed's 300 keyword searches were unchanged
+ * (docs/decisions/0055-no-parallel-searches-and-the-with-code-order.md). On a two-core server a visitor's workers also take the
+ * cores of the requests beside it.
+ */
+export const SEARCH_SETTINGS: Record<string, string> = { max_parallel_workers_per_gather: '0' };
+
+/**
+ * `url` with server settings added to its `options` (`-c name=value`), after any it has: node-postgres takes
+ * `options` from the URL over its own configuration (and then from PGOPTIONS), so they are joined here.
+ */
+export function withServerSettings(url: string, settings: Record<string, string>): string {
+  const u = new URL(url);
+  const own = u.searchParams.get('options') ?? process.env.PGOPTIONS ?? '';
+  const added = Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`);
+  u.searchParams.set('options', [own, ...added].filter(Boolean).join(' '));
+  return u.toString();
 }
 
 /**

@@ -16,6 +16,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import type { ChildProcess } from 'node:child_process';
 import { openDatabase, POOL_IDLE_MS, type Database } from '../../src/db/connection.ts';
+import { parseDatabaseUrl } from '../../src/config.ts';
 import { databaseFault } from '../../src/db/errors.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { importFiles, listInputFiles } from '../../src/importers/import-files.ts';
@@ -305,8 +306,8 @@ describe('start-up errors: one clear line, no stack trace', () => {
   });
 });
 
-describe('PostgreSQL: pooled connections outlive a quiet spell', () => {
-  let database: Database;
+describe('PostgreSQL: pooled connections outlive a quiet spell; the searches\' own settings', () => {
+  let database: Database & { url: string };
   before(async () => {
     database = await openTestDatabase('postgres');
   });
@@ -320,5 +321,25 @@ describe('PostgreSQL: pooled connections outlive a quiet spell', () => {
     // A new backend would plan the site's first searches with cold catalog caches (docs/decisions/0048-import-at-scale-and-three-million-papers.md).
     assert.deepEqual([await pid(database.db), await pid(searches)], before);
     assert.ok(POOL_IDLE_MS > 11_000);
+  });
+
+  test('searches plan without parallel workers; other queries keep the server default; options in the URL are kept', async () => {
+    const setting = async (db: Database['db'], name: string) => (await sql.raw<Record<string, string>>(`show ${name}`).execute(db)).rows[0]![name];
+    const serverDefault = await setting(database.db, 'max_parallel_workers_per_gather');
+    assert.notEqual(serverDefault, '0', 'the test needs a server that plans parallel queries');
+    assert.equal(await setting(database.bounded(5_000)!, 'max_parallel_workers_per_gather'), '0');
+    // An operator's own settings in DATABASE_URL (node-postgres would let them replace the searches').
+    const u = new URL(database.url);
+    u.searchParams.set('options', '-c work_mem=7MB');
+    const withOptions = await openDatabase(parseDatabaseUrl(u.toString()));
+    try {
+      assert.equal(await setting(withOptions.db, 'work_mem'), '7MB');
+      assert.equal(await setting(withOptions.db, 'max_parallel_workers_per_gather'), serverDefault);
+      const searches = withOptions.bounded(5_000)!;
+      assert.equal(await setting(searches, 'work_mem'), '7MB');
+      assert.equal(await setting(searches, 'max_parallel_workers_per_gather'), '0');
+    } finally {
+      await withOptions.close();
+    }
   });
 });
