@@ -787,6 +787,11 @@ const maxEdits = (len: number) => (len >= 8 ? 2 : 1);
 const MAX_SUFFIX = 4;
 /** How long a vocabulary read in the background (a full scan of the keyword index) is reused before it is read again. */
 const VOCABULARY_TTL_MS = 60 * 60 * 1000;
+/**
+ * After a failed vocabulary read (the server dropped the connection, the SQLite file was moved), how long until the
+ * next search tries again: not the hour of a good read, nor every search (the read is a full scan of the index).
+ */
+export const VOCABULARY_RETRY_MS = 5 * 60 * 1000;
 /*
  * The spelling fallback's work is bounded (docs/decisions/0014-search-budget.md): it runs on the event
  * loop (the edit distances; on SQLite the vocabulary reads too), and a query of many misspelt words took
@@ -888,9 +893,12 @@ function backgroundVocabulary(database: Database): BackgroundVocabulary {
       entry.terms = null;
       return entry.ready;
     })
-    .catch(() => {
+    .catch((e: Error) => {
+      // Corrections stay as the last good read left them (none before it): searches go on without.
+      console.error(`spelling corrections: reading the keyword index's vocabulary failed (${e.message}); searches go on without new corrections, and the next search after ${VOCABULARY_RETRY_MS / 60_000} minutes reads it again`);
+      entry.at = Date.now() - VOCABULARY_TTL_MS + VOCABULARY_RETRY_MS;
       entry.terms = null;
-      return new Map();
+      return entry.ready ?? new Map();
     });
   vocabularies.set(base, entry);
   return entry;

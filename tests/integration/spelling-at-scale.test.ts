@@ -2,13 +2,15 @@
  * SQLite's spelling vocabulary past SQLITE_SYNC_VOCABULARY_MAX papers (docs/decisions/0054-spelling-vocabulary-off-the-event-loop.md):
  * the terms are read from fts5vocab in a worker thread, on a connection of its own, and a misspelt word is corrected
  * from them; the search's own connection never reads fts5vocab (each letter's read held the event loop 0.4–2.3 s at
- * 1M papers). readInWorker answers what the site's connection would, and fails with a message.
+ * 1M papers). readInWorker answers what the site's connection would, and fails with a message; a failed read is
+ * logged and tried again after VOCABULARY_RETRY_MS.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, mock, test } from 'node:test';
 import { sql } from 'kysely';
 import { readInWorker } from '../../src/db/sqlite-read-worker.ts';
 import { search } from '../../src/search/hybrid.ts';
+import { VOCABULARY_RETRY_MS } from '../../src/search/keyword.ts';
 import { openTestDatabase } from '../helpers/db.ts';
 
 /** Papers written straight into the table (the importer would take seconds for this many). */
@@ -59,5 +61,37 @@ describe('spelling on a big SQLite index', () => {
     }
     assert.deepEqual(corrected, [['quantizaton', 'quantiz']]);
     assert.equal(read.filter((s) => s.includes('papers_fts_vocab')).length, 0, 'fts5vocab is read only in the worker');
+  });
+
+  test('a vocabulary read that fails is logged, searches go on without corrections, and it is tried again after VOCABULARY_RETRY_MS', async () => {
+    // The worker opens the file by its name: a file moved away is a read that fails (the site's connection keeps it).
+    const moved = { ...database, where: `${database.where}.moved` };
+    const errors = mock.method(console, 'error', () => {});
+    mock.timers.enable({ apis: ['Date'], now: Date.now() });
+    try {
+      const misspelt = async () => {
+        const r = await search({ database: moved, semantic: null }, { q: 'quantizaton', mode: 'keyword', sort: 'relevance', limit: 10, offset: 0 });
+        assert.equal(r.kind, 'results');
+        return r.kind === 'results' ? r.corrected : null;
+      };
+      const failures = () => errors.mock.calls.filter((c) => /spelling corrections: reading the keyword index's vocabulary failed/.test(String(c.arguments[0]))).length;
+      const failed = async (n: number) => {
+        for (let i = 0; i < 100 && failures() < n; i++) await new Promise((r) => setImmediate(r)), await new Promise((r) => setTimeout(r, 20));
+        return failures();
+      };
+      assert.deepEqual(await misspelt(), []);
+      assert.equal(await failed(1), 1);
+      assert.match(String(errors.mock.calls.at(-1)!.arguments[0]), /\.moved.*the next search after 5 minutes reads it again/);
+      // Within the retry interval nothing is read again.
+      mock.timers.tick(VOCABULARY_RETRY_MS - 1_000);
+      assert.deepEqual(await misspelt(), []);
+      assert.equal(await failed(2), 1);
+      mock.timers.tick(2_000);
+      assert.deepEqual(await misspelt(), []);
+      assert.equal(await failed(2), 2);
+    } finally {
+      mock.timers.reset();
+      errors.mock.restore();
+    }
   });
 });
