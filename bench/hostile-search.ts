@@ -108,6 +108,8 @@ function classes(model: TextModel): QueryClass[] {
     { name: '-common word only', query: (i) => `-${['model', 'learning', 'data', 'results'][i % 4]}` },
     { name: 'year: by upvotes', query: (i) => `year:${2021 + (i % 5)}`, params: '&sort=upvotes' },
     { name: 'code=1, no words', query: (i) => (i % 2 === 0 ? '' : 'year:2024'), params: '&code=1&offset=970' },
+    // A filter that few papers pass, with a word most papers have: the keyword window reads matches until enough pass.
+    { name: 'code=1, a common word', query: (i) => ['model', 'learning', 'data', 'results'][i % 4]!, params: '&code=1' },
   ];
 }
 

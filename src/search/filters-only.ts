@@ -6,7 +6,7 @@
  * One statement over every paper made SQLite, which cannot interrupt a statement, hold the event loop for what the
  * filters left out: `org:` of a small organization walked the whole date index (1–6 s at 1M papers), a category no
  * paper has read them all. Here the papers are read from one ordered index (the driver: the organization's or a
- * category's keyset index of the list pages, else the date order) in chunks of at most CHUNK_MAX rows, with the
+ * category's keyset index of the list pages, or the index of papers with code, else the date order) in chunks of at most CHUNK_MAX rows, with the
  * filters tested on each; between chunks the event loop runs and the search budget (src/search/budget.ts) is
  * checked, so a filter that passes almost nothing ends in a "too slow" answer, not a frozen site. The driver is the
  * smallest of the filters' index ranges (counted up to PROBE_CAP), so `org:small cat:cs.LG` reads the organization's
@@ -14,6 +14,7 @@
  */
 import { sql, type RawBuilder } from 'kysely';
 import type { Database } from '../db/connection.ts';
+import { hasCodeSql } from '../db/migrations/0040-with-code-order.ts';
 import { organizationIdsNamedByAll } from '../db/queries/organizations.ts';
 import { addDays } from '../domain/dates.ts';
 import type { ParsedQuery } from '../domain/search-query.ts';
@@ -155,8 +156,8 @@ export function dateBounds(query: Pick<ParsedQuery, 'year'>, f: SearchFilters): 
 }
 
 /**
- * The index ranges to read, in order: the organization's or a category's keyset range when one of them has the
- * fewest papers, else the date order (the dated papers, then those without a date). Null: no paper can pass (an
+ * The index ranges to read, in order: the organization's, a category's or the papers with code's (`?code=1`) range
+ * when one of them has the fewest papers, else the date order (the dated papers, then those without a date). Null: no paper can pass (an
  * organization nobody is named).
  */
 async function driverRanges(database: Database, query: Pick<ParsedQuery, 'categories' | 'organizations'>, f: SearchFilters, bounds: { lo: string | null; hi: string | null }): Promise<Range[] | null> {
@@ -176,6 +177,12 @@ async function driverRanges(database: Database, query: Pick<ParsedQuery, 'catego
     const where = sql`p.organization_id in (${sql.join(ids)}) and ${within(date)}`;
     candidates.push({ range: { from: sql`papers p`, where, date, id: sql`p.id` }, size: () => probe(database, sql`select 1 from papers p where ${where}`) });
   }
+  if (f.hasCode) {
+    // papers_with_code_order (coalesce(published_at, '') desc, id desc) where the paper has code (migration 40).
+    const date = sql`coalesce(p.published_at, '')`;
+    const where = sql`${sql.raw(hasCodeSql('p.'))} and ${within(date)}`;
+    candidates.push({ range: { from: sql`papers p`, where, date, id: sql`p.id` }, size: () => probe(database, sql`select 1 from papers p where ${where}`) });
+  }
   const cats = [...new Set([...query.categories, ...(f.category ? [f.category] : [])])].slice(0, MAX_PROBES);
   for (const cat of cats) {
     // paper_categories_keyset (category, sort_date desc, paper_id desc): the category page's.
@@ -185,7 +192,7 @@ async function driverRanges(database: Database, query: Pick<ParsedQuery, 'catego
       size: () => probe(database, sql`select 1 from paper_categories c where ${where}`),
     });
   }
-  // The smallest (an organization's or category's range is never wider than the date order's).
+  // The smallest (an organization's, a category's or the papers with code's range is never wider than the date order's).
   let best: { range: Range; n: number } | null = candidates.length === 1 ? { range: candidates[0]!.range, n: 0 } : null;
   for (const c of candidates.length > 1 ? candidates : []) {
     const n = await c.size();

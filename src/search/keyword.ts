@@ -13,6 +13,7 @@ import { sql, type RawBuilder } from 'kysely';
 import type { Database } from '../db/connection.ts';
 import { organizationIdsNamedByAll } from '../db/queries/organizations.ts';
 import { DOC_DAY_BITS } from '../db/migrations/0039-date-order.ts';
+import { hasCodeSql } from '../db/migrations/0040-with-code-order.ts';
 import {
   COMPOUND_JOINER, fts5String, fts5Term, hasTextCriteria, STOP_WORDS, sqliteExcludedMatch, sqliteMatchPhrases, websearchText, type MatchPhrase, type ParsedQuery, type QueryTerm, type TermsMode,
 } from '../domain/search-query.ts';
@@ -151,7 +152,8 @@ export async function filterConditions(database: Database, query: Pick<ParsedQue
     // expression per paper (an `in` over papers instead of the index took a minute on a common word).
     out.push(ids.length === 0 ? sql`1 = 0` : sql`+p.organization_id in (${sql.join(ids)})`);
   }
-  if (f.hasCode) out.push(sql`p.github_repo is not null and p.github_repo <> ''`);
+  // The predicate of papers_with_code_order, which a search without words reads (src/search/filters-only.ts).
+  if (f.hasCode) out.push(sql.raw(hasCodeSql('p.')));
   if (f.listed) out.push(sql`exists (select 1 from daily_entries e where e.paper_id = p.id)`);
   return out;
 }

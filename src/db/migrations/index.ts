@@ -42,6 +42,7 @@ import { keywordStatistics } from './0036-keyword-statistics.ts';
 import { suppliedSearchDocuments } from './0037-supplied-search-documents.ts';
 import { compoundWords } from './0038-compound-words.ts';
 import { dateOrder } from './0039-date-order.ts';
+import { withCodeOrder } from './0040-with-code-order.ts';
 
 export interface MigrationContext {
   engine: Engine;
@@ -67,4 +68,4 @@ export interface Migration {
   notice?: (db: Kysely<any>, ctx: MigrationContext) => Promise<string | undefined>;
 }
 
-export const migrations: readonly Migration[] = [papers, accounts, tokensAndSubmissions, comments, moderation, collections, oauth, organizations, removedEntries, searchIndex, embeddings, subscriptions, jobs, savedSearches, setupTokens, rateLimits, importStaging, changeScopes, embeddingModels, throttles, firstRun, jobSchedules, hfWire, images, profileBio, forYou, followsAndNotifications, privateNotes, fulltext, extractedSummaries, ask, textSeq, keysetPagination, importTextSeq, keywordStatistics, suppliedSearchDocuments, compoundWords, dateOrder];
+export const migrations: readonly Migration[] = [papers, accounts, tokensAndSubmissions, comments, moderation, collections, oauth, organizations, removedEntries, searchIndex, embeddings, subscriptions, jobs, savedSearches, setupTokens, rateLimits, importStaging, changeScopes, embeddingModels, throttles, firstRun, jobSchedules, hfWire, images, profileBio, forYou, followsAndNotifications, privateNotes, fulltext, extractedSummaries, ask, textSeq, keysetPagination, importTextSeq, keywordStatistics, suppliedSearchDocuments, compoundWords, dateOrder, withCodeOrder];
