@@ -289,11 +289,11 @@ export const RANK_WINDOW = 5000;
  */
 const SPARSE_ESTIMATE = RANK_WINDOW / 10;
 
-async function plans(database: Database, query: ParsedQuery, conds: RawBuilder<unknown>[], sort: SearchSort, mode: TermsMode, rarer?: Rarer, days: DaySpan | null = null): Promise<Plan[]> {
+async function plans(database: Database, query: ParsedQuery, conds: RawBuilder<unknown>[], sort: SearchSort, mode: TermsMode, rarer?: Rarer, narrow: FtsNarrowing = { days: null, docs: [] }): Promise<Plan[]> {
   if (database.engine === 'postgres') return [pgPlan(query, conds, mode, rarer)];
   const m = sqliteMatchPhrases(query, mode, rarer?.terms)!;
   const score = await sqliteScore(database, m.phrases);
-  const f: SqliteFilter = { conds, days };
+  const f: SqliteFilter = { conds, ...narrow };
   if (sort === 'date') return [sqliteDatePlan(m.match, score, f)];
   if (!database.rankWithIdf) return [sqlitePlan(m.match, score, f)];
   // By upvotes: the newest RANK_WINDOW matches, sorted by their votes.
@@ -311,7 +311,7 @@ async function plans(database: Database, query: ParsedQuery, conds: RawBuilder<u
   // The words' counts only bound the tier: words common alone are often rare together, and a tier below the
   // window is ranked whole (bands put title matches first, which bm25() need not).
   const seen = conds.length === 0
-    ? await sql<{ n: number }>`select count(*) as n from (select rowid from papers_fts where ${ftsWhere(m.match, days)} limit ${sql.lit(RANK_WINDOW)}) t`.execute(database.db)
+    ? await sql<{ n: number }>`select count(*) as n from (select rowid from papers_fts where ${ftsWhere(m.match, narrow)} limit ${sql.lit(RANK_WINDOW)}) t`.execute(database.db)
     : await sql<{ n: number }>`select count(*) as n from (${whole.select(sql`p.id`, false)}) t`.execute(database.db);
   if (Number(seen.rows[0]?.n ?? 0) < RANK_WINDOW) return [whole];
   const inTitle = `${TITLE_COLUMNS} : (${query.terms.map(fts5Term).join(' OR ')})`;
@@ -340,10 +340,44 @@ interface DaySpan {
   hi: number;
 }
 
-/** The filters of a SQLite plan: conditions on `p` (papers), and the days a date filter keeps. */
+/**
+ * The filters of a SQLite plan: conditions on `p` (papers); and, tested on FTS5's rows before any join, the days a
+ * date filter keeps and the docs of the papers a selective filter keeps (sqliteDocSets).
+ */
 interface SqliteFilter {
   conds: RawBuilder<unknown>[];
   days: DaySpan | null;
+  docs: RawBuilder<unknown>[];
+}
+type FtsNarrowing = Omit<SqliteFilter, 'conds'>;
+
+/**
+ * SQLite: a form filter that few papers pass (`?code=1`, `?listed=1`: on a site of arXiv papers, the few that have a
+ * repository or were on a daily list) is also tested as the set of their docs, on FTS5's rows: `+` keeps the set a
+ * filter (SQLite looks each row up in it) rather than a list of docs for FTS5 to find one by one. Tested only on
+ * `p`, the condition costs every match its joins to papers_fts_docs and papers: `model` with code, where 3,082 of
+ * 300,000 papers have code, read all 290,000 matches in 331 ms; with the set, 22 ms. Past DOC_SET_MAX papers the
+ * set costs more to build than the window (which stops once enough pass) reads: 121,615 papers with code, 79 ms
+ * against 18 ms. docs/decisions/0055-no-parallel-searches-and-the-with-code-order.md.
+ */
+const DOC_SET_MAX = 20_000;
+/** How long a set's size is reused: it only chooses how the filter is tested, never what passes. */
+const docSetSizes = ttlCache<number>(10 * 60 * 1000, 16);
+
+async function sqliteDocSets(database: Database, f: SearchFilters): Promise<RawBuilder<unknown>[]> {
+  const sets: [string, RawBuilder<unknown>][] = [];
+  if (f.hasCode) sets.push(['code', sql`select d2.doc from papers p2 join papers_fts_docs d2 on d2.paper_id = p2.id where ${sql.raw(hasCodeSql('p2.'))}`]);
+  if (f.listed) sets.push(['listed', sql`select d2.doc from daily_entries e join papers_fts_docs d2 on d2.paper_id = e.paper_id`]);
+  const out: RawBuilder<unknown>[] = [];
+  for (const [key, docs] of sets) {
+    let n = docSetSizes.get(database, key);
+    if (n === undefined) {
+      n = Number((await sql<{ n: number }>`select count(*) as n from (${docs} limit ${DOC_SET_MAX + 1}) t`.execute(database.db)).rows[0]?.n ?? 0);
+      docSetSizes.set(database, key, n);
+    }
+    if (n <= DOC_SET_MAX) out.push(sql`+papers_fts.rowid in (${docs})`);
+  }
+  return out;
 }
 
 /** The day span of a search's date filters and year (`YYYY-MM-DD` bounds, inclusive), or null without any. */
@@ -356,9 +390,13 @@ function daySpan(query: Pick<ParsedQuery, 'year'>, f: SearchFilters = {}): DaySp
   return Number.isFinite(lo) && Number.isFinite(hi) ? { lo, hi } : null;
 }
 
-/** SQL: an FTS5 match, within a day span. */
-const ftsWhere = (match: string, days: DaySpan | null): RawBuilder<unknown> =>
-  days ? sql`papers_fts match ${match} and papers_fts.rowid >= ${sql.lit(days.lo)} and papers_fts.rowid < ${sql.lit(days.hi)}` : sql`papers_fts match ${match}`;
+/** SQL: an FTS5 match, within a day span and doc sets. */
+const ftsWhere = (match: string, { days, docs }: FtsNarrowing): RawBuilder<unknown> =>
+  sql.join([
+    sql`papers_fts match ${match}`,
+    ...(days ? [sql`papers_fts.rowid >= ${sql.lit(days.lo)} and papers_fts.rowid < ${sql.lit(days.hi)}`] : []),
+    ...docs,
+  ], sql` and `);
 
 /**
  * SQLite's plan of one band: the matches of `match` (that pass the filters `conds`) scored by `score`; `windowed`,
@@ -366,9 +404,10 @@ const ftsWhere = (match: string, days: DaySpan | null): RawBuilder<unknown> =>
  * date, and the reading stops there), and the ranked rows say how many the band has (`pooled`: no second pass to
  * count it). Unwindowed (SQLite without bm25_idf), every match is scored.
  */
-function sqlitePlan(match: string, score: RawBuilder<unknown>, { conds, days }: SqliteFilter, windowed = false): Plan {
+function sqlitePlan(match: string, score: RawBuilder<unknown>, filter: SqliteFilter, windowed = false): Plan {
+  const { conds } = filter;
   const filtered = conds.length > 0;
-  const fts = ftsWhere(match, days);
+  const fts = ftsWhere(match, filter);
   const matches = !windowed
     ? sql`(select rowid, ${score} from papers_fts where ${fts})`
     : filtered
@@ -414,7 +453,7 @@ function sqlitePlan(match: string, score: RawBuilder<unknown>, { conds, days }: 
  */
 function sqliteDatePlan(match: string, score: RawBuilder<unknown>, filter: SqliteFilter): Plan {
   const { conds } = filter;
-  const fts = ftsWhere(match, filter.days);
+  const fts = ftsWhere(match, filter);
   const plan = sqlitePlan(match, score, filter);
   const select: Plan['select'] = (columns, withScore, depth) => {
     if (!depth) return plan.select(columns, withScore);
@@ -672,8 +711,8 @@ export async function keywordSearch(database: Database, parsed: ParsedQuery, opt
   }
   const several = query.terms.length > 1;
   let result: Omit<KeywordResult, 'corrected'>;
-  const days = daySpan(query, opts.filters);
-  const tier = (mode: TermsMode, required?: () => Promise<Rarer>): LazyPlan => async () => plans(database, query, conds, sort, mode, required ? await required() : undefined, days);
+  const narrow: FtsNarrowing = database.engine === 'sqlite' ? { days: daySpan(query, opts.filters), docs: await sqliteDocSets(database, opts.filters ?? {}) } : { days: null, docs: [] };
+  const tier = (mode: TermsMode, required?: () => Promise<Rarer>): LazyPlan => async () => plans(database, query, conds, sort, mode, required ? await required() : undefined, narrow);
   if (opts.all || !several) result = await tiers(database, [tier('all')], sort, opts);
   else if (sort === 'relevance') {
     const relevance = [tier('all'), tier('anyNotAll', () => rarerTerms(database, query.terms))];

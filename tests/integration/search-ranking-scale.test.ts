@@ -4,7 +4,8 @@
  * RANK_WINDOW matches is ranked in bands (the newest title matches, then the other newest matches).
  * Checked here: bm25_idf gives the order bm25() gives; a broad tier still puts the papers with the word in
  * the title first, even the oldest; its pages never repeat a paper; and the site works without the
- * extension (SQLITE_RANK_EXTENSION=off). PostgreSQL ranks otherwise (tests/integration/search-broad.test.ts).
+ * extension (SQLITE_RANK_EXTENSION=off); a filter few papers pass (`?code=1`, `?listed=1`) is tested on the index's
+ * rows as a set of docs. PostgreSQL ranks otherwise (tests/integration/search-broad.test.ts).
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -118,6 +119,34 @@ describe('keyword ranking at scale on sqlite', () => {
     assert.deepEqual(withCode.hits.map((h) => h.paperId)[0], id(3), 'the title match first');
     assert.deepEqual(new Set(withCode.hits.map((h) => h.paperId)), new Set([id(3), newest, old]));
     assert.equal(withCode.total, 3);
+  });
+
+  test('a filter few papers pass is tested as the set of their docs, on the keyword index\'s rows, with the same answers', async () => {
+    const statements: string[] = [];
+    const watched = { ...withIdf, db: withIdf.db.withPlugin({
+      transformQuery(args) {
+        statements.push(withIdf.db.getExecutor().compileQuery(args.node, args.queryId).sql);
+        return args.node;
+      },
+      transformResult: async (args) => args.result,
+    }) };
+    await sql`update papers set github_repo = 'https://github.com/a/b' where id in (${id(3)}, ${id(PAPERS - 1)}, ${id(TITLED + 30)})`.execute(withIdf.db);
+    for (const sort of ['relevance', 'date', 'upvotes'] as const) {
+      statements.length = 0;
+      const withCode = await keywordSearch(watched, parseSearchQuery('graph'), { limit: 10, offset: 0, sort, filters: { hasCode: true } });
+      assert.deepEqual(new Set(withCode.hits.map((h) => h.paperId)), new Set([id(3), id(PAPERS - 1), id(TITLED + 30)]), sort);
+      assert.equal(withCode.total, 3, sort);
+      assert.ok(statements.some((s) => s.includes('+papers_fts.rowid in (select d2.doc from papers p2')), `${sort}: ${statements.join('\n')}`);
+    }
+    // Every paper here was on the one daily list: the listed filter changes nothing, pages included.
+    for (const offset of [0, 4_990]) {
+      const all = await keywordSearch(withIdf, parseSearchQuery('graph delta'), { limit: 20, offset });
+      statements.length = 0;
+      const listed = await keywordSearch(watched, parseSearchQuery('graph delta'), { limit: 20, offset, filters: { listed: true } });
+      assert.deepEqual(listed.hits.map((h) => h.paperId), all.hits.map((h) => h.paperId), `offset ${offset}`);
+      assert.equal(listed.total, all.total);
+      assert.ok(statements.some((s) => s.includes('+papers_fts.rowid in (select d2.doc from daily_entries')));
+    }
   });
 
   test('a broad tier of two words and a date sort still answer', async () => {
