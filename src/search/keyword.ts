@@ -352,20 +352,27 @@ interface SqliteFilter {
 type FtsNarrowing = Omit<SqliteFilter, 'conds'>;
 
 /**
- * SQLite: a form filter that few papers pass (`?code=1`, `?listed=1`: on a site of arXiv papers, the few that have a
- * repository or were on a daily list) is also tested as the set of their docs, on FTS5's rows: `+` keeps the set a
- * filter (SQLite looks each row up in it) rather than a list of docs for FTS5 to find one by one. Tested only on
- * `p`, the condition costs every match its joins to papers_fts_docs and papers: `model` with code, where 3,082 of
- * 300,000 papers have code, read all 290,000 matches in 331 ms; with the set, 22 ms. Past DOC_SET_MAX papers the
- * set costs more to build than the window (which stops once enough pass) reads: 121,615 papers with code, 79 ms
- * against 18 ms. docs/decisions/0055-no-parallel-searches-and-the-with-code-order.md.
+ * SQLite: a filter that few papers pass (`?code=1`, `?listed=1`: on a site of arXiv papers, the few that have a
+ * repository or were on a daily list; a small organization; a small category) is also tested as the set of their
+ * docs, on FTS5's rows: `+` keeps the set a filter (SQLite looks each row up in it) rather than a list of docs for
+ * FTS5 to find one by one. Tested only on `p`, the condition costs every match its joins to papers_fts_docs and
+ * papers: `model` with code, where 3,082 of 300,000 papers have code, read all 290,000 matches in 331 ms; with the
+ * set, 22 ms. Past DOC_SET_MAX papers the set costs more to build than the window (which stops once enough pass)
+ * reads: 121,615 papers with code, 79 ms against 18 ms. docs/decisions/0055-no-parallel-searches-and-the-with-code-order.md.
  */
-const DOC_SET_MAX = 20_000;
+const DOC_SET_MAX = 50_000;
 /** How long a set's size is reused: it only chooses how the filter is tested, never what passes. */
-const docSetSizes = ttlCache<number>(10 * 60 * 1000, 16);
+const docSetSizes = ttlCache<number>(10 * 60 * 1000, 1_000);
 
-async function sqliteDocSets(database: Database, f: SearchFilters): Promise<RawBuilder<unknown>[]> {
+async function sqliteDocSets(database: Database, query: Pick<ParsedQuery, 'categories' | 'organizations'>, f: SearchFilters): Promise<RawBuilder<unknown>[]> {
   const sets: [string, RawBuilder<unknown>][] = [];
+  const orgs = [...new Set([...query.organizations, ...(f.organization ? [f.organization] : [])])];
+  const ids = orgs.length > 0 ? await organizationIdsNamedByAll(database.db, orgs) : [];
+  // (No organization of that name: filterConditions' condition is false, and nothing is read.)
+  if (ids.length > 0) sets.push([`org:${ids.join(',')}`, sql`select d2.doc from papers p2 join papers_fts_docs d2 on d2.paper_id = p2.id where p2.organization_id in (${sql.join(ids)})`]);
+  for (const cat of new Set([...query.categories, ...(f.category ? [f.category] : [])])) {
+    sets.push([`cat:${cat}`, sql`select d2.doc from paper_categories c join papers_fts_docs d2 on d2.paper_id = c.paper_id where c.category = ${cat}`]);
+  }
   if (f.hasCode) sets.push(['code', sql`select d2.doc from papers p2 join papers_fts_docs d2 on d2.paper_id = p2.id where ${sql.raw(hasCodeSql('p2.'))}`]);
   if (f.listed) sets.push(['listed', sql`select d2.doc from daily_entries e join papers_fts_docs d2 on d2.paper_id = e.paper_id`]);
   const out: RawBuilder<unknown>[] = [];
@@ -711,7 +718,7 @@ export async function keywordSearch(database: Database, parsed: ParsedQuery, opt
   }
   const several = query.terms.length > 1;
   let result: Omit<KeywordResult, 'corrected'>;
-  const narrow: FtsNarrowing = database.engine === 'sqlite' ? { days: daySpan(query, opts.filters), docs: await sqliteDocSets(database, opts.filters ?? {}) } : { days: null, docs: [] };
+  const narrow: FtsNarrowing = database.engine === 'sqlite' ? { days: daySpan(query, opts.filters), docs: await sqliteDocSets(database, query, opts.filters ?? {}) } : { days: null, docs: [] };
   const tier = (mode: TermsMode, required?: () => Promise<Rarer>): LazyPlan => async () => plans(database, query, conds, sort, mode, required ? await required() : undefined, narrow);
   if (opts.all || !several) result = await tiers(database, [tier('all')], sort, opts);
   else if (sort === 'relevance') {

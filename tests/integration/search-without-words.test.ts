@@ -146,6 +146,27 @@ for (const engine of ENGINES) {
       }
     });
 
+    test('with a word: an organization, a category or code (on SQLite a set of docs) keep the papers they should', async () => {
+      const withWord = (w: string, keep: (f: Fixture) => boolean) => (f: Fixture) => f.word === w && keep(f);
+      const cases: { q: string; filters?: SearchFilters; keep: (f: Fixture) => boolean }[] = [
+        { q: 'sparse org:smalllab', keep: withWord('sparse', (f) => SMALL_LAB.has(f.id)) },
+        { q: 'dense cat:math.OC', keep: withWord('dense', inCat('math.OC')) },
+        { q: 'dense org:smalllab cat:math.OC', keep: withWord('dense', (f) => SMALL_LAB.has(f.id) && inCat('math.OC')(f)) },
+        { q: 'dense', filters: { hasCode: true, category: 'math.OC' }, keep: withWord('dense', (f) => WITH_CODE.has(f.id) && inCat('math.OC')(f)) },
+        { q: 'sparse cat:hep-th', keep: () => false },
+        { q: 'sparse org:nobody', keep: () => false },
+      ];
+      for (const c of cases) {
+        for (const sort of ['date', 'relevance'] as const) {
+          const r = await keywordSearch(database, parseSearchQuery(c.q), { filters: c.filters ?? {}, sort, limit: 100, offset: 0 });
+          const want = await expected(database, c.keep);
+          if (sort === 'date') assert.deepEqual(r.hits.map((h) => h.paperId), want, c.q);
+          else assert.deepEqual(new Set(r.hits.map((h) => h.paperId)), new Set(want), c.q);
+          assert.equal(r.total, want.length, c.q);
+        }
+      }
+    });
+
     test('semantic candidates: excluded terms looked up per paper (common ones, on SQLite) or listed give the same papers', async () => {
       const ids = PAPERS.map((p) => p.id).reverse();
       const query = parseSearchQuery('-sparse cat:math.OC');
