@@ -364,25 +364,33 @@ const DOC_SET_MAX = 50_000;
 /** How long a set's size is reused: it only chooses how the filter is tested, never what passes. */
 const docSetSizes = ttlCache<number>(10 * 60 * 1000, 1_000);
 
+interface DocSet {
+  /** The size's key in docSetSizes. */
+  key: string;
+  /** The set's rows (alias `s`), counted from an index alone, and the column that names their paper. */
+  rows: RawBuilder<unknown>;
+  paper: RawBuilder<unknown>;
+}
+
 async function sqliteDocSets(database: Database, query: Pick<ParsedQuery, 'categories' | 'organizations'>, f: SearchFilters): Promise<RawBuilder<unknown>[]> {
-  const sets: [string, RawBuilder<unknown>][] = [];
+  const sets: DocSet[] = [];
   const orgs = [...new Set([...query.organizations, ...(f.organization ? [f.organization] : [])])];
   const ids = orgs.length > 0 ? await organizationIdsNamedByAll(database.db, orgs) : [];
   // (No organization of that name: filterConditions' condition is false, and nothing is read.)
-  if (ids.length > 0) sets.push([`org:${ids.join(',')}`, sql`select d2.doc from papers p2 join papers_fts_docs d2 on d2.paper_id = p2.id where p2.organization_id in (${sql.join(ids)})`]);
+  if (ids.length > 0) sets.push({ key: `org:${ids.join(',')}`, rows: sql`papers s where s.organization_id in (${sql.join(ids)})`, paper: sql`s.id` });
   for (const cat of new Set([...query.categories, ...(f.category ? [f.category] : [])])) {
-    sets.push([`cat:${cat}`, sql`select d2.doc from paper_categories c join papers_fts_docs d2 on d2.paper_id = c.paper_id where c.category = ${cat}`]);
+    sets.push({ key: `cat:${cat}`, rows: sql`paper_categories s where s.category = ${cat}`, paper: sql`s.paper_id` });
   }
-  if (f.hasCode) sets.push(['code', sql`select d2.doc from papers p2 join papers_fts_docs d2 on d2.paper_id = p2.id where ${sql.raw(hasCodeSql('p2.'))}`]);
-  if (f.listed) sets.push(['listed', sql`select d2.doc from daily_entries e join papers_fts_docs d2 on d2.paper_id = e.paper_id`]);
+  if (f.hasCode) sets.push({ key: 'code', rows: sql`papers s where ${sql.raw(hasCodeSql('s.'))}`, paper: sql`s.id` });
+  if (f.listed) sets.push({ key: 'listed', rows: sql`daily_entries s where 1 = 1`, paper: sql`s.paper_id` });
   const out: RawBuilder<unknown>[] = [];
-  for (const [key, docs] of sets) {
+  for (const { key, rows, paper } of sets) {
     let n = docSetSizes.get(database, key);
     if (n === undefined) {
-      n = Number((await sql<{ n: number }>`select count(*) as n from (${docs} limit ${DOC_SET_MAX + 1}) t`.execute(database.db)).rows[0]?.n ?? 0);
+      n = Number((await sql<{ n: number }>`select count(*) as n from (select 1 from ${rows} limit ${DOC_SET_MAX + 1}) t`.execute(database.db)).rows[0]?.n ?? 0);
       docSetSizes.set(database, key, n);
     }
-    if (n <= DOC_SET_MAX) out.push(sql`+papers_fts.rowid in (${docs})`);
+    if (n <= DOC_SET_MAX) out.push(sql`+papers_fts.rowid in (select d.doc from papers_fts_docs d where d.paper_id in (select ${paper} from ${rows}))`);
   }
   return out;
 }
