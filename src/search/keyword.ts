@@ -150,7 +150,9 @@ export async function filterConditions(database: Database, query: Pick<ParsedQue
     const ids = await organizationIdsNamedByAll(database.db, orgs);
     // `+` keeps SQLite from reading papers through their organization index and matching the full-text
     // expression per paper (an `in` over papers instead of the index took a minute on a common word).
-    out.push(ids.length === 0 ? sql`1 = 0` : sql`+p.organization_id in (${sql.join(ids)})`);
+    // PostgreSQL plans it like any condition: through the index when the organization has few papers.
+    const plus = database.engine === 'sqlite' ? sql`+` : sql``;
+    out.push(ids.length === 0 ? sql`1 = 0` : sql`${plus}p.organization_id in (${sql.join(ids)})`);
   }
   // The predicate of papers_with_code_order, which a search without words reads (src/search/filters-only.ts).
   if (f.hasCode) out.push(sql.raw(hasCodeSql('p.')));
