@@ -6,9 +6,9 @@
  * One statement over every paper made SQLite, which cannot interrupt a statement, hold the event loop for what the
  * filters left out: `org:` of a small organization walked the whole date index (1–6 s at 1M papers), a category no
  * paper has read them all. Here the papers are read from one ordered index (the driver: the organization's or a
- * category's keyset index of the list pages, or the index of papers with code, else the date order) in chunks of at
- * most CHUNK_MAX rows, with the filters tested on each; between chunks the event loop runs and the search budget (src/search/budget.ts) is
- * checked, so a filter that passes almost nothing ends in a "too slow" answer, not a frozen site. The driver is the
+ * category's keyset index of the list pages, the index of papers with code, the listed papers, else the date order)
+ * in chunks of at most CHUNK_MAX rows, with the filters tested on each; between chunks the event loop runs and the
+ * search budget (src/search/budget.ts) is checked, so a filter that passes almost nothing ends in a "too slow" answer, not a frozen site. The driver is the
  * smallest of the filters' index ranges (counted up to PROBE_CAP), so `org:small cat:cs.LG` reads the organization's
  * papers, not the category's. Both engines walk the same way.
  */
@@ -29,6 +29,12 @@ import type { SearchFilters, SearchSort } from './keyword.ts';
 const CHUNK_MAX = 2_000;
 /** Index ranges are counted up to this to choose the driver (a range past it is "big"). */
 const PROBE_CAP = 2_000;
+/**
+ * `?listed=1` drives the walk while the daily lists hold at most this many entries: each chunk then sorts their papers
+ * by date (no index holds them in that order), which is cheap for 50,000 (a site of arXiv papers with Hugging Face's
+ * lists, about 25,000 a year); past it the date order is walked, as where most papers are listed it costs less.
+ */
+const LISTED_DRIVER_MAX = 50_000;
 /** Categories of one query probed as drivers, at most (the rest are tested on each row). */
 const MAX_PROBES = 8;
 
@@ -156,8 +162,8 @@ export function dateBounds(query: Pick<ParsedQuery, 'year'>, f: SearchFilters): 
 }
 
 /**
- * The index ranges to read, in order: the organization's, a category's or the papers with code's (`?code=1`) range
- * when one of them has the fewest papers, else the date order (the dated papers, then those without a date). Null:
+ * The index ranges to read, in order: the organization's, a category's, the papers with code's (`?code=1`) or the
+ * listed papers' (`?listed=1`) range when one of them has the fewest papers, else the date order (the dated papers, then those without a date). Null:
  * no paper can pass (an organization nobody is named).
  */
 async function driverRanges(database: Database, query: Pick<ParsedQuery, 'categories' | 'organizations'>, f: SearchFilters, bounds: { lo: string | null; hi: string | null }): Promise<Range[] | null> {
@@ -192,7 +198,15 @@ async function driverRanges(database: Database, query: Pick<ParsedQuery, 'catego
       size: () => probe(database, sql`select 1 from paper_categories c where ${where}`),
     });
   }
-  // The smallest (an organization's, a category's or the papers with code's range is never wider than the date order's).
+  if (f.listed && (await probe(database, sql`select 1 from daily_entries`, LISTED_DRIVER_MAX)) <= LISTED_DRIVER_MAX) {
+    // The papers of the daily lists, sorted at each chunk (no index holds them in date order): a few thousand on a
+    // site of arXiv papers. More than LISTED_DRIVER_MAX list entries, and the date order drives instead. Last, so
+    // that an index range as small (both past PROBE_CAP) drives rather than this sort.
+    const date = sql`coalesce(p.published_at, '')`;
+    const where = sql`p.id in (select e.paper_id from daily_entries e) and ${within(date)}`;
+    candidates.push({ range: { from: sql`papers p`, where, date, id: sql`p.id` }, size: () => probe(database, sql`select 1 from papers p where ${where}`) });
+  }
+  // The smallest (each of these ranges is a part of the date order).
   let best: { range: Range; n: number } | null = candidates.length === 1 ? { range: candidates[0]!.range, n: 0 } : null;
   for (const c of candidates.length > 1 ? candidates : []) {
     const n = await c.size();
@@ -207,8 +221,8 @@ async function driverRanges(database: Database, query: Pick<ParsedQuery, 'catego
   return bounds.lo || bounds.hi ? [dated] : [dated, undated];
 }
 
-/** The rows of `rows`, counted up to PROBE_CAP + 1. */
-async function probe(database: Database, rows: RawBuilder<unknown>): Promise<number> {
-  const r = await sql<{ n: number }>`select count(*) as n from (${rows} limit ${PROBE_CAP + 1}) t`.execute(database.db);
+/** The rows of `rows`, counted up to `cap` + 1. */
+async function probe(database: Database, rows: RawBuilder<unknown>, cap = PROBE_CAP): Promise<number> {
+  const r = await sql<{ n: number }>`select count(*) as n from (${rows} limit ${cap + 1}) t`.execute(database.db);
   return Number(r.rows[0]?.n ?? 0);
 }

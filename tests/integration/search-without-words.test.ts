@@ -38,6 +38,8 @@ const PAPERS: Fixture[] = Array.from({ length: 60 }, (_, i) => ({
 /** The papers of the small organization, and those with code. */
 const SMALL_LAB = new Set(PAPERS.filter((_, i) => i % 7 === 2).map((p) => p.id));
 const WITH_CODE = new Set(PAPERS.filter((_, i) => i % 5 === 1).map((p) => p.id));
+/** The papers on a daily list (one of them on two; one without a date). */
+const LISTED = new Set(PAPERS.filter((_, i) => i % 4 === 1).map((p) => p.id));
 /** Papers whose date is removed (they come last, by id). */
 const UNDATED = new Set([PAPERS[4]!.id, PAPERS[9]!.id, PAPERS[11]!.id]);
 
@@ -91,6 +93,11 @@ for (const engine of ENGINES) {
       await sql`update papers set organization_id = (select id from organizations where name = 'smalllab') where id in (${sql.join([...SMALL_LAB])})`.execute(database.db);
       await sql`update papers set github_repo = 'https://github.com/a/b' where id in (${sql.join([...WITH_CODE])})`.execute(database.db);
       await sql`update papers set published_at = null where id in (${sql.join([...UNDATED])})`.execute(database.db);
+      const listings = [...LISTED].map((id, i) => ({ id, day: `2025-02-${String(1 + (i % 9)).padStart(2, '0')}` }));
+      listings.push({ id: listings[0]!.id, day: '2025-02-20' });
+      for (const { id, day } of listings) {
+        await sql`insert into daily_entries (paper_id, day, num_comments, created_at, modified_at) values (${id}, ${day}, 0, ${new Date().toISOString()}, ${new Date().toISOString()})`.execute(database.db);
+      }
     });
     after(async () => {
       await database?.close();
@@ -105,6 +112,9 @@ for (const engine of ENGINES) {
       { name: 'a year and a category', q: 'year:2025 cat:math.OC', keep: (f) => !UNDATED.has(f.id) && inCat('math.OC')(f) },
       { name: 'code only (the index of papers with code drives)', q: '', filters: { hasCode: true }, keep: (f) => WITH_CODE.has(f.id) },
       { name: 'code and a category', q: 'cat:math.OC', filters: { hasCode: true }, keep: (f) => WITH_CODE.has(f.id) && inCat('math.OC')(f) },
+      { name: 'listed only (the listed papers drive)', q: '', filters: { listed: true }, keep: (f) => LISTED.has(f.id) },
+      { name: 'listed and a category', q: 'cat:math.OC', filters: { listed: true }, keep: (f) => LISTED.has(f.id) && inCat('math.OC')(f) },
+      { name: 'listed and code', q: '', filters: { listed: true, hasCode: true }, keep: (f) => LISTED.has(f.id) && WITH_CODE.has(f.id) },
       { name: 'code and a date range', q: '', filters: { hasCode: true, from: '2025-02-02', to: '2025-02-07' }, keep: (f) => WITH_CODE.has(f.id) && !UNDATED.has(f.id) && dayOf(f) >= '2025-02-02' && dayOf(f) <= '2025-02-07' },
       { name: 'an exclusion', q: '-sparse', keep: (f) => f.word !== 'sparse' },
       { name: 'a category no paper has', q: 'cat:hep-th', keep: () => false },
@@ -153,6 +163,7 @@ for (const engine of ENGINES) {
         { q: 'dense cat:math.OC', keep: withWord('dense', inCat('math.OC')) },
         { q: 'dense org:smalllab cat:math.OC', keep: withWord('dense', (f) => SMALL_LAB.has(f.id) && inCat('math.OC')(f)) },
         { q: 'dense', filters: { hasCode: true, category: 'math.OC' }, keep: withWord('dense', (f) => WITH_CODE.has(f.id) && inCat('math.OC')(f)) },
+        { q: 'dense', filters: { listed: true }, keep: withWord('dense', (f) => LISTED.has(f.id)) },
         { q: 'sparse cat:hep-th', keep: () => false },
         { q: 'sparse org:nobody', keep: () => false },
       ];
