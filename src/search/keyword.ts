@@ -554,24 +554,37 @@ async function phraseFrequency(database: Database, t: QueryTerm): Promise<{ n: n
   return entry;
 }
 
-const samples = ttlCache<{ from: number; to: number; sampled: number }>(IDF_TTL_MS);
+interface IdfSample {
+  from: number;
+  to: number;
+  sampled: number;
+}
+/** The sample as a promise: the terms of one query ask for it together, and it is read once for all of them. */
+const samples = ttlCache<Promise<IdfSample>>(IDF_TTL_MS);
 
 /**
  * The newest IDF_SAMPLE papers of the index (rowids in (from, to]), and how many there are; read once per
  * IDF_TTL_MS (papers indexed since are outside the range, so the ratio holds).
  */
-async function idfSample(database: Database): Promise<{ from: number; to: number; sampled: number }> {
+function idfSample(database: Database): Promise<IdfSample> {
   const hit = samples.get(database, 'newest');
   if (hit) return hit;
+  // On the base database: a search's budget (src/search/budget.ts) must not fail another search waiting on the read.
+  const read = readIdfSample(baseDatabase(database));
+  samples.set(database, 'newest', read);
+  // A failed read is not kept: the next search reads it again.
+  read.catch(() => samples.delete(database, 'newest'));
+  return read;
+}
+
+async function readIdfSample(database: Database): Promise<IdfSample> {
   // Docs are keyed by date (migration 39), not numbered: the sample's lower bound is the doc IDF_SAMPLE places down.
   const r = await sql<{ top: number | null; from: number | null }>`select (select max(doc) from papers_fts_docs) as top,
     (select doc from papers_fts_docs order by doc desc limit 1 offset ${sql.lit(IDF_SAMPLE)}) as "from"`.execute(database.db);
   const top = Number(r.rows[0]?.top ?? 0);
   const from = r.rows[0]?.from === null || r.rows[0]?.from === undefined ? Number.MIN_SAFE_INTEGER : Number(r.rows[0].from);
   const sampled = Number((await sql<{ n: number }>`select count(*) as n from papers_fts_docs where doc > ${sql.lit(from)} and doc <= ${sql.lit(top)}`.execute(database.db)).rows[0]?.n ?? 0);
-  const sample = { from, to: top, sampled };
-  samples.set(database, 'newest', sample);
-  return sample;
+  return { from, to: top, sampled };
 }
 
 /**

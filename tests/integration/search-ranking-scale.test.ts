@@ -121,6 +121,22 @@ describe('keyword ranking at scale on sqlite', () => {
     assert.equal(withCode.total, 3);
   });
 
+  test('the words of one query share one read of the IDF sample', async () => {
+    const statements: string[] = [];
+    // A database object of its own: its caches start empty.
+    const watched = { ...withIdf, db: withIdf.db.withPlugin({
+      transformQuery(args) {
+        statements.push(withIdf.db.getExecutor().compileQuery(args.node, args.queryId).sql);
+        return args.node;
+      },
+      transformResult: async (args) => args.result,
+    }) };
+    // The three words are in every paper, more than IDF_EXACT_MAX: their IDFs are estimated from the newest papers.
+    const r = await keywordSearch(watched, parseSearchQuery('graph item study'), { limit: 10, offset: 0 });
+    assert.equal(r.hits.length, 10);
+    assert.equal(statements.filter((s) => s.includes('order by doc desc limit 1 offset')).length, 1, statements.join('\n'));
+  });
+
   test('a filter few papers pass is tested as the set of their docs, on the keyword index\'s rows, with the same answers', async () => {
     const statements: string[] = [];
     const watched = { ...withIdf, db: withIdf.db.withPlugin({
