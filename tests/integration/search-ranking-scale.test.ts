@@ -52,6 +52,19 @@ async function open(file: string, extension: boolean): Promise<Database> {
   }
 }
 
+/** `database` with every statement's SQL recorded (a new database object: the search's caches start empty for it). */
+function watching(database: Database): { watched: Database; statements: string[] } {
+  const statements: string[] = [];
+  const db = database.db.withPlugin({
+    transformQuery(args) {
+      statements.push(database.db.getExecutor().compileQuery(args.node, args.queryId).sql);
+      return args.node;
+    },
+    transformResult: async (args) => args.result,
+  });
+  return { watched: { ...database, db }, statements };
+}
+
 describe('keyword ranking at scale on sqlite', () => {
   let withIdf: Database;
   let plain: Database;
@@ -122,15 +135,8 @@ describe('keyword ranking at scale on sqlite', () => {
   });
 
   test('the words of one query share one read of the IDF sample', async () => {
-    const statements: string[] = [];
     // A database object of its own: its caches start empty.
-    const watched = { ...withIdf, db: withIdf.db.withPlugin({
-      transformQuery(args) {
-        statements.push(withIdf.db.getExecutor().compileQuery(args.node, args.queryId).sql);
-        return args.node;
-      },
-      transformResult: async (args) => args.result,
-    }) };
+    const { watched, statements } = watching(withIdf);
     // The three words are in every paper, more than IDF_EXACT_MAX: their IDFs are estimated from the newest papers.
     const r = await keywordSearch(watched, parseSearchQuery('graph item study'), { limit: 10, offset: 0 });
     assert.equal(r.hits.length, 10);
@@ -138,14 +144,7 @@ describe('keyword ranking at scale on sqlite', () => {
   });
 
   test('a filter few papers pass is tested as the set of their docs, on the keyword index\'s rows, with the same answers', async () => {
-    const statements: string[] = [];
-    const watched = { ...withIdf, db: withIdf.db.withPlugin({
-      transformQuery(args) {
-        statements.push(withIdf.db.getExecutor().compileQuery(args.node, args.queryId).sql);
-        return args.node;
-      },
-      transformResult: async (args) => args.result,
-    }) };
+    const { watched, statements } = watching(withIdf);
     await sql`update papers set github_repo = 'https://github.com/a/b' where id in (${id(3)}, ${id(PAPERS - 1)}, ${id(TITLED + 30)})`.execute(withIdf.db);
     for (const sort of ['relevance', 'date', 'upvotes'] as const) {
       statements.length = 0;
