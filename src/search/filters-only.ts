@@ -8,9 +8,9 @@
  * paper has read them all. Here the papers are read from one ordered index (the driver: the organization's or a
  * category's keyset index of the list pages, the index of papers with code, the listed papers, else the date order)
  * in chunks of at most CHUNK_MAX rows, with the filters tested on each; between chunks the event loop runs and the
- * search budget (src/search/budget.ts) is checked, so a filter that passes almost nothing ends in a "too slow" answer, not a frozen site. The driver is the
- * smallest of the filters' index ranges (counted up to PROBE_CAP), so `org:small cat:cs.LG` reads the organization's
- * papers, not the category's. Both engines walk the same way.
+ * search budget (src/search/budget.ts) is checked, so a filter that passes almost nothing ends in a "too slow" answer,
+ * not a frozen site. The driver is the smallest of the filters' index ranges (counted up to PROBE_CAP), so
+ * `org:small cat:cs.LG` reads the organization's papers, not the category's. Both engines walk the same way.
  */
 import { sql, type RawBuilder } from 'kysely';
 import type { Database } from '../db/connection.ts';
@@ -163,8 +163,8 @@ export function dateBounds(query: Pick<ParsedQuery, 'year'>, f: SearchFilters): 
 
 /**
  * The index ranges to read, in order: the organization's, a category's, the papers with code's (`?code=1`) or the
- * listed papers' (`?listed=1`) range when one of them has the fewest papers, else the date order (the dated papers, then those without a date). Null:
- * no paper can pass (an organization nobody is named).
+ * listed papers' (`?listed=1`) range when one of them has the fewest papers, else the date order (the dated papers,
+ * then those without a date). Null: no paper can pass (an organization nobody is named).
  */
 async function driverRanges(database: Database, query: Pick<ParsedQuery, 'categories' | 'organizations'>, f: SearchFilters, bounds: { lo: string | null; hi: string | null }): Promise<Range[] | null> {
   const { db } = database;
