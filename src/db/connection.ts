@@ -283,13 +283,13 @@ async function openPostgres(url: string, budget: DatabaseBudget): Promise<Databa
  * (docs/decisions/0055-no-parallel-searches-and-the-with-code-order.md). On a two-core server a visitor's workers also take the
  * cores of the requests beside it.
  */
-export const SEARCH_SETTINGS: Record<string, string> = { max_parallel_workers_per_gather: '0' };
+const SEARCH_SETTINGS: Record<string, string> = { max_parallel_workers_per_gather: '0' };
 
 /**
  * `url` with server settings added to its `options` (`-c name=value`), after any it has: node-postgres takes
  * `options` from the URL over its own configuration (and then from PGOPTIONS), so they are joined here.
  */
-export function withServerSettings(url: string, settings: Record<string, string>): string {
+function withServerSettings(url: string, settings: Record<string, string>): string {
   const u = new URL(url);
   const own = u.searchParams.get('options') ?? process.env.PGOPTIONS ?? '';
   const added = Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`);

@@ -81,11 +81,12 @@ export async function filtersOnlyPage(
   filters: SearchFilters,
   conds: RawBuilder<unknown>[],
   exclusion: Exclusion | null,
-  opts: { sort: SearchSort; limit: number; offset: number; countCap: number; window: number; chunkMax?: number },
+  opts: { sort: SearchSort; limit: number; offset: number; countCap: number; window: number; chunkMax?: number; organizationIds?: number[] | null },
 ): Promise<FilteredPage> {
   const { db } = database;
   const bounds = dateBounds(query, filters);
-  const ranges = await driverRanges(database, query, filters, bounds);
+  const orgIds = opts.organizationIds !== undefined ? opts.organizationIds : await organizationIds(database, query, filters);
+  const ranges = await driverRanges(database, query, filters, bounds, orgIds);
   if (ranges === null) return { ids: [], total: 0 };
   const byVotes = opts.sort === 'upvotes';
   const want = Math.max(opts.offset + opts.limit, opts.countCap + 1, byVotes ? opts.window : 0);
@@ -154,6 +155,23 @@ async function excludedDocs(database: Database, match: string, docs: number[]): 
   return new Set(rows.rows.map((r) => Number(r.doc)));
 }
 
+/** The organizations and categories the query and the form name, each once. */
+export function namedFilters(query: Partial<Pick<ParsedQuery, 'categories' | 'organizations'>>, f: SearchFilters): { orgs: string[]; cats: string[] } {
+  return {
+    orgs: [...new Set([...(query.organizations ?? []), ...(f.organization ? [f.organization] : [])])],
+    cats: [...new Set([...(query.categories ?? []), ...(f.category ? [f.category] : [])])],
+  };
+}
+
+/**
+ * The ids of the organizations a paper must be in (those named by every `org:` and the form's), looked up once per
+ * search and passed to each part that needs them; null when none is named, empty when nobody is named so.
+ */
+export async function organizationIds(database: Database, query: Pick<ParsedQuery, 'organizations'>, f: SearchFilters): Promise<number[] | null> {
+  const { orgs } = namedFilters(query, f);
+  return orgs.length === 0 ? null : organizationIdsNamedByAll(database.db, orgs);
+}
+
 /** The days the date filters and `year:` keep, as bounds on a sort date (`YYYY-MM-DD`, `hi` exclusive; null: none). */
 export function dateBounds(query: Pick<ParsedQuery, 'year'>, f: SearchFilters): { lo: string | null; hi: string | null } {
   const froms = [f.from, query.year ? `${query.year.from}-01-01` : null].filter((d): d is string => !!d);
@@ -166,7 +184,9 @@ export function dateBounds(query: Pick<ParsedQuery, 'year'>, f: SearchFilters): 
  * listed papers' (`?listed=1`) range when one of them has the fewest papers, else the date order (the dated papers,
  * then those without a date). Null: no paper can pass (an organization nobody is named).
  */
-async function driverRanges(database: Database, query: Pick<ParsedQuery, 'categories' | 'organizations'>, f: SearchFilters, bounds: { lo: string | null; hi: string | null }): Promise<Range[] | null> {
+async function driverRanges(
+  database: Database, query: Pick<ParsedQuery, 'categories'>, f: SearchFilters, bounds: { lo: string | null; hi: string | null }, ids: number[] | null,
+): Promise<Range[] | null> {
   const { db } = database;
   const within = (date: RawBuilder<unknown>) => sql.join([
     ...(bounds.lo ? [sql`${date} >= ${bounds.lo}`] : []),
@@ -174,9 +194,7 @@ async function driverRanges(database: Database, query: Pick<ParsedQuery, 'catego
     sql`1 = 1`,
   ], sql` and `);
   const candidates: { range: Range; size: () => Promise<number> }[] = [];
-  const orgs = [...new Set([...query.organizations, ...(f.organization ? [f.organization] : [])])];
-  if (orgs.length > 0) {
-    const ids = await organizationIdsNamedByAll(db, orgs);
+  if (ids !== null) {
     if (ids.length === 0) return null;
     // papers_organization_keyset (organization_id, coalesce(published_at, '') desc, id desc): the organization page's.
     const date = sql`coalesce(p.published_at, '')`;
@@ -189,7 +207,7 @@ async function driverRanges(database: Database, query: Pick<ParsedQuery, 'catego
     const where = sql`${sql.raw(hasCodeSql('p.'))} and ${within(date)}`;
     candidates.push({ range: { from: sql`papers p`, where, date, id: sql`p.id` }, size: () => probe(database, sql`select 1 from papers p where ${where}`) });
   }
-  const cats = [...new Set([...query.categories, ...(f.category ? [f.category] : [])])].slice(0, MAX_PROBES);
+  const cats = namedFilters(query, f).cats.slice(0, MAX_PROBES);
   for (const cat of cats) {
     // paper_categories_keyset (category, sort_date desc, paper_id desc): the category page's.
     const where = sql`c.category = ${cat} and ${within(sql`c.sort_date`)}`;

@@ -11,14 +11,13 @@
  */
 import { sql, type RawBuilder } from 'kysely';
 import type { Database } from '../db/connection.ts';
-import { organizationIdsNamedByAll } from '../db/queries/organizations.ts';
 import { DOC_DAY_BITS } from '../db/migrations/0039-date-order.ts';
 import { hasCodeSql } from '../db/migrations/0040-with-code-order.ts';
 import {
   COMPOUND_JOINER, fts5String, fts5Term, hasTextCriteria, STOP_WORDS, sqliteExcludedMatch, sqliteMatchPhrases, websearchText, type MatchPhrase, type ParsedQuery, type QueryTerm, type TermsMode,
 } from '../domain/search-query.ts';
 import { baseDatabase } from './budget.ts';
-import { dateBounds, filtersOnlyPage, type Exclusion } from './filters-only.ts';
+import { dateBounds, filtersOnlyPage, namedFilters, organizationIds, type Exclusion } from './filters-only.ts';
 import { readInWorker } from '../db/sqlite-read-worker.ts';
 import { didYouMean, RARE_WORD_PAPERS, surfaceForm } from '../domain/spelling.ts';
 import type { ScoredPaper } from './types.ts';
@@ -121,13 +120,15 @@ const CATEGORY_LIST_MAX = 1000;
  * first, and the categories are one subquery (one EXISTS per operator made PostgreSQL plan a join per
  * operator: 140 of them took a minute and gigabytes; docs/decisions/0014-search-budget.md).
  */
-export async function filterConditions(database: Database, query: Pick<ParsedQuery, 'categories' | 'organizations' | 'year'>, f: SearchFilters = {}): Promise<RawBuilder<unknown>[]> {
+export async function filterConditions(
+  database: Database, query: Pick<ParsedQuery, 'categories' | 'organizations' | 'year'>, f: SearchFilters = {}, orgIds?: number[] | null,
+): Promise<RawBuilder<unknown>[]> {
   const out: RawBuilder<unknown>[] = [];
   // The form's dates and `year:` together: the days both keep.
   const days = dateBounds(query, f);
   if (days.lo !== null) out.push(sql`p.published_at >= ${days.lo}`);
   if (days.hi !== null) out.push(sql`p.published_at < ${days.hi}`);
-  const cats = [...new Set([...query.categories, ...(f.category ? [f.category] : [])])];
+  const { cats } = namedFilters(query, f);
   // A paper in every category: one condition however many (the key is paper and category, so counting
   // a paper's rows among them says "all of them"). The engines' planners want different shapes: PostgreSQL
   // hashes the set of papers in them all (a correlated count per match was 8× slower at 30k papers).
@@ -145,9 +146,9 @@ export async function filterConditions(database: Database, query: Pick<ParsedQue
       else out.push(sql`(select count(*) from paper_categories c where c.paper_id = p.id and c.category in (${sql.join(cats)})) = ${cats.length}`);
     }
   }
-  const orgs = [...new Set([...query.organizations, ...(f.organization ? [f.organization] : [])])];
-  if (orgs.length > 0) {
-    const ids = await organizationIdsNamedByAll(database.db, orgs);
+  // (`orgIds`: the organizations already looked up by the caller, organizationIds.)
+  const ids = orgIds !== undefined ? orgIds : await organizationIds(database, query, f);
+  if (ids !== null) {
     // `+` keeps SQLite from reading papers through their organization index and matching the full-text
     // expression per paper (an `in` over papers instead of the index took a minute on a common word).
     // PostgreSQL plans it like any condition: through the index when the organization has few papers.
@@ -375,13 +376,11 @@ interface DocSet {
   paper: RawBuilder<unknown>;
 }
 
-async function sqliteDocSets(database: Database, query: Pick<ParsedQuery, 'categories' | 'organizations'>, f: SearchFilters): Promise<RawBuilder<unknown>[]> {
+async function sqliteDocSets(database: Database, query: Pick<ParsedQuery, 'categories'>, f: SearchFilters, ids: number[] | null): Promise<RawBuilder<unknown>[]> {
   const sets: DocSet[] = [];
-  const orgs = [...new Set([...query.organizations, ...(f.organization ? [f.organization] : [])])];
-  const ids = orgs.length > 0 ? await organizationIdsNamedByAll(database.db, orgs) : [];
   // (No organization of that name: filterConditions' condition is false, and nothing is read.)
-  if (ids.length > 0) sets.push({ key: `org:${ids.join(',')}`, rows: sql`papers s where s.organization_id in (${sql.join(ids)})`, paper: sql`s.id` });
-  for (const cat of new Set([...query.categories, ...(f.category ? [f.category] : [])])) {
+  if (ids !== null && ids.length > 0) sets.push({ key: `org:${ids.join(',')}`, rows: sql`papers s where s.organization_id in (${sql.join(ids)})`, paper: sql`s.id` });
+  for (const cat of namedFilters(query, f).cats) {
     sets.push({ key: `cat:${cat}`, rows: sql`paper_categories s where s.category = ${cat}`, paper: sql`s.paper_id` });
   }
   if (f.hasCode) sets.push({ key: 'code', rows: sql`papers s where ${sql.raw(hasCodeSql('s.'))}`, paper: sql`s.id` });
@@ -734,15 +733,16 @@ async function countTerm(database: Database, t: QueryTerm, key: string): Promise
 export async function keywordSearch(database: Database, parsed: ParsedQuery, opts: KeywordOptions): Promise<KeywordResult> {
   const query = database.engine === 'postgres' ? await withCompoundLexemes(database, parsed) : parsed;
   const sort = opts.sort ?? 'relevance';
-  const conds = await filterConditions(database, query, opts.filters);
+  const orgIds = await organizationIds(database, query, opts.filters ?? {});
+  const conds = await filterConditions(database, query, opts.filters, orgIds);
   if (!hasTextCriteria(query)) {
     // Filters only: newest first (there is no relevance without words), read in chunks (src/search/filters-only.ts).
-    const page = await filtersOnlyPage(database, query, opts.filters ?? {}, conds, exclusionOf(database, query), { sort, limit: opts.limit, offset: opts.offset, countCap: COUNT_CAP, window: RANK_WINDOW });
+    const page = await filtersOnlyPage(database, query, opts.filters ?? {}, conds, exclusionOf(database, query), { sort, limit: opts.limit, offset: opts.offset, countCap: COUNT_CAP, window: RANK_WINDOW, organizationIds: orgIds });
     return { hits: page.ids.map((paperId) => ({ paperId, score: 0 })), ...capped(page.total), corrected: null };
   }
   const several = query.terms.length > 1;
   let result: Omit<KeywordResult, 'corrected'>;
-  const narrow: FtsNarrowing = database.engine === 'sqlite' ? { days: daySpan(query, opts.filters), docs: await sqliteDocSets(database, query, opts.filters ?? {}) } : { days: null, docs: [] };
+  const narrow: FtsNarrowing = database.engine === 'sqlite' ? { days: daySpan(query, opts.filters), docs: await sqliteDocSets(database, query, opts.filters ?? {}, orgIds) } : { days: null, docs: [] };
   const tier = (mode: TermsMode, required?: () => Promise<Rarer>): LazyPlan => async () => plans(database, query, conds, sort, mode, required ? await required() : undefined, narrow);
   if (opts.all || !several) result = await tiers(database, [tier('all')], sort, opts);
   else if (sort === 'relevance') {
